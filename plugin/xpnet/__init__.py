@@ -1,0 +1,3 @@
+"""xpnet: correct, consistent HTTP(S) proxy settings for Crossplane installs."""
+
+__version__ = "0.1.0"

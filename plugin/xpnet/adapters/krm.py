@@ -1,0 +1,152 @@
+"""The KRM function (`xpnet-fn`): a ResourceList on stdin, the same list rewritten on stdout.
+
+kustomize ignores `results` and fails only on a non-zero exit, showing stderr (FACTS.md §10):
+so results go to stdout for kpt, readable lines to stderr, and errors exit 1.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+from xpnet.errors import InputError, XpnetError
+
+SOURCE = "ResourceList"
+
+
+@dataclass
+class Response:
+    stdout: str
+    stderr: list[str] = field(default_factory=list)
+    code: int = 0
+
+
+def _normalise(text: str) -> str:
+    """Re-emit a ResourceList the fast scan cannot split (flow style, JSON) in block style."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    from xpnet.yaml.nodes import compose
+
+    compose(text, SOURCE)  # refuses malformed input with line and column
+    loader = YAML(typ="safe", pure=True)
+    try:
+        data = loader.load(text)
+    except YAMLError as error:
+        raise InputError(SOURCE, [f"invalid YAML: {error}"]) from None
+    if not isinstance(data, dict) or data.get("kind") != "ResourceList":
+        raise InputError(SOURCE, ["stdin is not a ResourceList (kind: ResourceList)"])
+    dumper = YAML(typ="safe", pure=True)
+    dumper.default_flow_style = False
+    dumper.representer.ignore_aliases = lambda *_: True
+    from io import StringIO
+
+    out = StringIO()
+    dumper.dump(data, out)
+    return out.getvalue()
+
+
+def _results_block(results: list[dict[str, Any]]) -> str:
+    from xpnet.yaml.splice import render_block
+
+    if not results:
+        return ""
+    return "".join(line + "\n" for line in render_block({"results": results}, 0, '"'))
+
+
+def process(text: str) -> Response:
+    """Run the function on a ResourceList's text."""
+    from xpnet import report
+    from xpnet.config import load_config
+    from xpnet.engine import run
+    from xpnet.install import Document
+    from xpnet.yaml.nodes import MappingNode, compose, to_data
+    from xpnet.yaml.scan import may_need_change, resource_list_layout
+
+    layout = resource_list_layout(text)
+    if layout is None:
+        text = _normalise(text)
+        layout = resource_list_layout(text)
+        if layout is None:
+            raise InputError(SOURCE, ["cannot read the ResourceList"])
+    if "results" in layout.keys:  # a previous function's results are replaced by ours
+        rs, re_ = layout.keys["results"]
+        text = text[:rs] + text[re_:]
+        layout = resource_list_layout(text)
+        assert layout is not None
+    if "functionConfig" not in layout.keys:
+        raise InputError(
+            SOURCE,
+            [
+                "no functionConfig: list a ClusterNetwork (or ConfigMap) under transformers: "
+                "with the config.kubernetes.io/function annotation"
+            ],
+        )
+    start, end = layout.keys["functionConfig"]
+    node = compose(text[start:end], "functionConfig", text.count("\n", 0, start) + 1)
+    raw = to_data(node) or {}
+    config_doc = raw.get("functionConfig") if isinstance(raw, dict) else None
+    name = (
+        (config_doc or {}).get("metadata", {}).get("name") if isinstance(config_doc, dict) else None
+    )
+    config = load_config(config_doc, f"functionConfig {name or ''}".strip())
+
+    docs = []
+    for index, segment in enumerate(layout.items):
+        if not may_need_change(segment):
+            continue
+        root = compose(segment.text, f"items[{index}]", segment.line)
+        if isinstance(root, MappingNode):
+            docs.append(Document(index, segment, root, f"items[{index}]"))
+    outcome = run(config, docs)
+
+    pieces, pos = [], 0
+    for index, segment in enumerate(layout.items):
+        if index in outcome.texts:
+            pieces += [text[pos : segment.start], segment.unmask(outcome.texts[index])]
+            pos = segment.end
+    body = "".join(pieces) + text[pos:]
+    if not body.endswith("\n"):
+        body += "\n"
+
+    plan = outcome.plan
+    results = [report.edit_result(e) for e in plan.edits]
+    results += [report.finding_result(f) for f in plan.findings]
+    stderr = [f"xpnet: {report.finding_line(f)}" for f in plan.findings]
+    return Response(body + _results_block(results), stderr, 1 if outcome.failed else 0)
+
+
+def _error_response(text: str, error: XpnetError) -> Response:
+    from xpnet.yaml.scan import resource_list_layout
+
+    result = {"message": error.render(), "severity": "error"}
+    layout = resource_list_layout(text)
+    if layout is not None and "results" not in layout.keys:
+        body = text if text.endswith("\n") else text + "\n"
+        return Response(body + _results_block([result]), [f"xpnet: {error.render()}"], 1)
+    return Response("", [f"xpnet: {error.render()}"], 1)
+
+
+def main() -> int:
+    data = sys.stdin.buffer.read()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        sys.stderr.write(
+            f"xpnet: {SOURCE}: byte {error.start} is not UTF-8; Kubernetes manifests are UTF-8\n"
+        )
+        return 1
+    try:
+        response = process(text)
+    except XpnetError as error:
+        response = _error_response(text, error)
+    sys.stdout.write(response.stdout)
+    sys.stdout.flush()
+    for line in response.stderr:
+        sys.stderr.write(line + "\n")
+    return response.code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,276 @@
+"""Find the Crossplane install in a set of parsed resources (FACTS.md §8, §9)."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from xpnet.errors import InputError
+from xpnet.versions import CrossplaneVersion, from_image, from_text, unknown
+from xpnet.yaml.nodes import MappingNode, Node, SequenceNode, get, get_in, scalar
+from xpnet.yaml.scan import Segment
+
+DEFAULT_NAMESPACE = "crossplane-system"
+RUNTIME_CONTAINER = "package-runtime"  # FACTS.md §2: the container the package manager fills
+DEPLOYMENT_PODSPEC = ("spec", "template", "spec")
+RUNTIME_CONFIG_PODSPEC = ("spec", "deploymentTemplate", "spec", "template", "spec")
+
+PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")
+NO_PROXY_VARS = ("NO_PROXY", "no_proxy")
+
+
+class Role(enum.Enum):
+    CORE = "core"
+    RBAC_MANAGER = "rbac-manager"
+    RUNTIME_CONFIG = "runtime-config"
+    CONTROLLER_CONFIG = "controller-config"
+
+
+@dataclass(frozen=True)
+class EnvVar:
+    name: str
+    value: str | None  # None when set through valueFrom or left empty
+    from_ref: bool
+
+
+@dataclass(frozen=True)
+class EnvBlock:
+    """One container's env (or a ControllerConfig's spec.env), as found."""
+
+    container: str | None  # None for a ControllerConfig
+    init: bool
+    main: bool  # the core's `crossplane` container, or a runtime config's package-runtime
+    exists: bool  # False for a package-runtime container still to be created
+    env: tuple[EnvVar, ...]
+    holder_path: tuple[str, ...]  # where the container list (or the env holder) is
+    field_path: str  # for messages: spec.template.spec.containers[name=crossplane].env
+    line: int  # 1-based line in the file, for messages
+
+    def get(self, name: str) -> EnvVar | None:
+        return next((e for e in self.env if e.name == name), None)
+
+    def values(self) -> dict[str, str]:
+        return {e.name: e.value for e in self.env if e.value is not None}
+
+    @property
+    def sets_proxy(self) -> bool:
+        return any(self.get(n) for n in PROXY_VARS)
+
+    @property
+    def sets_no_proxy(self) -> bool:
+        return any(self.get(n) for n in NO_PROXY_VARS)
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed resource and the text it came from (what the rewriter splices into)."""
+
+    index: int  # position of the resource in the input
+    segment: Segment
+    root: MappingNode
+    source: str  # the file it came from, for messages
+
+
+@dataclass(frozen=True)
+class Resource:
+    role: Role
+    api_version: str
+    kind: str
+    name: str
+    namespace: str | None
+    blocks: tuple[EnvBlock, ...]
+    doc: Document = field(compare=False, repr=False)
+    image: str | None = None
+    host_network: bool = False
+    dns_policy: str | None = None
+
+    @property
+    def ref(self) -> str:
+        if self.namespace:
+            return f"{self.kind}/{self.namespace}/{self.name}"
+        return f"{self.kind}/{self.name}"
+
+
+@dataclass(frozen=True)
+class CrossplaneInstall:
+    resources: tuple[Resource, ...]
+    namespace: str
+    version: CrossplaneVersion
+
+    @property
+    def core(self) -> Resource | None:
+        return next((r for r in self.resources if r.role is Role.CORE), None)
+
+
+def _line(doc: Document, node: Node) -> int:
+    return doc.segment.line + int(node.start_mark.line)
+
+
+def _env(doc: Document, node: Node | None, where: str) -> tuple[EnvVar, ...]:
+    if node is None:
+        return ()
+    if not isinstance(node, SequenceNode):
+        if isinstance(node, MappingNode) or scalar(node) is not None:
+            raise InputError(doc.source, [f"line {_line(doc, node)}: {where}: env must be a list"])
+        return ()
+    found: dict[str, EnvVar] = {}
+    for item in node.value:
+        name = scalar(get(item, "name")) if isinstance(item, MappingNode) else None
+        if name is None:
+            raise InputError(
+                doc.source,
+                [f"line {_line(doc, item)}: {where}: every env entry needs a name"],
+            )
+        if name in found:
+            raise InputError(
+                doc.source,
+                [
+                    f"line {_line(doc, item)}: {where}: env variable {name} is set twice; "
+                    "remove one so that it is clear which value applies"
+                ],
+            )
+        value_node = get(item, "value")
+        if value_node is not None and not isinstance(value_node, MappingNode | SequenceNode):
+            value = scalar(value_node) or ""
+        elif value_node is not None:
+            raise InputError(
+                doc.source,
+                [f"line {_line(doc, value_node)}: {where}: env {name}: value must be a string"],
+            )
+        else:
+            value = None
+        found[name] = EnvVar(name, value, get(item, "valueFrom") is not None)
+    return tuple(found.values())
+
+
+def _containers(
+    doc: Document, podspec: tuple[str, ...], ref: str, main: str | None
+) -> list[EnvBlock]:
+    blocks = []
+    for key in ("initContainers", "containers"):
+        seq = get_in(doc.root, *podspec, key)
+        if not isinstance(seq, SequenceNode):
+            continue
+        for item in seq.value:
+            name = scalar(get(item, "name"))
+            if name is None:
+                continue
+            where = f"{ref}: {key}[name={name}]"
+            blocks.append(
+                EnvBlock(
+                    container=name,
+                    init=key == "initContainers",
+                    main=key == "containers" and name == main,
+                    exists=True,
+                    env=_env(doc, get(item, "env"), where),
+                    holder_path=(*podspec, key),
+                    field_path=".".join(podspec) + f".{key}[name={name}].env",
+                    line=_line(doc, item),
+                )
+            )
+    return blocks
+
+
+def _args(container: Node) -> list[str]:
+    out = []
+    for key in ("command", "args"):
+        seq = get(container, key)
+        if isinstance(seq, SequenceNode):
+            out += [scalar(n) or "" for n in seq.value]
+    return out
+
+
+def _deployment_role(root: MappingNode) -> tuple[Role, Node] | None:
+    """The core runs `crossplane core start`, the RBAC manager `crossplane rbac start`;
+    nameOverride renames Deployments, never containers (FACTS.md §8)."""
+    seq = get_in(root, *DEPLOYMENT_PODSPEC, "containers")
+    if not isinstance(seq, SequenceNode):
+        return None
+    for item in seq.value:
+        if scalar(get(item, "name")) != "crossplane":
+            continue
+        args = _args(item)
+        for i in range(len(args) - 1):
+            if args[i : i + 2] == ["core", "start"]:
+                return Role.CORE, item
+            if args[i : i + 2] == ["rbac", "start"]:
+                return Role.RBAC_MANAGER, item
+    return None
+
+
+def classify(doc: Document) -> Resource | None:
+    """The Crossplane resource a document is, or None when xpnet has nothing to do with it."""
+    root = doc.root
+    kind = scalar(get(root, "kind"))
+    api_version = scalar(get(root, "apiVersion")) or ""
+    name = scalar(get_in(root, "metadata", "name")) or ""
+    namespace = scalar(get_in(root, "metadata", "namespace"))
+    group = api_version.split("/", 1)[0] if "/" in api_version else ""
+    if kind == "Deployment" and group == "apps":
+        found = _deployment_role(root)
+        if found is None:
+            return None
+        role, container = found
+        ref = f"Deployment/{namespace}/{name}" if namespace else f"Deployment/{name}"
+        podspec = get_in(root, *DEPLOYMENT_PODSPEC)
+        return Resource(
+            role=role,
+            api_version=api_version,
+            kind=kind,
+            name=name,
+            namespace=namespace,
+            blocks=tuple(_containers(doc, DEPLOYMENT_PODSPEC, ref, "crossplane")),
+            doc=doc,
+            image=scalar(get(container, "image")),
+            host_network=scalar(get(podspec, "hostNetwork")) == "true",
+            dns_policy=scalar(get(podspec, "dnsPolicy")),
+        )
+    if group != "pkg.crossplane.io":
+        return None
+    if kind == "DeploymentRuntimeConfig":
+        ref = f"DeploymentRuntimeConfig/{name}"
+        blocks = _containers(doc, RUNTIME_CONFIG_PODSPEC, ref, RUNTIME_CONTAINER)
+        if not any(b.main for b in blocks):
+            blocks.append(
+                EnvBlock(
+                    container=RUNTIME_CONTAINER,
+                    init=False,
+                    main=True,
+                    exists=False,
+                    env=(),
+                    holder_path=(*RUNTIME_CONFIG_PODSPEC, "containers"),
+                    field_path=".".join(RUNTIME_CONFIG_PODSPEC)
+                    + f".containers[name={RUNTIME_CONTAINER}].env",
+                    line=_line(doc, root),
+                )
+            )
+        return Resource(Role.RUNTIME_CONFIG, api_version, kind, name, None, tuple(blocks), doc)
+    if kind == "ControllerConfig":
+        ref = f"ControllerConfig/{name}"
+        block = EnvBlock(
+            container=None,
+            init=False,
+            main=True,
+            exists=True,
+            env=_env(doc, get_in(root, "spec", "env"), ref),
+            holder_path=("spec",),
+            field_path="spec.env",
+            line=_line(doc, root),
+        )
+        return Resource(Role.CONTROLLER_CONFIG, api_version, kind, name, None, (block,), doc)
+    return None
+
+
+def discover(docs: Iterable[Document], namespace: str | None, version: str) -> CrossplaneInstall:
+    """The install: its resources in input order, its namespace and its Crossplane version."""
+    resources = tuple(r for r in (classify(d) for d in docs) if r is not None)
+    core = next((r for r in resources if r.role is Role.CORE), None)
+    ns = namespace or (core.namespace if core else None) or DEFAULT_NAMESPACE
+    if version == "auto":
+        detected = from_image(core.image if core else None)
+    elif version == "unknown":
+        detected = unknown("ClusterNetwork spec.crossplane.version: unknown")
+    else:
+        detected = from_text(version, "ClusterNetwork spec.crossplane.version")
+    return CrossplaneInstall(resources, ns, detected)

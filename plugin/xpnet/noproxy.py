@@ -1,0 +1,143 @@
+"""The NO_PROXY set: every entry with the reason it is there (SPEC §3). Pure."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import netaddr
+
+from xpnet.config import ClusterNetwork
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One NO_PROXY entry and why it is there."""
+
+    value: str
+    group: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class NoProxySet:
+    """The one NO_PROXY value for the whole install, in a deterministic order."""
+
+    entries: tuple[Entry, ...]
+
+    @property
+    def value(self) -> str:
+        return ",".join(e.value for e in self.entries)
+
+    def __contains__(self, value: object) -> bool:
+        return any(e.value == value for e in self.entries)
+
+
+def split(value: str) -> list[str]:
+    """Entries of a NO_PROXY value as every runtime reads them: comma separated, trimmed."""
+    return [p.strip().lower() for p in value.split(",") if p.strip()]
+
+
+def first_ip(cidr: str) -> str:
+    """The kubernetes Service IP of a service CIDR: its first host address (FACTS.md §6)."""
+    net = netaddr.IPNetwork(cidr)
+    return str(netaddr.IPAddress(net.first + 1, net.version))
+
+
+_BRACKETED_NO_PORT = re.compile(r"^\[[^\]]*\]$")
+_CIDR_WITH_PORT = re.compile(r"^[0-9a-f.:\[\]]+/\d+:\d+$")
+
+
+def go_cannot_use(entry: str) -> str | None:
+    """Why Go's httpproxy cannot use an entry (FACTS.md §4), or None when it can."""
+    if entry == "*":
+        return None
+    if re.search(r"\s", entry):
+        return "has inner white space; Go never matches it"
+    if _CIDR_WITH_PORT.match(entry):
+        return "is a CIDR with a port; Go never matches it: drop the port"
+    if _BRACKETED_NO_PORT.match(entry):
+        return (
+            f"is a bracketed IPv6 address without a port; Go never matches it: write {entry[1:-1]}"
+        )
+    return None
+
+
+def compute(
+    config: ClusterNetwork,
+    namespace: str,
+    existing: Iterable[tuple[str, str]] = (),
+) -> NoProxySet:
+    """Compute the NO_PROXY set for an install; `existing` is (entry, where it was found)."""
+    cluster = config.spec.cluster
+    domain = cluster.domain
+    groups: list[tuple[str, Sequence[tuple[str, str]]]] = [
+        ("loopback", [(h, "loopback: always direct") for h in ("localhost", "127.0.0.1", "::1")]),
+        (
+            "api-server",
+            [
+                (first_ip(c), f"API server: kubernetes Service IP of {c}; client-go dials this IP")
+                for c in cluster.serviceCIDRs
+            ]
+            + [
+                ("kubernetes.default.svc", "API server: in-cluster Service name"),
+                (f"kubernetes.default.svc.{domain}", "API server: fully qualified Service name"),
+            ]
+            + [(a, "API server: configured address") for a in cluster.apiServerAddresses],
+        ),
+        (
+            "cluster",
+            [
+                (".svc", "cluster services by .svc name"),
+                (f".{domain}", f"cluster names under the cluster domain {domain}"),
+            ],
+        ),
+        (
+            "functions",
+            [
+                (
+                    namespace,
+                    f"function endpoints: grpc-go >= 1.71 (Crossplane >= 1.20) matches the host "
+                    f"<function>.{namespace}",
+                ),
+                (
+                    f".{namespace}",
+                    f"function endpoints: <function>.{namespace} for grpc-go >= 1.71 "
+                    f"(Crossplane >= 1.20)",
+                ),
+            ]
+            + [
+                (
+                    c,
+                    "function endpoints: grpc-go <= 1.70 (Crossplane < 1.20) matches the "
+                    "resolved pod IP",
+                )
+                for c in cluster.podCIDRs
+            ],
+        ),
+        (
+            "networks",
+            [(c, "service network") for c in cluster.serviceCIDRs]
+            + [(c, "node network") for c in cluster.nodeCIDRs],
+        ),
+        (
+            "user",
+            [
+                (e, f"ClusterNetwork {config.metadata.name}: spec.proxy.noProxy")
+                for e in config.spec.proxy.noProxy
+            ],
+        ),
+    ]
+    if config.spec.policy.existingEntries == "merge":
+        groups.append(("existing", list(existing)))
+
+    seen: set[str] = set()
+    entries: list[Entry] = []
+    for group, items in groups:
+        for raw, reason in items:
+            value = raw.strip().lower()
+            if value and value not in seen:
+                seen.add(value)
+                entries.append(Entry(value, group, reason))
+    return NoProxySet(tuple(entries))

@@ -1,0 +1,378 @@
+"""The edits and findings for an install (pure: config + install in, plan out)."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from xpnet import noproxy
+from xpnet.config import ClusterNetwork
+from xpnet.install import CrossplaneInstall, EnvBlock, Resource, Role
+from xpnet.noproxy import NoProxySet
+from xpnet.rules import RULES, Rule
+from xpnet.runtimes.go import effective, no_proxy_match
+from xpnet.versions import FunctionMatch
+
+UPPER = ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY")
+SIX = (*UPPER, "http_proxy", "https_proxy", "no_proxy")
+GRPC = ("grpc_proxy", "no_grpc_proxy")
+BYPASS_VARS = ("NO_PROXY", "no_proxy", "no_grpc_proxy")
+SAMPLE_FUNCTION = "function-example"  # any name: the Service lives in Crossplane's namespace
+FUNCTION_PORT = "9443"  # FACTS.md §2
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: Rule
+    message: str
+    resource: Resource | None = None
+    block: EnvBlock | None = None
+    var: str | None = None
+
+
+@dataclass(frozen=True)
+class EnvEdit:
+    """Set these variables (in this order for new entries) in one env block."""
+
+    resource: Resource
+    block: EnvBlock
+    values: tuple[tuple[str, str], ...]
+    changed: tuple[str, ...]  # the names whose value is added or changed
+
+
+@dataclass(frozen=True)
+class Plan:
+    install: CrossplaneInstall
+    no_proxy: NoProxySet
+    edits: tuple[EnvEdit, ...]
+    findings: tuple[Finding, ...]
+
+
+def redact(url: str) -> str:
+    """A proxy URL fit for messages: credentials replaced by ***."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return parts._replace(netloc=f"***@{host}").geturl()
+
+
+def _full_set(resource: Resource, block: EnvBlock) -> bool:
+    """SPEC §4: which containers get all six variables."""
+    if resource.role in (Role.RUNTIME_CONFIG, Role.CONTROLLER_CONFIG, Role.CORE) and block.main:
+        return True
+    return resource.role in (Role.CORE, Role.RBAC_MANAGER) and block.sets_proxy
+
+
+def _written(resource: Resource, block: EnvBlock, config: ClusterNetwork) -> tuple[str, ...]:
+    """The variables xpnet writes in a block, in the order new entries are added."""
+    grpc_configured = config.spec.proxy.grpcProxy is not None
+    extra = tuple(n for n in GRPC if grpc_configured or (n == "no_grpc_proxy" and block.get(n)))
+    if _full_set(resource, block):
+        return SIX + extra
+    if resource.role in (Role.CORE, Role.RBAC_MANAGER) and block.sets_no_proxy:
+        return ("NO_PROXY", "no_proxy", *(n for n in extra if n == "no_grpc_proxy"))
+    return ()
+
+
+def _targets(
+    install: CrossplaneInstall, config: ClusterNetwork
+) -> Iterator[tuple[Resource, EnvBlock, tuple[str, ...]]]:
+    for resource in install.resources:
+        for block in resource.blocks:
+            names = _written(resource, block, config)
+            if names:
+                yield resource, block, names
+
+
+def _existing(install: CrossplaneInstall, config: ClusterNetwork) -> list[tuple[str, str]]:
+    found = []
+    for resource, block, _ in _targets(install, config):
+        for var in BYPASS_VARS:
+            env = block.get(var)
+            if env is not None and env.value:
+                where = f"already in {resource.ref}" + (
+                    f" container {block.container}" if block.container else ""
+                )
+                found += [(entry, f"{where} {var}") for entry in noproxy.split(env.value)]
+    return found
+
+
+def _value(name: str, config: ClusterNetwork, nps: NoProxySet) -> str:
+    if name.upper() == "HTTP_PROXY":
+        return config.http_proxy or ""
+    if name.upper() == "HTTPS_PROXY":
+        return config.https_proxy or ""
+    if name == "grpc_proxy":
+        return config.spec.proxy.grpcProxy or ""
+    return nps.value
+
+
+def _entry_findings(install: CrossplaneInstall, config: ClusterNetwork) -> list[Finding]:
+    out = []
+    for resource, block, _ in _targets(install, config):
+        for var in BYPASS_VARS:
+            env = block.get(var)
+            for entry in noproxy.split(env.value) if env and env.value else ():
+                if entry == "*":
+                    out.append(
+                        Finding(
+                            RULES["XPN008"],
+                            "contains *: every destination bypasses the proxy, "
+                            "package pulls included",
+                            resource,
+                            block,
+                            var,
+                        )
+                    )
+                elif why := noproxy.go_cannot_use(entry):
+                    out.append(
+                        Finding(RULES["XPN007"], f"entry {entry!r} {why}", resource, block, var)
+                    )
+    return out
+
+
+def _resource_findings(install: CrossplaneInstall, config: ClusterNetwork) -> list[Finding]:
+    out = []
+    for resource in install.resources:
+        if resource.role is Role.CONTROLLER_CONFIG:
+            out.append(
+                Finding(
+                    RULES["XPN009"],
+                    "ControllerConfig is deprecated, honoured for Providers only, "
+                    "and removed in Crossplane v2.0",
+                    resource,
+                )
+            )
+        if (
+            resource.role is Role.CORE
+            and resource.host_network
+            and (resource.dns_policy != "ClusterFirstWithHostNet")
+        ):
+            out.append(
+                Finding(
+                    RULES["XPN013"],
+                    "hostNetwork: true needs dnsPolicy: ClusterFirstWithHostNet, "
+                    "or function names do not resolve (crossplane#5500)",
+                    resource,
+                )
+            )
+        for block in resource.blocks:
+            if (
+                resource.role is Role.RUNTIME_CONFIG
+                and not block.main
+                and (block.sets_proxy or block.sets_no_proxy)
+            ):
+                out.append(
+                    Finding(
+                        RULES["XPN014"],
+                        "proxy variables on a sidecar do not reach the provider or function",
+                        resource,
+                        block,
+                    )
+                )
+    for url in {config.http_proxy, config.https_proxy, config.spec.proxy.grpcProxy}:
+        if url and urlsplit(url).scheme == "https":
+            out.append(
+                Finding(
+                    RULES["XPN006"],
+                    f"{redact(url)} is an https:// proxy; gRPC "
+                    "clients speak plaintext CONNECT to their proxy",
+                )
+            )
+    return out
+
+
+def plan_fix(config: ClusterNetwork, install: CrossplaneInstall) -> Plan:
+    """The edits that give every rewritten container the one consistent set (SPEC §4)."""
+    nps = noproxy.compute(config, install.namespace, _existing(install, config))
+    edits, findings = [], _entry_findings(install, config) + _resource_findings(install, config)
+    for resource, block, names in _targets(install, config):
+        values = []
+        for name in names:
+            env = block.get(name)
+            if env is not None and env.from_ref:
+                findings.append(
+                    Finding(
+                        RULES["XPN010"],
+                        "is set through valueFrom; xpnet leaves it as it is",
+                        resource,
+                        block,
+                        name,
+                    )
+                )
+                continue
+            values.append((name, _value(name, config, nps)))
+        changed = tuple(n for n, v in values if (e := block.get(n)) is None or e.value != v)
+        if changed:
+            edits.append(EnvEdit(resource, block, tuple(values), changed))
+    return Plan(install, nps, tuple(edits), tuple(findings))
+
+
+def _network_covered(no_proxy: str, cidr: str) -> str | None:
+    """The entry that sends every address of `cidr` direct under Go's rules, if any."""
+    net = ipaddress.ip_network(cidr)
+    for raw in no_proxy.split(","):
+        entry = raw.strip()
+        if entry == "*":
+            return entry
+        try:
+            candidate = ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            continue
+        if candidate.version == net.version and net.subnet_of(candidate):  # type: ignore[arg-type]
+            return entry
+    return None
+
+
+def _coverage(
+    resource: Resource, block: EnvBlock, config: ClusterNetwork, install: CrossplaneInstall
+) -> list[Finding]:
+    env = block.values()
+    no_proxy = effective(env, "NO_PROXY")
+    out = []
+    for cidr in config.spec.cluster.serviceCIDRs:
+        ip = noproxy.first_ip(cidr)
+        if not no_proxy_match(no_proxy, ip, "443").direct:
+            out.append(
+                Finding(
+                    RULES["XPN003"],
+                    f"does not cover the API server at {ip}:443 (client-go dials the IP, so host "
+                    f"names do not match it): add {ip} or {cidr}",
+                    resource,
+                    block,
+                    "NO_PROXY",
+                )
+            )
+    if not (resource.role is Role.CORE and block.main):
+        return out
+    version = install.version
+    if version.match in (FunctionMatch.POD_IP, FunctionMatch.UNKNOWN):
+        why = (
+            f"Crossplane {version.text} (grpc-go {version.grpc_go}) matches the resolved pod IP"
+            if version.text
+            else f"the Crossplane version is {version.describe()}, so "
+            "grpc-go <= 1.70, which matches the resolved pod IP, must be covered"
+        )
+        for cidr in config.spec.cluster.podCIDRs:
+            if _network_covered(no_proxy, cidr) is None:
+                out.append(
+                    Finding(
+                        RULES["XPN004"],
+                        f"does not cover function pods in {cidr}: {why}; add {cidr}",
+                        resource,
+                        block,
+                        "NO_PROXY",
+                    )
+                )
+    if version.match in (FunctionMatch.HOST, FunctionMatch.UNKNOWN):
+        host = f"{SAMPLE_FUNCTION}.{install.namespace}"
+        if not no_proxy_match(no_proxy, host, FUNCTION_PORT).direct:
+            why = (
+                f"Crossplane {version.text} (grpc-go {version.grpc_go}) matches the host name"
+                if version.text
+                else f"the Crossplane version is {version.describe()}, so "
+                "grpc-go >= 1.71, which matches the host name, must be covered"
+            )
+            out.append(
+                Finding(
+                    RULES["XPN004"],
+                    f"does not cover function endpoints <function>.{install.namespace}:"
+                    f"{FUNCTION_PORT}: {why}; .svc and .{config.spec.cluster.domain} never match "
+                    f"it; add .{install.namespace}",
+                    resource,
+                    block,
+                    "NO_PROXY",
+                )
+            )
+    return out
+
+
+def plan_check(config: ClusterNetwork, install: CrossplaneInstall) -> Plan:
+    """Judge the manifests as they are against the rule catalogue; no edits."""
+    nps = noproxy.compute(config, install.namespace, _existing(install, config))
+    findings = _entry_findings(install, config) + _resource_findings(install, config)
+    targets = list(_targets(install, config))
+    reference: dict[str, str] = {}
+    for var in SIX:
+        counts = Counter(v for _, b, _ in targets if (v := b.values().get(var)) is not None)
+        core = next(
+            (b.values().get(var) for r, b, _ in targets if r.role is Role.CORE and b.main), None
+        )
+        if counts:
+            reference[var] = core if core is not None else counts.most_common(1)[0][0]
+    for resource, block, _ in targets:
+        env = block.values()
+        for name in SIX:
+            e = block.get(name)
+            if e is not None and e.from_ref:
+                findings.append(
+                    Finding(
+                        RULES["XPN010"],
+                        "is set through valueFrom; xpnet cannot check it",
+                        resource,
+                        block,
+                        name,
+                    )
+                )
+        for upper in UPPER:
+            lower = upper.lower()
+            if upper in env and lower in env and env[upper] != env[lower]:
+                findings.append(
+                    Finding(RULES["XPN002"], f"differs from {lower}", resource, block, upper)
+                )
+            elif (upper in env) != (lower in env):
+                have, missing = (upper, lower) if upper in env else (lower, upper)
+                findings.append(
+                    Finding(
+                        RULES["XPN012"],
+                        f"{have} is set but {missing} is not",
+                        resource,
+                        block,
+                        missing,
+                    )
+                )
+        for var, value in env.items():
+            if var in reference and value != reference[var]:
+                findings.append(
+                    Finding(
+                        RULES["XPN001"],
+                        "differs from the value in the other Crossplane containers",
+                        resource,
+                        block,
+                        var,
+                    )
+                )
+        https = effective(env, "HTTPS_PROXY")
+        if not https and effective(env, "HTTP_PROXY"):
+            findings.append(
+                Finding(
+                    RULES["XPN005"],
+                    "HTTP_PROXY is set but HTTPS_PROXY is not: https and gRPC requests go direct",
+                    resource,
+                    block,
+                    "HTTPS_PROXY",
+                )
+            )
+        if not https and resource.role is Role.CORE and block.main:
+            findings.append(
+                Finding(
+                    RULES["XPN011"],
+                    "is not set: package pulls cannot reach the registry "
+                    f"through {redact(config.https_proxy or '')}",
+                    resource,
+                    block,
+                    "HTTPS_PROXY",
+                )
+            )
+        for var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+            if var in env and urlsplit(env[var]).password is not None:
+                findings.append(
+                    Finding(RULES["XPN015"], "carries a password inline", resource, block, var)
+                )
+        if https:
+            findings += _coverage(resource, block, config, install)
+    return Plan(install, nps, (), tuple(findings))

@@ -1,0 +1,114 @@
+"""The rule catalogue: one table, the single source of rule IDs, severities and fixes."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Severity(enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: Severity
+    title: str
+    fix: str
+
+
+_E, _W = Severity.ERROR, Severity.WARNING
+
+CATALOGUE: tuple[Rule, ...] = (
+    Rule(
+        "XPN001",
+        _W,
+        "proxy values differ between containers",
+        "run xpnet in fix mode: every rewritten container gets the same values",
+    ),
+    Rule(
+        "XPN002",
+        _E,
+        "upper- and lower-case variables differ",
+        "give both the same value; gRPC C-core reads only the lower-case ones (FACTS.md §5)",
+    ),
+    Rule(
+        "XPN003",
+        _E,
+        "NO_PROXY does not cover the API server",
+        "add the kubernetes Service IP or the service CIDR (FACTS.md §6)",
+    ),
+    Rule(
+        "XPN004",
+        _E,
+        "NO_PROXY does not cover the function endpoints",
+        "add what the Crossplane version's grpc-go matches (FACTS.md §3)",
+    ),
+    Rule(
+        "XPN005",
+        _W,
+        "HTTP_PROXY without HTTPS_PROXY",
+        "set HTTPS_PROXY too: https and gRPC requests use only HTTPS_PROXY",
+    ),
+    Rule(
+        "XPN006",
+        _W,
+        "https:// proxy URL",
+        "use http://: gRPC supports plaintext CONNECT proxies only",
+    ),
+    Rule(
+        "XPN007", _W, "NO_PROXY entry that Go cannot use", "rewrite the entry as the message says"
+    ),
+    Rule(
+        "XPN008",
+        _W,
+        "NO_PROXY contains *",
+        "remove *: it sends everything direct, package pulls included",
+    ),
+    Rule(
+        "XPN009",
+        _W,
+        "ControllerConfig in use",
+        "move to a DeploymentRuntimeConfig: ControllerConfig is deprecated and gone in v2.0",
+    ),
+    Rule(
+        "XPN010",
+        _W,
+        "proxy variable set through valueFrom",
+        "set it as a plain value so that it can be checked and kept consistent",
+    ),
+    Rule(
+        "XPN011",
+        _E,
+        "Crossplane container without HTTPS_PROXY",
+        "set HTTPS_PROXY (run xpnet in fix mode)",
+    ),
+    Rule(
+        "XPN012",
+        _W,
+        "only one case of a proxy variable is set",
+        "set both cases: some clients read only the lower-case variable (FACTS.md §5)",
+    ),
+    Rule(
+        "XPN013",
+        _W,
+        "hostNetwork without ClusterFirstWithHostNet",
+        "set dnsPolicy: ClusterFirstWithHostNet or function names do not resolve",
+    ),
+    Rule(
+        "XPN014",
+        _W,
+        "DeploymentRuntimeConfig env on a container not named package-runtime",
+        "put proxy variables on the package-runtime container; others are sidecars",
+    ),
+    Rule(
+        "XPN015",
+        _W,
+        "proxy credentials inline",
+        "take them from a Secret instead of writing them into the manifests",
+    ),
+)
+RULES: dict[str, Rule] = {r.id: r for r in CATALOGUE}

@@ -1,0 +1,1 @@
+"""How client runtimes decide between the proxy and a direct connection."""

@@ -1,0 +1,88 @@
+"""Go's NO_PROXY matching (golang.org/x/net/http/httpproxy, current Go; FACTS.md §4)."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def _parse_ip(text: str) -> IPAddress | None:
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+def split_host_port(addr: str) -> tuple[str, str] | None:
+    """net.SplitHostPort: None where Go returns an error."""
+    if addr.startswith("["):
+        end = addr.find("]")
+        if end < 0 or not addr[end + 1 :].startswith(":"):
+            return None
+        return addr[1:end], addr[end + 2 :]
+    if addr.count(":") != 1:
+        return None
+    host, port = addr.split(":")
+    return host, port
+
+
+@dataclass(frozen=True)
+class Match:
+    """The NO_PROXY entry that sent a host direct, or None when it goes to the proxy."""
+
+    entry: str | None
+    direct: bool
+
+
+def no_proxy_match(no_proxy: str, host: str, port: str) -> Match:
+    """Whether Go sends host:port direct under this NO_PROXY value, and which entry decided."""
+    host = host.lower()
+    ip = _parse_ip(host)
+    if host == "localhost" or (ip is not None and ip.is_loopback):
+        return Match("(loopback)", True)
+    for raw in no_proxy.split(","):
+        entry = raw.strip().lower()
+        if not entry:
+            continue
+        if entry == "*":
+            return Match(entry, True)
+        try:
+            net = ipaddress.ip_network(entry, strict=False) if "/" in entry else None
+        except ValueError:
+            net = None
+        if net is not None:
+            if ip is not None and ip.version == net.version and ip in net:
+                return Match(raw.strip(), True)
+            continue
+        hp = split_host_port(entry)
+        if hp is not None:
+            phost, pport = hp
+            if not phost:
+                continue
+        else:
+            phost, pport = entry, ""
+        pip = _parse_ip(phost)
+        if pip is not None:
+            if ip is not None and ip == pip and (not pport or pport == port):
+                return Match(raw.strip(), True)
+            continue
+        if not phost or ip is not None:
+            continue
+        if phost.startswith("*."):
+            phost = phost[1:]
+        match_host = not phost.startswith(".")
+        if match_host:
+            phost = "." + phost
+        if (host.endswith(phost) or (match_host and host == phost[1:])) and (
+            not pport or pport == port
+        ):
+            return Match(raw.strip(), True)
+    return Match(None, False)
+
+
+def effective(env: Mapping[str, str], upper: str) -> str:
+    """Go reads the upper-case variable when non-empty, else the lower-case one."""
+    return env.get(upper) or env.get(upper.lower()) or ""

@@ -1,0 +1,91 @@
+"""Parse one YAML document into position-carrying nodes, and read them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from xpnet.errors import InputError
+
+__all__ = ["MappingNode", "Node", "ScalarNode", "SequenceNode"]
+
+_NULLS = {"", "~", "null", "Null", "NULL"}
+
+
+def compose(text: str, source: str, first_line: int = 1) -> Node | None:
+    """Compose one document; errors name the line and column in the original file."""
+    try:
+        node: Node | None = YAML(typ="rt", pure=True).compose(text)
+        return node
+    except MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f"line {mark.line + first_line}, column {mark.column + 1}: " if mark else ""
+        what = " ".join(p for p in (error.context, error.problem) if p)
+        raise InputError(source, [f"{where}invalid YAML: {what}"]) from None
+    except YAMLError as error:
+        raise InputError(source, [f"invalid YAML: {error}"]) from None
+
+
+def is_null(node: Node) -> bool:
+    return isinstance(node, ScalarNode) and node.style is None and node.value in _NULLS
+
+
+def scalar(node: Node | None) -> str | None:
+    """The string value of a scalar node; None for anything else and for null."""
+    if isinstance(node, ScalarNode) and not is_null(node):
+        return str(node.value)
+    return None
+
+
+def entries(node: MappingNode, source: str, where: str) -> dict[str, tuple[ScalarNode, Node]]:
+    """A mapping's keys → (key node, value node); duplicate keys are refused."""
+    out: dict[str, tuple[ScalarNode, Node]] = {}
+    for key, value in node.value:
+        name = scalar(key)
+        if name is None:
+            continue
+        if name in out:
+            raise InputError(
+                source,
+                [
+                    f"line {key.start_mark.line + 1}: {where}: duplicate key {name!r}; "
+                    "remove one of them"
+                ],
+            )
+        out[name] = (key, value)
+    return out
+
+
+def get(node: Node | None, key: str) -> Node | None:
+    """The value of `key` in a mapping node (the first one), None when absent."""
+    if isinstance(node, MappingNode):
+        for k, v in node.value:
+            if isinstance(k, ScalarNode) and k.value == key:
+                return v  # type: ignore[no-any-return]
+    return None
+
+
+def get_in(node: Node | None, *path: str) -> Node | None:
+    for key in path:
+        node = get(node, key)
+    return node
+
+
+def to_data(node: Node | None) -> Any:
+    """Plain Python data (strings for every scalar) from a node."""
+    if node is None or is_null(node):
+        return None
+    if isinstance(node, ScalarNode):
+        return str(node.value)
+    if isinstance(node, SequenceNode):
+        return [to_data(n) for n in node.value]
+    if isinstance(node, MappingNode):
+        return {str(to_data(k)): to_data(v) for k, v in node.value}
+    return None
+
+
+def is_flow(node: Node) -> bool:
+    return isinstance(node, MappingNode | SequenceNode) and bool(node.flow_style)

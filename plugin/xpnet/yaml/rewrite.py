@@ -1,0 +1,190 @@
+"""Turn a plan's env edits into splices of one document's text: only env blocks change."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from xpnet.errors import InputError
+from xpnet.install import RUNTIME_CONFIG_PODSPEC, Document
+from xpnet.plan import EnvEdit
+from xpnet.yaml import splice
+from xpnet.yaml.nodes import (
+    MappingNode,
+    Node,
+    ScalarNode,
+    SequenceNode,
+    get,
+    is_flow,
+    is_null,
+    scalar,
+    to_data,
+)
+from xpnet.yaml.splice import Splice
+
+# Keys the CRD requires beside the ones xpnet creates (FACTS.md §9: selector and template).
+_REQUIRED_SIBLINGS: dict[tuple[str, ...], dict[str, Any]] = {
+    RUNTIME_CONFIG_PODSPEC[:3]: {"selector": {}},
+}
+
+
+def _kv(node: Node, key: str) -> tuple[ScalarNode, Node] | None:
+    if isinstance(node, MappingNode):
+        for k, v in node.value:
+            if isinstance(k, ScalarNode) and k.value == key:
+                return k, v
+    return None
+
+
+def _refuse_anchor(doc: Document, node: Node, what: str) -> None:
+    anchor = getattr(node, "anchor", None)
+    if anchor:
+        raise InputError(
+            doc.source,
+            [
+                f"line {doc.segment.line + node.start_mark.line}: {what} is shared through the "
+                f"YAML anchor &{anchor}; editing it would change every container that uses it: "
+                "write the env block out in each container"
+            ],
+        )
+
+
+def _style(seq: Node) -> str | None:
+    """The quoting of existing env values, so that new ones look like their neighbours."""
+    styles = []
+    if isinstance(seq, SequenceNode):
+        for item in seq.value:
+            value = get(item, "value")
+            if isinstance(value, ScalarNode) and value.style in (None, "'", '"'):
+                styles.append(value.style)
+    return styles[0] if styles else None
+
+
+def _entry(name: str, value: str) -> dict[str, Any]:
+    return {"name": name, "value": value}
+
+
+def _env_splices(doc: Document, holder: MappingNode, edit: EnvEdit) -> list[Splice]:
+    text = doc.segment.text
+    found = _kv(holder, "env")
+    if found is None:
+        entries = [_entry(n, v) for n, v in edit.values]
+        return [splice.add_to_mapping(text, holder, {"env": entries}, None)]
+    key, seq = found
+    _refuse_anchor(doc, seq, f"{edit.block.field_path}")
+    if is_null(seq) or (is_flow(seq) and not seq.value):
+        return splice.set_value(text, key, seq, [_entry(n, v) for n, v in edit.values], None)
+    if not isinstance(seq, SequenceNode):
+        raise InputError(doc.source, [f"{edit.block.field_path}: env must be a list"])
+    if is_flow(seq):
+        data = to_data(seq)
+        for name, value in edit.values:
+            item = next((i for i in data if i.get("name") == name), None)
+            if item is None:
+                data.append(_entry(name, value))
+            elif "valueFrom" not in item:
+                item["value"] = value
+        return [Splice(seq.start_mark.index, seq.end_mark.index, splice.flow(data))]
+    style = _style(seq)
+    splices, new = [], []
+    for name, value in edit.values:
+        item = next((i for i in seq.value if scalar(get(i, "name")) == name), None)
+        if item is None:
+            new.append(_entry(name, value))
+            continue
+        _refuse_anchor(doc, item, f"{edit.block.field_path} entry {name}")
+        current = _kv(item, "value")
+        if current is None:
+            if get(item, "valueFrom") is None:
+                splices.append(splice.add_to_mapping(text, item, {"value": value}, style))
+        elif isinstance(current[1], ScalarNode) and (scalar(current[1]) or "") != value:
+            splices.append(splice.replace_scalar(text, current[1], value))
+    if new:
+        splices.append(splice.append_items(text, seq, new, style))
+    return splices
+
+
+def _nest(path: tuple[str, ...], at: tuple[str, ...], leaf: Any) -> Any:
+    """The data to create for the missing `path` below the existing `at`, ending in `leaf`."""
+    if not path:
+        return leaf
+    here = (*at, path[0])
+    child = _nest(path[1:], here, leaf)
+    if isinstance(child, dict) and here in _REQUIRED_SIBLINGS:
+        child = {**_REQUIRED_SIBLINGS[here], **child}
+    return {path[0]: child}
+
+
+def _create(doc: Document, edit: EnvEdit) -> list[Splice]:
+    """Create a missing holder (e.g. a runtime config's package-runtime container)."""
+    text = doc.segment.text
+    env = [_entry(n, v) for n, v in edit.values]
+    path = edit.block.holder_path
+    leaf: Any = (
+        [{"name": edit.block.container, "env": env}] if edit.block.container else {"env": env}
+    )
+    node: Node = doc.root
+    later: list[Splice] = []
+    for i, key in enumerate(path):
+        at = path[:i]
+        if at in _REQUIRED_SIBLINGS and isinstance(node, MappingNode) and not is_flow(node):
+            missing = {k: v for k, v in _REQUIRED_SIBLINGS[at].items() if _kv(node, k) is None}
+            if missing:
+                later.append(splice.add_to_mapping(text, node, missing, None))
+        found = _kv(node, key)
+        if found is None:
+            if not isinstance(node, MappingNode):
+                break
+            created = _nest(path[i:], at, leaf)
+            return [splice.add_to_mapping(text, node, created, None), *later]
+        k, value = found
+        if is_null(value) or is_flow(value):
+            rest = _nest(path[i + 1 :], path[: i + 1], leaf)
+            if isinstance(rest, dict):
+                rest = {**_REQUIRED_SIBLINGS.get(path[: i + 1], {}), **rest}
+            return [*splice.set_value(text, k, value, rest, None), *later]
+        node = value
+    else:
+        if isinstance(node, SequenceNode):
+            return [splice.append_items(text, node, leaf, None), *later]
+        if isinstance(node, MappingNode):
+            return [splice.add_to_mapping(text, node, leaf, None), *later]
+    where = ".".join(path)
+    raise InputError(doc.source, [f"{edit.resource.ref}: {where} is not a mapping or list"])
+
+
+def _holder(doc: Document, edit: EnvEdit) -> MappingNode | None:
+    node: Node | None = doc.root
+    for key in edit.block.holder_path:
+        node = get(node, key)
+    if edit.block.container is None:
+        return node if isinstance(node, MappingNode) and not is_flow(node) else None
+    if isinstance(node, SequenceNode):
+        for item in node.value:
+            if scalar(get(item, "name")) == edit.block.container:
+                return item if isinstance(item, MappingNode) else None
+    return None
+
+
+def rewrite(doc: Document, edits: Iterable[EnvEdit]) -> str:
+    """The document's text with its env edits applied; every other byte as it was."""
+    splices: list[Splice] = []
+    for edit in edits:
+        holder = _holder(doc, edit)
+        if holder is None:
+            splices += _create(doc, edit)
+        elif is_flow(holder):
+            data = to_data(holder)
+            env = data.setdefault("env", [])
+            for name, value in edit.values:
+                item = next((i for i in env if i.get("name") == name), None)
+                if item is None:
+                    env.append(_entry(name, value))
+                elif "valueFrom" not in item:
+                    item["value"] = value
+            splices.append(
+                Splice(holder.start_mark.index, holder.end_mark.index, splice.flow(data))
+            )
+        else:
+            splices += _env_splices(doc, holder, edit)
+    return splice.apply(doc.segment.text, splices)
