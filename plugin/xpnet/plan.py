@@ -121,8 +121,8 @@ def _entry_findings(install: CrossplaneInstall, config: ClusterNetwork) -> list[
                     out.append(
                         Finding(
                             RULES["XPN008"],
-                            "contains *: every destination bypasses the proxy, "
-                            "package pulls included",
+                            "contains *: every destination bypasses the proxy, package pulls "
+                            "included; remove it",
                             resource,
                             block,
                             var,
@@ -142,8 +142,8 @@ def _resource_findings(install: CrossplaneInstall, config: ClusterNetwork) -> li
             out.append(
                 Finding(
                     RULES["XPN009"],
-                    "ControllerConfig is deprecated, honoured for Providers only, "
-                    "and removed in Crossplane v2.0",
+                    "ControllerConfig is deprecated, honoured for Providers only, and removed "
+                    "in Crossplane v2.0; move its settings to a DeploymentRuntimeConfig",
                     resource,
                 )
             )
@@ -155,8 +155,8 @@ def _resource_findings(install: CrossplaneInstall, config: ClusterNetwork) -> li
             out.append(
                 Finding(
                     RULES["XPN013"],
-                    "hostNetwork: true needs dnsPolicy: ClusterFirstWithHostNet, "
-                    "or function names do not resolve (crossplane#5500)",
+                    "hostNetwork: true without dnsPolicy: ClusterFirstWithHostNet: function "
+                    "names do not resolve (crossplane#5500); set that dnsPolicy",
                     resource,
                 )
             )
@@ -169,7 +169,8 @@ def _resource_findings(install: CrossplaneInstall, config: ClusterNetwork) -> li
                 out.append(
                     Finding(
                         RULES["XPN014"],
-                        "proxy variables on a sidecar do not reach the provider or function",
+                        "proxy variables on a sidecar do not reach the provider or function; put "
+                        "them on the package-runtime container",
                         resource,
                         block,
                     )
@@ -179,8 +180,8 @@ def _resource_findings(install: CrossplaneInstall, config: ClusterNetwork) -> li
             out.append(
                 Finding(
                     RULES["XPN006"],
-                    f"{redact(url)} is an https:// proxy; gRPC "
-                    "clients speak plaintext CONNECT to their proxy",
+                    f"{redact(url)} is an https:// proxy, but gRPC clients speak plaintext "
+                    "CONNECT to their proxy; use http://",
                 )
             )
     return out
@@ -198,7 +199,8 @@ def plan_fix(config: ClusterNetwork, install: CrossplaneInstall) -> Plan:
                 findings.append(
                     Finding(
                         RULES["XPN010"],
-                        "is set through valueFrom; xpnet leaves it as it is",
+                        "is set through valueFrom, so xpnet leaves it as it is; set a plain value "
+                        "to have it kept consistent",
                         resource,
                         block,
                         name,
@@ -312,7 +314,7 @@ def plan_check(config: ClusterNetwork, install: CrossplaneInstall) -> Plan:
                 findings.append(
                     Finding(
                         RULES["XPN010"],
-                        "is set through valueFrom; xpnet cannot check it",
+                        "is set through valueFrom, so xpnet cannot check it; set a plain value",
                         resource,
                         block,
                         name,
@@ -322,14 +324,22 @@ def plan_check(config: ClusterNetwork, install: CrossplaneInstall) -> Plan:
             lower = upper.lower()
             if upper in env and lower in env and env[upper] != env[lower]:
                 findings.append(
-                    Finding(RULES["XPN002"], f"differs from {lower}", resource, block, upper)
+                    Finding(
+                        RULES["XPN002"],
+                        f"differs from {lower}; give both the same value (gRPC C-core reads "
+                        "only the lower-case one)",
+                        resource,
+                        block,
+                        upper,
+                    )
                 )
             elif (upper in env) != (lower in env):
                 have, missing = (upper, lower) if upper in env else (lower, upper)
                 findings.append(
                     Finding(
                         RULES["XPN012"],
-                        f"{have} is set but {missing} is not",
+                        f"{have} is set but {missing} is not; set both (clients differ in the case "
+                        "they read)",
                         resource,
                         block,
                         missing,
@@ -340,7 +350,8 @@ def plan_check(config: ClusterNetwork, install: CrossplaneInstall) -> Plan:
                 findings.append(
                     Finding(
                         RULES["XPN001"],
-                        "differs from the value in the other Crossplane containers",
+                        "differs from the value in the other Crossplane containers; run xpnet in "
+                        "fix mode to give every container the same set",
                         resource,
                         block,
                         var,
@@ -351,7 +362,7 @@ def plan_check(config: ClusterNetwork, install: CrossplaneInstall) -> Plan:
             findings.append(
                 Finding(
                     RULES["XPN005"],
-                    "HTTP_PROXY is set but HTTPS_PROXY is not: https and gRPC requests go direct",
+                    "is not set while HTTP_PROXY is: https and gRPC requests go direct; set it",
                     resource,
                     block,
                     "HTTPS_PROXY",
@@ -361,8 +372,8 @@ def plan_check(config: ClusterNetwork, install: CrossplaneInstall) -> Plan:
             findings.append(
                 Finding(
                     RULES["XPN011"],
-                    "is not set: package pulls cannot reach the registry "
-                    f"through {redact(config.https_proxy or '')}",
+                    "is not set, so package pulls do not go through the proxy; set it to "
+                    f"{redact(config.https_proxy or '')}",
                     resource,
                     block,
                     "HTTPS_PROXY",
@@ -371,7 +382,13 @@ def plan_check(config: ClusterNetwork, install: CrossplaneInstall) -> Plan:
         for var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
             if var in env and urlsplit(env[var]).password is not None:
                 findings.append(
-                    Finding(RULES["XPN015"], "carries a password inline", resource, block, var)
+                    Finding(
+                        RULES["XPN015"],
+                        "carries a password inline; take the credentials from a Secret",
+                        resource,
+                        block,
+                        var,
+                    )
                 )
         if https:
             findings += _coverage(resource, block, config, install)

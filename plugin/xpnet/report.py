@@ -26,7 +26,7 @@ def finding_line(finding: Finding, file: str | None = None) -> str:
         line = finding.block.line if finding.block else None
         where = f"{file}:{line}: " if line else f"{file}: "
     head = _prefix(finding.resource, finding.block, finding.var)
-    return f"{where}{head}{finding.rule.id} {finding.message} (fix: {finding.rule.fix})"
+    return f"{where}{head}{finding.rule.id} {finding.message}"
 
 
 def edit_line(edit: EnvEdit) -> str:
@@ -51,7 +51,7 @@ def finding_result(finding: Finding) -> dict[str, Any]:
     """A KRM functions-spec result for a finding."""
     result: dict[str, Any] = {
         "message": f"{_prefix(None, finding.block, finding.var)}{finding.rule.id} "
-        f"{finding.message} (fix: {finding.rule.fix})",
+        f"{finding.message}",
         "severity": finding.rule.severity.value,
     }
     if finding.resource is not None:

@@ -33,19 +33,19 @@ CATALOGUE: tuple[Rule, ...] = (
         "XPN002",
         _E,
         "upper- and lower-case variables differ",
-        "give both the same value; gRPC C-core reads only the lower-case ones (FACTS.md §5)",
+        "give both the same value; gRPC C-core reads only the lower-case ones",
     ),
     Rule(
         "XPN003",
         _E,
         "NO_PROXY does not cover the API server",
-        "add the kubernetes Service IP or the service CIDR (FACTS.md §6)",
+        "add the kubernetes Service IP or the service CIDR",
     ),
     Rule(
         "XPN004",
         _E,
         "NO_PROXY does not cover the function endpoints",
-        "add what the Crossplane version's grpc-go matches (FACTS.md §3)",
+        "add what the Crossplane version's grpc-go matches",
     ),
     Rule(
         "XPN005",
@@ -72,7 +72,7 @@ CATALOGUE: tuple[Rule, ...] = (
         "XPN009",
         _W,
         "ControllerConfig in use",
-        "move to a DeploymentRuntimeConfig: ControllerConfig is deprecated and gone in v2.0",
+        "move its settings to a DeploymentRuntimeConfig",
     ),
     Rule(
         "XPN010",
@@ -90,7 +90,7 @@ CATALOGUE: tuple[Rule, ...] = (
         "XPN012",
         _W,
         "only one case of a proxy variable is set",
-        "set both cases: some clients read only the lower-case variable (FACTS.md §5)",
+        "set both cases: some clients read only the lower-case variable",
     ),
     Rule(
         "XPN013",

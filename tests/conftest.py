@@ -1,0 +1,52 @@
+"""Shared test set-up: where the repository, the real tools and ../shared are."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_CROSSPLANE = ROOT.parent / "shared" / "crossplane"
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import tools  # noqa: E402  (scripts/tools.py: the one place tool versions are pinned)
+
+IN_CI = os.environ.get("CI") == "true"
+UPDATE_GOLDEN = os.environ.get("XPNET_UPDATE_GOLDEN") == "1"
+
+
+def require(path: Path, what: str) -> Path:
+    """A real tool, or a loud skip (a failure under CI=true)."""
+    if path.exists():
+        return path
+    reason = f"REAL TOOL MISSING: {what} is not at {path}; run scripts/setup"
+    if IN_CI:
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def pytest_report_header() -> list[str]:
+    lines = []
+    for version in tools.KUSTOMIZE_VERSIONS:
+        path = tools.kustomize_path(version)
+        lines.append(f"kustomize {version}: {path if path.exists() else 'MISSING (tests skip)'}")
+    shared = SHARED_CROSSPLANE if SHARED_CROSSPLANE.is_dir() else "absent (those tests skip)"
+    lines.append(f"../shared/crossplane: {shared}")
+    return lines
+
+
+@pytest.fixture(params=tools.KUSTOMIZE_VERSIONS)
+def kustomize(request: pytest.FixtureRequest) -> Path:
+    return require(tools.kustomize_path(request.param), f"kustomize {request.param}")
+
+
+@pytest.fixture
+def shared_crossplane() -> Path:
+    if not SHARED_CROSSPLANE.is_dir():
+        if IN_CI:
+            pytest.fail(f"{SHARED_CROSSPLANE} is missing in CI")
+        pytest.skip(f"{SHARED_CROSSPLANE} is absent")
+    return SHARED_CROSSPLANE
