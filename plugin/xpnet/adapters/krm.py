@@ -52,7 +52,7 @@ def _results_block(results: list[dict[str, Any]]) -> str:
 
     if not results:
         return ""
-    return "".join(line + "\n" for line in render_block({"results": results}, 0, '"'))
+    return "".join(line + "\n" for line in render_block({"results": results}, 0, None))
 
 
 def process(text: str) -> Response:

@@ -50,13 +50,15 @@ def _refuse_anchor(doc: Document, node: Node, what: str) -> None:
 
 
 def _style(seq: Node) -> str | None:
-    """The quoting of existing env values, so that new ones look like their neighbours."""
-    styles = []
+    """The quoting of existing env values (proxy variables first), so that new ones match."""
+    proxy, other = [], []
     if isinstance(seq, SequenceNode):
         for item in seq.value:
             value = get(item, "value")
             if isinstance(value, ScalarNode) and value.style in (None, "'", '"'):
-                styles.append(value.style)
+                name = scalar(get(item, "name")) or ""
+                (proxy if "proxy" in name.lower() else other).append(value.style)
+    styles = proxy + other
     return styles[0] if styles else None
 
 

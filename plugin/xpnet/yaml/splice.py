@@ -56,27 +56,32 @@ def render_scalar(value: str, style: str | None) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def render_block(data: dict[str, Any], indent: int, style: str | None) -> list[str]:
-    """Block-style lines for new content (lists in the compact form kubectl and kyaml emit)."""
+def render_block(data: dict[str, Any], indent: int, value_style: str | None) -> list[str]:
+    """Block-style lines for new content (lists in the compact form kubectl and kyaml emit).
+
+    `value_style` quotes the scalars of `value` keys (env values) like their neighbours."""
     pad = " " * indent
     lines: list[str] = []
     for key, value in data.items():
         if isinstance(value, dict) and value:
             lines.append(f"{pad}{key}:")
-            lines.extend(render_block(value, indent + 2, style))
+            lines.extend(render_block(value, indent + 2, value_style))
         elif isinstance(value, dict):
             lines.append(f"{pad}{key}: {{}}")
         elif isinstance(value, list) and value:
             lines.append(f"{pad}{key}:")
-            lines.extend(render_items(value, indent, indent + 2, style))
+            lines.extend(render_items(value, indent, indent + 2, value_style))
         elif isinstance(value, list):
             lines.append(f"{pad}{key}: []")
         else:
+            style = value_style if key == "value" else None
             lines.append(f"{pad}{key}: {render_scalar(str(value), style)}")
     return lines
 
 
-def render_items(items: list[Any], dash: int, content: int, style: str | None) -> list[str]:
+def render_items(
+    items: list[Any], dash: int, content: int, style: str | None
+) -> list[str]:
     """Block sequence items with the dash at column `dash` and mapping keys at `content`."""
     lines: list[str] = []
     for item in items:

@@ -1,0 +1,39 @@
+"""Golden cases: tests/cases/<case>/{config,input,expected}.yaml and expected-messages.txt,
+checked byte for byte, and run twice to prove that a run on its own output changes nothing.
+XPNET_UPDATE_GOLDEN=1 rewrites the expected files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import UPDATE_GOLDEN
+from tests.resource_lists import wrap, unwrap
+from xpnet.adapters.krm import process
+
+CASES = sorted(p for p in (Path(__file__).parent / "cases").iterdir() if p.is_dir())
+
+
+def _run(stream: str, config: str) -> tuple[str, list[str], int, str]:
+    response = process(wrap(stream, config))
+    return unwrap(response.stdout.split("\nresults:\n")[0] + "\n"), response.stderr, response.code, response.stdout
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_case(case: Path) -> None:
+    config = (case / "config.yaml").read_text()
+    source = case / "input.yaml"
+    stream = source.read_text()
+    out, messages, code, _ = _run(stream, config)
+    expected, expected_messages = case / "expected.yaml", case / "expected-messages.txt"
+    if UPDATE_GOLDEN:
+        expected.write_text(out)
+        expected_messages.write_text("".join(m + "\n" for m in messages))
+    assert out == expected.read_text()
+    assert "".join(m + "\n" for m in messages) == expected_messages.read_text()
+    assert code == 0
+
+    again, _, code, full = _run(out, config)
+    assert again == out
+    assert "severity: \"info\"" not in full, "a second run made changes"
