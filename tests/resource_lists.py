@@ -9,8 +9,11 @@ from xpnet.yaml.scan import resource_list_layout
 
 def documents(stream: str) -> list[str]:
     parts = re.split(r"^---[ \t]*\n", stream, flags=re.M)
-    return [p for p in parts if any(ln.strip() and not ln.lstrip().startswith("#")
-                                    for ln in p.splitlines())]
+    return [
+        p
+        for p in parts
+        if any(ln.strip() and not ln.lstrip().startswith("#") for ln in p.splitlines())
+    ]
 
 
 def _indent(doc: str, first: str) -> str:

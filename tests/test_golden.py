@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import UPDATE_GOLDEN
-from tests.resource_lists import wrap, unwrap
+from tests.resource_lists import unwrap, wrap
 from xpnet.adapters.krm import process
 
 CASES = sorted(p for p in (Path(__file__).parent / "cases").iterdir() if p.is_dir())
@@ -17,7 +17,12 @@ CASES = sorted(p for p in (Path(__file__).parent / "cases").iterdir() if p.is_di
 
 def _run(stream: str, config: str) -> tuple[str, list[str], int, str]:
     response = process(wrap(stream, config))
-    return unwrap(response.stdout.split("\nresults:\n")[0] + "\n"), response.stderr, response.code, response.stdout
+    return (
+        unwrap(response.stdout.split("\nresults:\n")[0] + "\n"),
+        response.stderr,
+        response.code,
+        response.stdout,
+    )
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
@@ -36,4 +41,4 @@ def test_case(case: Path) -> None:
 
     again, _, code, full = _run(out, config)
     assert again == out
-    assert "severity: \"info\"" not in full, "a second run made changes"
+    assert 'severity: "info"' not in full, "a second run made changes"

@@ -190,7 +190,12 @@ def _resource_findings(install: CrossplaneInstall, config: ClusterNetwork) -> li
 def plan_fix(config: ClusterNetwork, install: CrossplaneInstall) -> Plan:
     """The edits that give every rewritten container the one consistent set (SPEC §4)."""
     nps = noproxy.compute(config, install.namespace, _existing(install, config))
-    edits, findings = [], _entry_findings(install, config) + _resource_findings(install, config)
+    # With existingEntries: replace, the entries found are dropped, so they are not reported.
+    keep = config.spec.policy.existingEntries == "merge"
+    findings = (_entry_findings(install, config) if keep else []) + _resource_findings(
+        install, config
+    )
+    edits: list[EnvEdit] = []
     for resource, block, names in _targets(install, config):
         values = []
         for name in names:

@@ -156,8 +156,12 @@ def test_real_charts(kustomize: Path, shared_crossplane: Path, chart: str, tmp_p
     assert done.returncode == 0, done.stderr
     docs = load_all(done.stdout)
 
-    core = next(d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == "crossplane")
-    main = next(c for c in containers(core, ("spec", "template", "spec")) if c["name"] == "crossplane")
+    core = next(
+        d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == "crossplane"
+    )
+    main = next(
+        c for c in containers(core, ("spec", "template", "spec")) if c["name"] == "crossplane"
+    )
     env = {e["name"]: e.get("value") for e in main["env"]}
     for upper in ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"):
         assert env[upper] == env[upper.lower()]

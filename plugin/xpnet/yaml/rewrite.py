@@ -51,7 +51,8 @@ def _refuse_anchor(doc: Document, node: Node, what: str) -> None:
 
 def _style(seq: Node) -> str | None:
     """The quoting of existing env values (proxy variables first), so that new ones match."""
-    proxy, other = [], []
+    proxy: list[str | None] = []
+    other: list[str | None] = []
     if isinstance(seq, SequenceNode):
         for item in seq.value:
             value = get(item, "value")

@@ -79,9 +79,7 @@ def render_block(data: dict[str, Any], indent: int, value_style: str | None) -> 
     return lines
 
 
-def render_items(
-    items: list[Any], dash: int, content: int, style: str | None
-) -> list[str]:
+def render_items(items: list[Any], dash: int, content: int, style: str | None) -> list[str]:
     """Block sequence items with the dash at column `dash` and mapping keys at `content`."""
     lines: list[str] = []
     for item in items:
