@@ -220,25 +220,31 @@ class Policy(_Strict):
 
 
 class Spec(_Strict):
-    proxy: Proxy
-    cluster: Cluster
-    crossplane: Crossplane = Field(default_factory=Crossplane)
-    policy: Policy = Field(default_factory=Policy)
+    """What xpnet needs to know and what it should do."""
+
+    proxy: Proxy = Field(description="The proxy and the user's extra NO_PROXY entries.")
+    cluster: Cluster = Field(description="The cluster's networks and DNS domain.")
+    crossplane: Crossplane = Field(
+        default_factory=Crossplane, description="The Crossplane install to rewrite."
+    )
+    policy: Policy = Field(default_factory=Policy, description="Fix or check, and how.")
 
 
 class Metadata(BaseModel):
+    """Object metadata; annotations such as config.kubernetes.io/function are allowed."""
+
     model_config = ConfigDict(extra="allow", frozen=True)
 
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, description="The configuration's name.")
 
 
 class ClusterNetwork(_Strict):
     """xpnet's configuration: the proxy, the cluster networks and the policy."""
 
-    apiVersion: Literal["xpnet.dev/v1alpha1"]
-    kind: Literal["ClusterNetwork"]
-    metadata: Metadata
-    spec: Spec
+    apiVersion: Literal["xpnet.dev/v1alpha1"] = Field(description="Always xpnet.dev/v1alpha1.")
+    kind: Literal["ClusterNetwork"] = Field(description="Always ClusterNetwork.")
+    metadata: Metadata = Field(description="Object metadata.")
+    spec: Spec = Field(description="The proxy, the cluster and the policy.")
 
     @property
     def https_proxy(self) -> str | None:

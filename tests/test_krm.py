@@ -1,0 +1,133 @@
+"""The KRM function adapter: ResourceList in, ResourceList out, errors readable, exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from ruamel.yaml import YAML
+
+from tests.conftest import ROOT
+from tests.resource_lists import wrap
+from xpnet.adapters.krm import process
+
+FN = ROOT / ".venv" / "bin" / "xpnet-fn"
+CONFIG = (ROOT / "tests" / "cases" / "chart-indentation" / "config.yaml").read_text()
+INSTALL = (ROOT / "tests" / "cases" / "chart-indentation" / "input.yaml").read_text()
+
+
+def fn(stdin: bytes) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([str(FN)], input=stdin, capture_output=True, timeout=60)
+
+
+def load(text: str) -> dict:  # type: ignore[type-arg]
+    data = YAML(typ="safe", pure=True).load(text)
+    assert isinstance(data, dict)
+    return data
+
+
+def test_results_name_each_change_with_resource_and_field() -> None:
+    out = load(process(wrap(INSTALL, CONFIG)).stdout)
+    infos = [r for r in out["results"] if r["severity"] == "info"]
+    assert {r["resourceRef"]["name"] for r in infos} == {"crossplane", "crossplane-rbac-manager"}
+    core_init = next(r for r in infos if "crossplane-init" in r["field"]["path"])
+    assert core_init["resourceRef"] == {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "name": "crossplane",
+        "namespace": "crossplane-system",
+    }
+    assert (
+        core_init["field"]["path"] == "spec.template.spec.initContainers[name=crossplane-init].env"
+    )
+    assert core_init["message"].startswith("container crossplane-init: set HTTP_PROXY, HTTPS_PROXY")
+
+
+def test_annotations_and_untouched_items_are_kept_byte_for_byte() -> None:
+    items = (
+        "- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    annotations:\n"
+        "      config.kubernetes.io/index: '0'\n      internal.config.kubernetes.io/path: a.yaml\n"
+        "      config.k8s.io/id: '1'\n    name: x\n  data:\n    k: |\n      - a\n      b: c\n"
+    )
+    text = (
+        "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n"
+        + items
+        + "functionConfig:\n"
+        + "".join("  " + line + "\n" for line in CONFIG.splitlines())
+    )
+    response = process(text)
+    assert response.code == 0
+    assert response.stdout == text  # nothing to do: no results, same bytes
+
+
+def test_no_anchors_in_the_output() -> None:
+    out = process(wrap(INSTALL, CONFIG)).stdout
+    assert "&" not in out.replace("&&", "") and "*" not in out
+
+
+def test_invalid_config_fails_with_field_path_and_no_change() -> None:
+    bad = CONFIG.replace("10.244.0.0/16", "10.244.0.0/33")
+    done = fn(wrap(INSTALL, bad).encode())
+    assert done.returncode == 1
+    stderr = done.stderr.decode()
+    assert "functionConfig corp: spec.cluster.podCIDRs[0]: '10.244.0.0/33' is not a valid" in stderr
+    assert "Traceback" not in stderr
+    out = load(done.stdout.decode())
+    assert out["results"][0]["severity"] == "error"
+    assert "http://old-proxy:3128" in done.stdout.decode(), "items pass through unchanged"
+
+
+def test_missing_function_config() -> None:
+    done = fn(b"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n")
+    assert done.returncode == 1
+    assert b"no functionConfig" in done.stderr
+
+
+def test_malformed_item_is_refused_with_line_and_column() -> None:
+    broken = INSTALL.replace("        - core\n        - start\n", "        - [core\n", 1)
+    assert broken != INSTALL
+    text = wrap(broken, CONFIG)
+    done = fn(text.encode())
+    assert done.returncode == 1
+    assert b"items[0]: line " in done.stderr and b"column" in done.stderr
+    assert b"Traceback" not in done.stderr
+
+
+def test_duplicate_env_names_are_refused() -> None:
+    dup = INSTALL.replace(
+        "          - name: HTTPS_PROXY\n",
+        "          - name: HTTPS_PROXY\n            value: x\n          - name: HTTPS_PROXY\n",
+        1,
+    )
+    done = fn(wrap(dup, CONFIG).encode())
+    assert done.returncode == 1
+    assert b"env variable HTTPS_PROXY is set twice" in done.stderr
+
+
+def test_non_utf8_input() -> None:
+    done = fn(b"kind: ResourceList\nitems: []\n# \xff\n")
+    assert done.returncode == 1
+    assert b"not UTF-8" in done.stderr
+
+
+def test_json_resource_list_takes_the_sure_path() -> None:
+    data = load(wrap(INSTALL, CONFIG))
+    done = fn(json.dumps(data).encode())
+    assert done.returncode == 0, done.stderr
+    out = load(done.stdout.decode())
+    core = out["items"][0]["spec"]["template"]["spec"]["containers"][0]
+    env = {e["name"]: e.get("value") for e in core["env"]}
+    assert env["NO_PROXY"] == env["no_proxy"] and "10.244.0.0/16" in env["NO_PROXY"]
+
+
+def test_module_entry_points(tmp_path: Path) -> None:
+    text = wrap(INSTALL, CONFIG).encode()
+    via_module = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "python"), "-m", "xpnet", "fn"],
+        input=text,
+        capture_output=True,
+        timeout=60,
+    )
+    assert via_module.returncode == 0
+    assert via_module.stdout == fn(text).stdout

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from xpnet.yaml.scan import Segment, may_need_change, resource_list_layout, root_kind
+
+KUSTOMIZE_STYLE = """\
+apiVersion: config.kubernetes.io/v1
+kind: ResourceList
+items:
+- apiVersion: apps/v1
+  kind: Deployment
+  metadata:
+    annotations:
+      kustomize.config.k8s.io/id: |
+        kind: ConfigMap
+        name: x
+    name: crossplane
+  data:
+    x: |
+      - not an item
+- kind: ConfigMap
+  apiVersion: v1
+functionConfig:
+  kind: ClusterNetwork
+"""
+
+
+def test_layout_of_a_kustomize_resource_list() -> None:
+    layout = resource_list_layout(KUSTOMIZE_STYLE)
+    assert layout is not None
+    assert list(layout.keys) == ["apiVersion", "kind", "items", "functionConfig"]
+    first, second = layout.items
+    assert first.line == 4 and second.line == 15
+    assert first.text.startswith("  apiVersion: apps/v1\n")
+    assert first.unmask(first.text) == KUSTOMIZE_STYLE[first.start : first.end]
+    assert root_kind(first) == "Deployment" and root_kind(second) == "ConfigMap"
+    assert may_need_change(first) is True
+    assert may_need_change(second) is False
+
+
+def test_layout_gives_up_on_shapes_it_cannot_be_sure_of() -> None:
+    assert resource_list_layout('{"kind": "ResourceList", "items": []}') is None
+    assert resource_list_layout("kind: ResourceList\nitems: [{kind: A}]\n") is None
+    assert resource_list_layout("kind: ResourceList\nother: 1\n") is None
+    assert resource_list_layout("kind: ResourceList\nitems:\n-\tkind: A\n") is None
+    assert resource_list_layout("---\nkind: ResourceList\n") is None
+
+
+def test_empty_items() -> None:
+    layout = resource_list_layout("kind: ResourceList\nitems: []\nfunctionConfig: {}\n")
+    assert layout is not None and layout.items == ()
+
+
+def test_unrecognisable_kind_is_parsed_to_be_sure() -> None:
+    assert may_need_change(Segment(0, 0, "  {kind: Deployment}\n", 1)) is True
+    assert may_need_change(Segment(0, 0, "  kind: Deployment\n  x: 1\n", 1)) is False
+    assert may_need_change(Segment(0, 0, "  kind: 'ControllerConfig'\n", 1)) is True

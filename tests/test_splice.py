@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import pytest
+from ruamel.yaml import YAML
+
+from xpnet.yaml import splice
+from xpnet.yaml.nodes import compose, get
+
+TRICKY = [
+    "http://proxy:3128",
+    "localhost,127.0.0.1,::1,10.0.0.0/8",
+    "::1",
+    "*",
+    "*.corp",
+    "true",
+    "no",
+    "123",
+    "1.5",
+    "10.96.0.1",
+    "a: b",
+    "a #b",
+    "#x",
+    "x:",
+    "",
+    " lead",
+    "it's",
+    'quote"d',
+    "tab\there",
+    "new\nline",
+    "ünï",
+]
+
+
+@pytest.mark.parametrize("style", [None, "'", '"'])
+@pytest.mark.parametrize("value", TRICKY)
+def test_rendered_scalars_read_back_as_the_same_string(value: str, style: str | None) -> None:
+    rendered = splice.render_scalar(value, style)
+    assert YAML(typ="safe", pure=True).load(f"k: {rendered}\n") == {"k": value}
+
+
+def test_plain_stays_plain_where_safe() -> None:
+    assert splice.render_scalar("http://proxy:3128", None) == "http://proxy:3128"
+    assert splice.render_scalar("10.96.0.1", None) == '"10.96.0.1"'
+    assert splice.render_scalar("x", "'") == "'x'"
+
+
+def test_apply_refuses_overlaps_and_keeps_order_at_one_offset() -> None:
+    assert splice.apply("abc", [splice.Splice(1, 1, "X"), splice.Splice(1, 1, "Y")]) == "aXYbc"
+    with pytest.raises(ValueError, match="overlapping"):
+        splice.apply("abcd", [splice.Splice(0, 2, ""), splice.Splice(1, 3, "")])
+
+
+def _doc(text: str):  # type: ignore[no-untyped-def]
+    node = compose(text, "t")
+    assert node is not None
+    return node
+
+
+def test_append_items_follows_existing_indentation() -> None:
+    text = "env:\n    -   name: A\n        value: b  # c\nnext: 1\n"
+    seq = get(_doc(text), "env")
+    out = splice.apply(text, [splice.append_items(text, seq, [{"name": "X", "value": "v"}], None)])
+    assert out == (
+        "env:\n    -   name: A\n        value: b  # c\n    -   name: X\n        value: v\nnext: 1\n"
+    )
+
+
+def test_add_to_mapping_at_end_of_nested_block() -> None:
+    text = "a:\n  b:\n    c: |\n      x\n\n# comment\nz: 1\n"
+    node = get(_doc(text), "a")
+    out = splice.apply(text, [splice.add_to_mapping(text, node, {"env": []}, None)])
+    assert out == "a:\n  b:\n    c: |\n      x\n\n  env: []\n# comment\nz: 1\n"
+
+
+def test_set_value_turns_empty_flow_into_block() -> None:
+    text = "spec: {}  # keep\nother: 1\n"
+    root = _doc(text)
+    key, value = root.value[0]
+    out = splice.apply(text, splice.set_value(text, key, value, {"a": {"b": "c"}}, None))
+    assert out == "spec:  # keep\n  a:\n    b: c\nother: 1\n"
+
+
+def test_crlf_is_kept() -> None:
+    text = "env:\r\n- name: A\r\n  value: b\r\n"
+    seq = get(_doc(text), "env")
+    out = splice.apply(text, [splice.append_items(text, seq, [{"name": "X", "value": "v"}], None)])
+    assert out == "env:\r\n- name: A\r\n  value: b\r\n- name: X\r\n  value: v\r\n"
