@@ -153,9 +153,7 @@ def test_missing_proxy_and_http_only() -> None:
 def test_https_proxy_url_and_inline_credentials_never_leak() -> None:
     secret = "s3cr3t-pw"
     url = f"http://user:{secret}@proxy:3128"
-    stderr, code, stdout, _ = run(
-        core("v2.1.0", both(url, GOOD)), proxy=f"https://user:{secret}@p:1"
-    )
+    stderr, _, stdout, _ = run(core("v2.1.0", both(url, GOOD)), proxy=f"https://user:{secret}@p:1")
     assert "XPN006" in rules(stderr) and "XPN015" in rules(stderr)
     assert secret not in "\n".join(stderr)
     assert secret not in stdout.split("\nresults:\n")[1]

@@ -170,7 +170,7 @@ def test_configmap_errors_name_data_keys() -> None:
         load_config(bad, "cm.yaml")
     assert raised.value.problems[0].startswith("data.podCIDRs[0]: ")
     assert "data.serviceCIDRs: required field is missing" in raised.value.problems
-    with pytest.raises(ConfigError, match="data.podCidrs: unknown key"):
+    with pytest.raises(ConfigError, match=r"data\.podCidrs: unknown key"):
         load_config({"kind": "ConfigMap", "data": {"podCidrs": "x"}}, "cm.yaml")
 
 
