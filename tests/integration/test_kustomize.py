@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 import subprocess
@@ -16,6 +17,7 @@ from tests.conftest import ROOT, UPDATE_GOLDEN
 
 EXAMPLES = sorted(p for p in (ROOT / "examples").iterdir() if (p / "kustomization.yaml").exists())
 FN = ROOT / "kustomize" / "xpnet-fn"
+VENV_FN = ROOT / ".venv" / "bin" / "xpnet-fn"
 
 
 def build(kustomize: Path, directory: Path) -> subprocess.CompletedProcess[str]:
@@ -31,14 +33,14 @@ def xpnet_lines(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if line.startswith("xpnet: ")]
 
 
-def kustomization(directory: Path, resources: list[str], config: str) -> Path:
-    """A kustomization around `resources` with a ClusterNetwork transformer config."""
-    config = re.sub(r"path: \S+", f"path: {FN}", config)
-    (directory / "xpnet.yaml").write_text(config)
+def kustomization(directory: Path, resources: list[str], config: str | None, fn: Path = FN) -> Path:
+    """A kustomization around `resources` with a ClusterNetwork transformer config (or none)."""
     listed = "".join(f"- {r}\n" for r in resources)
-    (directory / "kustomization.yaml").write_text(
-        f"resources:\n{listed}transformers:\n- xpnet.yaml\n"
-    )
+    transformers = ""
+    if config is not None:
+        (directory / "xpnet.yaml").write_text(re.sub(r"path: \S+", f"path: {fn}", config))
+        transformers = "transformers:\n- xpnet.yaml\n"
+    (directory / "kustomization.yaml").write_text(f"resources:\n{listed}{transformers}")
     return directory
 
 
@@ -126,6 +128,7 @@ REQUIRED_ALWAYS = [
 ]
 
 
+@functools.cache
 def crd_schema(path: Path) -> dict[str, Any]:
     crd = YAML(typ="safe", pure=True).load(path.read_text())
     schema: dict[str, Any] = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
@@ -151,10 +154,24 @@ def containers(doc: dict[str, Any], podspec: tuple[str, ...]) -> list[dict[str, 
 def test_real_charts(kustomize: Path, shared_crossplane: Path, chart: str, tmp_path: Path) -> None:
     shutil.copy(shared_crossplane / chart, tmp_path / "chart.yaml")
     (tmp_path / "drc.yaml").write_text(DRC)
-    kustomization(tmp_path, ["chart.yaml", "drc.yaml"], CHART_CONFIG)
+    kustomization(tmp_path, ["chart.yaml", "drc.yaml"], None)
+    plain = build(kustomize, tmp_path)
+    assert plain.returncode == 0, plain.stderr
+    kustomization(tmp_path, ["chart.yaml", "drc.yaml"], CHART_CONFIG, fn=VENV_FN)
     done = build(kustomize, tmp_path)
     assert done.returncode == 0, done.stderr
     docs = load_all(done.stdout)
+
+    # Everything xpnet does not rewrite comes out exactly as a plain kustomize build emits it.
+    unrelated = [
+        d
+        for d in plain.stdout.split("---\n")
+        if "kind: Deployment" not in d
+        and "kind: DeploymentRuntimeConfig" not in d
+        and "kind: ControllerConfig" not in d
+    ]
+    assert len(unrelated) > 20
+    assert [d for d in done.stdout.split("---\n") if d in unrelated] == unrelated
 
     core = next(
         d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == "crossplane"
