@@ -67,6 +67,16 @@ def _entry(name: str, value: str) -> dict[str, Any]:
     return {"name": name, "value": value}
 
 
+def _set_env_data(env: list[dict[str, Any]], edit: EnvEdit) -> None:
+    """Apply an edit to env entries as data (for flow style, which is re-emitted whole)."""
+    for name, value in edit.values:
+        item = next((i for i in env if i.get("name") == name), None)
+        if item is None:
+            env.append(_entry(name, value))
+        elif "valueFrom" not in item:
+            item["value"] = value
+
+
 def _env_splices(doc: Document, holder: MappingNode, edit: EnvEdit) -> list[Splice]:
     text = doc.segment.text
     found = _kv(holder, "env")
@@ -81,12 +91,7 @@ def _env_splices(doc: Document, holder: MappingNode, edit: EnvEdit) -> list[Spli
         raise InputError(doc.source, [f"{edit.block.field_path}: env must be a list"])
     if is_flow(seq):
         data = to_data(seq)
-        for name, value in edit.values:
-            item = next((i for i in data if i.get("name") == name), None)
-            if item is None:
-                data.append(_entry(name, value))
-            elif "valueFrom" not in item:
-                item["value"] = value
+        _set_env_data(data, edit)
         return [Splice(seq.start_mark.index, seq.end_mark.index, splice.flow(data))]
     style = _style(seq)
     splices, new = [], []
@@ -178,13 +183,7 @@ def rewrite(doc: Document, edits: Iterable[EnvEdit]) -> str:
             splices += _create(doc, edit)
         elif is_flow(holder):
             data = to_data(holder)
-            env = data.setdefault("env", [])
-            for name, value in edit.values:
-                item = next((i for i in env if i.get("name") == name), None)
-                if item is None:
-                    env.append(_entry(name, value))
-                elif "valueFrom" not in item:
-                    item["value"] = value
+            _set_env_data(data.setdefault("env", []), edit)
             splices.append(
                 Splice(holder.start_mark.index, holder.end_mark.index, splice.flow(data))
             )
