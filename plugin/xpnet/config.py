@@ -356,3 +356,10 @@ def json_schema() -> dict[str, Any]:
         "$id": "https://xpnet.dev/schemas/clusternetwork.schema.json",
         **schema,
     }
+
+
+def with_mode(config: ClusterNetwork, mode: Literal["fix", "check"]) -> ClusterNetwork:
+    """The same configuration with policy.mode set (the CLI's fix and check commands)."""
+    policy = config.spec.policy.model_copy(update={"mode": mode})
+    spec = config.spec.model_copy(update={"policy": policy})
+    return config.model_copy(update={"spec": spec})

@@ -19,19 +19,48 @@ def _prefix(resource: Resource | None, block: EnvBlock | None, var: str | None) 
     return ": ".join(parts) + (": " if parts else "")
 
 
-def finding_line(finding: Finding, file: str | None = None) -> str:
+def finding_position(finding: Finding) -> tuple[str | None, int | None]:
+    """The file and 1-based line a finding is about, where known."""
+    if finding.resource is None:
+        return None, None
+    doc = finding.resource.doc
+    if finding.block is not None:
+        return doc.source, finding.block.line
+    return doc.source, doc.segment.line + int(doc.root.start_mark.line)
+
+
+def finding_line(finding: Finding, with_file: bool = False) -> str:
     """FILE:LINE: Kind/namespace/name: container C: VAR: XPNnnn message (SPEC §6)."""
     where = ""
-    if file is not None:
-        line = finding.block.line if finding.block else None
-        where = f"{file}:{line}: " if line else f"{file}: "
+    if with_file:
+        file, line = finding_position(finding)
+        if file is not None:
+            where = f"{file}:{line}: " if line else f"{file}: "
     head = _prefix(finding.resource, finding.block, finding.var)
     return f"{where}{head}{finding.rule.id} {finding.message}"
 
 
-def edit_line(edit: EnvEdit) -> str:
+def edit_line(edit: EnvEdit, with_file: bool = False) -> str:
     verb = "set" if edit.block.exists else "created container with"
-    return _prefix(edit.resource, edit.block, None) + f"{verb} {', '.join(edit.changed)}"
+    where = f"{edit.resource.doc.source}:{edit.block.line}: " if with_file else ""
+    return where + _prefix(edit.resource, edit.block, None) + f"{verb} {', '.join(edit.changed)}"
+
+
+def finding_data(finding: Finding) -> dict[str, Any]:
+    """A finding as JSON data (`xpnet check -o json`)."""
+    file, line = finding_position(finding)
+    resource = finding.resource
+    return {
+        "file": file,
+        "line": line,
+        "rule": finding.rule.id,
+        "severity": finding.rule.severity.value,
+        "resource": resource.ref if resource else None,
+        "container": finding.block.container if finding.block else None,
+        "variable": finding.var,
+        "field": _field(finding.block, finding.var),
+        "message": finding.message,
+    }
 
 
 def _field(block: EnvBlock | None, var: str | None) -> str | None:

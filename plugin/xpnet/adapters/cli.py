@@ -1,29 +1,137 @@
-"""The `xpnet` command line."""
+"""The `xpnet` command line: fix, check, explain the NO_PROXY set, print values and the schema."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from pathlib import Path
+from typing import Any
 
 from xpnet import __version__
 from xpnet.errors import XpnetError
 
+STDIN = "-"
 
-def read_config(path: str) -> object:
-    """Load the ClusterNetwork (or ConfigMap) document of a config file."""
-    from xpnet.config import load_config
-    from xpnet.errors import ConfigError
-    from xpnet.yaml.nodes import compose, to_data
 
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except OSError as error:
-        raise ConfigError(path, [f"cannot read the config file: {error.strerror}"]) from None
-    except UnicodeDecodeError:
-        raise ConfigError(path, ["the config file is not UTF-8"]) from None
-    return load_config(to_data(compose(text, path)), path)
+def _sources(files: list[str]) -> list[Any]:
+    from xpnet.yaml import stream
+
+    sources = []
+    for name in files:
+        if name == STDIN:
+            text, bom = stream.decode("<stdin>", sys.stdin.buffer.read())
+            sources.append(stream.Source(STDIN, text, bom))
+        else:
+            sources.append(stream.read(name))
+    return sources
+
+
+def _config(args: argparse.Namespace) -> Any:
+    from xpnet.adapters.streams import find_config, read_config
+
+    return read_config(find_config(args.config))
+
+
+def _fix(args: argparse.Namespace) -> int:
+    import difflib
+
+    from xpnet import report
+    from xpnet.adapters.streams import run_streams
+    from xpnet.config import with_mode
+    from xpnet.yaml import stream
+
+    config = with_mode(_config(args), "fix")
+    sources = _sources(args.files)
+    result = run_streams(config, sources)
+    plan = result.outcome.plan
+    for finding in plan.findings:
+        print(f"xpnet: {report.finding_line(finding, with_file=True)}", file=sys.stderr)
+    changed = []
+    for source in sources:
+        new = result.outputs[source.name]
+        if source.name == STDIN:
+            sys.stdout.write(new)
+        elif new != ("\ufeff" if source.bom else "") + source.text:
+            changed.append((source, new))
+    if not (args.diff or args.dry_run):
+        stream.check_writable([source.name for source, _ in changed])
+    for source, new in changed:
+        old = ("\ufeff" if source.bom else "") + source.text
+        if args.diff:
+            sys.stdout.writelines(
+                difflib.unified_diff(
+                    old.splitlines(keepends=True),
+                    new.splitlines(keepends=True),
+                    f"a/{source.name}",
+                    f"b/{source.name}",
+                )
+            )
+        elif not args.dry_run:
+            stream.write_atomically(source.name, new)
+    for edit in plan.edits:
+        verb = "would fix" if args.diff or args.dry_run else "fixed"
+        print(f"xpnet: {verb} {report.edit_line(edit, with_file=True)}", file=sys.stderr)
+    return 1 if result.outcome.failed else 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from xpnet import report
+    from xpnet.adapters.streams import run_streams
+    from xpnet.config import with_mode
+
+    config = with_mode(_config(args), "check")
+    result = run_streams(config, _sources(args.files))
+    findings = result.outcome.plan.findings
+    if args.output == "json":
+        print(json.dumps([report.finding_data(f) for f in findings], indent=2))
+    else:
+        for finding in findings:
+            print(report.finding_line(finding, with_file=True))
+    return 1 if result.outcome.failed else 0
+
+
+def _values(args: argparse.Namespace) -> int:
+    from xpnet import noproxy
+    from xpnet.install import DEFAULT_NAMESPACE
+    from xpnet.plan import SIX
+    from xpnet.yaml.splice import render_block
+
+    config = _config(args)
+    nps = noproxy.compute(config, config.spec.crossplane.namespace or DEFAULT_NAMESPACE)
+    values = {
+        name: (
+            nps.value
+            if name.upper() == "NO_PROXY"
+            else (config.https_proxy if name.upper() == "HTTPS_PROXY" else config.http_proxy)
+        )
+        for name in SIX
+    }
+    print(
+        "# Helm values for the Crossplane chart, from xpnet "
+        f"(ClusterNetwork {config.metadata.name}).\n"
+        "# The init container (extraEnvVarsCrossplaneInit, chart v2.0+) and the RBAC manager only\n"
+        "# talk to the API server; give them the same values if you set a proxy on them.\n"
+        "# DeploymentRuntimeConfigs for providers and functions are not chart values: run\n"
+        "# `xpnet fix` on them."
+    )
+    chart = {
+        "extraEnvVarsCrossplane": values,
+        "extraEnvVarsCrossplaneInit": values,
+        "extraEnvVarsRBACManager": {k: v for k, v in values.items() if k.upper() == "NO_PROXY"},
+    }
+    for line in render_block(chart, 0, None):
+        print(line)
+    return 0
+
+
+def _render(args: argparse.Namespace) -> int:
+    from xpnet.adapters.streams import filter_bytes
+
+    out, lines, code = filter_bytes(sys.stdin.buffer.read(), args.config)
+    for line in lines:
+        print(line, file=sys.stderr)
+    sys.stdout.write(out)
+    return code
 
 
 def _schema(_: argparse.Namespace) -> int:
@@ -35,11 +143,9 @@ def _schema(_: argparse.Namespace) -> int:
 
 def _noproxy(args: argparse.Namespace) -> int:
     from xpnet import noproxy
-    from xpnet.config import ClusterNetwork
     from xpnet.install import DEFAULT_NAMESPACE
 
-    config = read_config(args.config)
-    assert isinstance(config, ClusterNetwork)
+    config = _config(args)
     nps = noproxy.compute(config, config.spec.crossplane.namespace or DEFAULT_NAMESPACE)
     if args.explain:
         for entry in nps.entries:
@@ -55,6 +161,16 @@ def _fn(_: argparse.Namespace) -> int:
     return krm_main()
 
 
+def _config_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "-c",
+        "--config",
+        metavar="FILE",
+        help="ClusterNetwork (or ConfigMap) file; default: $XPNET_CONFIG, else .xpnet.yaml in "
+        "this folder or the nearest parent",
+    )
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="xpnet",
@@ -63,10 +179,35 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("--version", action="version", version=f"xpnet {__version__}")
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    p = sub.add_parser("fix", help="rewrite manifests in place (FILE - for stdin to stdout)")
+    _config_option(p)
+    p.add_argument("--diff", action="store_true", help="print a unified diff, write nothing")
+    p.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.set_defaults(func=_fix)
+
+    p = sub.add_parser("check", help="report findings; exit 1 on errors")
+    _config_option(p)
+    p.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.set_defaults(func=_check)
+
+    p = sub.add_parser(
+        "render",
+        help="filter a stream from stdin to stdout in the config's mode (Helm post-renderer, "
+        "legacy kustomize plugin)",
+    )
+    _config_option(p)
+    p.set_defaults(func=_render)
+
     p = sub.add_parser("noproxy", help="print the computed NO_PROXY value")
-    p.add_argument("-c", "--config", required=True, metavar="FILE", help="ClusterNetwork file")
+    _config_option(p)
     p.add_argument("--explain", action="store_true", help="one entry a line, with its reason")
     p.set_defaults(func=_noproxy)
+
+    p = sub.add_parser("values", help="print the settings as Helm values for the Crossplane chart")
+    _config_option(p)
+    p.set_defaults(func=_values)
 
     p = sub.add_parser("schema", help="print the ClusterNetwork JSON Schema")
     p.set_defaults(func=_schema)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 # Kinds xpnet may rewrite; a resource of any other kind passes through as its original bytes.
 TARGET_KINDS = frozenset({"Deployment", "DeploymentRuntimeConfig", "ControllerConfig"})
 
+_ANY_TARGET = re.compile(r"\b(" + "|".join(sorted(TARGET_KINDS)) + r")\b")
 _TOP_KEY = re.compile(r"^([A-Za-z_][\w./-]*)[ \t]*:(?=[ \t]|\r?$)", re.M)
 _RESOURCE_LIST_KEYS = frozenset({"apiVersion", "kind", "items", "functionConfig", "results"})
 
@@ -89,6 +90,21 @@ def resource_list_layout(text: str) -> ResourceListLayout | None:
     return ResourceListLayout(keys, tuple(items))
 
 
+_DOC_MARKER = re.compile(r"^(---|\.\.\.)(?=[ \t]|\r?$)", re.M)
+
+
+def split_stream(text: str) -> list[Segment]:
+    """The documents of a multi-document stream, each the text between two markers."""
+    segments = []
+    pos, line = 0, 1
+    for m in _DOC_MARKER.finditer(text):
+        segments.append(Segment(pos, m.start(), text[pos : m.start()], line))
+        line += text.count("\n", pos, m.end())
+        pos = m.end()
+    segments.append(Segment(pos, len(text), text[pos:], line))
+    return [s for s in segments if s.text.strip()]
+
+
 def root_kind(segment: Segment) -> str | None:
     """The kind of a block-style resource from its text alone, None when not found."""
     first = re.search(r"^( *)[^ \r\n#]", segment.text, re.M)
@@ -107,7 +123,8 @@ def may_need_change(segment: Segment) -> bool:
     """Whether a resource can be one xpnet rewrites or checks (false positives are fine)."""
     kind = root_kind(segment)
     if kind is None:
-        return True  # not recognisable from the text: parse it to be sure
+        # Not recognisable from the text (flow style, JSON): parse it if it can be a target.
+        return _ANY_TARGET.search(segment.text) is not None
     if kind not in TARGET_KINDS:
         return False
     return kind != "Deployment" or "crossplane" in segment.text

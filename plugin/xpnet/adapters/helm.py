@@ -1,0 +1,60 @@
+"""`xpnet-helm`: a Helm 3 post-renderer, and the command behind the Helm 4 plugin.
+
+Helm sends every rendered manifest on stdin and installs what comes back on stdout. Helm 3 drops
+every resource on empty output, and Helm 4 discards the plugin's stderr (FACTS.md §11), so output
+is never empty and every failure is also appended to a log file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+
+def log_path() -> Path:
+    """$XPNET_LOG_FILE, else $XDG_STATE_HOME/xpnet/helm-post-renderer.log (~/.local/state)."""
+    if os.environ.get("XPNET_LOG_FILE"):
+        return Path(os.environ["XPNET_LOG_FILE"])
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "xpnet" / "helm-post-renderer.log"
+
+
+def _log(lines: list[str]) -> str | None:
+    path = log_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as handle:
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+            handle.write(f"{stamp} xpnet-helm failed (pid {os.getpid()}):\n")
+            handle.writelines(f"  {part}\n" for line in lines for part in line.splitlines())
+    except OSError:
+        return None
+    return str(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="xpnet-helm",
+        description="Helm post-renderer: rewrite Crossplane's proxy settings in Helm's output.",
+    )
+    parser.add_argument("-c", "--config", metavar="FILE", help="ClusterNetwork file")
+    args = parser.parse_args(argv)
+    from xpnet.adapters.streams import filter_bytes
+
+    out, lines, code = filter_bytes(sys.stdin.buffer.read(), args.config)
+    for line in lines:
+        print(line, file=sys.stderr)
+    if code != 0:
+        where = _log(lines)
+        if where:
+            print(f"xpnet: the reason is also in {where}", file=sys.stderr)
+        return code
+    sys.stdout.write(out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

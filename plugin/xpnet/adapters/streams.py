@@ -1,0 +1,103 @@
+"""Shared by the CLI, the Helm post-renderer and the legacy kustomize plugin: run the engine
+over multi-document YAML streams and give back each stream's new text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from xpnet.config import ClusterNetwork, load_config
+from xpnet.engine import Outcome, run
+from xpnet.errors import ConfigError
+from xpnet.yaml import stream
+from xpnet.yaml.nodes import compose, to_data
+from xpnet.yaml.scan import Segment
+from xpnet.yaml.stream import Source
+
+CONFIG_FILE = ".xpnet.yaml"
+
+
+def find_config(explicit: str | None, start: Path | None = None) -> str:
+    """-c FILE, else $XPNET_CONFIG, else .xpnet.yaml here or in the nearest parent folder."""
+    import os
+
+    if explicit:
+        return explicit
+    if os.environ.get("XPNET_CONFIG"):
+        return os.environ["XPNET_CONFIG"]
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_FILE).is_file():
+            return str(folder / CONFIG_FILE)
+    raise ConfigError(
+        "xpnet",
+        [f"no configuration: pass -c FILE, set XPNET_CONFIG, or create {CONFIG_FILE}"],
+    )
+
+
+def read_config(path: str) -> ClusterNetwork:
+    """Load the ClusterNetwork (or ConfigMap) document of a config file."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise ConfigError(path, [f"cannot read the config file: {error.strerror}"]) from None
+    text, _ = stream.decode(path, data)
+    return load_config(to_data(compose(text, path)), path)
+
+
+@dataclass(frozen=True)
+class StreamsRun:
+    outcome: Outcome
+    outputs: dict[str, str]  # source name → new text, for every source
+
+
+def run_streams(
+    config: ClusterNetwork,
+    sources: list[Source],
+    label: Callable[[Source, Segment], str] | None = None,
+) -> StreamsRun:
+    """One engine run over all sources: one consistent set for everything they hold."""
+    docs = stream.load(sources, label)
+    outcome = run(config, docs)
+    return StreamsRun(outcome, {s.name: s.render(outcome.texts) for s in sources})
+
+
+_SOURCE = re.compile(r"^# Source: (\S.*?)\s*$", re.M)
+_HELM4_FILE = re.compile(r"postrenderer\.helm\.sh/postrender-filename: ['\"]?([^'\"\r\n]+)")
+
+
+def _label(_: Source, segment: Segment) -> str:
+    """Name a document by Helm's `# Source:` line or Helm 4's filename annotation."""
+    found = _SOURCE.search(segment.text) or _HELM4_FILE.search(segment.text)
+    return found.group(1) if found else "stdin"
+
+
+def filter_stream(text: str, config_file: str | None) -> tuple[str, list[str], int]:
+    """A stdin-to-stdout pass in the config's own mode (Helm post-renderer, legacy kustomize
+    plugin): the new stream ("" on failure), the lines for stderr, and the exit code."""
+    from xpnet import report
+
+    config = read_config(find_config(config_file))
+    result = run_streams(config, [Source("-", text)], _label)
+    plan = result.outcome.plan
+    lines = [f"xpnet: {report.finding_line(f, with_file=True)}" for f in plan.findings]
+    if result.outcome.failed:
+        return "", lines, 1
+    return result.outputs["-"], lines, 0
+
+
+def filter_bytes(data: bytes, config_file: str | None) -> tuple[str, list[str], int]:
+    """`filter_stream` on raw stdin: decoding, refusals as lines, a BOM kept, and output that
+    is never empty on success (Helm 3 would drop every resource)."""
+    from xpnet.errors import XpnetError
+
+    try:
+        text, bom = stream.decode("stdin", data)
+        out, lines, code = filter_stream(text, config_file)
+    except XpnetError as error:
+        return "", [f"xpnet: {error.render()}"], 1
+    if code != 0:
+        return "", lines, code
+    return (("\ufeff" if bom else "") + out if out.strip() else "---\n"), lines, 0

@@ -1,0 +1,108 @@
+"""Multi-document YAML files: read them into documents, write them back byte for byte."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from xpnet.errors import InputError
+from xpnet.install import Document
+from xpnet.yaml.nodes import MappingNode, compose
+from xpnet.yaml.scan import Segment, may_need_change, split_stream
+
+BOM = "\ufeff"
+
+
+@dataclass
+class Source:
+    """One input file (or stdin) and the documents xpnet parsed from it."""
+
+    name: str
+    text: str
+    bom: bool = False
+    segments: list[Segment] = field(default_factory=list)
+    first_index: int = 0  # Document.index of this source's first segment
+
+    def render(self, texts: dict[int, str]) -> str:
+        """The file's new text: changed documents spliced in, every other byte as it was."""
+        out, pos = [], 0
+        for offset, segment in enumerate(self.segments):
+            new = texts.get(self.first_index + offset)
+            if new is not None:
+                out += [self.text[pos : segment.start], new]
+                pos = segment.end
+        body = "".join(out) + self.text[pos:]
+        return (BOM if self.bom else "") + body
+
+
+def decode(name: str, data: bytes) -> tuple[str, bool]:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError(
+            name, [f"byte {error.start} is not UTF-8; Kubernetes manifests are UTF-8"]
+        ) from None
+    return (text[1:], True) if text.startswith(BOM) else (text, False)
+
+
+def load(
+    sources: list[Source], label: Callable[[Source, Segment], str] | None = None
+) -> list[Document]:
+    """Split every source into documents and parse those that can need a change; `label`
+    names a document in messages (default: its source's name)."""
+    docs: list[Document] = []
+    index = 0
+    for source in sources:
+        source.segments = split_stream(source.text)
+        source.first_index = index
+        for segment in source.segments:
+            if may_need_change(segment):
+                name = label(source, segment) if label else source.name
+                root = compose(segment.text, name, segment.line)
+                if isinstance(root, MappingNode):
+                    docs.append(Document(index, segment, root, name))
+            index += 1
+    return docs
+
+
+def read(path: str) -> Source:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise InputError(path, [f"cannot read: {error.strerror}"]) from None
+    text, bom = decode(path, data)
+    return Source(path, text, bom)
+
+
+def check_writable(paths: list[str]) -> None:
+    """Refuse before anything is written when any file cannot be replaced."""
+    problems = [p for p in paths if not os.access(p, os.W_OK)]
+    if problems:
+        raise InputError(
+            problems[0],
+            ["the file is read-only; nothing was written (make it writable or run with --diff)"],
+        )
+
+
+def write_atomically(path: str, text: str) -> None:
+    """Replace a file in one step (a temporary file renamed over it), keeping its mode."""
+    target = Path(path)
+    check_writable([path])
+    try:
+        mode = target.stat().st_mode & 0o7777
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    except OSError as error:
+        raise InputError(path, [f"cannot write: {error.strerror}"]) from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except OSError as error:
+        Path(tmp).unlink(missing_ok=True)
+        raise InputError(path, [f"cannot write: {error.strerror}"]) from None
