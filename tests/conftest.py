@@ -33,6 +33,9 @@ def pytest_report_header() -> list[str]:
     for version in tools.KUSTOMIZE_VERSIONS:
         path = tools.kustomize_path(version)
         lines.append(f"kustomize {version}: {path if path.exists() else 'MISSING (tests skip)'}")
+    for major in tools.HELM_WHEELS:
+        path = tools.helm_path(major)
+        lines.append(f"helm {major}: {path if path.exists() else 'MISSING (tests skip)'}")
     shared = SHARED_CROSSPLANE if SHARED_CROSSPLANE.is_dir() else "absent (those tests skip)"
     lines.append(f"../shared/crossplane: {shared}")
     return lines
@@ -48,3 +51,18 @@ def shared_crossplane() -> Path:
     if not SHARED_CROSSPLANE.is_dir():
         pytest.skip(f"SHARED FIXTURES ABSENT: {SHARED_CROSSPLANE} (tests use them when present)")
     return SHARED_CROSSPLANE
+
+
+@pytest.fixture
+def helm3() -> Path:
+    return require(tools.helm_path("3"), "helm 3")
+
+
+@pytest.fixture
+def helm4() -> Path:
+    return require(tools.helm_path("4"), "helm 4")
+
+
+@pytest.fixture
+def kubectl() -> Path:
+    return require(tools.kubectl_path(), "kubectl")

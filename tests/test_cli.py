@@ -45,3 +45,122 @@ def test_bad_config_and_usage_errors(tmp_path: Path) -> None:
     assert missing.returncode == 1 and "cannot read the config file" in missing.stderr
     assert xpnet("frobnicate").returncode == 2
     assert xpnet().returncode == 2
+
+
+CASE = ROOT / "tests" / "cases" / "chart-indentation"
+
+
+def workdir(tmp_path: Path) -> Path:
+    (tmp_path / "install.yaml").write_text((CASE / "input.yaml").read_text())
+    (tmp_path / ".xpnet.yaml").write_text((CASE / "config.yaml").read_text())
+    return tmp_path
+
+
+def run_in(cwd: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(XPNET), *args], capture_output=True, text=True, cwd=cwd, input=stdin, timeout=60
+    )
+
+
+def test_fix_rewrites_in_place_byte_for_byte(tmp_path: Path) -> None:
+    work = workdir(tmp_path)
+    (work / "install.yaml").chmod(0o640)
+    done = run_in(work, "fix", "install.yaml")
+    assert done.returncode == 0, done.stderr
+    assert (work / "install.yaml").read_text() == (CASE / "expected.yaml").read_text()
+    assert (work / "install.yaml").stat().st_mode & 0o777 == 0o640
+    assert "xpnet: fixed install.yaml:24: Deployment/crossplane-system/crossplane" in done.stderr
+    assert sorted(p.name for p in work.iterdir()) == [".xpnet.yaml", "install.yaml"]
+    again = run_in(work, "fix", "install.yaml")
+    assert again.returncode == 0 and again.stderr == ""
+
+
+def test_diff_and_dry_run_write_nothing(tmp_path: Path) -> None:
+    work = workdir(tmp_path)
+    diff = run_in(work, "fix", "--diff", "install.yaml")
+    assert diff.returncode == 0
+    assert diff.stdout.startswith("--- a/install.yaml\n+++ b/install.yaml\n")
+    assert "+          - name: HTTP_PROXY\n" in diff.stdout
+    dry = run_in(work, "fix", "--dry-run", "install.yaml")
+    assert "would fix install.yaml:24" in dry.stderr and dry.stdout == ""
+    assert (work / "install.yaml").read_text() == (CASE / "input.yaml").read_text()
+
+
+def test_stdin_to_stdout(tmp_path: Path) -> None:
+    work = workdir(tmp_path)
+    done = run_in(work, "fix", "-", stdin=(CASE / "input.yaml").read_text())
+    assert done.stdout == (CASE / "expected.yaml").read_text()
+
+
+def test_read_only_file_is_refused_and_left_alone(tmp_path: Path) -> None:
+    work = workdir(tmp_path)
+    other = work / "other.yaml"
+    other.write_text((CASE / "input.yaml").read_text().replace("crossplane-rbac-manager", "x"))
+    (work / "install.yaml").chmod(0o444)
+    done = run_in(work, "fix", "other.yaml", "install.yaml")
+    assert done.returncode == 1
+    assert "install.yaml: the file is read-only; nothing was written" in done.stderr
+    assert other.read_text() == (CASE / "input.yaml").read_text().replace(
+        "crossplane-rbac-manager", "x"
+    ), "no file is written when any cannot be"
+
+
+def test_check_text_and_json(tmp_path: Path) -> None:
+    work = workdir(tmp_path)
+    text = run_in(work, "check", "install.yaml")
+    assert text.returncode == 1
+    assert text.stdout.splitlines()[0].startswith(
+        "install.yaml:13: Deployment/crossplane-system/crossplane: container crossplane-init: "
+    )
+    data = json.loads(run_in(work, "check", "-o", "json", "install.yaml").stdout)
+    api = next(f for f in data if f["rule"] == "XPN003")
+    assert api["file"] == "install.yaml" and api["line"] == 13
+    assert api["severity"] == "error" and api["container"] == "crossplane-init"
+    assert api["field"].endswith("initContainers[name=crossplane-init].env[name=NO_PROXY].value")
+    fixed = work / "fixed.yaml"
+    fixed.write_text((CASE / "expected.yaml").read_text())
+    assert run_in(work, "check", "fixed.yaml").returncode == 0
+
+
+def test_config_lookup(tmp_path: Path) -> None:
+    work = workdir(tmp_path)
+    sub = work / "deep" / "er"
+    sub.mkdir(parents=True)
+    assert run_in(sub, "noproxy").returncode == 0
+    (work / ".xpnet.yaml").unlink()
+    missing = run_in(sub, "noproxy")
+    assert missing.returncode == 1 and "no configuration" in missing.stderr
+    env_config = subprocess.run(
+        [str(XPNET), "noproxy"],
+        capture_output=True,
+        text=True,
+        cwd=sub,
+        env={"XPNET_CONFIG": str(CASE / "config.yaml"), "PATH": "/usr/bin:/bin"},
+    )
+    assert env_config.returncode == 0
+
+
+def test_values_for_the_chart(tmp_path: Path) -> None:
+    from ruamel.yaml import YAML
+
+    done = run_in(workdir(tmp_path), "values")
+    values = YAML(typ="safe", pure=True).load(done.stdout)
+    core = values["extraEnvVarsCrossplane"]
+    assert core["HTTPS_PROXY"] == core["https_proxy"] == "http://proxy.corp.example:3128"
+    assert core["NO_PROXY"] == core["no_proxy"] and "10.244.0.0/16" in core["NO_PROXY"]
+    assert set(values["extraEnvVarsRBACManager"]) == {"NO_PROXY", "no_proxy"}
+
+
+def test_render_never_prints_empty_output(tmp_path: Path) -> None:
+    work = workdir(tmp_path)
+    assert run_in(work, "render", stdin="").stdout == "---\n"
+    done = run_in(work, "render", stdin=(CASE / "input.yaml").read_text())
+    assert done.stdout == (CASE / "expected.yaml").read_text()
+
+
+def test_non_manifest_files_pass_quietly(tmp_path: Path) -> None:
+    work = workdir(tmp_path)
+    (work / "chart.yaml").write_text("kind: {{ .Values.kind }}\nname: {{ x }}\n")
+    (work / "data.yaml").write_text("- a\n- b: [1\n")
+    done = run_in(work, "check", "chart.yaml", "data.yaml", ".xpnet.yaml")
+    assert done.returncode == 0 and done.stdout == "" and done.stderr == ""

@@ -79,7 +79,8 @@ def read(path: str) -> Source:
 
 def check_writable(paths: list[str]) -> None:
     """Refuse before anything is written when any file cannot be replaced."""
-    problems = [p for p in paths if not os.access(p, os.W_OK)]
+    # The owner's write bit too: root may write anything, but a read-only file says "leave me".
+    problems = [p for p in paths if not os.access(p, os.W_OK) or not os.stat(p).st_mode & 0o200]
     if problems:
         raise InputError(
             problems[0],
