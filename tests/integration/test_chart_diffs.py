@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -36,7 +35,7 @@ def xpnet(*args: str) -> subprocess.CompletedProcess[str]:
 )
 def test_fix_gives_a_minimal_diff(shared_crossplane: Path, chart: str, tmp_path: Path) -> None:
     target = tmp_path / chart
-    shutil.copy(shared_crossplane / chart, target)
+    target.write_text((shared_crossplane / chart).read_text())
     done = xpnet("fix", "-c", str(CONFIG), str(target))
     assert done.returncode == 0, done.stderr
     before = (shared_crossplane / chart).read_text().splitlines()

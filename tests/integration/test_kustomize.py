@@ -152,7 +152,7 @@ def containers(doc: dict[str, Any], podspec: tuple[str, ...]) -> list[dict[str, 
     ],
 )
 def test_real_charts(kustomize: Path, shared_crossplane: Path, chart: str, tmp_path: Path) -> None:
-    shutil.copy(shared_crossplane / chart, tmp_path / "chart.yaml")
+    (tmp_path / "chart.yaml").write_text((shared_crossplane / chart).read_text())
     (tmp_path / "drc.yaml").write_text(DRC)
     kustomization(tmp_path, ["chart.yaml", "drc.yaml"], None)
     plain = build(kustomize, tmp_path)
