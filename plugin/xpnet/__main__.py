@@ -1,7 +1,5 @@
 """`python -m xpnet` runs the CLI."""
 
-import sys
+from xpnet.adapters.cli import entry
 
-from xpnet.adapters.cli import main
-
-sys.exit(main())
+entry()

@@ -225,3 +225,10 @@ def main(argv: list[str] | None = None) -> int:
     except XpnetError as error:
         print(f"xpnet: {error.render()}", file=sys.stderr)
         return 1
+
+
+def entry() -> None:
+    """The console script."""
+    from xpnet.adapters.process import run
+
+    run(main)

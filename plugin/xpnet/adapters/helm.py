@@ -56,5 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def entry() -> None:
+    """The console script."""
+    from xpnet.adapters.process import run
+
+    run(main)

@@ -148,5 +148,8 @@ def main() -> int:
     return response.code
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def entry() -> None:
+    """The console script."""
+    from xpnet.adapters.process import run
+
+    run(main)

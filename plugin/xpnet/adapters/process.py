@@ -1,0 +1,22 @@
+"""How the console scripts end: flush, then leave without tearing the interpreter down."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+
+
+def run(main: Callable[[], int]) -> None:
+    """Run a command and exit with its code. Interpreter teardown (freeing every pydantic and
+    ruamel object) costs a kustomize or Helm run ~25 ms for nothing (issue 5), so skip it."""
+    try:
+        code = main()
+    except KeyboardInterrupt:
+        code = 130
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:
+        code = code or 1
+    os._exit(code)
