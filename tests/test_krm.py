@@ -6,11 +6,14 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
 from ruamel.yaml import YAML
 
 from tests.conftest import ROOT
 from tests.resource_lists import wrap
 from xpnet.adapters.krm import process
+from xpnet.errors import InputError
+from xpnet.yaml import nodes
 
 FN = ROOT / ".venv" / "bin" / "xpnet-fn"
 CONFIG = (ROOT / "tests" / "cases" / "chart-indentation" / "config.yaml").read_text()
@@ -131,3 +134,20 @@ def test_module_entry_points(tmp_path: Path) -> None:
     )
     assert via_module.returncode == 0
     assert via_module.stdout == fn(text).stdout
+
+
+@pytest.mark.parametrize("pure", [False, True])
+def test_env_shared_through_an_anchor_is_refused_naming_it(
+    pure: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shared = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: crossplane\nspec:\n"
+        "  template:\n    spec:\n      initContainers:\n      - name: init\n"
+        "        env: &common\n        - name: HTTPS_PROXY\n          value: http://p:1\n"
+        "      containers:\n      - name: crossplane\n        args: [core, start]\n"
+        "        env: *common\n"
+    )
+    monkeypatch.setattr(nodes, "PURE", pure)
+    with pytest.raises(InputError, match="is shared through the YAML anchor &common") as raised:
+        process(wrap(shared, CONFIG))
+    assert "write the env block out in each container" in str(raised.value)

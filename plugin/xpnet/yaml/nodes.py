@@ -13,12 +13,23 @@ from xpnet.errors import InputError
 __all__ = ["MappingNode", "Node", "ScalarNode", "SequenceNode"]
 
 _NULLS = {"", "~", "null", "Null", "NULL"}
+# ruamel.yaml.clib's libyaml parser composes ~6x faster than the pure-Python one, with the same
+# marks (character offsets) that the splicing needs; the pure parser is the fallback.
+PURE = False
 
 
 def compose(text: str, source: str, first_line: int = 1) -> Node | None:
     """Compose one document; errors name the line and column in the original file."""
     try:
-        node: Node | None = YAML(typ="rt", pure=True).compose(text)
+        node: Node | None = YAML(typ="safe", pure=PURE).compose(text)
+        return node
+    except MarkedYAMLError:
+        if PURE:
+            raise
+    # libyaml speaks YAML 1.1 and refuses some valid YAML 1.2 (a ':' inside a plain scalar in a
+    # flow sequence, as in `args: [--x=a:b]`): the pure parser decides.
+    try:
+        node = YAML(typ="safe", pure=True).compose(text)
         return node
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -29,8 +40,14 @@ def compose(text: str, source: str, first_line: int = 1) -> Node | None:
         raise InputError(source, [f"invalid YAML: {error}"]) from None
 
 
+def style(node: Node) -> str | None:
+    """A scalar's style: None for plain (the C parser says ''), else ', ", | or >."""
+    found: str | None = getattr(node, "style", None)
+    return found or None
+
+
 def is_null(node: Node) -> bool:
-    return isinstance(node, ScalarNode) and node.style is None and node.value in _NULLS
+    return isinstance(node, ScalarNode) and style(node) is None and node.value in _NULLS
 
 
 def scalar(node: Node | None) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -18,6 +19,7 @@ from xpnet.yaml.nodes import (
     is_flow,
     is_null,
     scalar,
+    style,
     to_data,
 )
 from xpnet.yaml.splice import Splice
@@ -36,17 +38,43 @@ def _kv(node: Node, key: str) -> tuple[ScalarNode, Node] | None:
     return None
 
 
-def _refuse_anchor(doc: Document, node: Node, what: str) -> None:
-    anchor = getattr(node, "anchor", None)
-    if anchor:
-        raise InputError(
-            doc.source,
-            [
-                f"line {doc.segment.line + node.start_mark.line}: {what} is shared through the "
-                f"YAML anchor &{anchor}; editing it would change every container that uses it: "
-                "write the env block out in each container"
-            ],
-        )
+def _refuse_shared(doc: Document, node: Node, shared: set[int], what: str) -> None:
+    """An alias makes one node appear in several places; editing it would edit them all."""
+    if id(node) not in shared:
+        return
+    text = doc.segment.text
+    anchor = re.search(r"&([^\s,\[\]{}]+)\s*$", text[: node.start_mark.index]) or re.match(
+        r"&([^\s,\[\]{}]+)", text[node.start_mark.index :]
+    )
+    name = f" &{anchor.group(1)}" if anchor else ""
+    raise InputError(
+        doc.source,
+        [
+            f"line {doc.segment.line + node.start_mark.line}: {what} is shared through the YAML "
+            f"anchor{name}; editing it would change every place that uses it: write the env "
+            "block out in each container"
+        ],
+    )
+
+
+def _shared_nodes(root: Node) -> set[int]:
+    """The collection nodes that are reached more than once (through aliases)."""
+    seen: set[int] = set()
+    shared: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, MappingNode | SequenceNode):
+            continue
+        if id(node) in seen:
+            shared.add(id(node))
+            continue
+        seen.add(id(node))
+        if isinstance(node, MappingNode):
+            stack.extend(v for _, v in node.value)
+        else:
+            stack.extend(node.value)
+    return shared
 
 
 def _style(seq: Node) -> str | None:
@@ -56,9 +84,9 @@ def _style(seq: Node) -> str | None:
     if isinstance(seq, SequenceNode):
         for item in seq.value:
             value = get(item, "value")
-            if isinstance(value, ScalarNode) and value.style in (None, "'", '"'):
+            if isinstance(value, ScalarNode) and style(value) in (None, "'", '"'):
                 name = scalar(get(item, "name")) or ""
-                (proxy if "proxy" in name.lower() else other).append(value.style)
+                (proxy if "proxy" in name.lower() else other).append(style(value))
     styles = proxy + other
     return styles[0] if styles else None
 
@@ -77,14 +105,16 @@ def _set_env_data(env: list[dict[str, Any]], edit: EnvEdit) -> None:
             item["value"] = value
 
 
-def _env_splices(doc: Document, holder: MappingNode, edit: EnvEdit) -> list[Splice]:
+def _env_splices(
+    doc: Document, holder: MappingNode, edit: EnvEdit, shared: set[int]
+) -> list[Splice]:
     text = doc.segment.text
     found = _kv(holder, "env")
     if found is None:
         entries = [_entry(n, v) for n, v in edit.values]
         return [splice.add_to_mapping(text, holder, {"env": entries}, None)]
     key, seq = found
-    _refuse_anchor(doc, seq, f"{edit.block.field_path}")
+    _refuse_shared(doc, seq, shared, edit.block.field_path)
     if is_null(seq) or (is_flow(seq) and not seq.value):
         return splice.set_value(text, key, seq, [_entry(n, v) for n, v in edit.values], None)
     if not isinstance(seq, SequenceNode):
@@ -100,13 +130,13 @@ def _env_splices(doc: Document, holder: MappingNode, edit: EnvEdit) -> list[Spli
         if item is None:
             new.append(_entry(name, value))
             continue
-        _refuse_anchor(doc, item, f"{edit.block.field_path} entry {name}")
+        _refuse_shared(doc, item, shared, f"{edit.block.field_path} entry {name}")
         current = _kv(item, "value")
         if current is None:
             if get(item, "valueFrom") is None:
                 splices.append(splice.add_to_mapping(text, item, {"value": value}, style))
         elif isinstance(current[1], ScalarNode) and (scalar(current[1]) or "") != value:
-            splices.append(splice.replace_scalar(text, current[1], value))
+            splices.append(splice.replace_value(text, current[0], current[1], value))
     if new:
         splices.append(splice.append_items(text, seq, new, style))
     return splices
@@ -177,6 +207,7 @@ def _holder(doc: Document, edit: EnvEdit) -> MappingNode | None:
 def rewrite(doc: Document, edits: Iterable[EnvEdit]) -> str:
     """The document's text with its env edits applied; every other byte as it was."""
     splices: list[Splice] = []
+    shared = _shared_nodes(doc.root)
     for edit in edits:
         holder = _holder(doc, edit)
         if holder is None:
@@ -188,5 +219,8 @@ def rewrite(doc: Document, edits: Iterable[EnvEdit]) -> str:
                 Splice(holder.start_mark.index, holder.end_mark.index, splice.flow(data))
             )
         else:
-            splices += _env_splices(doc, holder, edit)
+            _refuse_shared(
+                doc, holder, shared, f"{edit.resource.ref} container {edit.block.container}"
+            )
+            splices += _env_splices(doc, holder, edit, shared)
     return splice.apply(doc.segment.text, splices)

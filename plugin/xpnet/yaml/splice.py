@@ -92,11 +92,21 @@ def render_items(items: list[Any], dash: int, content: int, style: str | None) -
     return lines
 
 
+def _empty(node: Node) -> bool:
+    """A null written as nothing: parsers disagree where its marks point, so never use them."""
+    return is_null(node) and node.start_mark.index == node.end_mark.index
+
+
 def content_end(node: Node) -> int:
     """Offset just after the last character of a node's own content (comments excluded)."""
     while not is_flow(node) and node.value and isinstance(node, MappingNode | SequenceNode):
-        last = node.value[-1]
-        node = last[1] if isinstance(node, MappingNode) else last
+        if isinstance(node, MappingNode):
+            key, value = node.value[-1]
+            if _empty(value):
+                return int(key.end_mark.index)  # "key:" ends the line
+            node = value
+        else:
+            node = node.value[-1]
     return int(node.end_mark.index)
 
 
@@ -119,13 +129,14 @@ def newline_of(text: str) -> str:
     return "\r\n" if "\r\n" in text else "\n"
 
 
-def replace_scalar(text: str, node: ScalarNode, value: str) -> Splice:
-    """Give a scalar a new value, keeping its quoting style where it can hold the value."""
-    style = node.style if node.style in ("'", '"') else None
+def replace_value(text: str, key: ScalarNode, node: ScalarNode, value: str) -> Splice:
+    """Give `key` a new scalar value, keeping the old one's quoting style where it can."""
+    quoting = node.style if node.style in ("'", '"') else None
+    if _empty(node):  # "key:" with nothing after it
+        colon = text.index(":", key.end_mark.index) + 1
+        return Splice(colon, colon, " " + render_scalar(value, None))
     start, end = node.start_mark.index, node.end_mark.index
-    if is_null(node) and start == end:
-        return Splice(start, end, " " + render_scalar(value, style))
-    rendered = render_scalar(value, style)
+    rendered = render_scalar(value, quoting)
     if node.style in ("|", ">") and text[start:end].endswith("\n"):
         rendered += newline_of(text)
     return Splice(start, end, rendered)

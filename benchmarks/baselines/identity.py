@@ -1,0 +1,5 @@
+"""Baseline: pass the bytes through Python."""
+
+import sys
+
+sys.stdout.buffer.write(sys.stdin.buffer.read())

@@ -1,0 +1,259 @@
+#!/usr/bin/env python3
+"""xpnet against its baselines, side by side, on the same inputs (issue 5).
+
+    .venv/bin/python benchmarks/run.py [--repeat 5] [--sizes 100,1000,5000] [--quick]
+
+Inputs: the Crossplane install alone (benchmarks/crossplane-install.yaml, about 30 items) and the
+install plus N unrelated resources (Deployments with env blocks, Services, CRDs), each as a
+ResourceList exactly as real kustomize emits it (captured from a `kustomize build` with a teeing
+exec function) and as a multi-document stream as Helm emits it. Every command runs once to warm
+up, then --repeat times; the table shows the median wall time, the median peak RSS of the
+process, and ratios. Nothing here is part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+import tools  # noqa: E402
+
+BENCH = ROOT / "benchmarks"
+VENV = ROOT / ".venv" / "bin"
+PY = str(VENV / "python")
+KUSTOMIZE = tools.kustomize_path(tools.KUSTOMIZE_VERSIONS[-1])
+CONFIG = """\
+apiVersion: xpnet.dev/v1alpha1
+kind: ClusterNetwork
+metadata:
+  name: corp
+  annotations:
+    config.kubernetes.io/function: |
+      exec:
+        path: {path}
+spec:
+  proxy:
+    httpsProxy: http://proxy.corp.example:3128
+  cluster:
+    podCIDRs: [10.244.0.0/16]
+    serviceCIDRs: [10.96.0.0/12]
+"""
+
+
+def unrelated(n: int) -> str:
+    """N resources xpnet has nothing to do with: 6 Deployments, 3 Services, 1 CRD in 10."""
+    docs = []
+    for i in range(n):
+        kind = ("Deployment",) * 6 + ("Service",) * 3 + ("CustomResourceDefinition",)
+        match kind[i % 10]:
+            case "Deployment":
+                env = "".join(
+                    f"        - name: VAR_{j}\n          value: \"value-{i}-{j}\"\n" for j in range(8)
+                )
+                docs.append(
+                    f"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-{i}\n"
+                    f"  namespace: apps\n  labels:\n    app: app-{i}\nspec:\n  replicas: 2\n"
+                    f"  selector:\n    matchLabels:\n      app: app-{i}\n  template:\n"
+                    f"    metadata:\n      labels:\n        app: app-{i}\n    spec:\n"
+                    f"      containers:\n      - name: app\n        image: registry/app:{i}\n"
+                    f"        env:\n{env}        - name: HTTPS_PROXY\n"
+                    f"          value: http://other-proxy:3128\n"
+                    f"        resources:\n          limits:\n            cpu: 100m\n"
+                )
+            case "Service":
+                docs.append(
+                    f"apiVersion: v1\nkind: Service\nmetadata:\n  name: svc-{i}\n"
+                    f"  namespace: apps\nspec:\n  selector:\n    app: app-{i}\n  ports:\n"
+                    f"  - port: 80\n    targetPort: 8080\n"
+                )
+            case _:
+                props = "".join(
+                    f"                field{j}:\n                  type: string\n"
+                    f"                  description: Field {j} of the example resource, "
+                    f"long enough to look like real generated documentation.\n"
+                    for j in range(40)
+                )
+                docs.append(
+                    f"apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"
+                    f"metadata:\n  name: things{i}.example.com\nspec:\n  group: example.com\n"
+                    f"  names:\n    kind: Thing{i}\n    plural: things{i}\n  scope: Namespaced\n"
+                    f"  versions:\n  - name: v1\n    served: true\n    storage: true\n"
+                    f"    schema:\n      openAPIV3Schema:\n        type: object\n"
+                    f"        properties:\n          spec:\n            type: object\n"
+                    f"            properties:\n              inner:\n                type: object\n"
+                    f"                properties:\n{props}"
+                )
+    return "".join(f"---\n{d}" for d in docs)
+
+
+def helm_stream(text: str) -> str:
+    """A multi-document stream the way Helm 3 gives it to a post-renderer."""
+    docs = [d for d in text.split("---\n") if d.strip()]
+    return "".join(f"---\n# Source: chart/templates/t{i}.yaml\n{d}" for i, d in enumerate(docs))
+
+
+def capture_resource_list(folder: Path, manifests: str) -> str:
+    """The ResourceList real kustomize sends to an exec function."""
+    (folder / "resources.yaml").write_text(manifests)
+    capture = folder / "capture.sh"
+    capture.write_text(f"#!/bin/sh\ntee {folder / 'resource-list.yaml'}\n")
+    capture.chmod(0o755)
+    (folder / "fn.yaml").write_text(CONFIG.format(path=capture))
+    (folder / "kustomization.yaml").write_text(
+        "resources:\n- resources.yaml\ntransformers:\n- fn.yaml\n"
+    )
+    subprocess.run(
+        [str(KUSTOMIZE), "build", "--enable-alpha-plugins", "--enable-exec", str(folder)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return (folder / "resource-list.yaml").read_text()
+
+
+@dataclass
+class Measure:
+    wall: float
+    rss_mib: float
+
+
+def measure(cmd: list[str], stdin: Path | None, repeat: int, before: list[str] | None = None,
+            cwd: Path | None = None) -> Measure:
+    walls, rss = [], []
+    for i in range(repeat + 1):
+        if before:
+            subprocess.run(before, check=True)
+        with open(stdin or os.devnull, "rb") as src, open(os.devnull, "wb") as sink:
+            start = time.perf_counter()
+            proc = subprocess.Popen(cmd, stdin=src, stdout=sink, stderr=subprocess.DEVNULL,
+                                    cwd=cwd)
+            _, status, usage = os.wait4(proc.pid, 0)
+            wall = time.perf_counter() - start
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise SystemExit(f"benchmark command failed: {' '.join(cmd)}")
+        if i:  # the first run warms caches up
+            walls.append(wall)
+            rss.append(usage.ru_maxrss / 1024)
+    return Measure(statistics.median(walls), statistics.median(rss))
+
+
+def kustomize_dir(folder: Path, manifests: Path, fn: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(manifests, folder / "resources.yaml")
+    (folder / "fn.yaml").write_text(CONFIG.format(path=fn))
+    (folder / "kustomization.yaml").write_text(
+        "resources:\n- resources.yaml\ntransformers:\n- fn.yaml\n"
+    )
+    return folder
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--sizes", default="100,1000,5000")
+    parser.add_argument("--slow-baselines-up-to", type=int, default=1000,
+                        help="run the ruamel baseline only up to this size (it takes minutes)")
+    args = parser.parse_args()
+    sizes = [0] + [int(s) for s in args.sizes.split(",") if s]
+    if not KUSTOMIZE.exists():
+        raise SystemExit(f"{KUSTOMIZE} is missing: run scripts/setup")
+
+    install = (BENCH / "crossplane-install.yaml").read_text()
+    rows: list[tuple[str, str, Measure]] = []
+    results: dict[tuple[int, str], Measure] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        config = work / "xpnet.yaml"
+        config.write_text(CONFIG.format(path="xpnet-fn"))
+        floor = measure(
+            [PY, "-c", "import pydantic, ruamel.yaml, netaddr\n"
+             "class M(pydantic.BaseModel):\n    a: int\nM(a=1)"], None, args.repeat)
+        rows.append(("-", "import floor (pydantic+model, ruamel, netaddr)", floor))
+        for n in sizes:
+            folder = work / f"n{n}"
+            folder.mkdir()
+            manifests = install + ("" if n == 0 else unrelated(n))
+            rl = folder / "rl.yaml"
+            rl.write_text(capture_resource_list(folder, manifests))
+            stream = folder / "stream.yaml"
+            stream.write_text(helm_stream(manifests))
+            label = "install" if n == 0 else f"install+{n}"
+            size = f"{rl.stat().st_size / 1e6:.1f} MB"
+            base = BENCH / "baselines"
+            runs: list[tuple[str, list[str], Path | None, list[str] | None]] = [
+                ("xpnet-fn", [str(VENV / "xpnet-fn")], rl, None),
+                ("xpnet-helm", [str(VENV / "xpnet-helm"), f"--config={config}"], stream, None),
+                ("xpnet fix", [str(VENV / "xpnet"), "fix", "-c", str(config),
+                               str(folder / "fix.yaml")], None,
+                 ["cp", str(stream), str(folder / "fix.yaml")]),
+                ("cat", ["cat"], rl, None),
+                ("python identity", [PY, str(base / "identity.py")], rl, None),
+                ("pyyaml load/edit/dump", [PY, str(base / "pyyaml_fn.py")], rl, None),
+            ]
+            if n <= args.slow_baselines_up_to:
+                runs.append(("ruamel round-trip", [PY, str(base / "ruamel_fn.py")], rl, None))
+            for name, cmd, stdin, before in runs:
+                m = measure(cmd, stdin, args.repeat, before)
+                results[(n, name)] = m
+                rows.append((f"{label} ({size})", name, m))
+            for name, fn in (("kustomize build + cat", "/bin/cat"),
+                             ("kustomize build + xpnet-fn", str(VENV / "xpnet-fn"))):
+                kdir = kustomize_dir(folder / name.replace(" ", "_"), folder / "resources.yaml",
+                                     fn)
+                m = measure([str(KUSTOMIZE), "build", "--enable-alpha-plugins", "--enable-exec",
+                             str(kdir)], None, args.repeat)
+                results[(n, name)] = m
+                rows.append((f"{label} ({size})", name, m))
+
+    print(f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}, {KUSTOMIZE.parent.name} kustomize; "
+          f"median of {args.repeat} after a warm-up")
+    print(f"{'input':26} {'command':48} {'wall s':>8} {'RSS MiB':>8}")
+    for label, name, m in rows:
+        print(f"{label:26} {name:48} {m.wall:8.3f} {m.rss_mib:8.1f}")
+
+    def ratio(a: tuple[int, str], b: tuple[int, str] | Measure) -> float:
+        other = b if isinstance(b, Measure) else results[b]
+        return results[a].wall / other.wall
+
+    print("\ntargets (issue 5)")
+    checks = [
+        ("install: xpnet-fn / import floor <= 1.3", ratio((0, "xpnet-fn"), floor), 1.3, "le"),
+    ]
+    if 1000 in sizes:
+        checks += [
+            ("1000: pyyaml / xpnet-fn >= 5", 1 / ratio((1000, "xpnet-fn"),
+                                                       (1000, "pyyaml load/edit/dump")), 5, "ge"),
+            ("1000: kustomize+xpnet / kustomize+cat <= 1.10",
+             ratio((1000, "kustomize build + xpnet-fn"), (1000, "kustomize build + cat")),
+             1.10, "le"),
+            ("1000: xpnet-helm / xpnet-fn <= 1.2", ratio((1000, "xpnet-helm"), (1000, "xpnet-fn")),
+             1.2, "le"),
+            ("1000: xpnet fix / xpnet-fn <= 1.2", ratio((1000, "xpnet fix"), (1000, "xpnet-fn")),
+             1.2, "le"),
+            ("1000: xpnet-fn peak RSS MiB <= 100", results[(1000, "xpnet-fn")].rss_mib, 100, "le"),
+        ]
+        if (1000, "ruamel round-trip") in results:
+            checks.append(("1000: ruamel / xpnet-fn >= 50",
+                           1 / ratio((1000, "xpnet-fn"), (1000, "ruamel round-trip")), 50, "ge"))
+        if 5000 in sizes:
+            checks.append(("5000 / 1000 xpnet-fn time <= 5.5",
+                           ratio((5000, "xpnet-fn"), (1000, "xpnet-fn")), 5.5, "le"))
+    for name, value, target, how in checks:
+        ok = value <= target if how == "le" else value >= target
+        print(f"  {'PASS' if ok else 'MISS'}  {name:50} {value:8.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
