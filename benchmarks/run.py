@@ -59,7 +59,7 @@ def unrelated(n: int) -> str:
         match kind[i % 10]:
             case "Deployment":
                 env = "".join(
-                    f"        - name: VAR_{j}\n          value: \"value-{i}-{j}\"\n" for j in range(8)
+                    f'        - name: VAR_{j}\n          value: "value-{i}-{j}"\n' for j in range(8)
                 )
                 docs.append(
                     f"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-{i}\n"
@@ -127,16 +127,20 @@ class Measure:
     rss_mib: float
 
 
-def measure(cmd: list[str], stdin: Path | None, repeat: int, before: list[str] | None = None,
-            cwd: Path | None = None) -> Measure:
+def measure(
+    cmd: list[str],
+    stdin: Path | None,
+    repeat: int,
+    before: list[str] | None = None,
+    cwd: Path | None = None,
+) -> Measure:
     walls, rss = [], []
     for i in range(repeat + 1):
         if before:
             subprocess.run(before, check=True)
         with open(stdin or os.devnull, "rb") as src, open(os.devnull, "wb") as sink:
             start = time.perf_counter()
-            proc = subprocess.Popen(cmd, stdin=src, stdout=sink, stderr=subprocess.DEVNULL,
-                                    cwd=cwd)
+            proc = subprocess.Popen(cmd, stdin=src, stdout=sink, stderr=subprocess.DEVNULL, cwd=cwd)
             _, status, usage = os.wait4(proc.pid, 0)
             wall = time.perf_counter() - start
         if os.waitstatus_to_exitcode(status) != 0:
@@ -161,8 +165,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--sizes", default="100,1000,5000")
-    parser.add_argument("--slow-baselines-up-to", type=int, default=1000,
-                        help="run the ruamel baseline only up to this size (it takes minutes)")
+    parser.add_argument(
+        "--slow-baselines-up-to",
+        type=int,
+        default=1000,
+        help="run the ruamel baseline only up to this size (it takes minutes)",
+    )
     args = parser.parse_args()
     sizes = [0] + [int(s) for s in args.sizes.split(",") if s]
     if not KUSTOMIZE.exists():
@@ -176,8 +184,15 @@ def main() -> int:
         config = work / "xpnet.yaml"
         config.write_text(CONFIG.format(path="xpnet-fn"))
         floor = measure(
-            [PY, "-c", "import pydantic, ruamel.yaml, netaddr\n"
-             "class M(pydantic.BaseModel):\n    a: int\nM(a=1)"], None, args.repeat)
+            [
+                PY,
+                "-c",
+                "import pydantic, ruamel.yaml, netaddr\n"
+                "class M(pydantic.BaseModel):\n    a: int\nM(a=1)",
+            ],
+            None,
+            args.repeat,
+        )
         rows.append(("-", "import floor (pydantic+model, ruamel, netaddr)", floor))
         for n in sizes:
             folder = work / f"n{n}"
@@ -193,9 +208,12 @@ def main() -> int:
             runs: list[tuple[str, list[str], Path | None, list[str] | None]] = [
                 ("xpnet-fn", [str(VENV / "xpnet-fn")], rl, None),
                 ("xpnet-helm", [str(VENV / "xpnet-helm"), f"--config={config}"], stream, None),
-                ("xpnet fix", [str(VENV / "xpnet"), "fix", "-c", str(config),
-                               str(folder / "fix.yaml")], None,
-                 ["cp", str(stream), str(folder / "fix.yaml")]),
+                (
+                    "xpnet fix",
+                    [str(VENV / "xpnet"), "fix", "-c", str(config), str(folder / "fix.yaml")],
+                    None,
+                    ["cp", str(stream), str(folder / "fix.yaml")],
+                ),
                 ("cat", ["cat"], rl, None),
                 ("python identity", [PY, str(base / "identity.py")], rl, None),
                 ("pyyaml load/edit/dump", [PY, str(base / "pyyaml_fn.py")], rl, None),
@@ -206,18 +224,24 @@ def main() -> int:
                 m = measure(cmd, stdin, args.repeat, before)
                 results[(n, name)] = m
                 rows.append((f"{label} ({size})", name, m))
-            for name, fn in (("kustomize build + cat", "/bin/cat"),
-                             ("kustomize build + xpnet-fn", str(VENV / "xpnet-fn"))):
-                kdir = kustomize_dir(folder / name.replace(" ", "_"), folder / "resources.yaml",
-                                     fn)
-                m = measure([str(KUSTOMIZE), "build", "--enable-alpha-plugins", "--enable-exec",
-                             str(kdir)], None, args.repeat)
+            for name, fn in (
+                ("kustomize build + cat", "/bin/cat"),
+                ("kustomize build + xpnet-fn", str(VENV / "xpnet-fn")),
+            ):
+                kdir = kustomize_dir(folder / name.replace(" ", "_"), folder / "resources.yaml", fn)
+                m = measure(
+                    [str(KUSTOMIZE), "build", "--enable-alpha-plugins", "--enable-exec", str(kdir)],
+                    None,
+                    args.repeat,
+                )
                 results[(n, name)] = m
                 rows.append((f"{label} ({size})", name, m))
 
-    print(f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}, {KUSTOMIZE.parent.name} kustomize; "
-          f"median of {args.repeat} after a warm-up")
+    print(
+        f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, {KUSTOMIZE.parent.name} kustomize; "
+        f"median of {args.repeat} after a warm-up"
+    )
     print(f"{'input':26} {'command':48} {'wall s':>8} {'RSS MiB':>8}")
     for label, name, m in rows:
         print(f"{label:26} {name:48} {m.wall:8.3f} {m.rss_mib:8.1f}")
@@ -232,23 +256,50 @@ def main() -> int:
     ]
     if 1000 in sizes:
         checks += [
-            ("1000: pyyaml / xpnet-fn >= 5", 1 / ratio((1000, "xpnet-fn"),
-                                                       (1000, "pyyaml load/edit/dump")), 5, "ge"),
-            ("1000: kustomize+xpnet / kustomize+cat <= 1.10",
-             ratio((1000, "kustomize build + xpnet-fn"), (1000, "kustomize build + cat")),
-             1.10, "le"),
-            ("1000: xpnet-helm / xpnet-fn <= 1.2", ratio((1000, "xpnet-helm"), (1000, "xpnet-fn")),
-             1.2, "le"),
-            ("1000: xpnet fix / xpnet-fn <= 1.2", ratio((1000, "xpnet fix"), (1000, "xpnet-fn")),
-             1.2, "le"),
+            (
+                "1000: pyyaml / xpnet-fn >= 5",
+                1 / ratio((1000, "xpnet-fn"), (1000, "pyyaml load/edit/dump")),
+                5,
+                "ge",
+            ),
+            (
+                "1000: kustomize+xpnet / kustomize+cat <= 1.10",
+                ratio((1000, "kustomize build + xpnet-fn"), (1000, "kustomize build + cat")),
+                1.10,
+                "le",
+            ),
+            (
+                "1000: xpnet-helm / xpnet-fn <= 1.2",
+                ratio((1000, "xpnet-helm"), (1000, "xpnet-fn")),
+                1.2,
+                "le",
+            ),
+            (
+                "1000: xpnet fix / xpnet-fn <= 1.2",
+                ratio((1000, "xpnet fix"), (1000, "xpnet-fn")),
+                1.2,
+                "le",
+            ),
             ("1000: xpnet-fn peak RSS MiB <= 100", results[(1000, "xpnet-fn")].rss_mib, 100, "le"),
         ]
         if (1000, "ruamel round-trip") in results:
-            checks.append(("1000: ruamel / xpnet-fn >= 50",
-                           1 / ratio((1000, "xpnet-fn"), (1000, "ruamel round-trip")), 50, "ge"))
+            checks.append(
+                (
+                    "1000: ruamel / xpnet-fn >= 50",
+                    1 / ratio((1000, "xpnet-fn"), (1000, "ruamel round-trip")),
+                    50,
+                    "ge",
+                )
+            )
         if 5000 in sizes:
-            checks.append(("5000 / 1000 xpnet-fn time <= 5.5",
-                           ratio((5000, "xpnet-fn"), (1000, "xpnet-fn")), 5.5, "le"))
+            checks.append(
+                (
+                    "5000 / 1000 xpnet-fn time <= 5.5",
+                    ratio((5000, "xpnet-fn"), (1000, "xpnet-fn")),
+                    5.5,
+                    "le",
+                )
+            )
     for name, value, target, how in checks:
         ok = value <= target if how == "le" else value >= target
         print(f"  {'PASS' if ok else 'MISS'}  {name:50} {value:8.2f}")

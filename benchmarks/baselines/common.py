@@ -11,8 +11,12 @@ NO_PROXY = (
     ".svc,.cluster.local,crossplane-system,.crossplane-system,10.244.0.0/16,10.96.0.0/12"
 )
 VALUES = {
-    "HTTP_PROXY": PROXY, "HTTPS_PROXY": PROXY, "NO_PROXY": NO_PROXY,
-    "http_proxy": PROXY, "https_proxy": PROXY, "no_proxy": NO_PROXY,
+    "HTTP_PROXY": PROXY,
+    "HTTPS_PROXY": PROXY,
+    "NO_PROXY": NO_PROXY,
+    "http_proxy": PROXY,
+    "https_proxy": PROXY,
+    "no_proxy": NO_PROXY,
 }
 
 
