@@ -164,3 +164,23 @@ def test_non_manifest_files_pass_quietly(tmp_path: Path) -> None:
     (work / "data.yaml").write_text("- a\n- b: [1\n")
     done = run_in(work, "check", "chart.yaml", "data.yaml", ".xpnet.yaml")
     assert done.returncode == 0 and done.stdout == "" and done.stderr == ""
+
+
+def test_hostile_yaml_is_refused_quickly(tmp_path: Path) -> None:
+    work = workdir(tmp_path)
+    levels = "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 9)}]\n" for i in range(8)
+    )
+    bomb = work / "bomb.yaml"
+    bomb.write_text("apiVersion: xpnet.dev/v1alpha1\nkind: ClusterNetwork\na: &a [x]\n" + levels)
+    done = run_in(work, "noproxy", "-c", str(bomb))
+    assert done.returncode == 1 and "expands to more than 100000 nodes" in done.stderr
+    deep = work / "deep.yaml"
+    deep.write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: crossplane}\nx: "
+        + "[" * 50_000
+        + "]" * 50_000
+        + "\n"
+    )
+    done = run_in(work, "check", "deep.yaml")
+    assert done.returncode == 1 and "nests more than 200 levels deep" in done.stderr

@@ -85,7 +85,7 @@ def process(text: str) -> Response:
         )
     start, end = layout.keys["functionConfig"]
     node = compose(text[start:end], "functionConfig", text.count("\n", 0, start) + 1)
-    raw = to_data(node) or {}
+    raw = to_data(node, "functionConfig") or {}
     config_doc = raw.get("functionConfig") if isinstance(raw, dict) else None
     name = (
         (config_doc or {}).get("metadata", {}).get("name") if isinstance(config_doc, dict) else None

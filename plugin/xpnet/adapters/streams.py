@@ -44,7 +44,7 @@ def read_config(path: str) -> ClusterNetwork:
     except OSError as error:
         raise ConfigError(path, [f"cannot read the config file: {error.strerror}"]) from None
     text, _ = stream.decode(path, data)
-    return load_config(to_data(compose(text, path)), path)
+    return load_config(to_data(compose(text, path), path), path)
 
 
 @dataclass(frozen=True)

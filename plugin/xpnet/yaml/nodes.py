@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -18,17 +19,38 @@ _NULLS = {"", "~", "null", "Null", "NULL"}
 PURE = False
 
 
+MAX_DEPTH = 200  # Kubernetes manifests nest a few dozen levels; libyaml's composer recurses
+
+
+def _too_deep(text: str) -> bool:
+    """Whether nesting could exhaust the composer's stack (the C one crashes instead of
+    raising); counts brackets even inside quotes, which only errs on the side of refusing."""
+    depth = deepest = 0
+    for m in re.finditer(r"[\[\]{}]", text):
+        depth = depth + 1 if m.group() in "[{" else max(depth - 1, 0)
+        deepest = max(deepest, depth)
+    if deepest > MAX_DEPTH:
+        return True
+    indents = (len(m.group(1)) for m in re.finditer(r"^( *)[^ \r\n]", text, re.M))
+    return max(indents, default=0) > MAX_DEPTH * 4
+
+
 def compose(text: str, source: str, first_line: int = 1) -> Node | None:
     """Compose one document; errors name the line and column in the original file."""
+    if _too_deep(text):
+        raise InputError(
+            source,
+            [f"line {first_line}: the YAML nests more than {MAX_DEPTH} levels deep; refused"],
+        )
     try:
-        node: Node | None = YAML(typ="safe", pure=PURE).compose(text)
-        return node
-    except MarkedYAMLError:
-        if PURE:
-            raise
-    # libyaml speaks YAML 1.1 and refuses some valid YAML 1.2 (a ':' inside a plain scalar in a
-    # flow sequence, as in `args: [--x=a:b]`): the pure parser decides.
-    try:
+        try:
+            node: Node | None = YAML(typ="safe", pure=PURE).compose(text)
+            return node
+        except MarkedYAMLError:
+            if PURE:
+                raise
+        # libyaml speaks YAML 1.1 and refuses some valid YAML 1.2 (a ':' inside a plain scalar in
+        # a flow sequence, as in `args: [--x=a:b]`): the pure parser decides.
         node = YAML(typ="safe", pure=True).compose(text)
         return node
     except MarkedYAMLError as error:
@@ -38,6 +60,10 @@ def compose(text: str, source: str, first_line: int = 1) -> Node | None:
         raise InputError(source, [f"{where}invalid YAML: {what}"]) from None
     except YAMLError as error:
         raise InputError(source, [f"invalid YAML: {error}"]) from None
+    except RecursionError:
+        raise InputError(
+            source, ["the YAML is nested too deeply to be a manifest; refused"]
+        ) from None
 
 
 def style(node: Node) -> str | None:
@@ -91,17 +117,32 @@ def get_in(node: Node | None, *path: str) -> Node | None:
     return node
 
 
-def to_data(node: Node | None) -> Any:
-    """Plain Python data (strings for every scalar) from a node."""
-    if node is None or is_null(node):
+MAX_DATA_NODES = 100_000  # aliases can make a small text expand exponentially ("billion laughs")
+
+
+def to_data(node: Node | None, source: str = "input") -> Any:
+    """Plain Python data (strings for every scalar) from a node; aliases that would expand past
+    MAX_DATA_NODES are refused."""
+    budget = [MAX_DATA_NODES]
+
+    def convert(n: Node | None) -> Any:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise InputError(
+                source,
+                [f"the YAML expands to more than {MAX_DATA_NODES} nodes through aliases; refused"],
+            )
+        if n is None or is_null(n):
+            return None
+        if isinstance(n, ScalarNode):
+            return str(n.value)
+        if isinstance(n, SequenceNode):
+            return [convert(c) for c in n.value]
+        if isinstance(n, MappingNode):
+            return {str(convert(k)): convert(v) for k, v in n.value}
         return None
-    if isinstance(node, ScalarNode):
-        return str(node.value)
-    if isinstance(node, SequenceNode):
-        return [to_data(n) for n in node.value]
-    if isinstance(node, MappingNode):
-        return {str(to_data(k)): to_data(v) for k, v in node.value}
-    return None
+
+    return convert(node)
 
 
 def is_flow(node: Node) -> bool:
