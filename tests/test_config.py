@@ -61,6 +61,13 @@ INVALID = {
     "no cluster": (doc(cluster=None), "spec.cluster"),
     "entry with comma": (doc(proxy={"noProxy": ["a,b"]}), "spec.proxy.noProxy[0]"),
     "entry with space": (doc(proxy={"noProxy": ["a b"]}), "spec.proxy.noProxy[0]"),
+    "idn entry": (doc(proxy={"noProxy": ["bücher.example"]}), "spec.proxy.noProxy[0]"),
+    "zone id entry": (doc(proxy={"noProxy": ["fe80::1%eth0"]}), "spec.proxy.noProxy[0]"),
+    "idn proxy": (doc(proxy={"httpsProxy": "http://prøxy.example:1"}), "spec.proxy.httpsProxy"),
+    "zone id proxy": (
+        doc(proxy={"httpsProxy": "http://[fe80::1%25eth0]:3128"}),
+        "spec.proxy.httpsProxy",
+    ),
     "bad domain": (doc(cluster={"domain": "Cluster_Local"}), "spec.cluster.domain"),
     "bad namespace": (doc(crossplane={"namespace": "a.b"}), "spec.crossplane.namespace"),
     "bad version": (doc(crossplane={"version": "latest"}), "spec.crossplane.version"),
@@ -131,6 +138,13 @@ def test_error_names_file_field_and_reason() -> None:
         "xpnet.yaml: spec.cluster.podCIDRs[0]: '10.244.0.1/16' has host bits set: "
         "did you mean 10.244.0.0/16?"
     )
+
+
+def test_idn_and_zone_messages_say_what_to_write() -> None:
+    with pytest.raises(ConfigError, match=r"write its ASCII form xn--bcher-kva\.example"):
+        load_config(doc(proxy={"noProxy": ["bücher.example"]}), "c")
+    with pytest.raises(ConfigError, match="zone ID"):
+        load_config(doc(proxy={"httpsProxy": "http://[fe80::1%25eth0]:3128"}), "c")
 
 
 def test_defaults() -> None:

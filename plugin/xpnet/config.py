@@ -30,8 +30,11 @@ CIDR_PATTERN = (
     rf"^({_IPV4}/(3[0-2]|[12]?[0-9])"
     r"|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*/(12[0-8]|1[01][0-9]|[1-9]?[0-9]))$"
 )
-PROXY_URL_PATTERN = r"^https?://([^\s/?#@]+@)?(\[[0-9A-Fa-f:.]+\]|[^\s/?#@:\[\]]+)(:[0-9]{1,5})?/?$"
-NO_PROXY_ENTRY_PATTERN = r"^\s*[^\s,]+\s*$"
+PROXY_URL_PATTERN = (
+    r"^https?://([^\s/?#@]+@)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+;=-]+)(:[0-9]{1,5})?/?$"
+)
+# Printable ASCII without ',' and '%' (IDN must be written as punycode; zone IDs are unusable).
+NO_PROXY_ENTRY_PATTERN = r"^\s*[!-$&-+\--~]+\s*$"
 DNS_NAME_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
 DNS_LABEL_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 VERSION_PATTERN = r"^(auto|unknown|v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.+-]+)?)$"
@@ -54,7 +57,21 @@ def _cidr(value: str) -> str:
     return text.lower()
 
 
+def _ascii_hint(value: str) -> str:
+    """Why a non-ASCII or zoned host cannot be used, and what to write instead."""
+    if "%" in value:
+        return "has an IPv6 zone ID (%...); proxies and NO_PROXY matching cannot use it: drop it"
+    try:
+        ascii_form = value.encode("idna").decode("ascii")
+    except UnicodeError:
+        return "is not ASCII; write internationalised names in their xn-- (punycode) form"
+    return f"is an internationalised name; write its ASCII form {ascii_form}"
+
+
 def _proxy_url(value: str) -> str:
+    host = urlsplit(value).hostname or ""
+    if not host.isascii() or "%" in host:
+        raise ValueError(f"the proxy host {_ascii_hint(host)}")
     if not re.match(PROXY_URL_PATTERN, value):
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https"):
@@ -75,6 +92,8 @@ def _proxy_url(value: str) -> str:
 
 
 def _no_proxy_entry(value: str) -> str:
+    if not value.strip().isascii() or "%" in value:
+        raise ValueError(f"{value.strip()!r} {_ascii_hint(value.strip())}")
     if not re.match(NO_PROXY_ENTRY_PATTERN, value):
         raise ValueError(f"{value!r}: give one entry per list item, without commas or inner spaces")
     return value.strip()

@@ -8,7 +8,16 @@ from dataclasses import dataclass, field
 
 from xpnet.errors import InputError
 from xpnet.versions import CrossplaneVersion, from_image, from_text, unknown
-from xpnet.yaml.nodes import MappingNode, Node, SequenceNode, get, get_in, scalar
+from xpnet.yaml.nodes import (
+    MappingNode,
+    Node,
+    ScalarNode,
+    SequenceNode,
+    get,
+    get_in,
+    is_null,
+    scalar,
+)
 from xpnet.yaml.scan import Segment
 
 DEFAULT_NAMESPACE = "crossplane-system"
@@ -131,15 +140,21 @@ def _env(doc: Document, node: Node | None, where: str) -> tuple[EnvVar, ...]:
                 ],
             )
         value_node = get(item, "value")
-        if value_node is not None and not isinstance(value_node, MappingNode | SequenceNode):
-            value = scalar(value_node) or ""
-        elif value_node is not None:
+        if value_node is None:
+            value = None
+        elif is_null(value_node):
+            value = ""
+        elif isinstance(value_node, ScalarNode) and (value_node.tag or "").endswith(":str"):
+            value = str(value_node.value)
+        else:
+            shown = scalar(value_node) if isinstance(value_node, ScalarNode) else "a collection"
             raise InputError(
                 doc.source,
-                [f"line {_line(doc, value_node)}: {where}: env {name}: value must be a string"],
+                [
+                    f"line {_line(doc, value_node)}: {where}: env {name}: value {shown} is not a "
+                    "string (Kubernetes refuses it); quote it"
+                ],
             )
-        else:
-            value = None
         found[name] = EnvVar(name, value, get(item, "valueFrom") is not None)
     return tuple(found.values())
 

@@ -62,7 +62,7 @@ def process(text: str) -> Response:
     from xpnet.engine import run
     from xpnet.install import Document
     from xpnet.yaml.nodes import MappingNode, compose, to_data
-    from xpnet.yaml.scan import may_need_change, resource_list_layout
+    from xpnet.yaml.scan import may_need_change, outline, resource_list_layout, shape_problem
 
     layout = resource_list_layout(text)
     if layout is None:
@@ -75,6 +75,8 @@ def process(text: str) -> Response:
         text = text[:rs] + text[re_:]
         layout = resource_list_layout(text)
         assert layout is not None
+    if "items" not in layout.keys:
+        raise InputError(SOURCE, ["no items: a ResourceList carries its resources in items"])
     if "functionConfig" not in layout.keys:
         raise InputError(
             SOURCE,
@@ -94,7 +96,10 @@ def process(text: str) -> Response:
 
     docs = []
     for index, segment in enumerate(layout.items):
-        if not may_need_change(segment):
+        found = outline(segment)
+        if problem := shape_problem(found, strict=True):
+            raise InputError(f"items[{index}]", [f"line {segment.line}: the item {problem}"])
+        if not may_need_change(segment, found):
             continue
         root = compose(segment.text, f"items[{index}]", segment.line)
         if isinstance(root, MappingNode):

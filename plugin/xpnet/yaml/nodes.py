@@ -19,6 +19,7 @@ _NULLS = {"", "~", "null", "Null", "NULL"}
 PURE = False
 
 
+MAX_DATA_NODES = 100_000  # aliases can make a small text expand exponentially ("billion laughs")
 MAX_DEPTH = 200  # Kubernetes manifests nest a few dozen levels; libyaml's composer recurses
 
 
@@ -35,6 +36,43 @@ def _too_deep(text: str) -> bool:
     return max(indents, default=0) > MAX_DEPTH * 4
 
 
+def _expanded_size(root: Node) -> tuple[int, int]:
+    """How many nodes the document has once aliases are expanded, and without (linear time)."""
+    sizes: dict[int, int] = {}
+    stack = [root]
+    while stack:  # post-order without recursion
+        node = stack.pop()
+        if id(node) in sizes:
+            continue
+        children = []
+        if isinstance(node, MappingNode):
+            children = [c for pair in node.value for c in pair]
+        elif isinstance(node, SequenceNode):
+            children = list(node.value)
+        pending = [c for c in children if id(c) not in sizes]
+        if pending:
+            stack.append(node)
+            stack.extend(pending)
+            continue
+        sizes[id(node)] = min(1 + sum(sizes[id(c)] for c in children), 1 << 40)
+    return sizes[id(root)], len(sizes)
+
+
+def _checked(node: Node | None, source: str, first_line: int) -> Node | None:
+    if node is not None:
+        expanded, unique = _expanded_size(node)
+        if expanded > MAX_DATA_NODES and expanded > 4 * unique:
+            raise InputError(
+                source,
+                [
+                    f"line {first_line}: the YAML expands to more than {MAX_DATA_NODES} nodes "
+                    "through aliases; refused"
+                ],
+            )
+        check_duplicate_keys(node, source, first_line)
+    return node
+
+
 def compose(text: str, source: str, first_line: int = 1) -> Node | None:
     """Compose one document; errors name the line and column in the original file."""
     if _too_deep(text):
@@ -44,15 +82,13 @@ def compose(text: str, source: str, first_line: int = 1) -> Node | None:
         )
     try:
         try:
-            node: Node | None = YAML(typ="safe", pure=PURE).compose(text)
-            return node
+            return _checked(YAML(typ="safe", pure=PURE).compose(text), source, first_line)
         except MarkedYAMLError:
             if PURE:
                 raise
         # libyaml speaks YAML 1.1 and refuses some valid YAML 1.2 (a ':' inside a plain scalar in
         # a flow sequence, as in `args: [--x=a:b]`): the pure parser decides.
-        node = YAML(typ="safe", pure=True).compose(text)
-        return node
+        return _checked(YAML(typ="safe", pure=True).compose(text), source, first_line)
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = f"line {mark.line + first_line}, column {mark.column + 1}: " if mark else ""
@@ -83,23 +119,33 @@ def scalar(node: Node | None) -> str | None:
     return None
 
 
-def entries(node: MappingNode, source: str, where: str) -> dict[str, tuple[ScalarNode, Node]]:
-    """A mapping's keys → (key node, value node); duplicate keys are refused."""
-    out: dict[str, tuple[ScalarNode, Node]] = {}
-    for key, value in node.value:
-        name = scalar(key)
-        if name is None:
+def check_duplicate_keys(root: Node, source: str, first_line: int) -> None:
+    """Refuse a document where a mapping has the same key twice: which one a tool uses differs
+    (kubectl takes the last, xpnet would read one and edit the other)."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen or not isinstance(node, MappingNode | SequenceNode):
             continue
-        if name in out:
-            raise InputError(
-                source,
-                [
-                    f"line {key.start_mark.line + 1}: {where}: duplicate key {name!r}; "
-                    "remove one of them"
-                ],
-            )
-        out[name] = (key, value)
-    return out
+        seen.add(id(node))
+        if isinstance(node, SequenceNode):
+            stack.extend(node.value)
+            continue
+        keys: set[str] = set()
+        for key, value in node.value:
+            name = scalar(key)
+            if name is not None and name in keys:
+                raise InputError(
+                    source,
+                    [
+                        f"line {key.start_mark.line + first_line}: duplicate key {name!r}; "
+                        "remove one of them"
+                    ],
+                )
+            if name is not None:
+                keys.add(name)
+            stack.append(value)
 
 
 def get(node: Node | None, key: str) -> Node | None:
@@ -115,9 +161,6 @@ def get_in(node: Node | None, *path: str) -> Node | None:
     for key in path:
         node = get(node, key)
     return node
-
-
-MAX_DATA_NODES = 100_000  # aliases can make a small text expand exponentially ("billion laughs")
 
 
 def to_data(node: Node | None, source: str = "input") -> Any:

@@ -11,7 +11,7 @@ from pathlib import Path
 from xpnet.errors import InputError
 from xpnet.install import Document
 from xpnet.yaml.nodes import MappingNode, compose
-from xpnet.yaml.scan import Segment, may_need_change, split_stream
+from xpnet.yaml.scan import Segment, may_need_change, outline, shape_problem, split_stream
 
 BOM = "\ufeff"
 
@@ -59,7 +59,12 @@ def load(
         source.segments = split_stream(source.text)
         source.first_index = index
         for segment in source.segments:
-            if may_need_change(segment):
+            found = outline(segment)
+            if problem := shape_problem(found, strict=False):
+                raise InputError(
+                    source.name, [f"line {segment.line}: the document {problem}; fix the manifest"]
+                )
+            if may_need_change(segment, found):
                 name = label(source, segment) if label else source.name
                 root = compose(segment.text, name, segment.line)
                 if isinstance(root, MappingNode):
