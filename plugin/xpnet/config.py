@@ -129,6 +129,22 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class CredentialsSecret(_Strict):
+    """A Secret in Crossplane's namespace holding the proxy's user name and password."""
+
+    name: Annotated[
+        str,
+        AfterValidator(_dns_name(DNS_NAME_PATTERN)),
+        Field(json_schema_extra={"pattern": DNS_NAME_PATTERN}),
+    ] = Field(description="The Secret's name.")
+    usernameKey: str = Field(
+        default="username", min_length=1, description="The key holding the user name."
+    )
+    passwordKey: str = Field(
+        default="password", min_length=1, description="The key holding the password."
+    )
+
+
 class Proxy(_Strict):
     """Where the proxy is and what must bypass it."""
 
@@ -142,6 +158,11 @@ class Proxy(_Strict):
     def _needs_a_proxy(self) -> Proxy:
         if self.httpProxy is None and self.httpsProxy is None:
             raise ValueError("set httpsProxy and/or httpProxy")
+        urls = (self.httpProxy, self.httpsProxy, self.grpcProxy)
+        if self.credentialsSecret and any(u and "@" in u for u in urls):
+            raise ValueError(
+                "credentialsSecret is set, so the proxy URLs must not carry credentials themselves"
+            )
         return self
 
     httpProxy: ProxyUrl | None = Field(
@@ -164,6 +185,16 @@ class Proxy(_Strict):
         description=(
             "Proxy for gRPC C-core clients (grpc_proxy). When set, grpc_proxy and no_grpc_proxy "
             "are written too; otherwise they are only kept consistent where present."
+        ),
+    )
+    credentialsSecret: CredentialsSecret | None = Field(
+        default=None,
+        description=(
+            "Take the proxy's credentials from this Secret instead of writing them into the "
+            "manifests: secretKeyRef variables XPNET_PROXY_USERNAME and XPNET_PROXY_PASSWORD are "
+            "inserted before the first proxy variable, and the proxy URLs become "
+            "http://$(XPNET_PROXY_USERNAME):$(XPNET_PROXY_PASSWORD)@host:port. The Secret's "
+            "values must be URL-encoded."
         ),
     )
 
@@ -289,6 +320,9 @@ _CONFIGMAP_KEYS: dict[str, tuple[tuple[str, ...], bool]] = {
     "version": (("crossplane", "version"), False),
     "mode": (("policy", "mode"), False),
     "existingEntries": (("policy", "existingEntries"), False),
+    "credentialsSecret": (("proxy", "credentialsSecret", "name"), False),
+    "credentialsUsernameKey": (("proxy", "credentialsSecret", "usernameKey"), False),
+    "credentialsPasswordKey": (("proxy", "credentialsSecret", "passwordKey"), False),
 }
 CONFIGMAP_KEYS = tuple(_CONFIGMAP_KEYS)
 
@@ -297,7 +331,7 @@ def _from_configmap(doc: Mapping[str, Any], source: str) -> dict[str, Any]:
     data = doc.get("data") or {}
     if not isinstance(data, Mapping):
         raise ConfigError(source, ["data: must be a mapping of strings"])
-    spec: dict[str, dict[str, Any]] = {"proxy": {}, "cluster": {}}
+    spec: dict[str, Any] = {"proxy": {}, "cluster": {}}
     problems = []
     for key, raw in data.items():
         if key not in _CONFIGMAP_KEYS:
@@ -306,9 +340,12 @@ def _from_configmap(doc: Mapping[str, Any], source: str) -> dict[str, Any]:
         if not isinstance(raw, str):
             problems.append(f"data.{key}: ConfigMap values must be strings (quote them)")
             continue
-        (group, field), is_list = _CONFIGMAP_KEYS[key]
+        path, is_list = _CONFIGMAP_KEYS[key]
         value: Any = [p.strip() for p in raw.split(",") if p.strip()] if is_list else raw.strip()
-        spec.setdefault(group, {})[field] = value
+        node = spec
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = value
     if problems:
         raise ConfigError(source, problems)
     return {
@@ -321,9 +358,10 @@ def _from_configmap(doc: Mapping[str, Any], source: str) -> dict[str, Any]:
 
 def _location(loc: tuple[int | str, ...], configmap: bool) -> str:
     if configmap and len(loc) >= 3 and loc[0] == "spec":
-        for key, ((group, field), _) in _CONFIGMAP_KEYS.items():
-            if loc[1:3] == (group, field):
-                return f"data.{key}" + "".join(f"[{p}]" for p in loc[3:] if isinstance(p, int))
+        for key, (path, _) in _CONFIGMAP_KEYS.items():
+            if loc[1 : 1 + len(path)] == path:
+                rest = loc[1 + len(path) :]
+                return f"data.{key}" + "".join(f"[{p}]" for p in rest if isinstance(p, int))
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))

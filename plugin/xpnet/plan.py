@@ -33,14 +33,30 @@ class Finding:
     var: str | None = None
 
 
+USERNAME_VAR = "XPNET_PROXY_USERNAME"
+PASSWORD_VAR = "XPNET_PROXY_PASSWORD"
+PROXY_URL_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "grpc_proxy")
+
+
+@dataclass(frozen=True)
+class SecretRef:
+    """An env variable taken from a Secret key (proxy credentials, issue 6)."""
+
+    name: str
+    secret: str
+    key: str
+
+
 @dataclass(frozen=True)
 class EnvEdit:
-    """Set these variables (in this order for new entries) in one env block."""
+    """Set these variables (in this order for new entries) in one env block; `refs` go before
+    the first proxy variable, since Kubernetes expands $(VAR) only from earlier entries."""
 
     resource: Resource
     block: EnvBlock
     values: tuple[tuple[str, str], ...]
     changed: tuple[str, ...]  # the names whose value is added or changed
+    refs: tuple[SecretRef, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -101,13 +117,33 @@ def _existing(install: CrossplaneInstall, config: ClusterNetwork) -> list[tuple[
     return found
 
 
+def _with_credentials(url: str | None, config: ClusterNetwork) -> str:
+    """The proxy URL, with $(VAR) references to the credentials Secret when one is set."""
+    secret = config.spec.proxy.credentialsSecret
+    if not url or secret is None:
+        return url or ""
+    parts = urlsplit(url)
+    netloc = f"$({USERNAME_VAR}):$({PASSWORD_VAR})@{parts.netloc}"
+    return parts._replace(netloc=netloc).geturl()
+
+
+def _refs(config: ClusterNetwork) -> tuple[SecretRef, ...]:
+    secret = config.spec.proxy.credentialsSecret
+    if secret is None:
+        return ()
+    return (
+        SecretRef(USERNAME_VAR, secret.name, secret.usernameKey),
+        SecretRef(PASSWORD_VAR, secret.name, secret.passwordKey),
+    )
+
+
 def _value(name: str, config: ClusterNetwork, nps: NoProxySet) -> str:
     if name.upper() == "HTTP_PROXY":
-        return config.http_proxy or ""
+        return _with_credentials(config.http_proxy, config)
     if name.upper() == "HTTPS_PROXY":
-        return config.https_proxy or ""
+        return _with_credentials(config.https_proxy, config)
     if name == "grpc_proxy":
-        return config.spec.proxy.grpcProxy or ""
+        return _with_credentials(config.spec.proxy.grpcProxy, config)
     return nps.value
 
 
@@ -195,6 +231,17 @@ def plan_fix(config: ClusterNetwork, install: CrossplaneInstall) -> Plan:
     findings = (_entry_findings(install, config) if keep else []) + _resource_findings(
         install, config
     )
+    proxy = config.spec.proxy
+    if any(
+        u and urlsplit(u).password for u in (proxy.httpProxy, proxy.httpsProxy, proxy.grpcProxy)
+    ):
+        findings.append(
+            Finding(
+                RULES["XPN015"],
+                f"the proxy URL of ClusterNetwork {config.metadata.name} carries a password, so "
+                "the manifests will too; set spec.proxy.credentialsSecret to take it from a Secret",
+            )
+        )
     edits: list[EnvEdit] = []
     for resource, block, names in _targets(install, config):
         values = []
@@ -213,9 +260,11 @@ def plan_fix(config: ClusterNetwork, install: CrossplaneInstall) -> Plan:
                 )
                 continue
             values.append((name, _value(name, config, nps)))
-        changed = tuple(n for n, v in values if (e := block.get(n)) is None or e.value != v)
+        refs = _refs(config) if any(n in PROXY_URL_VARS for n, _ in values) else ()
+        changed = tuple(r.name for r in refs if block.get(r.name) is None)
+        changed += tuple(n for n, v in values if (e := block.get(n)) is None or e.value != v)
         if changed:
-            edits.append(EnvEdit(resource, block, tuple(values), changed))
+            edits.append(EnvEdit(resource, block, tuple(values), changed, refs))
     return Plan(install, nps, tuple(edits), tuple(findings))
 
 
@@ -385,7 +434,8 @@ def plan_check(config: ClusterNetwork, install: CrossplaneInstall) -> Plan:
                 )
             )
         for var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
-            if var in env and urlsplit(env[var]).password is not None:
+            password = urlsplit(env[var]).password if var in env else None
+            if password is not None and not password.startswith("$("):
                 findings.append(
                     Finding(
                         RULES["XPN015"],

@@ -8,7 +8,7 @@ from typing import Any
 
 from xpnet.errors import InputError
 from xpnet.install import RUNTIME_CONFIG_PODSPEC, Document
-from xpnet.plan import EnvEdit
+from xpnet.plan import PROXY_URL_VARS, EnvEdit, SecretRef
 from xpnet.yaml import splice
 from xpnet.yaml.nodes import (
     MappingNode,
@@ -95,8 +95,21 @@ def _entry(name: str, value: str) -> dict[str, Any]:
     return {"name": name, "value": value}
 
 
+def _ref_entry(ref: SecretRef) -> dict[str, Any]:
+    return {"name": ref.name, "valueFrom": {"secretKeyRef": {"name": ref.secret, "key": ref.key}}}
+
+
+def _new_entries(edit: EnvEdit) -> list[dict[str, Any]]:
+    """A whole new env list: the Secret references first, then the variables."""
+    return [_ref_entry(r) for r in edit.refs] + [_entry(n, v) for n, v in edit.values]
+
+
 def _set_env_data(env: list[dict[str, Any]], edit: EnvEdit) -> None:
     """Apply an edit to env entries as data (for flow style, which is re-emitted whole)."""
+    names = [i.get("name") for i in env]
+    missing = [_ref_entry(r) for r in edit.refs if r.name not in names]
+    first_proxy = next((k for k, n in enumerate(names) if n in PROXY_URL_VARS), len(env))
+    env[first_proxy:first_proxy] = missing
     for name, value in edit.values:
         item = next((i for i in env if i.get("name") == name), None)
         if item is None:
@@ -111,12 +124,11 @@ def _env_splices(
     text = doc.segment.text
     found = _kv(holder, "env")
     if found is None:
-        entries = [_entry(n, v) for n, v in edit.values]
-        return [splice.add_to_mapping(text, holder, {"env": entries}, None)]
+        return [splice.add_to_mapping(text, holder, {"env": _new_entries(edit)}, None)]
     key, seq = found
     _refuse_shared(doc, seq, shared, edit.block.field_path)
     if is_null(seq) or (is_flow(seq) and not seq.value):
-        return splice.set_value(text, key, seq, [_entry(n, v) for n, v in edit.values], None)
+        return splice.set_value(text, key, seq, _new_entries(edit), None)
     if not isinstance(seq, SequenceNode):
         raise InputError(doc.source, [f"{edit.block.field_path}: env must be a list"])
     if is_flow(seq):
@@ -124,7 +136,14 @@ def _env_splices(
         _set_env_data(data, edit)
         return [Splice(seq.start_mark.index, seq.end_mark.index, splice.flow(data))]
     style = _style(seq)
-    splices, new = [], []
+    splices: list[Splice] = []
+    names = [scalar(get(i, "name")) for i in seq.value]
+    refs = [_ref_entry(r) for r in edit.refs if r.name not in names]
+    first_proxy = next((seq.value[k] for k, n in enumerate(names) if n in PROXY_URL_VARS), None)
+    if refs and first_proxy is not None:  # before it: $(VAR) only sees earlier entries
+        splices.append(splice.insert_items_before(text, seq, first_proxy, refs, style))
+        refs = []
+    new: list[dict[str, Any]] = refs
     for name, value in edit.values:
         item = next((i for i in seq.value if scalar(get(i, "name")) == name), None)
         if item is None:
@@ -156,7 +175,7 @@ def _nest(path: tuple[str, ...], at: tuple[str, ...], leaf: Any) -> Any:
 def _create(doc: Document, edit: EnvEdit) -> list[Splice]:
     """Create a missing holder (e.g. a runtime config's package-runtime container)."""
     text = doc.segment.text
-    env = [_entry(n, v) for n, v in edit.values]
+    env = _new_entries(edit)
     path = edit.block.holder_path
     leaf: Any = (
         [{"name": edit.block.container, "env": env}] if edit.block.container else {"env": env}

@@ -184,6 +184,17 @@ def append_items(text: str, node: SequenceNode, items: list[Any], style: str | N
     return _lines_at(text, pos, render_items(items, dash, content, style), newline_of(text))
 
 
+def insert_items_before(
+    text: str, node: SequenceNode, before: Node, items: list[Any], style: str | None
+) -> Splice:
+    """Insert items into a block sequence just before one of its items."""
+    dash = node.start_mark.column
+    content = before.start_mark.column if isinstance(before, MappingNode) else dash + 2
+    line_start = text.rfind("\n", 0, before.start_mark.index) + 1
+    lines = render_items(items, dash, content, style)
+    return Splice(line_start, line_start, "".join(line + newline_of(text) for line in lines))
+
+
 def set_value(
     text: str, key: ScalarNode, value: Node, data: Any, style: str | None
 ) -> list[Splice]:

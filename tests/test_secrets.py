@@ -1,0 +1,142 @@
+"""Proxy credentials never reach a diagnostic; with a credentials Secret they never reach the
+manifests either."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.resource_lists import wrap
+
+PASSWORD = "s3cr3t-Pa55"
+BIN = ROOT / ".venv" / "bin"
+INSTALL = (
+    (ROOT / "tests" / "cases" / "credentials-secret" / "input.yaml")
+    .read_text()
+    .replace("hunter2", PASSWORD)
+)
+CONFIG = f"""\
+apiVersion: xpnet.dev/v1alpha1
+kind: ClusterNetwork
+metadata:
+  name: corp
+spec:
+  proxy:
+    httpsProxy: https://bob:{PASSWORD}@proxy.corp.example:3128
+    noProxy: ["[fd00::1]"]
+  cluster:
+    podCIDRs: [10.244.0.0/16]
+    serviceCIDRs: [10.96.0.0/12]
+"""
+
+
+def run(args: list[str], stdin: str, tmp_path: Path) -> tuple[str, str]:
+    done = subprocess.run(
+        args,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "XPNET_LOG_FILE": str(tmp_path / "log")},
+    )
+    log = (tmp_path / "log").read_text() if (tmp_path / "log").exists() else ""
+    return done.stdout, done.stderr + log
+
+
+def diagnostics(tmp_path: Path, config: str) -> list[str]:
+    """stderr, results and logs of every entry point, on success and on failure."""
+    (tmp_path / "xpnet.yaml").write_text(config)
+    (tmp_path / "install.yaml").write_text(INSTALL)
+    c = str(tmp_path / "xpnet.yaml")
+    out = []
+    stdout, stderr = run([str(BIN / "xpnet-fn")], wrap(INSTALL, config), tmp_path)
+    out += [stderr, stdout.split("\nresults:\n")[-1]]
+    for mode in ("fix", "check"):
+        out.append(
+            run([str(BIN / "xpnet"), mode, "-c", c, str(tmp_path / "install.yaml")], "", tmp_path)[
+                1
+            ]
+        )
+    out.append(
+        run(
+            [str(BIN / "xpnet"), "check", "-o", "json", "-c", c, str(tmp_path / "install.yaml")],
+            "",
+            tmp_path,
+        )[0]
+    )
+    out.append(run([str(BIN / "xpnet-helm"), f"--config={c}"], INSTALL, tmp_path)[1])
+    out.append(run([str(BIN / "xpnet"), "noproxy", "--explain", "-c", c], "", tmp_path)[0])
+    return out
+
+
+@pytest.mark.parametrize(
+    "breakage",
+    ["", "podCIDRs: [10.244.0.0/99]", "httpsProxy: ftp://bob:" + PASSWORD + "@proxy:1"],
+    ids=["valid", "bad-cidr", "bad-url"],
+)
+def test_password_never_appears_in_diagnostics(breakage: str, tmp_path: Path) -> None:
+    config = CONFIG
+    if breakage.startswith("podCIDRs"):
+        config = config.replace("podCIDRs: [10.244.0.0/16]", breakage)
+    elif breakage:
+        config = config.replace(
+            f"httpsProxy: https://bob:{PASSWORD}@proxy.corp.example:3128", breakage
+        )
+    texts = diagnostics(tmp_path, config)
+    assert any(t.strip() for t in texts)
+    for text in texts:
+        assert PASSWORD not in text
+    if not breakage:
+        joined = "\n".join(texts)
+        assert "XPN015" in joined and "XPN006" in joined
+
+
+def test_secret_mode_keeps_the_password_out_of_the_manifests(tmp_path: Path) -> None:
+    config = CONFIG.replace(f"https://bob:{PASSWORD}@", "http://").replace(
+        "    noProxy:", "    credentialsSecret: {name: proxy-credentials}\n    noProxy:"
+    )
+    (tmp_path / "xpnet.yaml").write_text(config)
+    target = tmp_path / "install.yaml"
+    target.write_text(INSTALL)
+    done = subprocess.run(
+        [str(BIN / "xpnet"), "fix", "-c", str(tmp_path / "xpnet.yaml"), str(target)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    fixed = target.read_text()
+    assert PASSWORD not in fixed and PASSWORD not in done.stderr
+    assert "$(XPNET_PROXY_PASSWORD)" in fixed and "secretKeyRef" in fixed
+    check = subprocess.run(
+        [str(BIN / "xpnet"), "check", "-c", str(tmp_path / "xpnet.yaml"), str(target)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "XPN015" not in check.stdout
+
+
+def test_inline_credentials_warn_but_fix_succeeds(tmp_path: Path) -> None:
+    (tmp_path / "xpnet.yaml").write_text(CONFIG.replace("https://", "http://"))
+    target = tmp_path / "install.yaml"
+    target.write_text(INSTALL)
+    done = subprocess.run(
+        [str(BIN / "xpnet"), "fix", "-c", str(tmp_path / "xpnet.yaml"), str(target)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0
+    assert "XPN015" in done.stderr and PASSWORD not in done.stderr
+    assert PASSWORD in target.read_text(), "the manifests carry the URL the user configured"
+    check = subprocess.run(
+        [str(BIN / "xpnet"), "check", "-c", str(tmp_path / "xpnet.yaml"), str(target)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert check.returncode == 0 and "XPN015" in check.stdout
