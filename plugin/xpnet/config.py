@@ -377,6 +377,12 @@ def _explain(error: ValidationError, configmap: bool) -> list[str]:
             msg = "unknown field (check the spelling; see schemas/clusternetwork.schema.json)"
         elif item["type"] == "missing":
             msg = "required field is missing"
+        elif item["type"] in ("model_type", "dict_type", "model_attributes_type"):
+            msg = "must be a mapping"
+        elif item["type"] == "list_type":
+            msg = "must be a list"
+        elif item["type"] == "string_type":
+            msg = "must be a string"
         elif item["type"] == "literal_error":
             msg = f"must be {item['ctx']['expected']}" if "ctx" in item else msg
         lines.append(f"{loc}: {msg}")

@@ -89,9 +89,8 @@ def process(text: str) -> Response:
     node = compose(text[start:end], "functionConfig", text.count("\n", 0, start) + 1)
     raw = to_data(node, "functionConfig") or {}
     config_doc = raw.get("functionConfig") if isinstance(raw, dict) else None
-    name = (
-        (config_doc or {}).get("metadata", {}).get("name") if isinstance(config_doc, dict) else None
-    )
+    meta = config_doc.get("metadata") if isinstance(config_doc, dict) else None
+    name = meta.get("name") if isinstance(meta, dict) else None
     config = load_config(config_doc, f"functionConfig {name or ''}".strip())
 
     docs = []

@@ -1,1 +1,93 @@
-"""How client runtimes decide between the proxy and a direct connection."""
+"""How client runtimes decide between the proxy and a direct connection (FACTS.md §4, §5).
+
+`decide(runtime, env, target, resolved=None)` answers for one runtime, one environment and one
+target; tests/differential proves each model against the real program.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+
+@dataclass(frozen=True)
+class Decision:
+    """proxy: the proxy URL as the runtime would use it (scheme added), None for direct."""
+
+    proxy: str | None
+    reason: str
+
+    @property
+    def direct(self) -> bool:
+        return self.proxy is None
+
+
+@dataclass(frozen=True)
+class Target:
+    scheme: str  # https, http, or the gRPC resolver scheme (dns, passthrough)
+    host: str  # lower case, IPv6 without brackets
+    port: str
+    grpc: bool
+
+
+def parse_target(target: str) -> Target:
+    """An URL (https://host:port) or a gRPC target (dns:///host:port, passthrough:///…,
+    host:port)."""
+    if target.startswith(("http://", "https://")):
+        parts = urlsplit(target)
+        port = str(parts.port or (443 if parts.scheme == "https" else 80))
+        return Target(parts.scheme, (parts.hostname or "").lower(), port, False)
+    scheme = "dns"
+    endpoint = target
+    if "://" in target:
+        scheme, _, rest = target.partition("://")
+        endpoint = rest.lstrip("/") if rest.startswith("/") else rest.partition("/")[2]
+    host, port = endpoint, "443"
+    if endpoint.startswith("["):
+        host, _, after = endpoint[1:].partition("]")
+        port = after[1:] if after.startswith(":") else "443"
+    elif endpoint.count(":") == 1:
+        host, port = endpoint.split(":")
+    return Target(scheme, host.lower(), port, True)
+
+
+def _registry() -> dict[str, Callable[..., Decision]]:
+    from xpnet.runtimes import curl, go, grpc_core, node, python
+
+    return {
+        "go": go.decide,
+        "grpc-go-1.70": go.decide_grpc_1_70,
+        "grpc-go-1.71": go.decide_grpc_1_71,
+        "grpc-core": grpc_core.decide,
+        "curl": curl.decide,
+        "python-requests": python.decide_requests,
+        "python-urllib": python.decide_urllib,
+        "node-proxy-from-env": node.decide_proxy_from_env,
+        "node-undici": node.decide_undici,
+    }
+
+
+RUNTIMES = (
+    "go",
+    "grpc-go-1.70",
+    "grpc-go-1.71",
+    "grpc-core",
+    "curl",
+    "python-requests",
+    "python-urllib",
+    "node-proxy-from-env",
+    "node-undici",
+)
+GRPC_RUNTIMES = ("grpc-go-1.70", "grpc-go-1.71", "grpc-core")
+
+
+def decide(
+    runtime: str, env: Mapping[str, str], target: str, *, resolved: str | None = None
+) -> Decision:
+    """Whether `runtime`, with this environment, sends a request for `target` through a proxy.
+    `resolved` is the address a dns:/// name resolved to (what grpc-go <= 1.70 matches)."""
+    registry = _registry()
+    if runtime not in registry:
+        raise ValueError(f"unknown runtime {runtime!r}; known: {', '.join(RUNTIMES)}")
+    return registry[runtime](env, parse_target(target), resolved)
