@@ -13,7 +13,8 @@ from xpnet.config import ClusterNetwork
 from xpnet.install import CrossplaneInstall, EnvBlock, Resource, Role
 from xpnet.noproxy import NoProxySet
 from xpnet.rules import RULES, Rule
-from xpnet.runtimes.go import effective, no_proxy_match
+from xpnet.runtimes import decide
+from xpnet.runtimes.go import effective
 from xpnet.versions import FunctionMatch
 
 UPPER = ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY")
@@ -94,9 +95,10 @@ def _written(resource: Resource, block: EnvBlock, config: ClusterNetwork) -> tup
     return ()
 
 
-def _targets(
+def targets(
     install: CrossplaneInstall, config: ClusterNetwork
 ) -> Iterator[tuple[Resource, EnvBlock, tuple[str, ...]]]:
+    """The env blocks xpnet writes (or checks), with the variables it writes there."""
     for resource in install.resources:
         for block in resource.blocks:
             names = _written(resource, block, config)
@@ -106,7 +108,7 @@ def _targets(
 
 def _existing(install: CrossplaneInstall, config: ClusterNetwork) -> list[tuple[str, str]]:
     found = []
-    for resource, block, _ in _targets(install, config):
+    for resource, block, _ in targets(install, config):
         for var in BYPASS_VARS:
             env = block.get(var)
             if env is not None and env.value:
@@ -149,7 +151,7 @@ def _value(name: str, config: ClusterNetwork, nps: NoProxySet) -> str:
 
 def _entry_findings(install: CrossplaneInstall, config: ClusterNetwork) -> list[Finding]:
     out = []
-    for resource, block, _ in _targets(install, config):
+    for resource, block, _ in targets(install, config):
         for var in BYPASS_VARS:
             env = block.get(var)
             for entry in noproxy.split(env.value) if env and env.value else ():
@@ -243,7 +245,7 @@ def plan_fix(config: ClusterNetwork, install: CrossplaneInstall) -> Plan:
             )
         )
     edits: list[EnvEdit] = []
-    for resource, block, names in _targets(install, config):
+    for resource, block, names in targets(install, config):
         values = []
         for name in names:
             env = block.get(name)
@@ -292,7 +294,8 @@ def _coverage(
     out = []
     for cidr in config.spec.cluster.serviceCIDRs:
         ip = noproxy.first_ip(cidr)
-        if not no_proxy_match(no_proxy, ip, "443").direct:
+        host = f"[{ip}]" if ":" in ip else ip
+        if not decide("go", env, f"https://{host}:443").direct:
             out.append(
                 Finding(
                     RULES["XPN003"],
@@ -326,7 +329,7 @@ def _coverage(
                 )
     if version.match in (FunctionMatch.HOST, FunctionMatch.UNKNOWN):
         host = f"{SAMPLE_FUNCTION}.{install.namespace}"
-        if not no_proxy_match(no_proxy, host, FUNCTION_PORT).direct:
+        if not decide("grpc-go-1.71", env, f"dns:///{host}:{FUNCTION_PORT}").direct:
             why = (
                 f"Crossplane {version.text} (grpc-go {version.grpc_go}) matches the host name"
                 if version.text
@@ -351,16 +354,16 @@ def plan_check(config: ClusterNetwork, install: CrossplaneInstall) -> Plan:
     """Judge the manifests as they are against the rule catalogue; no edits."""
     nps = noproxy.compute(config, install.namespace, _existing(install, config))
     findings = _entry_findings(install, config) + _resource_findings(install, config)
-    targets = list(_targets(install, config))
+    found = list(targets(install, config))
     reference: dict[str, str] = {}
     for var in SIX:
-        counts = Counter(v for _, b, _ in targets if (v := b.values().get(var)) is not None)
+        counts = Counter(v for _, b, _ in found if (v := b.values().get(var)) is not None)
         core = next(
-            (b.values().get(var) for r, b, _ in targets if r.role is Role.CORE and b.main), None
+            (b.values().get(var) for r, b, _ in found if r.role is Role.CORE and b.main), None
         )
         if counts:
             reference[var] = core if core is not None else counts.most_common(1)[0][0]
-    for resource, block, _ in targets:
+    for resource, block, _ in found:
         env = block.values()
         for name in SIX:
             e = block.get(name)

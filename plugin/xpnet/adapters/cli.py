@@ -90,6 +90,65 @@ def _check(args: argparse.Namespace) -> int:
     return 1 if result.outcome.failed else 0
 
 
+def _explain(args: argparse.Namespace) -> int:
+    from xpnet import explain
+    from xpnet.config import with_mode
+    from xpnet.install import discover
+    from xpnet.plan import plan_fix
+    from xpnet.runtimes import RUNTIMES
+    from xpnet.yaml import stream
+
+    config = with_mode(_config(args), "fix")
+    docs = stream.load(_sources(args.files))
+    crossplane = config.spec.crossplane
+    install = discover(docs, crossplane.namespace, crossplane.version)
+    plan = plan_fix(config, install)
+    where = explain.destinations(
+        config, install, args.function or ["function-example"], args.registry, args.host or []
+    )
+    runtimes = args.runtime or list(RUNTIMES)
+    verdicts = explain.explain(config, plan, where, runtimes)
+    if args.output == "json":
+        print(
+            json.dumps(
+                [
+                    {
+                        "resource": v.resource.ref,
+                        "container": v.block.container,
+                        "when": v.when,
+                        "destination": v.destination.label,
+                        "target": v.destination.target,
+                        "runtime": v.runtime,
+                        "decision": "DIRECT" if v.decision.direct else "PROXY",
+                        "proxy": _redact(v.decision.proxy),
+                        "reason": v.decision.reason,
+                    }
+                    for v in verdicts
+                ],
+                indent=2,
+            )
+        )
+        return 0
+    print(f"Crossplane {install.version.describe()}, namespace {install.namespace}")
+    heading = None
+    for v in verdicts:
+        here = (v.resource.ref, v.block.container, v.when)
+        if here != heading:
+            heading = here
+            container = f" container {v.block.container}" if v.block.container else ""
+            print(f"\n{v.resource.ref}{container} ({v.when} the fix)")
+        verdict = "DIRECT" if v.decision.direct else "PROXY "
+        reason = v.decision.reason.split(": ", 1)[-1]
+        print(f"  {v.destination.target:52} {v.runtime:20} {verdict} {reason}")
+    return 0
+
+
+def _redact(url: str | None) -> str | None:
+    from xpnet.plan import redact
+
+    return redact(url) if url else None
+
+
 def _values(args: argparse.Namespace) -> int:
     from xpnet import noproxy
     from xpnet.install import DEFAULT_NAMESPACE
@@ -191,6 +250,48 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", choices=("text", "json"), default="text")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.set_defaults(func=_check)
+
+    p = sub.add_parser(
+        "explain",
+        help="for each container, destination and runtime: direct or proxy, and which entry "
+        "decided (before and after the fix)",
+    )
+    _config_option(p)
+    p.add_argument(
+        "--function",
+        action="append",
+        metavar="NAME",
+        help="a function name to check (repeatable; default function-example)",
+    )
+    p.add_argument(
+        "--registry",
+        default="xpkg.crossplane.io",
+        metavar="HOST",
+        help="the package registry (default xpkg.crossplane.io)",
+    )
+    p.add_argument("--host", action="append", metavar="URL", help="another destination")
+    p.add_argument(
+        "--runtime",
+        action="append",
+        metavar="NAME",
+        help="only this runtime (repeatable): "
+        + ", ".join(
+            [
+                "go",
+                "grpc-go-1.70",
+                "grpc-go-1.71",
+                "grpc-core",
+                "curl",
+                "python-requests",
+                "python-urllib",
+                "node-proxy-from-env",
+                "node-undici",
+            ]
+        ),
+    )
+    p.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.set_defaults(func=_explain)
 
     p = sub.add_parser(
         "render",

@@ -14,6 +14,9 @@ def run(main: Callable[[], int]) -> None:
         code = main()
     except KeyboardInterrupt:
         code = 130
+    except BrokenPipeError:  # the reader went away (`xpnet explain | head`): nothing to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 1
     try:
         sys.stdout.flush()
         sys.stderr.flush()

@@ -90,4 +90,9 @@ def decide(
     registry = _registry()
     if runtime not in registry:
         raise ValueError(f"unknown runtime {runtime!r}; known: {', '.join(RUNTIMES)}")
-    return registry[runtime](env, parse_target(target), resolved)
+    parsed = parse_target(target)
+    if parsed.grpc != (runtime in GRPC_RUNTIMES):  # the same host:port as the other kind sees it
+        parsed = Target(
+            "dns" if parsed.grpc is False else "https", parsed.host, parsed.port, not parsed.grpc
+        )
+    return registry[runtime](env, parsed, resolved)

@@ -6,6 +6,8 @@ import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from xpnet.runtimes import Decision, Target
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
@@ -86,3 +88,60 @@ def no_proxy_match(no_proxy: str, host: str, port: str) -> Match:
 def effective(env: Mapping[str, str], upper: str) -> str:
     """Go reads the upper-case variable when non-empty, else the lower-case one."""
     return env.get(upper) or env.get(upper.lower()) or ""
+
+
+def _proxy_url(value: str) -> str:
+    """Go's parseProxy: a value without scheme (or unparsable as one) gets http://."""
+    return value if "://" in value else "http://" + value
+
+
+def _bracket(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def go_http(env: Mapping[str, str], scheme: str, host: str, port: str, who: str) -> Decision:
+    """net/http ProxyFromEnvironment (upper case wins when non-empty; https uses only
+    HTTPS_PROXY, http only HTTP_PROXY since Go 1.16)."""
+    upper = "HTTPS_PROXY" if scheme == "https" else "HTTP_PROXY"
+    name = upper if env.get(upper) else upper.lower()
+    value = env.get(name, "")
+    if not value:
+        return Decision(None, f"{who}: direct: neither {upper} nor {upper.lower()} is set")
+    no_proxy_name = "NO_PROXY" if env.get("NO_PROXY") or not env.get("no_proxy") else "no_proxy"
+    match = no_proxy_match(env.get(no_proxy_name, ""), host, port)
+    if match.direct:
+        if match.entry == "(loopback)":
+            return Decision(None, f"{who}: direct: {_bracket(host)} is loopback")
+        return Decision(
+            None,
+            f"{who}: direct: {no_proxy_name} entry {match.entry!r} matches {_bracket(host)}:{port}",
+        )
+    return Decision(
+        _proxy_url(value),
+        f"{who}: proxy from {name}: no {no_proxy_name} entry matches {_bracket(host)}:{port}",
+    )
+
+
+def decide(env: Mapping[str, str], target: Target, resolved: str | None) -> Decision:
+    return go_http(env, target.scheme, target.host, target.port, "Go net/http")
+
+
+def decide_grpc_1_70(env: Mapping[str, str], target: Target, resolved: str | None) -> Decision:
+    """grpc-go <= 1.70: the dialer checks each resolved address (FACTS.md §3); a passthrough
+    target's address is the target itself."""
+    host = target.host
+    if target.scheme == "dns" and _parse_ip(host) is None:
+        if resolved is None:
+            return Decision(
+                None,
+                "grpc-go <= 1.70: give the resolved address: it is what "
+                "NO_PROXY is matched against",
+            )
+        host = resolved.lower().strip("[]")
+    return go_http(env, "https", host, target.port, "grpc-go <= 1.70 (resolved address)")
+
+
+def decide_grpc_1_71(env: Mapping[str, str], target: Target, resolved: str | None) -> Decision:
+    """grpc-go >= 1.71: the delegating resolver checks the unresolved target host:port and,
+    when proxied, sends CONNECT host:port (FACTS.md §3)."""
+    return go_http(env, "https", target.host, target.port, "grpc-go >= 1.71 (target host)")

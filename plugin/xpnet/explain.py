@@ -1,0 +1,82 @@
+"""For each rewritten container, destination and runtime: direct or proxy, and why (SPEC §7).
+Pure: install and plan in, verdicts out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import netaddr
+
+from xpnet.config import ClusterNetwork
+from xpnet.install import CrossplaneInstall, EnvBlock, Resource
+from xpnet.noproxy import first_ip
+from xpnet.plan import FUNCTION_PORT, Plan, targets
+from xpnet.runtimes import GRPC_RUNTIMES, RUNTIMES, Decision, decide
+
+DEFAULT_REGISTRY = "xpkg.crossplane.io"
+
+
+@dataclass(frozen=True)
+class Destination:
+    label: str
+    target: str
+    resolved: str | None = None  # the address a dns:/// name resolves to
+
+
+@dataclass(frozen=True)
+class Verdict:
+    resource: Resource
+    block: EnvBlock
+    when: str  # "before" or "after" the fix
+    destination: Destination
+    runtime: str
+    decision: Decision
+
+
+def destinations(
+    config: ClusterNetwork,
+    install: CrossplaneInstall,
+    functions: Sequence[str] = ("function-example",),
+    registry: str = DEFAULT_REGISTRY,
+    hosts: Sequence[str] = (),
+) -> list[Destination]:
+    """Function endpoints (resolving to a pod IP), the API server by IP, the registry, extras."""
+    pod = config.spec.cluster.podCIDRs[0]
+    pod_ip = str(netaddr.IPNetwork(pod)[10])
+    out = [
+        Destination(
+            f"function {name}", f"dns:///{name}.{install.namespace}:{FUNCTION_PORT}", pod_ip
+        )
+        for name in functions
+    ]
+    for cidr in config.spec.cluster.serviceCIDRs:
+        ip = first_ip(cidr)
+        host = f"[{ip}]" if ":" in ip else ip
+        out.append(Destination("API server", f"https://{host}:443"))
+    out.append(Destination("package registry", f"https://{registry}:443"))
+    out += [Destination("named host", h if "://" in h else f"https://{h}") for h in hosts]
+    return out
+
+
+def explain(
+    config: ClusterNetwork,
+    plan: Plan,
+    where: Sequence[Destination],
+    runtimes: Sequence[str] = RUNTIMES,
+) -> list[Verdict]:
+    edits = {(id(e.resource), id(e.block)): e for e in plan.edits}
+    verdicts = []
+    for resource, block, _ in targets(plan.install, config):
+        before = block.values()
+        edit = edits.get((id(resource), id(block)))
+        after = {**before, **dict(edit.values)} if edit else before
+        for when, env in (("before", before), ("after", after)):
+            for destination in where:
+                grpc = destination.target.startswith("dns:///")
+                for runtime in (r for r in runtimes if (r in GRPC_RUNTIMES) == grpc):
+                    decision = decide(
+                        runtime, env, destination.target, resolved=destination.resolved
+                    )
+                    verdicts.append(Verdict(resource, block, when, destination, runtime, decision))
+    return verdicts
