@@ -327,6 +327,12 @@ _CONFIGMAP_KEYS: dict[str, tuple[tuple[str, ...], bool]] = {
 CONFIGMAP_KEYS = tuple(_CONFIGMAP_KEYS)
 
 
+def _name_of(doc: Mapping[str, Any]) -> str | None:
+    meta = doc.get("metadata")
+    name = meta.get("name") if isinstance(meta, Mapping) else None
+    return name if isinstance(name, str) else None
+
+
 def _from_configmap(doc: Mapping[str, Any], source: str) -> dict[str, Any]:
     data = doc.get("data") or {}
     if not isinstance(data, Mapping):
@@ -351,7 +357,7 @@ def _from_configmap(doc: Mapping[str, Any], source: str) -> dict[str, Any]:
     return {
         "apiVersion": API_VERSION,
         "kind": KIND,
-        "metadata": {"name": (doc.get("metadata") or {}).get("name") or "configmap"},
+        "metadata": {"name": _name_of(doc) or "configmap"},
         "spec": spec,
     }
 
