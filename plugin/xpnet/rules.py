@@ -112,3 +112,19 @@ CATALOGUE: tuple[Rule, ...] = (
     ),
 )
 RULES: dict[str, Rule] = {r.id: r for r in CATALOGUE}
+
+
+def markdown() -> str:
+    """docs/rules.md: generated from the catalogue (a test fails when the file is stale)."""
+    lines = [
+        "# xpnet rules",
+        "",
+        "Generated from `plugin/xpnet/rules.py`; do not edit. `xpnet check` reports these;",
+        "only error findings fail it. Findings print as",
+        "`FILE:LINE: Kind/namespace/name: container C: VAR: XPNnnn message`.",
+        "",
+        "| ID | severity | what | fix |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| {r.id} | {r.severity.value} | {r.title} | {r.fix} |" for r in CATALOGUE]
+    return "\n".join(lines) + "\n"

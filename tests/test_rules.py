@@ -1,0 +1,184 @@
+"""Every rule of the catalogue has a failing and a passing example; docs/rules.md is current."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT, UPDATE_GOLDEN
+from xpnet.adapters.streams import run_streams
+from xpnet.config import load_config, with_mode
+from xpnet.rules import CATALOGUE, markdown
+from xpnet.yaml.stream import Source
+
+GOOD = (
+    "localhost,127.0.0.1,10.96.0.1,.svc,.cluster.local,crossplane-system,.crossplane-system,"
+    "10.244.0.0/16,10.96.0.0/12"
+)
+PROXY = "http://proxy:3128"
+SIX = {
+    "HTTP_PROXY": PROXY,
+    "HTTPS_PROXY": PROXY,
+    "NO_PROXY": GOOD,
+    "http_proxy": PROXY,
+    "https_proxy": PROXY,
+    "no_proxy": GOOD,
+}
+
+
+def config(**proxy: Any) -> Any:
+    return with_mode(
+        load_config(
+            {
+                "apiVersion": "xpnet.dev/v1alpha1",
+                "kind": "ClusterNetwork",
+                "metadata": {"name": "c"},
+                "spec": {
+                    "proxy": {"httpsProxy": PROXY, **proxy},
+                    "cluster": {"podCIDRs": ["10.244.0.0/16"], "serviceCIDRs": ["10.96.0.0/12"]},
+                },
+            },
+            "c",
+        ),
+        "check",
+    )
+
+
+def env(values: dict[str, str], indent: str) -> str:
+    return "".join(f"{indent}- name: {k}\n{indent}  value: '{v}'\n" for k, v in values.items())
+
+
+def install(
+    main: dict[str, str],
+    init: dict[str, str] | None = None,
+    tag: str = "v2.1.0",
+    extra: str = "",
+    pod: str = "",
+) -> str:
+    init_block = ""
+    if init is not None:
+        init_block = (
+            "      initContainers:\n      - name: init\n        image: x\n"
+            "        env:\n" + env(init, "        ")
+        )
+    return (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: crossplane\n"
+        f"  namespace: crossplane-system\nspec:\n  template:\n    spec:\n{pod}{init_block}"
+        f"      containers:\n      - name: crossplane\n        image: crossplane:{tag}\n"
+        "        args: [core, start]\n        env:\n" + env(main, "        ") + extra
+    )
+
+
+def drc(containers: str) -> str:
+    return (
+        "---\napiVersion: pkg.crossplane.io/v1beta1\nkind: DeploymentRuntimeConfig\n"
+        "metadata:\n  name: rt\nspec:\n  deploymentTemplate:\n    spec:\n      selector: {}\n"
+        "      template:\n        spec:\n          containers:\n" + containers
+    )
+
+
+def with_(**changes: str | None) -> dict[str, str]:
+    out = dict(SIX)
+    for k, v in changes.items():
+        if v is None:
+            out.pop(k)
+        else:
+            out[k] = v
+    return out
+
+
+# rule → (failing manifests, passing manifests, config options)
+EXAMPLES: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "XPN001": (
+        install(SIX, init=with_(NO_PROXY=GOOD + ",x", no_proxy=GOOD + ",x")),
+        install(SIX, init=SIX),
+        {},
+    ),
+    "XPN002": (install(with_(no_proxy="localhost")), install(SIX), {}),
+    "XPN003": (
+        install(
+            with_(
+                NO_PROXY=GOOD.replace("10.96.0.1,", "").replace(",10.96.0.0/12", ""),
+                no_proxy=GOOD.replace("10.96.0.1,", "").replace(",10.96.0.0/12", ""),
+            )
+        ),
+        install(SIX),
+        {},
+    ),
+    "XPN004": (
+        install(with_(NO_PROXY=".svc,10.96.0.1", no_proxy=".svc,10.96.0.1")),
+        install(SIX),
+        {},
+    ),
+    "XPN005": (install(with_(HTTPS_PROXY=None, https_proxy=None)), install(SIX), {}),
+    "XPN006": (install(SIX), install(SIX), {"httpsProxy": "https://proxy:3128"}),
+    "XPN007": (
+        install(with_(NO_PROXY=GOOD + ",[fd00::1]", no_proxy=GOOD + ",[fd00::1]")),
+        install(with_(NO_PROXY=GOOD + ",fd00::1", no_proxy=GOOD + ",fd00::1")),
+        {},
+    ),
+    "XPN008": (install(with_(NO_PROXY=GOOD + ",*", no_proxy=GOOD + ",*")), install(SIX), {}),
+    "XPN009": (
+        install(SIX) + "---\napiVersion: pkg.crossplane.io/v1alpha1\n"
+        "kind: ControllerConfig\nmetadata:\n  name: cc\n",
+        install(SIX),
+        {},
+    ),
+    "XPN010": (
+        install(SIX, extra="        - name: HTTPS_PROXY_X\n          value: x\n").replace(
+            "        - name: HTTP_PROXY\n          value: 'http://proxy:3128'\n",
+            "        - name: HTTP_PROXY\n          valueFrom: {secretKeyRef: {name: s, key: k}}\n",
+        ),
+        install(SIX),
+        {},
+    ),
+    "XPN011": (install({"LEADER_ELECTION": "true"}), install(SIX), {}),
+    "XPN012": (install(with_(no_proxy=None)), install(SIX), {}),
+    "XPN013": (
+        install(SIX, pod="      hostNetwork: true\n"),
+        install(SIX, pod="      hostNetwork: true\n      dnsPolicy: ClusterFirstWithHostNet\n"),
+        {},
+    ),
+    "XPN014": (
+        install(SIX)
+        + drc(
+            "          - name: sidecar\n            env:\n"
+            + env({"HTTPS_PROXY": PROXY}, "            ")
+        ),
+        install(SIX)
+        + drc("          - name: package-runtime\n            env:\n" + env(SIX, "            ")),
+        {},
+    ),
+    "XPN015": (
+        install(with_(HTTPS_PROXY="http://u:pw@proxy:3128", https_proxy="http://u:pw@proxy:3128")),
+        install(SIX),
+        {},
+    ),
+}
+
+
+def rules_found(text: str, options: dict[str, Any]) -> set[str]:
+    result = run_streams(config(**options), [Source("x.yaml", text)])
+    return {f.rule.id for f in result.outcome.plan.findings}
+
+
+def test_every_rule_has_examples() -> None:
+    assert sorted(EXAMPLES) == [r.id for r in CATALOGUE]
+
+
+@pytest.mark.parametrize("rule", sorted(EXAMPLES))
+def test_rule_fails_and_passes(rule: str) -> None:
+    failing, passing, options = EXAMPLES[rule]
+    assert rule in rules_found(failing, options)
+    if rule != "XPN006":  # a config-level rule: its passing example is the default config
+        assert rule not in rules_found(passing, options)
+    else:
+        assert rule not in rules_found(passing, {})
+
+
+def test_docs_rules_md_is_generated_from_the_catalogue() -> None:
+    path = ROOT / "docs" / "rules.md"
+    if UPDATE_GOLDEN:
+        path.write_text(markdown())
+    assert path.read_text() == markdown(), "docs/rules.md is stale: XPNET_UPDATE_GOLDEN=1"
