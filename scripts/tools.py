@@ -101,6 +101,46 @@ def install_helm(major: str) -> str | None:
     return None
 
 
+NODE_PACKAGES = ("proxy-from-env@1.1.0", "undici@7.30.2")  # real runtimes for tests/differential
+
+
+def node_modules() -> Path:
+    return TOOLS / "node" / "node_modules"
+
+
+def install_node_packages() -> str | None:
+    if all((node_modules() / p.split("@")[0]).exists() for p in NODE_PACKAGES):
+        return None
+    npm = shutil.which("npm")
+    if npm is None:
+        return "npm is not installed"
+    (TOOLS / "node").mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(
+        [npm, "install", "--no-audit", "--no-fund", "--prefix", str(TOOLS / "node"),
+         *NODE_PACKAGES],
+        capture_output=True,
+        text=True,
+    )
+    return None if done.returncode == 0 else f"npm install failed:\n{done.stderr[-2000:]}"
+
+
+def goproxy_path() -> Path:
+    return TOOLS / "goproxy"
+
+
+def build_goproxy() -> str | None:
+    go = shutil.which("go")
+    if go is None:
+        return "Go is not installed"
+    done = subprocess.run(
+        [go, "build", "-o", str(goproxy_path()), "."],
+        cwd=ROOT / "tests" / "differential" / "goproxy",
+        capture_output=True,
+        text=True,
+    )
+    return None if done.returncode == 0 else f"go build failed:\n{done.stderr[-2000:]}"
+
+
 def main() -> int:
     failures = []
     for version in KUSTOMIZE_VERSIONS:
@@ -113,6 +153,12 @@ def main() -> int:
         reason = install_helm(major)
         if reason:
             failures.append(f"helm {major}: {reason}")
+    for what, install in (("node packages", install_node_packages),
+                          ("Go ProxyFromEnvironment probe", build_goproxy)):
+        print(f"tools: {what}", file=sys.stderr, flush=True)
+        reason = install()
+        if reason:
+            failures.append(f"{what}: {reason}")
     for failure in failures:
         print(f"tools: NOT INSTALLED: {failure}", file=sys.stderr)
     return 1 if failures else 0

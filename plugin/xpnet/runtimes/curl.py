@@ -21,10 +21,13 @@ def _proxy(env: Mapping[str, str], scheme: str) -> tuple[str | None, str]:
 
 
 def _matches(host: str, entry: str) -> bool:
-    if ip(host) is not None:
+    address = ip(host)
+    if address is not None:
+        if address.version == 6:  # curl 7.88 (checked): IPv6 only by the bare address
+            return entry == host
         if "/" in entry:
             return in_cidr(host, entry)
-        return entry.strip("[]") == host
+        return entry == host
     name = host.rstrip(".")
     token = entry[1:] if entry.startswith(".") else entry
     token = token.rstrip(".")

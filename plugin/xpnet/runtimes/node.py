@@ -76,7 +76,10 @@ def decide_undici(env: Mapping[str, str], target: Target, resolved: str | None) 
     if entries and no_proxy == "*":
         return Decision(None, f"{who}: direct: {no_name} is *")
     for entry, entry_port in entries:
-        if _matches(host, port, entry, entry_port):
+        if entry_port and entry_port != port:
+            continue
+        bare = re.sub(r"^\*?\.", "", entry)  # undici 7: "*.a" and ".a" match like "a"
+        if host == bare or host.endswith("." + bare):
             return Decision(None, f"{who}: direct: {no_name} entry {entry!r} matches {host}")
     if not value:
         return Decision(None, f"{who}: direct: no {target.scheme}_proxy set")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from xpnet.runtimes import Decision, Target
@@ -25,14 +26,22 @@ def _environment_proxies(env: Mapping[str, str]) -> dict[str, tuple[str, str]]:
     return proxies
 
 
-def _urllib_bypass(no_proxy: str, host: str, port: str) -> str | None:
+def _splitport(host: str) -> tuple[str, str | None]:
+    """urllib.parse._splitport: the last ':digits' is a port, even inside a bare IPv6 address."""
+    m = re.fullmatch(r"(.*):([0-9]*)", host, re.DOTALL)
+    return (m.group(1), m.group(2)) if m else (host, None)
+
+
+def _urllib_bypass(no_proxy: str, host: str) -> str | None:
+    """urllib.request.proxy_bypass_environment; `host` is what the caller passes: urllib's
+    handler gives the URL's netloc ([v6]:port), requests gives the bare hostname."""
     if no_proxy == "*":
         return "*"
-    hostonly = host.lower()
-    hostport = f"{bracket(hostonly)}:{port}"
+    host = host.lower()
+    hostonly, _ = _splitport(host)
     for raw in no_proxy.split(","):
         name = raw.strip().lstrip(".").lower()
-        if name and (suffix(hostonly, name) or suffix(hostport, name)):
+        if name and (suffix(hostonly, name) or suffix(host, name)):
             return raw.strip()
     return None
 
@@ -48,7 +57,7 @@ def decide_urllib(env: Mapping[str, str], target: Target, resolved: str | None) 
         return Decision(None, f"{who}: direct: no {target.scheme}_proxy set")
     value, name = proxies[target.scheme]
     no_proxy, no_name = proxies.get("no", ("", "no_proxy"))
-    entry = _urllib_bypass(no_proxy, target.host, target.port)
+    entry = _urllib_bypass(no_proxy, f"{bracket(target.host)}:{target.port}")
     if entry is not None:
         return Decision(None, f"{who}: direct: {no_name} entry {entry!r} matches {target.host}")
     return Decision(
@@ -78,9 +87,7 @@ def decide_requests(env: Mapping[str, str], target: Target, resolved: str | None
     no_proxy = env.get(no_name, "")
     entry = _requests_bypass(no_proxy, target.host, target.port) if no_proxy else None
     if entry is None:  # requests then asks urllib too
-        entry = _urllib_bypass(
-            _environment_proxies(env).get("no", ("", ""))[0], target.host, target.port
-        )
+        entry = _urllib_bypass(_environment_proxies(env).get("no", ("", ""))[0], target.host)
     if entry is not None:
         return Decision(None, f"{who}: direct: {no_name} entry {entry!r} matches {target.host}")
     proxies = _environment_proxies(env)

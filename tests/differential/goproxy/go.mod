@@ -1,0 +1,3 @@
+module xpnet.dev/differential/goproxy
+
+go 1.21
