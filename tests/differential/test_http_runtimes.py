@@ -9,18 +9,14 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from functools import cache
 from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import IN_CI, ROOT, require
+from tests.conftest import IN_CI, ROOT, require, tools
 from tests.differential.corpus import TARGETS, environments
 from xpnet.runtimes import decide
-
-sys.path.insert(0, str(ROOT / "scripts"))
-import tools  # noqa: E402
 
 HERE = ROOT / "tests" / "differential"
 ENVS = environments()
