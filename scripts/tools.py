@@ -116,8 +116,15 @@ def install_node_packages() -> str | None:
         return "npm is not installed"
     (TOOLS / "node").mkdir(parents=True, exist_ok=True)
     done = subprocess.run(
-        [npm, "install", "--no-audit", "--no-fund", "--prefix", str(TOOLS / "node"),
-         *NODE_PACKAGES],
+        [
+            npm,
+            "install",
+            "--no-audit",
+            "--no-fund",
+            "--prefix",
+            str(TOOLS / "node"),
+            *NODE_PACKAGES,
+        ],
         capture_output=True,
         text=True,
     )
@@ -153,8 +160,10 @@ def main() -> int:
         reason = install_helm(major)
         if reason:
             failures.append(f"helm {major}: {reason}")
-    for what, install in (("node packages", install_node_packages),
-                          ("Go ProxyFromEnvironment probe", build_goproxy)):
+    for what, install in (
+        ("node packages", install_node_packages),
+        ("Go ProxyFromEnvironment probe", build_goproxy),
+    ):
         print(f"tools: {what}", file=sys.stderr, flush=True)
         reason = install()
         if reason:
