@@ -203,3 +203,42 @@ def test_a_50_mb_input_goes_through_the_fast_path(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout == (CASE / "expected.yaml").read_text() + filler
     print(f"50 MB through xpnet fix: {elapsed:.1f} s")  # a figure, not an assertion (issue 5)
+
+
+def test_explain_tells_each_runtime_why_before_and_after(tmp_path: Path) -> None:
+    example = ROOT / "examples" / "crossplane-1.19"
+    done = run_in(
+        tmp_path,
+        "explain",
+        "-c",
+        str(example / "xpnet.yaml"),
+        str(example / "crossplane.yaml"),
+        "-o",
+        "json",
+    )
+    assert done.returncode == 0, done.stderr
+    verdicts = json.loads(done.stdout)
+    core = [
+        v
+        for v in verdicts
+        if v["container"] == "crossplane"
+        and v["target"].startswith("dns:///")
+        and v["runtime"] == "grpc-go-1.70"
+    ]
+    before = next(v for v in core if v["when"] == "before")
+    after = next(v for v in core if v["when"] == "after")
+    assert before["decision"] == "PROXY" and after["decision"] == "DIRECT"
+    assert "10.244.0.0/16" in after["reason"]
+    runtimes = {v["runtime"] for v in verdicts}
+    assert len(runtimes) == 9
+    text = run_in(
+        tmp_path,
+        "explain",
+        "-c",
+        str(example / "xpnet.yaml"),
+        str(example / "crossplane.yaml"),
+        "--runtime",
+        "grpc-go-1.71",
+    )
+    assert "(after the fix)" in text.stdout and "grpc-go-1.71" in text.stdout
+    assert "Crossplane 1.19.2" in text.stdout.splitlines()[0]

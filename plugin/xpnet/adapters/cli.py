@@ -231,6 +231,8 @@ def _config_option(p: argparse.ArgumentParser) -> None:
 
 
 def parser() -> argparse.ArgumentParser:
+    from xpnet.runtimes import RUNTIMES
+
     top = argparse.ArgumentParser(
         prog="xpnet",
         description="Correct, consistent HTTP(S) proxy settings for Crossplane installs.",
@@ -274,20 +276,8 @@ def parser() -> argparse.ArgumentParser:
         "--runtime",
         action="append",
         metavar="NAME",
-        help="only this runtime (repeatable): "
-        + ", ".join(
-            [
-                "go",
-                "grpc-go-1.70",
-                "grpc-go-1.71",
-                "grpc-core",
-                "curl",
-                "python-requests",
-                "python-urllib",
-                "node-proxy-from-env",
-                "node-undici",
-            ]
-        ),
+        choices=RUNTIMES,
+        help="only this runtime (repeatable; default all)",
     )
     p.add_argument("-o", "--output", choices=("text", "json"), default="text")
     p.add_argument("files", nargs="+", metavar="FILE")
