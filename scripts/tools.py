@@ -148,6 +148,31 @@ def build_goproxy() -> str | None:
     return None if done.returncode == 0 else f"go build failed:\n{done.stderr[-2000:]}"
 
 
+GRPC_GO_VERSIONS = ("v1.70.0", "v1.71.1")  # the last before and the first after the change
+
+
+def grpcprobe_path(version: str) -> Path:
+    return TOOLS / f"grpcprobe-{version}"
+
+
+def build_grpc_probes() -> str | None:
+    go = shutil.which("go")
+    if go is None:
+        return "Go is not installed"
+    for version in GRPC_GO_VERSIONS:
+        if grpcprobe_path(version).exists():
+            continue
+        done = subprocess.run(
+            [go, "build", "-o", str(grpcprobe_path(version)), "."],
+            cwd=ROOT / "tests" / "differential" / "grpcprobe" / version,
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode != 0:
+            return f"go build grpc-go {version} probe failed:\n{done.stderr[-2000:]}"
+    return None
+
+
 def main() -> int:
     failures = []
     for version in KUSTOMIZE_VERSIONS:
@@ -163,6 +188,7 @@ def main() -> int:
     for what, install in (
         ("node packages", install_node_packages),
         ("Go ProxyFromEnvironment probe", build_goproxy),
+        ("grpc-go probes", build_grpc_probes),
     ):
         print(f"tools: {what}", file=sys.stderr, flush=True)
         reason = install()

@@ -1,0 +1,35 @@
+// Dials each gRPC target given as an argument with grpc.NewClient (insecure credentials) and
+// waits briefly for a connection attempt; whether it went through a proxy is observed by the
+// recording CONNECT proxy the test runs. The grpc-go version comes from the go.mod used.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/connectivity"
+	"google.golang.org/grpc/credentials/insecure"
+)
+
+func main() {
+	for _, target := range os.Args[1:] {
+		conn, err := grpc.NewClient(target, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			fmt.Println("ERROR", err)
+			continue
+		}
+		conn.Connect()
+		ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+		for state := conn.GetState(); state != connectivity.TransientFailure && state != connectivity.Ready; state = conn.GetState() {
+			if !conn.WaitForStateChange(ctx, state) {
+				break
+			}
+		}
+		cancel()
+		fmt.Println("DONE", target, conn.GetState())
+		conn.Close()
+	}
+}
