@@ -59,6 +59,7 @@ ENTRIES = [
     "sub.example.com",
     ".com",
     "0.0.1",
+    "bücher.example",
 ]
 TARGETS = [
     "https://fn.crossplane-system:9443",
@@ -80,6 +81,7 @@ TARGETS = [
     "https://xn--bcher-kva.example:443",
     "https://spaced.example:443",
     "https://b:443",
+    "https://bücher.example:443",
 ]
 
 

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 
 from xpnet.runtimes import Decision, Target
-from xpnet.runtimes.matching import in_cidr, ip
+from xpnet.runtimes.matching import in_cidr, ip, to_ascii
 
 WHO = "curl"
 
@@ -25,8 +25,12 @@ def _matches(host: str, entry: str) -> bool:
     if address is not None:
         if address.version == 6:  # curl 7.88 (checked): IPv6 only by the bare address
             return entry == host
-        if "/" in entry:
-            return in_cidr(host, entry)
+        if "/" in entry:  # curl reads the prefix with atoi: "10.0.0.0/8:443" is /8
+            network, _, bits = entry.partition("/")
+            digits = re.match(r"\d*", bits)
+            return bool(digits and digits.group()) and in_cidr(
+                host, f"{network}/{digits.group() if digits else ''}"
+            )
         return entry == host
     name = host.rstrip(".")
     token = entry[1:] if entry.startswith(".") else entry
@@ -44,8 +48,9 @@ def decide(env: Mapping[str, str], target: Target, resolved: str | None) -> Deci
     no_proxy = env.get(bypass_name, "")
     if no_proxy.strip() == "*":
         return Decision(None, f"{WHO}: direct: {bypass_name} is *")
+    host = to_ascii(target.host)  # libidn2 converts the URL's host, not the entries
     for token in re.split(r"[,\s]+", no_proxy.lower()):
-        if token and _matches(target.host, token):
+        if token and _matches(host, token):
             return Decision(
                 None, f"{WHO}: direct: {bypass_name} entry {token!r} matches {target.host}"
             )

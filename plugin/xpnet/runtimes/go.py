@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from xpnet.runtimes import Decision, Target
+from xpnet.runtimes.matching import to_ascii
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -40,8 +41,9 @@ class Match:
 
 
 def no_proxy_match(no_proxy: str, host: str, port: str) -> Match:
-    """Whether Go sends host:port direct under this NO_PROXY value, and which entry decided."""
-    host = host.lower()
+    """Whether Go sends host:port direct under this NO_PROXY value, and which entry decided.
+    Go converts both the host and domain entries to their IDNA ASCII form."""
+    host = to_ascii(host.lower())
     ip = _parse_ip(host)
     if host == "localhost" or (ip is not None and ip.is_loopback):
         return Match("(loopback)", True)
@@ -78,6 +80,7 @@ def no_proxy_match(no_proxy: str, host: str, port: str) -> Match:
         match_host = not phost.startswith(".")
         if match_host:
             phost = "." + phost
+        phost = to_ascii(phost)
         if (host.endswith(phost) or (match_host and host == phost[1:])) and (
             not pport or pport == port
         ):

@@ -1,5 +1,6 @@
-"""gRPC C-core (grpcio, Ruby, C++): grpc/grpc doc/core/default_http_proxy_mapper.md; grpcio 1.85
-behaviour checked per FACTS.md §5."""
+"""gRPC C-core (grpcio, Ruby, C++): grpc/grpc doc/core/default_http_proxy_mapper.md; checked
+against grpcio 1.85.3 (tests/differential), which, unlike every other runtime here, gives `*` no
+special meaning: no_proxy=* still sends everything to the proxy."""
 
 from __future__ import annotations
 
@@ -28,8 +29,6 @@ def decide(env: Mapping[str, str], target: Target, resolved: str | None) -> Deci
         entry = raw.strip().lower()
         if not entry:
             continue
-        if entry == "*":
-            return Decision(None, f"{WHO}: direct: {bypass_name} is *")
         if ip(host) is not None and "/" in entry:
             if in_cidr(host, entry):
                 return Decision(

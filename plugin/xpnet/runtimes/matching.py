@@ -32,3 +32,14 @@ def suffix(host: str, name: str) -> bool:
 
 def bracket(host: str) -> str:
     return f"[{host}]" if ":" in host else host
+
+
+def to_ascii(name: str) -> str:
+    """An internationalised name in its xn-- form (clients that convert do it like this)."""
+    if name.isascii():
+        return name
+    bare = name.lstrip(".")
+    try:
+        return name[: len(name) - len(bare)] + bare.encode("idna").decode("ascii")
+    except UnicodeError:
+        return name

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 
 from xpnet.runtimes import Decision, Target
-from xpnet.runtimes.matching import bracket
+from xpnet.runtimes.matching import bracket, to_ascii
 
 PORTS = {"http": 80, "https": 443}
 
@@ -37,7 +37,8 @@ def decide_proxy_from_env(env: Mapping[str, str], target: Target, resolved: str 
                 return env[name], name
         return "", ""
 
-    host, port = bracket(target.host), int(target.port)
+    # url.parse and WHATWG URL convert the host to punycode; entries stay as written.
+    host, port = bracket(to_ascii(target.host)), int(target.port)
     no_proxy, no_name = get("npm_config_no_proxy")
     if not no_proxy:
         no_proxy, no_name = get("no_proxy")
@@ -71,7 +72,7 @@ def decide_undici(env: Mapping[str, str], target: Target, resolved: str | None) 
         https, https_name = http, http_name
     value, name = (https, https_name) if target.scheme == "https" else (http, http_name)
     no_proxy, no_name = first("no_proxy", "NO_PROXY")
-    host, port = bracket(target.host), int(target.port)
+    host, port = bracket(to_ascii(target.host)), int(target.port)
     entries = _entries(no_proxy)
     if entries and no_proxy == "*":
         return Decision(None, f"{who}: direct: {no_name} is *")
