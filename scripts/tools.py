@@ -162,9 +162,11 @@ def build_grpc_probes() -> str | None:
     for version in GRPC_GO_VERSIONS:
         if grpcprobe_path(version).exists():
             continue
+        folder = ROOT / "tests" / "differential" / "grpcprobe"
+        modfile = [f"-modfile={version}.mod"] if (folder / f"{version}.mod").exists() else []
         done = subprocess.run(
-            [go, "build", "-o", str(grpcprobe_path(version)), "."],
-            cwd=ROOT / "tests" / "differential" / "grpcprobe" / version,
+            [go, "build", *modfile, "-o", str(grpcprobe_path(version)), "."],
+            cwd=folder,
             capture_output=True,
             text=True,
         )

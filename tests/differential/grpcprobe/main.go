@@ -1,3 +1,4 @@
+// grpc-go 1.71.1 through go.mod; 1.70.0 through v1.70.0.mod (go build -modfile=v1.70.0.mod).
 // Dials each gRPC target given as an argument with grpc.NewClient (insecure credentials) and
 // waits briefly for a connection attempt; whether it went through a proxy is observed by the
 // recording CONNECT proxy the test runs. The grpc-go version comes from the go.mod used.
