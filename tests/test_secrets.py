@@ -46,6 +46,15 @@ def run(args: list[str], stdin: str, tmp_path: Path) -> tuple[str, str]:
     return done.stdout, done.stderr + log
 
 
+def xpnet(mode: str, config: Path, target: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / "xpnet"), mode, "-c", str(config), str(target)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 def diagnostics(tmp_path: Path, config: str) -> list[str]:
     """stderr, results and logs of every entry point, on success and on failure."""
     (tmp_path / "xpnet.yaml").write_text(config)
@@ -101,22 +110,12 @@ def test_secret_mode_keeps_the_password_out_of_the_manifests(tmp_path: Path) -> 
     (tmp_path / "xpnet.yaml").write_text(config)
     target = tmp_path / "install.yaml"
     target.write_text(INSTALL)
-    done = subprocess.run(
-        [str(BIN / "xpnet"), "fix", "-c", str(tmp_path / "xpnet.yaml"), str(target)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = xpnet("fix", tmp_path / "xpnet.yaml", target)
     assert done.returncode == 0, done.stderr
     fixed = target.read_text()
     assert PASSWORD not in fixed and PASSWORD not in done.stderr
     assert "$(XPNET_PROXY_PASSWORD)" in fixed and "secretKeyRef" in fixed
-    check = subprocess.run(
-        [str(BIN / "xpnet"), "check", "-c", str(tmp_path / "xpnet.yaml"), str(target)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    check = xpnet("check", tmp_path / "xpnet.yaml", target)
     assert "XPN015" not in check.stdout
 
 
@@ -124,19 +123,9 @@ def test_inline_credentials_warn_but_fix_succeeds(tmp_path: Path) -> None:
     (tmp_path / "xpnet.yaml").write_text(CONFIG.replace("https://", "http://"))
     target = tmp_path / "install.yaml"
     target.write_text(INSTALL)
-    done = subprocess.run(
-        [str(BIN / "xpnet"), "fix", "-c", str(tmp_path / "xpnet.yaml"), str(target)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = xpnet("fix", tmp_path / "xpnet.yaml", target)
     assert done.returncode == 0
     assert "XPN015" in done.stderr and PASSWORD not in done.stderr
     assert PASSWORD in target.read_text(), "the manifests carry the URL the user configured"
-    check = subprocess.run(
-        [str(BIN / "xpnet"), "check", "-c", str(tmp_path / "xpnet.yaml"), str(target)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    check = xpnet("check", tmp_path / "xpnet.yaml", target)
     assert check.returncode == 0 and "XPN015" in check.stdout

@@ -103,14 +103,21 @@ def test_simulator_agrees_with_the_real_grpc_client(runtime: str) -> None:
     )
 
 
-def test_grpc_go_connect_authority_is_what_the_version_matches() -> None:
+@pytest.mark.parametrize(
+    ("runtime", "authority"),
+    [("grpc-go-1.70", "10.244.3.4:9443"), ("grpc-go-1.71", "fn.crossplane-system:9443")],
+)
+def test_grpc_go_connect_authority_is_what_the_version_matches(
+    runtime: str, authority: str
+) -> None:
     """<= 1.70 sends CONNECT for the resolved pod IP, >= 1.71 for the host name."""
-    old = real("grpc-go-1.70")[(0, "dns:///fn.crossplane-system:9443")]
-    new = real("grpc-go-1.71")[(0, "dns:///fn.crossplane-system:9443")]
-    if old["via"] != "DIRECT":
-        assert old["authority"] == "10.244.3.4:9443"
-    if new["via"] != "DIRECT":
-        assert new["authority"] == "fn.crossplane-system:9443"
+    case = {
+        "env": {"HTTPS_PROXY": "http://127.0.0.1:30013"},
+        "targets": ["dns:///fn.crossplane-system:9443"],
+    }
+    (record,) = run_clients(runtime, [case])
+    assert record["via"] == "127.0.0.1:30013"
+    assert record["authority"] == authority
 
 
 def xpnet_env(version: str) -> dict[str, str]:

@@ -6,6 +6,7 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
 from ruamel.yaml import YAML
 
 from tests.conftest import ROOT
@@ -127,10 +128,17 @@ def install_plugin(helm4: Path, env: dict[str, str]) -> None:
     assert done.returncode == 0, done.stderr
 
 
-def test_helm4_plugin(helm4: Path, tmp_path: Path) -> None:
-    (tmp_path / "values.yaml").write_text(VALUES)
+@pytest.mark.parametrize("found_by", ["helm plugin install", "HELM_PLUGINS"])
+def test_helm4_plugin(helm4: Path, tmp_path: Path, found_by: str) -> None:
     env = helm_env(tmp_path)
-    install_plugin(helm4, env)
+    if found_by == "HELM_PLUGINS":
+        plugins = tmp_path / "plugins"
+        plugins.mkdir()
+        (plugins / "xpnet").symlink_to(ROOT / "plugin" / "helm")
+        env["HELM_PLUGINS"] = str(plugins)
+    else:
+        install_plugin(helm4, env)
+    (tmp_path / "values.yaml").write_text(VALUES)
     done = template(
         helm4,
         env,
@@ -142,24 +150,6 @@ def test_helm4_plugin(helm4: Path, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert_rewritten(done.stdout)
     assert "# Source: crossplane/templates/hook.yaml" in done.stdout
-
-
-def test_helm4_plugin_found_through_helm_plugins(helm4: Path, tmp_path: Path) -> None:
-    plugins = tmp_path / "plugins"
-    plugins.mkdir()
-    (plugins / "xpnet").symlink_to(ROOT / "plugin" / "helm")
-    env = {**helm_env(tmp_path), "HELM_PLUGINS": str(plugins)}
-    (tmp_path / "values.yaml").write_text(VALUES)
-    done = template(
-        helm4,
-        env,
-        "xpnet",
-        f"--post-renderer-args=--config={CONFIG}",
-        "-f",
-        str(tmp_path / "values.yaml"),
-    )
-    assert done.returncode == 0, done.stderr
-    assert_rewritten(done.stdout)
 
 
 def test_helm4_failure_is_logged(helm4: Path, tmp_path: Path) -> None:
