@@ -148,6 +148,32 @@ def build_goproxy() -> str | None:
     return None if done.returncode == 0 else f"go build failed:\n{done.stderr[-2000:]}"
 
 
+def goyaml_path() -> Path:
+    return TOOLS / "goyaml"
+
+
+def build_goyaml() -> str | None:
+    """Build tests/goyaml (YAML read as kubectl reads it); kept while newer than its sources."""
+    target = goyaml_path()
+    folder = ROOT / "tests" / "goyaml"
+    sources = [folder / name for name in ("main.go", "go.mod", "go.sum")]
+    if target.exists() and all(
+        target.stat().st_mtime > source.stat().st_mtime for source in sources if source.exists()
+    ):
+        return None
+    go = shutil.which("go")
+    if go is None:
+        return "Go is not installed"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(
+        [go, "build", "-o", str(target), "."],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+    )
+    return None if done.returncode == 0 else f"go build goyaml failed:\n{done.stderr[-2000:]}"
+
+
 GRPC_GO_VERSIONS = ("v1.70.0", "v1.71.1")  # the last before and the first after the change
 
 
@@ -190,6 +216,7 @@ def main() -> int:
     for what, install in (
         ("node packages", install_node_packages),
         ("Go ProxyFromEnvironment probe", build_goproxy),
+        ("sigs.k8s.io/yaml reader", build_goyaml),
         ("grpc-go probes", build_grpc_probes),
     ):
         print(f"tools: {what}", file=sys.stderr, flush=True)

@@ -36,6 +36,10 @@ def pytest_report_header() -> list[str]:
     for major in tools.HELM_WHEELS:
         path = tools.helm_path(major)
         lines.append(f"helm {major}: {path if path.exists() else 'MISSING (tests skip)'}")
+    goyaml = tools.goyaml_path()
+    lines.append(
+        f"sigs.k8s.io/yaml reader: {goyaml if goyaml.exists() else 'MISSING (tests skip)'}"
+    )
     shared = SHARED_CROSSPLANE if SHARED_CROSSPLANE.is_dir() else "absent (those tests skip)"
     lines.append(f"../shared/crossplane: {shared}")
     return lines
@@ -66,3 +70,9 @@ def helm4() -> Path:
 @pytest.fixture
 def kubectl() -> Path:
     return require(tools.kubectl_path(), "kubectl")
+
+
+@pytest.fixture
+def goyaml() -> Path:
+    """tests/goyaml built by scripts/tools.py: use with tests.goyaml.go_load."""
+    return require(tools.goyaml_path(), "the sigs.k8s.io/yaml reader (tests/goyaml)")
