@@ -1,4 +1,5 @@
-"""Check mode: the rule catalogue judges the manifests as they are; nothing is changed."""
+"""Check mode: the rule catalogue judges the manifests as they are, and every variable fix would
+change is an error (XPN016); nothing is changed. `lint` leaves XPN016 out, to see the rules."""
 
 from __future__ import annotations
 
@@ -21,9 +22,9 @@ spec:
   policy:
     mode: check
 """
-GOOD = (
-    "localhost,127.0.0.1,10.96.0.1,.svc,.cluster.local,crossplane-system,.crossplane-system,"
-    "10.244.0.0/16,10.96.0.0/12"
+GOOD = (  # what fix writes for this config
+    "localhost,127.0.0.1,::1,10.96.0.1,kubernetes.default.svc,kubernetes.default.svc.cluster.local,"
+    ".svc,.cluster.local,crossplane-system,.crossplane-system,10.244.0.0/16,10.96.0.0/12"
 )
 
 
@@ -50,6 +51,8 @@ def core(tag: str, env: dict[str, str], init_env: dict[str, str] | None = None) 
 
 def both(proxy: str, no_proxy: str) -> dict[str, str]:
     return {
+        "HTTP_PROXY": proxy,
+        "http_proxy": proxy,
         "HTTPS_PROXY": proxy,
         "https_proxy": proxy,
         "NO_PROXY": no_proxy,
@@ -67,6 +70,10 @@ def rules(lines: list[str]) -> list[str]:
     return [word for line in lines for word in line.split() if word.startswith("XPN")]
 
 
+def lint(lines: list[str]) -> list[str]:
+    return [rule for rule in rules(lines) if rule != "XPN016"]
+
+
 @pytest.mark.parametrize("tag", ["v1.19.2", "v2.1.0", "v0.0.1"])
 def test_a_complete_install_passes_and_is_not_changed(tag: str) -> None:
     stderr, code, stdout, text = run(core(tag, both("http://proxy:3128", GOOD)))
@@ -78,31 +85,33 @@ def test_crossplane_1_19_needs_the_pod_cidr() -> None:
     no_proxy = GOOD.replace(",10.244.0.0/16", "")
     stderr, code, _, _ = run(core("v1.19.2", both("http://proxy:3128", no_proxy)))
     assert code == 1
-    assert rules(stderr) == ["XPN004"]
+    assert rules(stderr) == ["XPN004", "XPN016"], "one error a variable: no_proxy gets XPN016"
     assert "function pods in 10.244.0.0/16" in stderr[0]
     assert "grpc-go 1.68.0" in stderr[0] and "add 10.244.0.0/16" in stderr[0]
 
 
-def test_a_covering_cidr_is_enough_for_the_pod_network() -> None:
+def test_a_covering_cidr_satisfies_the_rule_but_fix_would_still_add_the_pod_cidr() -> None:
     no_proxy = GOOD.replace(",10.244.0.0/16", ",10.0.0.0/8")
     stderr, code, _, _ = run(core("v1.19.2", both("http://proxy:3128", no_proxy)))
-    assert code == 0, stderr
+    assert lint(stderr) == [], stderr
+    assert code == 1 and rules(stderr) == ["XPN016", "XPN016"]
+    assert "lacks 10.244.0.0/16; run xpnet fix" in stderr[0]
 
 
 def test_crossplane_2_needs_the_namespace() -> None:
     no_proxy = GOOD.replace(",crossplane-system,.crossplane-system", "")
     stderr, code, _, _ = run(core("v2.1.0", both("http://proxy:3128", no_proxy)))
-    assert code == 1 and rules(stderr) == ["XPN004"]
+    assert code == 1 and lint(stderr) == ["XPN004"]
     assert "add .crossplane-system" in stderr[0]
-    # 1.19 does not match the host name, so the same value passes there.
-    assert run(core("v1.19.2", both("http://proxy:3128", no_proxy)))[1] == 0
+    # 1.19 does not match the host name, so no rule fails there (fix would still add it).
+    assert lint(run(core("v1.19.2", both("http://proxy:3128", no_proxy)))[0]) == []
 
 
 def test_unknown_version_requires_both_forms() -> None:
     no_pod = GOOD.replace(",10.244.0.0/16", "")
     no_ns = GOOD.replace(",crossplane-system,.crossplane-system", "")
-    assert rules(run(core("v0.0.1", both("http://proxy:3128", no_pod)))[0]) == ["XPN004"]
-    assert rules(run(core("v0.0.1", both("http://proxy:3128", no_ns)))[0]) == ["XPN004"]
+    assert lint(run(core("v0.0.1", both("http://proxy:3128", no_pod)))[0]) == ["XPN004"]
+    assert lint(run(core("v0.0.1", both("http://proxy:3128", no_ns)))[0]) == ["XPN004"]
 
 
 def test_api_server_must_be_covered_by_ip_in_every_container() -> None:
@@ -125,8 +134,8 @@ def test_case_mismatch_is_an_error_and_one_case_missing_a_warning() -> None:
     env = both("http://proxy:3128", GOOD)
     del env["https_proxy"]
     stderr, code, _, _ = run(core("v2.1.0", env))
-    assert code == 0 and rules(stderr) == ["XPN012"]
-    assert "https_proxy" in stderr[0]
+    assert code == 1 and rules(stderr) == ["XPN012", "XPN016"]
+    assert "https_proxy" in stderr[0] and "https_proxy: XPN016 is not set" in stderr[1]
 
 
 def test_values_differing_between_containers_are_reported() -> None:
@@ -137,9 +146,9 @@ def test_values_differing_between_containers_are_reported() -> None:
             init_env=both("http://other:3128", GOOD + ",extra"),
         )
     )
-    assert code == 0
+    assert code == 1, "fix would make them equal"
     lines = [line for line in stderr if "XPN001" in line]
-    assert len(lines) == 4 and all("crossplane-init" in line for line in lines)
+    assert len(lines) == 6 and all("crossplane-init" in line for line in lines)
 
 
 def test_missing_proxy_and_http_only() -> None:
@@ -147,7 +156,7 @@ def test_missing_proxy_and_http_only() -> None:
         core("v2.1.0", {"HTTP_PROXY": "http://p:1", "http_proxy": "http://p:1"})
     )
     assert code == 1
-    assert set(rules(stderr)) == {"XPN005", "XPN011"}
+    assert set(lint(stderr)) == {"XPN005", "XPN011"}
 
 
 def test_https_proxy_url_and_inline_credentials_never_leak() -> None:

@@ -72,8 +72,12 @@ def test_fix_rewrites_in_place_byte_for_byte(tmp_path: Path) -> None:
     assert (work / "install.yaml").stat().st_mode & 0o777 == 0o640
     assert "xpnet: fixed install.yaml:24: Deployment/crossplane-system/crossplane" in done.stderr
     assert sorted(p.name for p in work.iterdir()) == [".xpnet.yaml", "install.yaml"]
+    assert done.stderr.endswith(
+        "xpnet: fixed 3 env blocks in 1 file; 0 errors, 0 warnings in 1 file\n"
+    )
     again = run_in(work, "fix", "install.yaml")
-    assert again.returncode == 0 and again.stderr == ""
+    assert again.returncode == 0
+    assert again.stderr == "xpnet: nothing to fix; 0 errors, 0 warnings in 1 file\n"
 
 
 def test_diff_and_dry_run_write_nothing(tmp_path: Path) -> None:
@@ -111,8 +115,10 @@ def test_check_text_and_json(tmp_path: Path) -> None:
     text = run_in(work, "check", "install.yaml")
     assert text.returncode == 1
     assert text.stdout.splitlines()[0].startswith(
-        "install.yaml:13: Deployment/crossplane-system/crossplane: container crossplane-init: "
+        "install.yaml:13: warning: Deployment/crossplane-system/crossplane: "
+        "container crossplane-init: "
     )
+    assert text.stdout.splitlines()[-1] == "14 errors, 3 warnings in 1 file"
     data = json.loads(run_in(work, "check", "-o", "json", "install.yaml").stdout)
     api = next(f for f in data if f["rule"] == "XPN003")
     assert api["file"] == "install.yaml" and api["line"] == 13
@@ -164,7 +170,12 @@ def test_non_manifest_files_pass_quietly(tmp_path: Path) -> None:
     (work / "chart.yaml").write_text("kind: {{ .Values.kind }}\nname: {{ x }}\n")
     (work / "data.yaml").write_text("- a\n- b: [1\n")
     done = run_in(work, "check", "chart.yaml", "data.yaml", ".xpnet.yaml")
-    assert done.returncode == 0 and done.stdout == "" and done.stderr == ""
+    assert done.returncode == 0
+    assert done.stdout == "0 errors, 0 warnings in 3 files (3 without Crossplane resources)\n"
+    assert done.stderr == (
+        "xpnet: chart.yaml, data.yaml, .xpnet.yaml: no Crossplane resources found (a core or "
+        "RBAC manager Deployment, a DeploymentRuntimeConfig or a ControllerConfig); nothing to do\n"
+    )
 
 
 def test_hostile_yaml_is_refused_quickly(tmp_path: Path) -> None:

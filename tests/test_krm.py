@@ -150,4 +150,4 @@ def test_env_shared_through_an_anchor_is_refused_naming_it(
     monkeypatch.setattr(nodes, "PURE", pure)
     with pytest.raises(InputError, match="is shared through the YAML anchor &common") as raised:
         process(wrap(shared, CONFIG))
-    assert "write the env block out in each container" in str(raised.value)
+    assert "write it out here instead of using the alias" in str(raised.value)

@@ -12,9 +12,9 @@ from xpnet.config import load_config, with_mode
 from xpnet.rules import CATALOGUE, markdown
 from xpnet.yaml.stream import Source
 
-GOOD = (
-    "localhost,127.0.0.1,10.96.0.1,.svc,.cluster.local,crossplane-system,.crossplane-system,"
-    "10.244.0.0/16,10.96.0.0/12"
+GOOD = (  # what fix writes for this config
+    "localhost,127.0.0.1,::1,10.96.0.1,kubernetes.default.svc,kubernetes.default.svc.cluster.local,"
+    ".svc,.cluster.local,crossplane-system,.crossplane-system,10.244.0.0/16,10.96.0.0/12"
 )
 PROXY = "http://proxy:3128"
 SIX = {
@@ -27,7 +27,7 @@ SIX = {
 }
 
 
-def config(**proxy: Any) -> Any:
+def config(crossplane: dict[str, str] | None = None, **proxy: Any) -> Any:
     return with_mode(
         load_config(
             {
@@ -37,6 +37,7 @@ def config(**proxy: Any) -> Any:
                 "spec": {
                     "proxy": {"httpsProxy": PROXY, **proxy},
                     "cluster": {"podCIDRs": ["10.244.0.0/16"], "serviceCIDRs": ["10.96.0.0/12"]},
+                    "crossplane": crossplane or {},
                 },
             },
             "c",
@@ -155,12 +156,41 @@ EXAMPLES: dict[str, tuple[str, str, dict[str, Any]]] = {
         install(SIX),
         {},
     ),
+    "XPN016": (
+        install(with_(HTTP_PROXY="http://old:1", http_proxy="http://old:1")),
+        install(SIX),
+        {},
+    ),
+    "XPN017": (
+        install(SIX).replace("namespace: crossplane-system", "namespace: upbound-system"),
+        install(SIX),
+        {"crossplane": {"namespace": "crossplane-system"}},
+    ),
+    "XPN018": (
+        install(SIX)
+        + "---\n"
+        + install(SIX).replace("namespace: crossplane-system", "namespace: other")
+        + drc("          - name: package-runtime\n            env:\n" + env(SIX, "            ")),
+        install(SIX)
+        + drc("          - name: package-runtime\n            env:\n" + env(SIX, "            ")),
+        {},
+    ),
+    "XPN019": (
+        install(SIX, init={"HTTPS_PROXY": "http://old:1"})
+        .replace("        env:\n", "        env: &e\n", 1)
+        .replace(
+            "        args: [core, start]\n        env:\n" + env(SIX, "        "),
+            "        args: [core, start]\n        env: *e\n",
+        ),
+        install(SIX, init=SIX),
+        {},
+    ),
 }
 
 
 def rules_found(text: str, options: dict[str, Any]) -> set[str]:
     result = run_streams(config(**options), [Source("x.yaml", text)])
-    return {f.rule.id for f in result.outcome.plan.findings}
+    return {f.rule.id for f in result.outcome.findings}
 
 
 def test_every_rule_has_examples() -> None:

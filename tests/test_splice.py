@@ -76,7 +76,7 @@ def test_set_value_turns_empty_flow_into_block() -> None:
     text = "spec: {}  # keep\nother: 1\n"
     root = _doc(text)
     key, value = root.value[0]
-    out = splice.apply(text, splice.set_value(text, key, value, {"a": {"b": "c"}}, None))
+    out = splice.apply(text, splice.set_value(text, key, value, {"a": {"b": "c"}}, None, False))
     assert out == "spec:  # keep\n  a:\n    b: c\nother: 1\n"
 
 

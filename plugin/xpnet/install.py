@@ -41,6 +41,7 @@ class EnvVar:
     name: str
     value: str | None  # None when set through valueFrom or left empty
     from_ref: bool
+    line: int = 0  # 1-based line of the entry in the file, for messages
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,11 @@ class EnvBlock:
 
     def get(self, name: str) -> EnvVar | None:
         return next((e for e in self.env if e.name == name), None)
+
+    def line_of(self, name: str | None) -> int:
+        """Where a variable is written, else where the container is."""
+        found = self.get(name) if name else None
+        return found.line if found is not None and found.line else self.line
 
     def values(self) -> dict[str, str]:
         return {e.name: e.value for e in self.env if e.value is not None}
@@ -79,6 +85,7 @@ class Document:
     segment: Segment
     root: MappingNode
     source: str  # the file it came from, for messages
+    stream: int = 0  # which input file or stream: each is planned as its own install
 
 
 @dataclass(frozen=True)
@@ -103,13 +110,18 @@ class Resource:
 
 @dataclass(frozen=True)
 class CrossplaneInstall:
+    """What gets one consistent set of proxy variables: a core Deployment and what goes with
+    it, or cluster-scoped runtime configs that several installs in one run share."""
+
     resources: tuple[Resource, ...]
-    namespace: str
+    namespaces: tuple[str, ...]  # where functions run: the core's; several for a shared group
     version: CrossplaneVersion
+    core: Resource | None = None
+    covers: tuple[Resource, ...] = ()  # for a shared group: the cores whose installs it serves
 
     @property
-    def core(self) -> Resource | None:
-        return next((r for r in self.resources if r.role is Role.CORE), None)
+    def namespace(self) -> str:
+        return self.namespaces[0]
 
 
 def _line(doc: Document, node: Node) -> int:
@@ -155,7 +167,7 @@ def _env(doc: Document, node: Node | None, where: str) -> tuple[EnvVar, ...]:
                     "string (Kubernetes refuses it); quote it"
                 ],
             )
-        found[name] = EnvVar(name, value, get(item, "valueFrom") is not None)
+        found[name] = EnvVar(name, value, get(item, "valueFrom") is not None, _line(doc, item))
     return tuple(found.values())
 
 
@@ -165,8 +177,16 @@ def _containers(
     blocks = []
     for key in ("initContainers", "containers"):
         seq = get_in(doc.root, *podspec, key)
-        if not isinstance(seq, SequenceNode):
+        if seq is None or is_null(seq):
             continue
+        if not isinstance(seq, SequenceNode):
+            raise InputError(
+                doc.source,
+                [
+                    f"line {_line(doc, seq)}: {ref}: {'.'.join(podspec)}.{key} must be a list of "
+                    "containers (Kubernetes refuses anything else)"
+                ],
+            )
         for item in seq.value:
             name = scalar(get(item, "name"))
             if name is None:
@@ -277,15 +297,69 @@ def classify(doc: Document) -> Resource | None:
     return None
 
 
-def discover(docs: Iterable[Document], namespace: str | None, version: str) -> CrossplaneInstall:
-    """The install: its resources in input order, its namespace and its Crossplane version."""
-    resources = tuple(r for r in (classify(d) for d in docs) if r is not None)
-    core = next((r for r in resources if r.role is Role.CORE), None)
-    ns = namespace or (core.namespace if core else None) or DEFAULT_NAMESPACE
-    if version == "auto":
-        detected = from_image(core.image if core else None)
-    elif version == "unknown":
-        detected = unknown("ClusterNetwork spec.crossplane.version: unknown")
-    else:
-        detected = from_text(version, "ClusterNetwork spec.crossplane.version")
-    return CrossplaneInstall(resources, ns, detected)
+def _version(core: Resource | None, configured: str) -> CrossplaneVersion:
+    if configured == "auto":
+        return from_image(core.image if core else None)
+    if configured == "unknown":
+        return unknown("ClusterNetwork spec.crossplane.version: unknown")
+    return from_text(configured, "ClusterNetwork spec.crossplane.version")
+
+
+def discover(
+    docs: Iterable[Document], namespace: str | None, version: str
+) -> tuple[CrossplaneInstall, ...]:
+    """The installs in a run, each with its resources in input order, its namespace and its
+    Crossplane version (issue 9): a core Deployment is an install; the RBAC manager joins the
+    core of its namespace (in its own file or stream first); cluster-scoped runtime configs
+    join the one install of their file or stream, else of the run, and with several
+    candidates a group that covers them all. Without any core, everything is one install."""
+    resources = [r for r in (classify(d) for d in docs) if r is not None]
+    cores = [r for r in resources if r.role is Role.CORE]
+    if not cores:
+        ns = namespace or DEFAULT_NAMESPACE
+        return (
+            (CrossplaneInstall(tuple(resources), (ns,), _version(None, version)),)
+            if (resources)
+            else ()
+        )
+    members: dict[int, list[Resource]] = {id(c): [] for c in cores}
+    shared: dict[tuple[int, ...], list[Resource]] = {}
+    for resource in resources:
+        if resource.role is Role.CORE:
+            members[id(resource)].append(resource)
+            continue
+        same_stream = [c for c in cores if c.doc.stream == resource.doc.stream]
+        candidates = same_stream or cores
+        if resource.role is Role.RBAC_MANAGER:
+            by_ns = [c for c in candidates if c.namespace == resource.namespace] or [
+                c for c in cores if c.namespace == resource.namespace
+            ]
+            candidates = by_ns if len(by_ns) == 1 else candidates
+        if len(candidates) == 1:
+            members[id(candidates[0])].append(resource)
+        else:
+            shared.setdefault(tuple(id(c) for c in candidates), []).append(resource)
+    by_id = {id(c): c for c in cores}
+    installs = [
+        CrossplaneInstall(
+            tuple(members[id(c)]),
+            (c.namespace or namespace or DEFAULT_NAMESPACE,),
+            _version(c, version),
+            core=c,
+        )
+        for c in cores
+    ]
+    for key, group in shared.items():
+        covered = tuple(by_id[k] for k in key)
+        spaces = tuple(
+            dict.fromkeys(c.namespace or namespace or DEFAULT_NAMESPACE for c in covered)
+        )
+        installs.append(
+            CrossplaneInstall(
+                tuple(group),
+                spaces,
+                unknown("several Crossplane installs in one run"),
+                covers=covered,
+            )
+        )
+    return tuple(installs)

@@ -47,6 +47,7 @@ def first_ip(cidr: str) -> str:
 
 _BRACKETED_NO_PORT = re.compile(r"^\[[^\]]*\]$")
 _CIDR_WITH_PORT = re.compile(r"^[0-9a-f.:\[\]]+/\d+:\d+$")
+_URL = re.compile(r"^[a-z][a-z0-9+.-]*://")
 
 
 def go_cannot_use(entry: str) -> str | None:
@@ -61,15 +62,25 @@ def go_cannot_use(entry: str) -> str | None:
         return (
             f"is a bracketed IPv6 address without a port; Go never matches it: write {entry[1:-1]}"
         )
+    if _URL.match(entry):
+        host = _URL.sub("", entry).split("/", 1)[0]
+        return f"is a URL; NO_PROXY takes host names, so no runtime matches it: write {host}"
+    if "*" in entry.removeprefix("*."):
+        return (
+            "has a wildcard inside; runtimes take * only alone or as a leading *. (Go), so none "
+            "matches it: write a CIDR (10.0.0.0/24) or a .domain suffix"
+        )
     return None
 
 
 def compute(
     config: ClusterNetwork,
-    namespace: str,
+    namespace: str | Sequence[str],
     existing: Iterable[tuple[str, str]] = (),
 ) -> NoProxySet:
-    """Compute the NO_PROXY set for an install; `existing` is (entry, where it was found)."""
+    """Compute the NO_PROXY set for an install (for runtime configs that several installs
+    share, for all their namespaces); `existing` is (entry, where it was found)."""
+    namespaces = (namespace,) if isinstance(namespace, str) else tuple(namespace)
     cluster = config.spec.cluster
     domain = cluster.domain
     groups: list[tuple[str, Sequence[tuple[str, str]]]] = [
@@ -96,16 +107,20 @@ def compute(
         (
             "functions",
             [
-                (
-                    namespace,
-                    f"function endpoints: grpc-go >= 1.71 (Crossplane >= 1.20) matches the host "
-                    f"<function>.{namespace}",
-                ),
-                (
-                    f".{namespace}",
-                    f"function endpoints: <function>.{namespace} for grpc-go >= 1.71 "
-                    f"(Crossplane >= 1.20)",
-                ),
+                entry
+                for ns in namespaces
+                for entry in (
+                    (
+                        ns,
+                        f"function endpoints: grpc-go >= 1.71 (Crossplane >= 1.20) matches the "
+                        f"host <function>.{ns}",
+                    ),
+                    (
+                        f".{ns}",
+                        f"function endpoints: <function>.{ns} for grpc-go >= 1.71 "
+                        f"(Crossplane >= 1.20)",
+                    ),
+                )
             ]
             + [
                 (

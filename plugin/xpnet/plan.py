@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from xpnet import noproxy
 from xpnet.config import ClusterNetwork
 from xpnet.install import CrossplaneInstall, EnvBlock, Resource, Role
 from xpnet.noproxy import NoProxySet
-from xpnet.rules import RULES, Rule
+from xpnet.rules import RULES, Rule, Severity
 from xpnet.runtimes import decide
 from xpnet.runtimes.go import effective
 from xpnet.versions import FunctionMatch
@@ -69,12 +70,16 @@ class Plan:
 
 
 def redact(url: str) -> str:
-    """A proxy URL fit for messages: credentials replaced by ***."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return parts._replace(netloc=f"***@{host}").geturl()
+    """A proxy URL fit for messages: credentials replaced by ***, even when it is malformed."""
+    return re.sub(r"^([^/?#]*//)?[^/?#]*@", lambda m: (m.group(1) or "") + "***@", url, count=1)
+
+
+def password_of(url: str) -> str | None:
+    """The password in a proxy URL, None when there is none or the URL cannot be parsed."""
+    try:
+        return urlsplit(url).password
+    except ValueError:
+        return None
 
 
 def _full_set(resource: Resource, block: EnvBlock) -> bool:
@@ -87,11 +92,11 @@ def _full_set(resource: Resource, block: EnvBlock) -> bool:
 def _written(resource: Resource, block: EnvBlock, config: ClusterNetwork) -> tuple[str, ...]:
     """The variables xpnet writes in a block, in the order new entries are added."""
     grpc_configured = config.spec.proxy.grpcProxy is not None
-    extra = tuple(n for n in GRPC if grpc_configured or (n == "no_grpc_proxy" and block.get(n)))
+    extra = tuple(n for n in GRPC if grpc_configured or block.get(n))
     if _full_set(resource, block):
         return SIX + extra
     if resource.role in (Role.CORE, Role.RBAC_MANAGER) and block.sets_no_proxy:
-        return ("NO_PROXY", "no_proxy", *(n for n in extra if n == "no_grpc_proxy"))
+        return ("NO_PROXY", "no_proxy", *extra)
     return ()
 
 
@@ -139,34 +144,49 @@ def _refs(config: ClusterNetwork) -> tuple[SecretRef, ...]:
     )
 
 
-def _value(name: str, config: ClusterNetwork, nps: NoProxySet) -> str:
-    if name.upper() == "HTTP_PROXY":
-        return _with_credentials(config.http_proxy, config)
-    if name.upper() == "HTTPS_PROXY":
-        return _with_credentials(config.https_proxy, config)
-    if name == "grpc_proxy":
-        return _with_credentials(config.spec.proxy.grpcProxy, config)
-    return nps.value
+def variables(config: ClusterNetwork, nps: NoProxySet) -> dict[str, str]:
+    """The value of every variable xpnet writes: what `fix` writes and `values` prints.
+    grpc_proxy, where it is not configured but present, follows https_proxy (gRPC C-core
+    prefers it to https_proxy, so a stale one would win; SPEC §4)."""
+    http = _with_credentials(config.http_proxy, config)
+    https = _with_credentials(config.https_proxy, config)
+    grpc = _with_credentials(config.spec.proxy.grpcProxy, config) or https
+    return {
+        "HTTP_PROXY": http,
+        "HTTPS_PROXY": https,
+        "NO_PROXY": nps.value,
+        "http_proxy": http,
+        "https_proxy": https,
+        "no_proxy": nps.value,
+        "grpc_proxy": grpc,
+        "no_grpc_proxy": nps.value,
+    }
 
 
 def _entry_findings(install: CrossplaneInstall, config: ClusterNetwork) -> list[Finding]:
+    replace = config.spec.policy.existingEntries == "replace"
     out = []
     for resource, block, _ in targets(install, config):
         for var in BYPASS_VARS:
             env = block.get(var)
             for entry in noproxy.split(env.value) if env and env.value else ():
                 if entry == "*":
+                    what = (
+                        "existingEntries: replace drops it"
+                        if replace
+                        else "remove it (xpnet keeps entries already present)"
+                    )
                     out.append(
                         Finding(
                             RULES["XPN008"],
                             "contains *: every destination bypasses the proxy, package pulls "
-                            "included; remove it",
+                            f"included; {what}",
                             resource,
                             block,
                             var,
                         )
                     )
-                elif why := noproxy.go_cannot_use(entry):
+                elif (why := noproxy.go_cannot_use(entry)) and not replace:
                     out.append(
                         Finding(RULES["XPN007"], f"entry {entry!r} {why}", resource, block, var)
                     )
@@ -175,6 +195,31 @@ def _entry_findings(install: CrossplaneInstall, config: ClusterNetwork) -> list[
 
 def _resource_findings(install: CrossplaneInstall, config: ClusterNetwork) -> list[Finding]:
     out = []
+    core = install.core
+    configured = config.spec.crossplane.namespace
+    if core is not None and configured and core.namespace and core.namespace != configured:
+        out.append(
+            Finding(
+                RULES["XPN017"],
+                f"runs in namespace {core.namespace}, but ClusterNetwork {config.metadata.name} "
+                f"says spec.crossplane.namespace: {configured}; functions run in the core's "
+                f"namespace, so NO_PROXY must name .{core.namespace}: set "
+                f"spec.crossplane.namespace to {core.namespace} or remove it",
+                core,
+            )
+        )
+    if install.covers:
+        cores = ", ".join(c.ref for c in install.covers)
+        for resource in install.resources:
+            out.append(
+                Finding(
+                    RULES["XPN018"],
+                    f"is not tied to one of the {len(install.covers)} Crossplane installs in "
+                    f"this run ({cores}), so it gets NO_PROXY entries for all of them; run xpnet "
+                    "on one install at a time",
+                    resource,
+                )
+            )
     for resource in install.resources:
         if resource.role is Role.CONTROLLER_CONFIG:
             out.append(
@@ -213,7 +258,14 @@ def _resource_findings(install: CrossplaneInstall, config: ClusterNetwork) -> li
                         block,
                     )
                 )
-    for url in {config.http_proxy, config.https_proxy, config.spec.proxy.grpcProxy}:
+    return out
+
+
+def config_findings(config: ClusterNetwork) -> list[Finding]:
+    """Findings about the configuration itself, reported once a run."""
+    out = []
+    proxy = config.spec.proxy
+    for url in dict.fromkeys((config.http_proxy, config.https_proxy, proxy.grpcProxy)):
         if url and urlsplit(url).scheme == "https":
             out.append(
                 Finding(
@@ -222,28 +274,22 @@ def _resource_findings(install: CrossplaneInstall, config: ClusterNetwork) -> li
                     "CONNECT to their proxy; use http://",
                 )
             )
-    return out
-
-
-def plan_fix(config: ClusterNetwork, install: CrossplaneInstall) -> Plan:
-    """The edits that give every rewritten container the one consistent set (SPEC §4)."""
-    nps = noproxy.compute(config, install.namespace, _existing(install, config))
-    # With existingEntries: replace, the entries found are dropped, so they are not reported.
-    keep = config.spec.policy.existingEntries == "merge"
-    findings = (_entry_findings(install, config) if keep else []) + _resource_findings(
-        install, config
-    )
-    proxy = config.spec.proxy
-    if any(
-        u and urlsplit(u).password for u in (proxy.httpProxy, proxy.httpsProxy, proxy.grpcProxy)
-    ):
-        findings.append(
+    if any(u and password_of(u) for u in (proxy.httpProxy, proxy.httpsProxy, proxy.grpcProxy)):
+        out.append(
             Finding(
                 RULES["XPN015"],
                 f"the proxy URL of ClusterNetwork {config.metadata.name} carries a password, so "
                 "the manifests will too; set spec.proxy.credentialsSecret to take it from a Secret",
             )
         )
+    return out
+
+
+def plan_fix(config: ClusterNetwork, install: CrossplaneInstall) -> Plan:
+    """The edits that give every rewritten container the one consistent set (SPEC §4)."""
+    nps = noproxy.compute(config, install.namespaces, _existing(install, config))
+    findings = _entry_findings(install, config) + _resource_findings(install, config)
+    values_of = variables(config, nps)
     edits: list[EnvEdit] = []
     for resource, block, names in targets(install, config):
         values = []
@@ -261,13 +307,49 @@ def plan_fix(config: ClusterNetwork, install: CrossplaneInstall) -> Plan:
                     )
                 )
                 continue
-            values.append((name, _value(name, config, nps)))
+            values.append((name, values_of[name]))
         refs = _refs(config) if any(n in PROXY_URL_VARS for n, _ in values) else ()
         changed = tuple(r.name for r in refs if block.get(r.name) is None)
         changed += tuple(n for n, v in values if (e := block.get(n)) is None or e.value != v)
         if changed:
             edits.append(EnvEdit(resource, block, tuple(values), changed, refs))
     return Plan(install, nps, tuple(edits), tuple(findings))
+
+
+def _shown(entries: list[str]) -> str:
+    return ", ".join(entries[:6]) + (f" and {len(entries) - 6} more" if len(entries) > 6 else "")
+
+
+def _difference(edit: EnvEdit, name: str) -> str:
+    """What fix would change in one variable, in words (XPN016); credentials redacted."""
+    env = edit.block.get(name)
+    want = dict(edit.values).get(name)
+    if env is None or want is None:
+        return "is not set; run xpnet fix to set it"
+    old = env.value or ""
+    if name in BYPASS_VARS:
+        have, wanted = noproxy.split(old), noproxy.split(want)
+        parts = []
+        if missing := [e for e in wanted if e not in have]:
+            parts.append(f"lacks {_shown(missing)}")
+        if extra := [e for e in have if e not in wanted]:
+            parts.append(f"has {_shown(extra)}, which existingEntries: replace drops")
+        if not parts:
+            parts.append("lists its entries in another order or spelling than the one set")
+        return "; ".join(parts) + "; run xpnet fix"
+    return f"is {redact(old)!r}, not {redact(want)!r}; run xpnet fix"
+
+
+def differences(plan: Plan) -> list[Finding]:
+    """XPN016 for every variable fix would change: check fails wherever fix would change
+    something (issue 9)."""
+    out = []
+    for edit in plan.edits:
+        for name in edit.changed:
+            out.append(
+                Finding(RULES["XPN016"], _difference(edit, name), edit.resource, edit.block, name)
+            )
+    return out
 
 
 def _network_covered(no_proxy: str, cidr: str) -> str | None:
@@ -351,8 +433,10 @@ def _coverage(
 
 
 def plan_check(config: ClusterNetwork, install: CrossplaneInstall) -> Plan:
-    """Judge the manifests as they are against the rule catalogue; no edits."""
-    nps = noproxy.compute(config, install.namespace, _existing(install, config))
+    """Judge the manifests as they are against the rule catalogue, and report every variable
+    fix would change (XPN016); the edits are kept so that the engine can tell whether fix
+    could make them, but nothing is written."""
+    fix = plan_fix(config, install)
     findings = _entry_findings(install, config) + _resource_findings(install, config)
     found = list(targets(install, config))
     reference: dict[str, str] = {}
@@ -437,7 +521,7 @@ def plan_check(config: ClusterNetwork, install: CrossplaneInstall) -> Plan:
                 )
             )
         for var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
-            password = urlsplit(env[var]).password if var in env else None
+            password = password_of(env[var]) if var in env else None
             if password is not None and not password.startswith("$("):
                 findings.append(
                     Finding(
@@ -450,4 +534,10 @@ def plan_check(config: ClusterNetwork, install: CrossplaneInstall) -> Plan:
                 )
         if https:
             findings += _coverage(resource, block, config, install)
-    return Plan(install, nps, (), tuple(findings))
+    errors = {
+        (id(f.resource), id(f.block), f.var) for f in findings if f.rule.severity is Severity.ERROR
+    }
+    findings += [  # one error a variable is enough
+        f for f in differences(fix) if (id(f.resource), id(f.block), f.var) not in errors
+    ]
+    return Plan(install, fix.no_proxy, fix.edits, tuple(findings))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from xpnet.install import EnvBlock, Resource
 from xpnet.plan import EnvEdit, Finding
+from xpnet.rules import Severity
 
 
 def _prefix(resource: Resource | None, block: EnvBlock | None, var: str | None) -> str:
@@ -20,24 +22,45 @@ def _prefix(resource: Resource | None, block: EnvBlock | None, var: str | None) 
 
 
 def finding_position(finding: Finding) -> tuple[str | None, int | None]:
-    """The file and 1-based line a finding is about, where known."""
+    """The file and 1-based line a finding is about (the variable's line where it is set),
+    where known."""
     if finding.resource is None:
         return None, None
     doc = finding.resource.doc
     if finding.block is not None:
-        return doc.source, finding.block.line
+        return doc.source, finding.block.line_of(finding.var)
     return doc.source, doc.segment.line + int(doc.root.start_mark.line)
 
 
 def finding_line(finding: Finding, with_file: bool = False) -> str:
-    """FILE:LINE: Kind/namespace/name: container C: VAR: XPNnnn message (SPEC §6)."""
+    """FILE:LINE: severity: Kind/namespace/name: container C: VAR: XPNnnn message (SPEC §6)."""
     where = ""
     if with_file:
         file, line = finding_position(finding)
         if file is not None:
             where = f"{file}:{line}: " if line else f"{file}: "
     head = _prefix(finding.resource, finding.block, finding.var)
-    return f"{where}{head}{finding.rule.id} {finding.message}"
+    return f"{where}{finding.rule.severity.value}: {head}{finding.rule.id} {finding.message}"
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def summary(findings: Sequence[Finding], files: int, empty: int = 0) -> str:
+    """The line that closes a run: `2 errors, 1 warning in 3 files`."""
+    errors = sum(f.rule.severity is Severity.ERROR for f in findings)
+    warnings = sum(f.rule.severity is Severity.WARNING for f in findings)
+    line = f"{_count(errors, 'error')}, {_count(warnings, 'warning')} in {_count(files, 'file')}"
+    if empty:
+        line += f" ({empty} without Crossplane resources)"
+    return line
+
+
+NOTHING_FOUND = (
+    "no Crossplane resources found (a core or RBAC manager Deployment, a "
+    "DeploymentRuntimeConfig or a ControllerConfig); nothing to do"
+)
 
 
 def edit_line(edit: EnvEdit, with_file: bool = False) -> str:

@@ -110,6 +110,30 @@ CATALOGUE: tuple[Rule, ...] = (
         "proxy credentials inline",
         "take them from a Secret instead of writing them into the manifests",
     ),
+    Rule(
+        "XPN016",
+        _E,
+        "proxy settings differ from the ones xpnet computes",
+        "run xpnet fix: check fails wherever fix would change something",
+    ),
+    Rule(
+        "XPN017",
+        _E,
+        "configured Crossplane namespace differs from the core Deployment's",
+        "set spec.crossplane.namespace to the core's namespace (functions run there) or remove it",
+    ),
+    Rule(
+        "XPN018",
+        _W,
+        "runtime configs shared by several Crossplane installs in one run",
+        "run xpnet on one install at a time so that cluster-scoped configs get exactly one set",
+    ),
+    Rule(
+        "XPN019",
+        _E,
+        "a proxy setting xpnet fix cannot rewrite safely",
+        "write the env block out as the message says (anchors, merge keys); fix refuses it too",
+    ),
 )
 RULES: dict[str, Rule] = {r.id: r for r in CATALOGUE}
 

@@ -32,6 +32,22 @@ def _config(args: argparse.Namespace) -> Any:
     return read_config(find_config(args.config))
 
 
+def _empty_sources(sources: list[Any], outcome: Any) -> list[str]:
+    """The inputs in which no Crossplane resource was found."""
+    found = {r.doc.stream for p in outcome.plans for r in p.install.resources}
+    return [
+        "<stdin>" if s.name == STDIN else s.name for i, s in enumerate(sources) if i not in found
+    ]
+
+
+def _say_empty(sources: list[Any], empty: list[str]) -> None:
+    from xpnet import report
+
+    if empty and len(empty) == len(sources):
+        shown = ", ".join(empty[:5]) + (f" and {len(empty) - 5} more" if len(empty) > 5 else "")
+        print(f"xpnet: {shown}: {report.NOTHING_FOUND}", file=sys.stderr)
+
+
 def _fix(args: argparse.Namespace) -> int:
     import difflib
 
@@ -43,9 +59,18 @@ def _fix(args: argparse.Namespace) -> int:
     config = with_mode(_config(args), "fix")
     sources = _sources(args.files)
     result = run_streams(config, sources)
-    plan = result.outcome.plan
-    for finding in plan.findings:
+    outcome = result.outcome
+    for finding in outcome.findings:
         print(f"xpnet: {report.finding_line(finding, with_file=True)}", file=sys.stderr)
+    empty = _empty_sources(sources, outcome)
+    _say_empty(sources, empty)
+    if outcome.failed:
+        print(
+            f"xpnet: {report.summary(outcome.findings, len(sources), len(empty))}; "
+            "nothing was written",
+            file=sys.stderr,
+        )
+        return 1
     changed = []
     for source in sources:
         new = result.outputs[source.name]
@@ -53,11 +78,9 @@ def _fix(args: argparse.Namespace) -> int:
             sys.stdout.write(new)
         elif new != ("\ufeff" if source.bom else "") + source.text:
             changed.append((source, new))
-    if not (args.diff or args.dry_run):
-        stream.check_writable([source.name for source, _ in changed])
-    for source, new in changed:
-        old = ("\ufeff" if source.bom else "") + source.text
-        if args.diff:
+    if args.diff:
+        for source, new in changed:
+            old = ("\ufeff" if source.bom else "") + source.text
             sys.stdout.writelines(
                 difflib.unified_diff(
                     old.splitlines(keepends=True),
@@ -66,12 +89,19 @@ def _fix(args: argparse.Namespace) -> int:
                     f"b/{source.name}",
                 )
             )
-        elif not args.dry_run:
-            stream.write_atomically(source.name, new)
-    for edit in plan.edits:
-        verb = "would fix" if args.diff or args.dry_run else "fixed"
+    elif not args.dry_run:
+        stream.write_all([(source.name, new) for source, new in changed])
+    verb = "would fix" if args.diff or args.dry_run else "fixed"
+    for edit in outcome.edits:
         print(f"xpnet: {verb} {report.edit_line(edit, with_file=True)}", file=sys.stderr)
-    return 1 if result.outcome.failed else 0
+    files = "file" if len(changed) == 1 else "files"
+    done = f"{verb} {len(outcome.edits)} env blocks in {len(changed)} {files}"
+    print(
+        f"xpnet: {done if changed else 'nothing to fix'}; "
+        f"{report.summary(outcome.findings, len(sources), len(empty))}",
+        file=sys.stderr,
+    )
+    return 0
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -80,13 +110,17 @@ def _check(args: argparse.Namespace) -> int:
     from xpnet.config import with_mode
 
     config = with_mode(_config(args), "check")
-    result = run_streams(config, _sources(args.files))
-    findings = result.outcome.plan.findings
+    sources = _sources(args.files)
+    result = run_streams(config, sources)
+    findings = result.outcome.findings
+    empty = _empty_sources(sources, result.outcome)
+    _say_empty(sources, empty)
     if args.output == "json":
         print(json.dumps([report.finding_data(f) for f in findings], indent=2))
     else:
         for finding in findings:
             print(report.finding_line(finding, with_file=True))
+        print(report.summary(findings, len(sources), len(empty)))
     return 1 if result.outcome.failed else 0
 
 
@@ -101,13 +135,14 @@ def _explain(args: argparse.Namespace) -> int:
     config = with_mode(_config(args), "fix")
     docs = stream.load(_sources(args.files))
     crossplane = config.spec.crossplane
-    install = discover(docs, crossplane.namespace, crossplane.version)
-    plan = plan_fix(config, install)
-    where = explain.destinations(
-        config, install, args.function or ["function-example"], args.registry, args.host or []
-    )
     runtimes = args.runtime or list(RUNTIMES)
-    verdicts = explain.explain(config, plan, where, runtimes)
+    sections = []
+    for install in discover(docs, crossplane.namespace, crossplane.version):
+        plan = plan_fix(config, install)
+        where = explain.destinations(
+            config, install, args.function or ["function-example"], args.registry, args.host or []
+        )
+        sections.append((install, explain.explain(config, plan, where, runtimes)))
     if args.output == "json":
         print(
             json.dumps(
@@ -123,23 +158,27 @@ def _explain(args: argparse.Namespace) -> int:
                         "proxy": _redact(v.decision.proxy),
                         "reason": v.decision.reason,
                     }
+                    for _, verdicts in sections
                     for v in verdicts
                 ],
                 indent=2,
             )
         )
         return 0
-    print(f"Crossplane {install.version.describe()}, namespace {install.namespace}")
-    heading = None
-    for v in verdicts:
-        here = (v.resource.ref, v.block.container, v.when)
-        if here != heading:
-            heading = here
-            container = f" container {v.block.container}" if v.block.container else ""
-            print(f"\n{v.resource.ref}{container} ({v.when} the fix)")
-        verdict = "DIRECT" if v.decision.direct else "PROXY "
-        reason = v.decision.reason.split(": ", 1)[-1]
-        print(f"  {v.destination.target:52} {v.runtime:20} {verdict} {reason}")
+    if not sections:
+        print(f"xpnet: {', '.join(args.files)}: no Crossplane resources found", file=sys.stderr)
+    for install, verdicts in sections:
+        print(f"Crossplane {install.version.describe()}, namespace {', '.join(install.namespaces)}")
+        heading = None
+        for v in verdicts:
+            here = (v.resource.ref, v.block.container, v.when)
+            if here != heading:
+                heading = here
+                container = f" container {v.block.container}" if v.block.container else ""
+                print(f"\n{v.resource.ref}{container} ({v.when} the fix)")
+            verdict = "DIRECT" if v.decision.direct else "PROXY "
+            reason = v.decision.reason.split(": ", 1)[-1]
+            print(f"  {v.destination.target:52} {v.runtime:20} {verdict} {reason}")
     return 0
 
 
@@ -151,23 +190,29 @@ def _redact(url: str | None) -> str | None:
 
 def _values(args: argparse.Namespace) -> int:
     from xpnet import noproxy
+    from xpnet.errors import ConfigError
     from xpnet.install import DEFAULT_NAMESPACE
-    from xpnet.plan import SIX
+    from xpnet.plan import BYPASS_VARS, GRPC, SIX, variables
     from xpnet.yaml.splice import render_block
 
     config = _config(args)
-    nps = noproxy.compute(config, config.spec.crossplane.namespace or DEFAULT_NAMESPACE)
-    values = {
-        name: (
-            nps.value
-            if name.upper() == "NO_PROXY"
-            else (config.https_proxy if name.upper() == "HTTPS_PROXY" else config.http_proxy)
+    if config.spec.proxy.credentialsSecret is not None:
+        raise ConfigError(
+            f"ClusterNetwork {config.metadata.name}",
+            [
+                "spec.proxy.credentialsSecret needs secretKeyRef variables before the proxy "
+                "variables, and the chart's extraEnvVars* values are plain strings rendered in "
+                "key order: use xpnet as a Helm post-renderer (xpnet-helm) or run xpnet fix on "
+                "the rendered manifests instead"
+            ],
         )
-        for name in SIX
-    }
+    nps = noproxy.compute(config, config.spec.crossplane.namespace or DEFAULT_NAMESPACE)
+    every = variables(config, nps)
+    names = SIX + (GRPC if config.spec.proxy.grpcProxy else ())
+    values = {name: every[name] for name in names}
     print(
         "# Helm values for the Crossplane chart, from xpnet "
-        f"(ClusterNetwork {config.metadata.name}).\n"
+        f"(ClusterNetwork {config.metadata.name}): what `xpnet fix` writes.\n"
         "# The init container (extraEnvVarsCrossplaneInit, chart v2.0+) and the RBAC manager only\n"
         "# talk to the API server; give them the same values if you set a proxy on them.\n"
         "# DeploymentRuntimeConfigs for providers and functions are not chart values: run\n"
@@ -176,7 +221,7 @@ def _values(args: argparse.Namespace) -> int:
     chart = {
         "extraEnvVarsCrossplane": values,
         "extraEnvVarsCrossplaneInit": values,
-        "extraEnvVarsRBACManager": {k: v for k, v in values.items() if k.upper() == "NO_PROXY"},
+        "extraEnvVarsRBACManager": {k: v for k, v in values.items() if k in BYPASS_VARS},
     }
     for line in render_block(chart, 0, None):
         print(line)

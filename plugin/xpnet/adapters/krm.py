@@ -114,10 +114,9 @@ def process(text: str) -> Response:
     if not body.endswith("\n"):
         body += "\n"
 
-    plan = outcome.plan
-    results = [report.edit_result(e) for e in plan.edits]
-    results += [report.finding_result(f) for f in plan.findings]
-    stderr = [f"xpnet: {report.finding_line(f)}" for f in plan.findings]
+    results = [report.edit_result(e) for e in outcome.edits] if outcome.texts else []
+    results += [report.finding_result(f) for f in outcome.findings]
+    stderr = [f"xpnet: {report.finding_line(f)}" for f in outcome.findings]
     return Response(body + _results_block(results), stderr, 1 if outcome.failed else 0)
 
 

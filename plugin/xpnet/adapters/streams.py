@@ -81,8 +81,7 @@ def filter_stream(text: str, config_file: str | None) -> tuple[str, list[str], i
 
     config = read_config(find_config(config_file))
     result = run_streams(config, [Source("-", text)], _label)
-    plan = result.outcome.plan
-    lines = [f"xpnet: {report.finding_line(f, with_file=True)}" for f in plan.findings]
+    lines = [f"xpnet: {report.finding_line(f, with_file=True)}" for f in result.outcome.findings]
     if result.outcome.failed:
         return "", lines, 1
     return result.outputs["-"], lines, 0

@@ -23,6 +23,12 @@ MAX_DATA_NODES = 100_000  # aliases can make a small text expand exponentially (
 MAX_DEPTH = 200  # Kubernetes manifests nest a few dozen levels; libyaml's composer recurses
 
 
+MERGE_TAG = "tag:yaml.org,2002:merge"
+# Block nesting a line can open: its indentation plus compact sequence dashes (`- - - a` nests
+# three levels on one line), each level at least one character wide.
+_LINE_NESTING = re.compile(r"^ *(?:-[ ]+)*", re.M)
+
+
 def _too_deep(text: str) -> bool:
     """Whether nesting could exhaust the composer's stack (the C one crashes instead of
     raising); counts brackets even inside quotes, which only errs on the side of refusing."""
@@ -32,35 +38,57 @@ def _too_deep(text: str) -> bool:
         deepest = max(deepest, depth)
     if deepest > MAX_DEPTH:
         return True
-    indents = (len(m.group(1)) for m in re.finditer(r"^( *)[^ \r\n]", text, re.M))
-    return max(indents, default=0) > MAX_DEPTH * 4
+    widths = (m.end() - m.start() for m in _LINE_NESTING.finditer(text))
+    return max(widths, default=0) > MAX_DEPTH * 4
+
+
+class _Cycle(Exception):
+    """An alias refers to a collection that contains it."""
+
+
+def children(node: Node) -> list[Node]:
+    if isinstance(node, MappingNode):
+        return [c for pair in node.value for c in pair]
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    return []
 
 
 def _expanded_size(root: Node) -> tuple[int, int]:
-    """How many nodes the document has once aliases are expanded, and without (linear time)."""
+    """How many nodes the document has once aliases are expanded, and without (linear time);
+    raises _Cycle when an alias refers to a collection that contains it."""
     sizes: dict[int, int] = {}
-    stack = [root]
-    while stack:  # post-order without recursion
-        node = stack.pop()
+    open_: set[int] = set()  # on the current path: meeting one again is a cycle
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:  # depth-first, post-order, without recursion
+        node, leaving = stack.pop()
+        if leaving:
+            open_.discard(id(node))
+            total = 1 + sum(sizes[id(c)] for c in children(node))
+            sizes[id(node)] = min(total, 1 << 40)
+            continue
         if id(node) in sizes:
             continue
-        children = []
-        if isinstance(node, MappingNode):
-            children = [c for pair in node.value for c in pair]
-        elif isinstance(node, SequenceNode):
-            children = list(node.value)
-        pending = [c for c in children if id(c) not in sizes]
-        if pending:
-            stack.append(node)
-            stack.extend(pending)
-            continue
-        sizes[id(node)] = min(1 + sum(sizes[id(c)] for c in children), 1 << 40)
+        if id(node) in open_:
+            raise _Cycle
+        open_.add(id(node))
+        stack.append((node, True))
+        stack.extend((c, False) for c in children(node) if id(c) not in sizes)
     return sizes[id(root)], len(sizes)
 
 
 def _checked(node: Node | None, source: str, first_line: int) -> Node | None:
     if node is not None:
-        expanded, unique = _expanded_size(node)
+        try:
+            expanded, unique = _expanded_size(node)
+        except _Cycle:
+            raise InputError(
+                source,
+                [
+                    f"line {first_line}: an alias refers to a collection that contains it "
+                    "(a recursive anchor); Kubernetes manifests cannot be recursive: refused"
+                ],
+            ) from None
         if expanded > MAX_DATA_NODES and expanded > 4 * unique:
             raise InputError(
                 source,
@@ -148,13 +176,60 @@ def check_duplicate_keys(root: Node, source: str, first_line: int) -> None:
             stack.append(value)
 
 
-def get(node: Node | None, key: str) -> Node | None:
-    """The value of `key` in a mapping node (the first one), None when absent."""
-    if isinstance(node, MappingNode):
-        for k, v in node.value:
-            if isinstance(k, ScalarNode) and k.value == key:
-                return v  # type: ignore[no-any-return]
+def is_merge(key: Node) -> bool:
+    return isinstance(key, ScalarNode) and key.tag == MERGE_TAG
+
+
+def merged_sources(node: MappingNode) -> list[MappingNode]:
+    """The mappings a merge key (`<<: *base` or `<<: [*a, *b]`) brings in, first one first."""
+    out: list[MappingNode] = []
+    for key, value in node.value:
+        if is_merge(key):
+            items = value.value if isinstance(value, SequenceNode) else [value]
+            out += [m for m in items if isinstance(m, MappingNode)]
+    return out
+
+
+def locate(node: Node | None, key: str) -> tuple[MappingNode, ScalarNode, Node] | None:
+    """Where `key` of a mapping is written, as YAML means it: the mapping's own key first, then
+    the mappings merged in through `<<`; (the mapping holding it, the key, the value)."""
+    if not isinstance(node, MappingNode):
+        return None
+    for k, v in node.value:
+        if isinstance(k, ScalarNode) and k.value == key and not is_merge(k):
+            return node, k, v
+    for source in merged_sources(node):
+        found = locate(source, key)
+        if found is not None:
+            return found
     return None
+
+
+def get(node: Node | None, key: str) -> Node | None:
+    """The value of `key` in a mapping node (merge keys resolved), None when absent."""
+    found = locate(node, key)
+    return found[2] if found else None
+
+
+def path_counts(root: Node) -> dict[int, int]:
+    """How many ways each node is reached from the root; more than one means an alias shares
+    it, so editing it would edit every place that uses it. (Cycles are refused on compose.)"""
+    order: list[Node] = []
+    seen: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, leaving = stack.pop()
+        if leaving:
+            order.append(node)
+        elif id(node) not in seen:
+            seen.add(id(node))
+            stack.append((node, True))
+            stack.extend((c, False) for c in children(node))
+    counts = {id(root): 1}
+    for node in reversed(order):  # parents before children
+        for child in children(node):
+            counts[id(child)] = counts.get(id(child), 0) + counts.get(id(node), 0)
+    return counts
 
 
 def get_in(node: Node | None, *path: str) -> Node | None:
@@ -182,7 +257,11 @@ def to_data(node: Node | None, source: str = "input") -> Any:
         if isinstance(n, SequenceNode):
             return [convert(c) for c in n.value]
         if isinstance(n, MappingNode):
-            return {str(convert(k)): convert(v) for k, v in n.value}
+            out: dict[str, Any] = {}
+            for merged in reversed(merged_sources(n)):  # the first merged mapping wins
+                out.update(convert(merged))
+            out.update({str(convert(k)): convert(v) for k, v in n.value if not is_merge(k)})
+            return out
         return None
 
     return convert(node)

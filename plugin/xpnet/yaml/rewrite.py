@@ -1,10 +1,17 @@
-"""Turn a plan's env edits into splices of one document's text: only env blocks change."""
+"""Turn a plan's env edits into splices of one document's text: only env blocks change.
+
+Edits are made where the text is, in the style it is in: block lines in block collections, JSON
+in flow collections (never re-emitting what is already there), through merge keys when the
+merged mapping is used only here. What an alias shares with another place is refused, or, for a
+value, written out at the place that changes."""
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NoReturn
 
 from xpnet.errors import InputError
 from xpnet.install import RUNTIME_CONFIG_PODSPEC, Document
@@ -18,9 +25,10 @@ from xpnet.yaml.nodes import (
     get,
     is_flow,
     is_null,
+    locate,
+    path_counts,
     scalar,
     style,
-    to_data,
 )
 from xpnet.yaml.splice import Splice
 
@@ -28,53 +36,8 @@ from xpnet.yaml.splice import Splice
 _REQUIRED_SIBLINGS: dict[tuple[str, ...], dict[str, Any]] = {
     RUNTIME_CONFIG_PODSPEC[:3]: {"selector": {}},
 }
-
-
-def _kv(node: Node, key: str) -> tuple[ScalarNode, Node] | None:
-    if isinstance(node, MappingNode):
-        for k, v in node.value:
-            if isinstance(k, ScalarNode) and k.value == key:
-                return k, v
-    return None
-
-
-def _refuse_shared(doc: Document, node: Node, shared: set[int], what: str) -> None:
-    """An alias makes one node appear in several places; editing it would edit them all."""
-    if id(node) not in shared:
-        return
-    text = doc.segment.text
-    anchor = re.search(r"&([^\s,\[\]{}]+)\s*$", text[: node.start_mark.index]) or re.match(
-        r"&([^\s,\[\]{}]+)", text[node.start_mark.index :]
-    )
-    name = f" &{anchor.group(1)}" if anchor else ""
-    raise InputError(
-        doc.source,
-        [
-            f"line {doc.segment.line + node.start_mark.line}: {what} is shared through the YAML "
-            f"anchor{name}; editing it would change every place that uses it: write the env "
-            "block out in each container"
-        ],
-    )
-
-
-def _shared_nodes(root: Node) -> set[int]:
-    """The collection nodes that are reached more than once (through aliases)."""
-    seen: set[int] = set()
-    shared: set[int] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if not isinstance(node, MappingNode | SequenceNode):
-            continue
-        if id(node) in seen:
-            shared.add(id(node))
-            continue
-        seen.add(id(node))
-        if isinstance(node, MappingNode):
-            stack.extend(v for _, v in node.value)
-        else:
-            stack.extend(node.value)
-    return shared
+_ALIAS = re.compile(r"\s*:\s*(\*[^\s,\[\]{}]+)")
+_ANCHOR = re.compile(r"&([^\s,\[\]{}]+)")
 
 
 def _style(seq: Node) -> str | None:
@@ -99,66 +62,9 @@ def _ref_entry(ref: SecretRef) -> dict[str, Any]:
     return {"name": ref.name, "valueFrom": {"secretKeyRef": {"name": ref.secret, "key": ref.key}}}
 
 
-def _new_entries(edit: EnvEdit) -> list[dict[str, Any]]:
+def new_entries(edit: EnvEdit) -> list[dict[str, Any]]:
     """A whole new env list: the Secret references first, then the variables."""
     return [_ref_entry(r) for r in edit.refs] + [_entry(n, v) for n, v in edit.values]
-
-
-def _set_env_data(env: list[dict[str, Any]], edit: EnvEdit) -> None:
-    """Apply an edit to env entries as data (for flow style, which is re-emitted whole)."""
-    names = [i.get("name") for i in env]
-    missing = [_ref_entry(r) for r in edit.refs if r.name not in names]
-    first_proxy = next((k for k, n in enumerate(names) if n in PROXY_URL_VARS), len(env))
-    env[first_proxy:first_proxy] = missing
-    for name, value in edit.values:
-        item = next((i for i in env if i.get("name") == name), None)
-        if item is None:
-            env.append(_entry(name, value))
-        elif "valueFrom" not in item:
-            item["value"] = value
-
-
-def _env_splices(
-    doc: Document, holder: MappingNode, edit: EnvEdit, shared: set[int]
-) -> list[Splice]:
-    text = doc.segment.text
-    found = _kv(holder, "env")
-    if found is None:
-        return [splice.add_to_mapping(text, holder, {"env": _new_entries(edit)}, None)]
-    key, seq = found
-    _refuse_shared(doc, seq, shared, edit.block.field_path)
-    if is_null(seq) or (is_flow(seq) and not seq.value):
-        return splice.set_value(text, key, seq, _new_entries(edit), None)
-    if not isinstance(seq, SequenceNode):
-        raise InputError(doc.source, [f"{edit.block.field_path}: env must be a list"])
-    if is_flow(seq):
-        data = to_data(seq)
-        _set_env_data(data, edit)
-        return [Splice(seq.start_mark.index, seq.end_mark.index, splice.flow(data))]
-    style = _style(seq)
-    splices: list[Splice] = []
-    names = [scalar(get(i, "name")) for i in seq.value]
-    refs = [_ref_entry(r) for r in edit.refs if r.name not in names]
-    first_proxy = next((seq.value[k] for k, n in enumerate(names) if n in PROXY_URL_VARS), None)
-    if refs and first_proxy is not None:  # before it: $(VAR) only sees earlier entries
-        splices.append(splice.insert_items_before(text, seq, first_proxy, refs, style))
-        refs = []
-    new: list[dict[str, Any]] = refs
-    for name, value in edit.values:
-        item = next((i for i in seq.value if scalar(get(i, "name")) == name), None)
-        if item is None:
-            new.append(_entry(name, value))
-            continue
-        _refuse_shared(doc, item, shared, f"{edit.block.field_path} entry {name}")
-        current = _kv(item, "value")
-        if current is None:
-            if get(item, "valueFrom") is None:
-                splices.append(splice.add_to_mapping(text, item, {"value": value}, style))
-        elif isinstance(current[1], ScalarNode) and (scalar(current[1]) or "") != value:
-            splices.append(splice.replace_value(text, current[0], current[1], value))
-    if new:
-        splices.append(splice.append_items(text, seq, new, style))
-    return splices
 
 
 def _nest(path: tuple[str, ...], at: tuple[str, ...], leaf: Any) -> Any:
@@ -172,74 +78,193 @@ def _nest(path: tuple[str, ...], at: tuple[str, ...], leaf: Any) -> Any:
     return {path[0]: child}
 
 
-def _create(doc: Document, edit: EnvEdit) -> list[Splice]:
-    """Create a missing holder (e.g. a runtime config's package-runtime container)."""
-    text = doc.segment.text
-    env = _new_entries(edit)
-    path = edit.block.holder_path
-    leaf: Any = (
-        [{"name": edit.block.container, "env": env}] if edit.block.container else {"env": env}
-    )
-    node: Node = doc.root
-    later: list[Splice] = []
-    for i, key in enumerate(path):
-        at = path[:i]
-        if at in _REQUIRED_SIBLINGS and isinstance(node, MappingNode) and not is_flow(node):
-            missing = {k: v for k, v in _REQUIRED_SIBLINGS[at].items() if _kv(node, k) is None}
-            if missing:
-                later.append(splice.add_to_mapping(text, node, missing, None))
-        found = _kv(node, key)
+@dataclass(frozen=True)
+class _ValueEdit:
+    """A proxy variable's `value` scalar to replace."""
+
+    owner: MappingNode  # the env item (or the merged mapping) holding `value`
+    key: ScalarNode
+    node: ScalarNode
+    value: str
+    where: str
+
+
+class _Rewriter:
+    """The splices for one document."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.text = doc.segment.text
+        self.paths = path_counts(doc.root)
+        self.splices: list[Splice] = []
+        self.values: list[_ValueEdit] = []
+
+    def refuse(self, node: Node, problem: str) -> NoReturn:
+        line = self.doc.segment.line + int(node.start_mark.line)
+        raise InputError(self.doc.source, [f"line {line}: {problem}"])
+
+    def _anchor(self, node: Node) -> str:
+        found = _ANCHOR.match(self.text, node.start_mark.index)
+        return f" &{found.group(1)}" if found else ""
+
+    def unshared(self, node: Node, what: str) -> None:
+        """Refuse to edit a node that an alias also puts somewhere else."""
+        if self.paths.get(id(node), 1) > 1:
+            self.refuse(
+                node,
+                f"{what} is shared through the YAML anchor{self._anchor(node)} with another "
+                "place; editing it would change that place too: write it out here instead of "
+                "using the alias",
+            )
+
+    def edit(self, edit: EnvEdit) -> None:
+        holder = self._holder(edit)
+        if holder is None:
+            self._create(edit)
+            return
+        where = f"{edit.resource.ref}: {edit.block.field_path}"
+        found = locate(holder, "env")
         if found is None:
-            if not isinstance(node, MappingNode):
-                break
-            created = _nest(path[i:], at, leaf)
-            return [splice.add_to_mapping(text, node, created, None), *later]
-        k, value = found
-        if is_null(value) or is_flow(value):
-            rest = _nest(path[i + 1 :], path[: i + 1], leaf)
-            if isinstance(rest, dict):
-                rest = {**_REQUIRED_SIBLINGS.get(path[: i + 1], {}), **rest}
-            return [*splice.set_value(text, k, value, rest, None), *later]
-        node = value
-    else:
+            self.unshared(holder, where.removesuffix(".env"))
+            self.splices.append(
+                splice.add_to_mapping(self.text, holder, {"env": new_entries(edit)}, None)
+            )
+            return
+        owner, key, seq = found
+        if is_null(seq) or (is_flow(seq) and not seq.value):
+            self.unshared(owner, where)
+            self.splices += splice.set_value(
+                self.text, key, seq, new_entries(edit), None, is_flow(owner)
+            )
+            return
+        if not isinstance(seq, SequenceNode):
+            self.refuse(seq, f"{where} must be a list")
+        self.unshared(seq, where)
+        self._env(seq, edit, where)
+
+    def _env(self, seq: SequenceNode, edit: EnvEdit, where: str) -> None:
+        quoting = _style(seq)
+        names = [scalar(get(i, "name")) for i in seq.value]
+        refs = [_ref_entry(r) for r in edit.refs if r.name not in names]
+        first_proxy = next((seq.value[k] for k, n in enumerate(names) if n in PROXY_URL_VARS), None)
+        if refs and first_proxy is not None:  # before it: $(VAR) only sees earlier entries
+            self.splices.append(
+                splice.insert_items_before(self.text, seq, first_proxy, refs, quoting)
+            )
+            refs = []
+        new: list[dict[str, Any]] = refs
+        for name, value in edit.values:
+            item = next((i for i in seq.value if scalar(get(i, "name")) == name), None)
+            if item is None:
+                new.append(_entry(name, value))
+                continue
+            entry = f"{where} entry {name}"
+            found = locate(item, "value")
+            if found is None:
+                if get(item, "valueFrom") is None:
+                    self.unshared(item, entry)
+                    self.splices.append(
+                        splice.add_to_mapping(self.text, item, {"value": value}, quoting)
+                    )
+                continue
+            owner, key, node = found
+            if isinstance(node, ScalarNode) and (scalar(node) or "") != value:
+                self.unshared(owner, entry)
+                self.values.append(_ValueEdit(owner, key, node, value, entry))
+        if new:
+            self.splices.append(splice.append_items(self.text, seq, new, quoting))
+
+    def _holder(self, edit: EnvEdit) -> MappingNode | None:
+        node: Node | None = self.doc.root
+        for key in edit.block.holder_path:
+            node = get(node, key)
+        if edit.block.container is None:
+            return node if isinstance(node, MappingNode) else None
         if isinstance(node, SequenceNode):
-            return [splice.append_items(text, node, leaf, None), *later]
-        if isinstance(node, MappingNode):
-            return [splice.add_to_mapping(text, node, leaf, None), *later]
-    where = ".".join(path)
-    raise InputError(doc.source, [f"{edit.resource.ref}: {where} is not a mapping or list"])
+            for item in node.value:
+                if scalar(get(item, "name")) == edit.block.container:
+                    return item if isinstance(item, MappingNode) else None
+        return None
 
+    def _create(self, edit: EnvEdit) -> None:
+        """Create a missing holder (a runtime config's package-runtime container, say)."""
+        env = new_entries(edit)
+        path = edit.block.holder_path
+        leaf: Any = (
+            [{"name": edit.block.container, "env": env}] if edit.block.container else {"env": env}
+        )
+        node: Node = self.doc.root
+        later: list[Splice] = []  # siblings go after what is created deeper at the same offset
+        for i, key in enumerate(path):
+            at = path[:i]
+            missing: dict[str, Any] = {}
+            if at in _REQUIRED_SIBLINGS and isinstance(node, MappingNode):
+                missing = {k: v for k, v in _REQUIRED_SIBLINGS[at].items() if get(node, k) is None}
+            found = locate(node, key)
+            if found is None:
+                if not isinstance(node, MappingNode):
+                    break
+                self.unshared(node, f"{edit.resource.ref}: {'.'.join(at) or 'the document'}")
+                created = {**missing, key: _nest(path[i + 1 :], path[: i + 1], leaf)}
+                self.splices += [splice.add_to_mapping(self.text, node, created, None), *later]
+                return
+            if missing and isinstance(node, MappingNode):
+                self.unshared(node, f"{edit.resource.ref}: {'.'.join(at)}")
+                later.append(splice.add_to_mapping(self.text, node, missing, None))
+            owner, k, value = found
+            if is_null(value) or (is_flow(value) and not value.value):
+                rest = _nest(path[i + 1 :], path[: i + 1], leaf)
+                if isinstance(rest, dict):
+                    rest = {**_REQUIRED_SIBLINGS.get(path[: i + 1], {}), **rest}
+                self.unshared(owner, f"{edit.resource.ref}: {'.'.join(path[: i + 1])}")
+                self.splices += splice.set_value(self.text, k, value, rest, None, is_flow(owner))
+                self.splices += later
+                return
+            node = value
+        else:
+            where = f"{edit.resource.ref}: {'.'.join(path)}"
+            if isinstance(node, SequenceNode):
+                self.unshared(node, where)
+                self.splices += [splice.append_items(self.text, node, leaf, None), *later]
+                return
+            if isinstance(node, MappingNode):
+                self.unshared(node, where)
+                self.splices += [splice.add_to_mapping(self.text, node, leaf, None), *later]
+                return
+        where = ".".join(path)
+        self.refuse(node, f"{edit.resource.ref}: {where} is not a mapping or list")
 
-def _holder(doc: Document, edit: EnvEdit) -> MappingNode | None:
-    node: Node | None = doc.root
-    for key in edit.block.holder_path:
-        node = get(node, key)
-    if edit.block.container is None:
-        return node if isinstance(node, MappingNode) and not is_flow(node) else None
-    if isinstance(node, SequenceNode):
-        for item in node.value:
-            if scalar(get(item, "name")) == edit.block.container:
-                return item if isinstance(item, MappingNode) else None
-    return None
+    def result(self) -> str:
+        """The new text: value edits resolved against aliases, then every splice applied."""
+        changing = Counter(id(v.node) for v in self.values)
+        for v in self.values:
+            flow = is_flow(v.owner)
+            alias = _ALIAS.match(self.text, v.key.end_mark.index)
+            if alias is not None:  # this place names another's value: write the new one here
+                rendered = splice.render_scalar(v.value, None, flow)
+                self.splices.append(Splice(alias.start(1), alias.end(1), rendered))
+                continue
+            if self.paths.get(id(v.node), 1) > changing[id(v.node)]:
+                self.refuse(
+                    v.node,
+                    f"{v.where}: its value carries the YAML anchor{self._anchor(v.node)}, which "
+                    "another place uses; changing it here would change that place too: write "
+                    "the value out there instead of the alias",
+                )
+            self.splices.append(splice.replace_value(self.text, v.key, v.node, v.value, flow))
+        try:
+            return splice.apply(self.text, self.splices)
+        except splice.Overlap:
+            self.refuse(
+                self.doc.root,
+                "two proxy settings are written in the same place of this document (through "
+                "YAML anchors or merge keys); write each env block out",
+            )
 
 
 def rewrite(doc: Document, edits: Iterable[EnvEdit]) -> str:
     """The document's text with its env edits applied; every other byte as it was."""
-    splices: list[Splice] = []
-    shared = _shared_nodes(doc.root)
+    rewriter = _Rewriter(doc)
     for edit in edits:
-        holder = _holder(doc, edit)
-        if holder is None:
-            splices += _create(doc, edit)
-        elif is_flow(holder):
-            data = to_data(holder)
-            _set_env_data(data.setdefault("env", []), edit)
-            splices.append(
-                Splice(holder.start_mark.index, holder.end_mark.index, splice.flow(data))
-            )
-        else:
-            _refuse_shared(
-                doc, holder, shared, f"{edit.resource.ref} container {edit.block.container}"
-            )
-            splices += _env_splices(doc, holder, edit, shared)
-    return splice.apply(doc.segment.text, splices)
+        rewriter.edit(edit)
+    return rewriter.result()

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from xpnet.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode, is_flow, is_null, to_data
+from xpnet.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode, is_flow, is_null
 
 
 @dataclass(frozen=True)
@@ -19,13 +19,19 @@ class Splice:
     text: str
 
 
+class Overlap(ValueError):
+    """Two different edits touch the same text."""
+
+
 def apply(text: str, splices: list[Splice]) -> str:
-    """Apply non-overlapping splices; splices at the same offset keep their given order."""
-    ordered = sorted(enumerate(splices), key=lambda p: (p[1].start, p[0]))
+    """Apply non-overlapping splices; splices at the same offset keep their given order, and
+    the same splice asked for twice is applied once."""
+    unique = list(dict.fromkeys(splices))
+    ordered = sorted(enumerate(unique), key=lambda p: (p[1].start, p[0]))
     out, pos = [], 0
     for _, s in ordered:
         if s.start < pos:
-            raise ValueError(f"overlapping edits at offset {s.start}")
+            raise Overlap(f"overlapping edits at offset {s.start}")
         out.append(text[pos : s.start])
         out.append(s.text)
         pos = s.end
@@ -34,6 +40,9 @@ def apply(text: str, splices: list[Splice]) -> str:
 
 
 _PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_./$(][A-Za-z0-9_./:,@%+=~$()\[\]*-]*$")
+# Inside [ ] or { } a comma, bracket or colon ends or splits a plain scalar (and libyaml refuses
+# some colons there), so plain scalars in flow context are held to a narrower set.
+_FLOW_PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_./$(][A-Za-z0-9_./@%+=~$()*-]*$")
 # Plain scalars that YAML 1.1 or 1.2 resolvers would read as something other than a string.
 _NOT_A_STRING = re.compile(
     r"^([-+]?[0-9._]+([eE][-+]?[0-9]+)?|0[xXoObB][0-9a-fA-F_]+|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)"
@@ -42,11 +51,12 @@ _NOT_A_STRING = re.compile(
 )
 
 
-def render_scalar(value: str, style: str | None) -> str:
-    """A scalar in the requested style (None plain, ' or "), quoted whenever plain is unsafe."""
+def render_scalar(value: str, style: str | None, flow: bool = False) -> str:
+    """A scalar in the requested style (None plain, ' or "), quoted whenever plain is unsafe;
+    `flow`: it is written inside a flow collection."""
     if (
         style is None
-        and _PLAIN_SAFE.match(value)
+        and (_FLOW_PLAIN_SAFE if flow else _PLAIN_SAFE).match(value)
         and not _NOT_A_STRING.match(value)
         and not value.endswith(":")
     ):
@@ -129,52 +139,58 @@ def newline_of(text: str) -> str:
     return "\r\n" if "\r\n" in text else "\n"
 
 
-def replace_value(text: str, key: ScalarNode, node: ScalarNode, value: str) -> Splice:
-    """Give `key` a new scalar value, keeping the old one's quoting style where it can."""
+def replace_value(
+    text: str, key: ScalarNode, node: ScalarNode, value: str, flow: bool = False
+) -> Splice:
+    """Give `key` a new scalar value, keeping the old one's quoting style where it can; `flow`:
+    the pair is inside a flow mapping."""
     quoting = node.style if node.style in ("'", '"') else None
     if _empty(node):  # "key:" with nothing after it
         colon = text.index(":", key.end_mark.index) + 1
-        return Splice(colon, colon, " " + render_scalar(value, None))
+        return Splice(colon, colon, " " + render_scalar(value, None, flow))
     start, end = node.start_mark.index, node.end_mark.index
-    rendered = render_scalar(value, quoting)
+    rendered = render_scalar(value, quoting, flow)
     if node.style in ("|", ">") and text[start:end].endswith("\n"):
         rendered += newline_of(text)
     return Splice(start, end, rendered)
 
 
-def merge(current: Any, data: Any) -> Any:
-    """Add `data` into `current`: new keys and list items are added, existing values kept."""
-    if isinstance(current, dict) and isinstance(data, dict):
-        for key, value in data.items():
-            current[key] = merge(current[key], value) if key in current else value
-        return current
-    if isinstance(current, list) and isinstance(data, list):
-        return current + data
-    return current
-
-
 def flow(data: Any) -> str:
-    """Flow-style YAML (JSON) for a node that was in flow style; block edits cannot go there."""
+    """New content for a flow collection: JSON, which is flow YAML and keeps JSON files JSON."""
     return json.dumps(data, ensure_ascii=False)
 
 
-def _flow_replace(node: Node, data: Any) -> Splice:
-    return Splice(node.start_mark.index, node.end_mark.index, flow(data))
+def _flow_insert_at(text: str, node: MappingNode | SequenceNode) -> tuple[int, str]:
+    """Where a new entry of a flow collection goes (after its last entry, or just inside the
+    opening bracket when empty) and what comes before it."""
+    if not node.value:
+        bracket = "{" if isinstance(node, MappingNode) else "["
+        start = int(node.start_mark.index)
+        return start + text[start:].index(bracket) + 1, ""
+    if isinstance(node, MappingNode):
+        key, last = node.value[-1]
+        if _empty(last):  # `{a: }`: its marks are unreliable, so give it an explicit null
+            return text.index(":", key.end_mark.index) + 1, " null, "
+        return int(last.end_mark.index), ", "
+    return int(node.value[-1].end_mark.index), ", "
 
 
 def add_to_mapping(text: str, node: MappingNode, data: dict[str, Any], style: str | None) -> Splice:
-    """Add keys at the end of a mapping (a flow mapping is rewritten as JSON flow)."""
+    """Add keys at the end of a mapping; in a flow mapping, in place as JSON pairs."""
     if is_flow(node):
-        return _flow_replace(node, merge(to_data(node) or {}, data))
-    col = node.start_mark.column
+        pos, sep = _flow_insert_at(text, node)
+        return Splice(pos, pos, sep + ", ".join(f"{flow(k)}: {flow(v)}" for k, v in data.items()))
+    col = node.value[0][0].start_mark.column if node.value else node.start_mark.column
     pos = line_end(text, content_end(node))
     return _lines_at(text, pos, render_block(data, col, style), newline_of(text))
 
 
 def append_items(text: str, node: SequenceNode, items: list[Any], style: str | None) -> Splice:
-    """Append items to a sequence, indented like its existing items."""
+    """Append items to a sequence, indented like its existing items; in a flow sequence, in
+    place as JSON."""
     if is_flow(node):
-        return _flow_replace(node, (to_data(node) or []) + items)
+        pos, sep = _flow_insert_at(text, node)
+        return Splice(pos, pos, sep + ", ".join(flow(i) for i in items))
     dash = node.start_mark.column
     first = node.value[0]
     content = first.start_mark.column if isinstance(first, MappingNode) else dash + 2
@@ -187,7 +203,10 @@ def append_items(text: str, node: SequenceNode, items: list[Any], style: str | N
 def insert_items_before(
     text: str, node: SequenceNode, before: Node, items: list[Any], style: str | None
 ) -> Splice:
-    """Insert items into a block sequence just before one of its items."""
+    """Insert items into a sequence just before one of its items."""
+    if is_flow(node):
+        pos = before.start_mark.index
+        return Splice(pos, pos, "".join(flow(i) + ", " for i in items))
     dash = node.start_mark.column
     content = before.start_mark.column if isinstance(before, MappingNode) else dash + 2
     line_start = text.rfind("\n", 0, before.start_mark.index) + 1
@@ -196,19 +215,23 @@ def insert_items_before(
 
 
 def set_value(
-    text: str, key: ScalarNode, value: Node, data: Any, style: str | None
+    text: str, key: ScalarNode, value: Node, data: Any, style: str | None, flow_parent: bool
 ) -> list[Splice]:
-    """Replace an empty or flow value (null, {}, []) of `key` with `data` in block style."""
-    if is_flow(value) and value.value:
-        return [_flow_replace(value, merge(to_data(value), data))]
+    """Replace a null or empty (`{}`, `[]`) value of `key` with `data`: block lines below the
+    key, or JSON in place when the mapping holding the key is in flow style."""
+    if flow_parent:
+        if _empty(value):
+            colon = text.index(":", key.end_mark.index) + 1
+            return [Splice(colon, colon, " " + flow(data))]
+        return [Splice(value.start_mark.index, value.end_mark.index, flow(data))]
     col = key.start_mark.column
     if isinstance(data, dict):
         lines = render_block(data, col + 2, style)
     else:
         lines = render_items(data, col, col + 2, style)
     splices = []
-    if not is_null(value):  # "key: {}" or "key: []": drop the empty flow value
+    if not _empty(value):  # "key: {}", "key: []", "key: null", "key: ~": drop the old value
         splices.append(Splice(key.end_mark.index, value.end_mark.index, ":"))
-    pos = line_end(text, value.end_mark.index if not is_null(value) else key.end_mark.index)
+    pos = line_end(text, key.end_mark.index if _empty(value) else value.end_mark.index)
     splices.append(_lines_at(text, pos, lines, newline_of(text)))
     return splices

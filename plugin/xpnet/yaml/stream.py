@@ -55,7 +55,7 @@ def load(
     names a document in messages (default: its source's name)."""
     docs: list[Document] = []
     index = 0
-    for source in sources:
+    for number, source in enumerate(sources):
         source.segments = split_stream(source.text)
         source.first_index = index
         for segment in source.segments:
@@ -68,7 +68,7 @@ def load(
                 name = label(source, segment) if label else source.name
                 root = compose(segment.text, name, segment.line)
                 if isinstance(root, MappingNode):
-                    docs.append(Document(index, segment, root, name))
+                    docs.append(Document(index, segment, root, name, number))
             index += 1
     return docs
 
@@ -85,30 +85,47 @@ def read(path: str) -> Source:
 def check_writable(paths: list[str]) -> None:
     """Refuse before anything is written when any file cannot be replaced."""
     # The owner's write bit too: root may write anything, but a read-only file says "leave me".
-    problems = [p for p in paths if not os.access(p, os.W_OK) or not os.stat(p).st_mode & 0o200]
-    if problems:
+    for path in paths:
+        folder = os.path.dirname(path) or "."
+        if not os.access(path, os.W_OK) or not os.stat(path).st_mode & 0o200:
+            problem = "the file is read-only"
+        elif not os.access(folder, os.W_OK | os.X_OK):
+            problem = f"its folder {folder} is not writable (xpnet replaces files atomically)"
+        else:
+            continue
         raise InputError(
-            problems[0],
-            ["the file is read-only; nothing was written (make it writable or run with --diff)"],
+            path, [f"{problem}; nothing was written (make it writable or run with --diff)"]
         )
 
 
-def write_atomically(path: str, text: str) -> None:
-    """Replace a file in one step (a temporary file renamed over it), keeping its mode."""
-    target = Path(path)
-    check_writable([path])
+def write_all(changes: list[tuple[str, str]]) -> None:
+    """Replace files all or nothing: each is written to a temporary file beside it (through a
+    symlink, beside its target, so the link stays a link) and only when all of them are
+    written are they renamed over the originals, keeping each file's mode."""
+    targets = [(name, os.path.realpath(name), text) for name, text in changes]
+    check_writable([real for _, real, _ in targets])
+    temps: list[str] = []
+    current = ""
     try:
-        mode = target.stat().st_mode & 0o7777
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+        for name, real, text in targets:
+            current = name
+            mode = os.stat(real).st_mode & 0o7777
+            fd, tmp = tempfile.mkstemp(
+                prefix=f".{os.path.basename(real)}.", dir=os.path.dirname(real)
+            )
+            temps.append(tmp)
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(tmp, mode)
     except OSError as error:
-        raise InputError(path, [f"cannot write: {error.strerror}"]) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except OSError as error:
-        Path(tmp).unlink(missing_ok=True)
-        raise InputError(path, [f"cannot write: {error.strerror}"]) from None
+        for tmp in temps:
+            Path(tmp).unlink(missing_ok=True)
+        message = f"cannot write: {error.strerror}; nothing was written"
+        raise InputError(current, [message]) from None
+    for (name, real, _), tmp in zip(targets, temps, strict=True):
+        try:
+            os.replace(tmp, real)
+        except OSError as error:
+            raise InputError(name, [f"cannot write: {error.strerror}"]) from None
