@@ -39,9 +39,10 @@ def test_check_fails_fix_rewrites_then_check_passes(tmp_path: Path) -> None:
     first = precommit(tmp_path, "xpnet-check")
     assert first.returncode == 1, first.stdout
     assert (
-        "install.yaml:24: Deployment/crossplane-system/crossplane: container crossplane"
+        "install.yaml:24: error: Deployment/crossplane-system/crossplane: container crossplane"
         in first.stdout
     )
+    assert "errors, 3 warnings in 5 files (3 without Crossplane resources)" in first.stdout
 
     fixed = precommit(tmp_path, "xpnet-fix")
     assert fixed.returncode == 1 and "files were modified by this hook" in fixed.stdout

@@ -36,7 +36,6 @@ from xpnet.yaml.splice import Splice
 _REQUIRED_SIBLINGS: dict[tuple[str, ...], dict[str, Any]] = {
     RUNTIME_CONFIG_PODSPEC[:3]: {"selector": {}},
 }
-_ALIAS = re.compile(r"\s*:\s*(\*[^\s,\[\]{}]+)")
 _ANCHOR = re.compile(r"&([^\s,\[\]{}]+)")
 
 
@@ -104,7 +103,16 @@ class _Rewriter:
         raise InputError(self.doc.source, [f"line {line}: {problem}"])
 
     def _anchor(self, node: Node) -> str:
+        """The anchor that shares a node: its own, else the nearest one before it that an
+        alias uses (an ancestor's)."""
         found = _ANCHOR.match(self.text, node.start_mark.index)
+        if found is None:
+            used = [
+                m
+                for m in _ANCHOR.finditer(self.text, 0, node.start_mark.index)
+                if f"*{m.group(1)}" in self.text
+            ]
+            found = used[-1] if used else None
         return f" &{found.group(1)}" if found else ""
 
     def unshared(self, node: Node, what: str) -> None:
@@ -148,6 +156,7 @@ class _Rewriter:
         refs = [_ref_entry(r) for r in edit.refs if r.name not in names]
         first_proxy = next((seq.value[k] for k, n in enumerate(names) if n in PROXY_URL_VARS), None)
         if refs and first_proxy is not None:  # before it: $(VAR) only sees earlier entries
+            self.unshared(first_proxy, f"{where} entry {scalar(get(first_proxy, 'name'))}")
             self.splices.append(
                 splice.insert_items_before(self.text, seq, first_proxy, refs, quoting)
             )
@@ -239,10 +248,10 @@ class _Rewriter:
         changing = Counter(id(v.node) for v in self.values)
         for v in self.values:
             flow = is_flow(v.owner)
-            alias = _ALIAS.match(self.text, v.key.end_mark.index)
+            alias = splice.alias_at(self.text, v.key.end_mark.index, v.node)
             if alias is not None:  # this place names another's value: write the new one here
                 rendered = splice.render_scalar(v.value, None, flow)
-                self.splices.append(Splice(alias.start(1), alias.end(1), rendered))
+                self.splices.append(Splice(alias[0], alias[1], rendered))
                 continue
             if self.paths.get(id(v.node), 1) > changing[id(v.node)]:
                 self.refuse(

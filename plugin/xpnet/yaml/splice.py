@@ -107,16 +107,38 @@ def _empty(node: Node) -> bool:
     return is_null(node) and node.start_mark.index == node.end_mark.index
 
 
-def content_end(node: Node) -> int:
+# An alias, after the indicator that introduces it (`key: *a`, `- *a`, `[x, *a]`).
+_ALIAS = re.compile(r"(?:\s|#[^\n]*|[-:,\[{?])*(\*[^\s,\[\]{}]+)")
+
+
+def alias_at(text: str, after: int, node: Node) -> tuple[int, int] | None:
+    """Where the alias token is when `node`, written at or after offset `after`, is an alias:
+    its marks are those of the anchored node, earlier in the text."""
+    if node.start_mark.index >= after:
+        return None
+    found = _ALIAS.match(text, after)
+    return (found.start(1), found.end(1)) if found else None
+
+
+def _last(text: str, node: MappingNode | SequenceNode) -> tuple[Node, int]:
+    """A collection's last entry and the offset where its text starts at the earliest."""
+    if isinstance(node, MappingNode):
+        key, value = node.value[-1]
+        return value, int(key.end_mark.index)
+    after = content_end(text, node.value[-2]) if len(node.value) > 1 else node.start_mark.index
+    return node.value[-1], int(after)
+
+
+def content_end(text: str, node: Node) -> int:
     """Offset just after the last character of a node's own content (comments excluded)."""
     while not is_flow(node) and node.value and isinstance(node, MappingNode | SequenceNode):
-        if isinstance(node, MappingNode):
-            key, value = node.value[-1]
-            if _empty(value):
-                return int(key.end_mark.index)  # "key:" ends the line
-            node = value
-        else:
-            node = node.value[-1]
+        last, after = _last(text, node)
+        if isinstance(node, MappingNode) and _empty(last):
+            return after  # "key:" ends the line
+        alias = alias_at(text, after, last)
+        if alias is not None:
+            return alias[1]
+        node = last
     return int(node.end_mark.index)
 
 
@@ -167,12 +189,12 @@ def _flow_insert_at(text: str, node: MappingNode | SequenceNode) -> tuple[int, s
         bracket = "{" if isinstance(node, MappingNode) else "["
         start = int(node.start_mark.index)
         return start + text[start:].index(bracket) + 1, ""
-    if isinstance(node, MappingNode):
-        key, last = node.value[-1]
-        if _empty(last):  # `{a: }`: its marks are unreliable, so give it an explicit null
-            return text.index(":", key.end_mark.index) + 1, " null, "
-        return int(last.end_mark.index), ", "
-    return int(node.value[-1].end_mark.index), ", "
+    last, after = _last(text, node)
+    if isinstance(node, MappingNode) and _empty(last):
+        # `{a: }`: its marks are unreliable, so give it an explicit null
+        return text.index(":", after) + 1, " null, "
+    alias = alias_at(text, after, last)
+    return (alias[1] if alias else int(last.end_mark.index)), ", "
 
 
 def add_to_mapping(text: str, node: MappingNode, data: dict[str, Any], style: str | None) -> Splice:
@@ -181,7 +203,7 @@ def add_to_mapping(text: str, node: MappingNode, data: dict[str, Any], style: st
         pos, sep = _flow_insert_at(text, node)
         return Splice(pos, pos, sep + ", ".join(f"{flow(k)}: {flow(v)}" for k, v in data.items()))
     col = node.value[0][0].start_mark.column if node.value else node.start_mark.column
-    pos = line_end(text, content_end(node))
+    pos = line_end(text, content_end(text, node))
     return _lines_at(text, pos, render_block(data, col, style), newline_of(text))
 
 
@@ -194,9 +216,11 @@ def append_items(text: str, node: SequenceNode, items: list[Any], style: str | N
     dash = node.start_mark.column
     first = node.value[0]
     content = first.start_mark.column if isinstance(first, MappingNode) else dash + 2
-    if first.start_mark.line != node.start_mark.line:
+    if first.start_mark.line != node.start_mark.line or alias_at(
+        text, node.start_mark.index, first
+    ):
         content = dash + 2
-    pos = line_end(text, content_end(node))
+    pos = line_end(text, content_end(text, node))
     return _lines_at(text, pos, render_items(items, dash, content, style), newline_of(text))
 
 
