@@ -214,6 +214,12 @@ def main() -> int:
             base = BENCH / "baselines"
             runs: list[tuple[str, list[str], Path | None, list[str] | None]] = [
                 ("xpnet-fn", [str(VENV / "xpnet-fn")], rl, None),
+                (
+                    "xpnet-fn without verification",
+                    [PY, str(base / "xpnet_fn_unverified.py")],
+                    rl,
+                    None,
+                ),
                 ("xpnet-helm", [str(VENV / "xpnet-helm"), f"--config={config}"], stream, None),
                 (
                     "xpnet fix",
@@ -258,7 +264,7 @@ def main() -> int:
         other = b if isinstance(b, Measure) else results[b]
         return results[a].wall / other.wall
 
-    print("\ntargets (issue 5)")
+    print("\ntargets (issues 5 and 9)")
     checks = [
         ("install: xpnet-fn / import floor <= 1.3", ratio((0, "xpnet-fn"), floor), 1.3, "le"),
     ]
@@ -308,6 +314,15 @@ def main() -> int:
                     "le",
                 )
             )
+    for n in (n for n in (1000, 5000) if n in sizes):
+        checks.append(
+            (
+                f"{n}: verification share of xpnet-fn <= 0.05 (issue 9)",
+                1 - 1 / ratio((n, "xpnet-fn"), (n, "xpnet-fn without verification")),
+                0.05,
+                "le",
+            )
+        )
     for name, value, target, how in checks:
         ok = value <= target if how == "le" else value >= target
         print(f"  {'PASS' if ok else 'MISS'}  {name:50} {value:8.2f}")

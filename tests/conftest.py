@@ -40,7 +40,8 @@ def pytest_report_header() -> list[str]:
     lines.append(
         f"sigs.k8s.io/yaml reader: {goyaml if goyaml.exists() else 'MISSING (tests skip)'}"
     )
-    shared = SHARED_CROSSPLANE if SHARED_CROSSPLANE.is_dir() else "absent (those tests skip)"
+    absent = "ABSENT (those tests fail under CI=true, else skip)"
+    shared = SHARED_CROSSPLANE if SHARED_CROSSPLANE.is_dir() else absent
     lines.append(f"../shared/crossplane: {shared}")
     return lines
 
@@ -50,11 +51,19 @@ def kustomize(request: pytest.FixtureRequest) -> Path:
     return require(tools.kustomize_path(request.param), f"kustomize {request.param}")
 
 
+def shared_fixtures(path: Path, in_ci: bool) -> Path:
+    """../shared/crossplane, or a loud skip (a failure under CI=true), like the real tools."""
+    if not path.is_dir():
+        reason = f"SHARED FIXTURES ABSENT: {path} (the real Crossplane charts)"
+        if in_ci:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return path
+
+
 @pytest.fixture
 def shared_crossplane() -> Path:
-    if not SHARED_CROSSPLANE.is_dir():
-        pytest.skip(f"SHARED FIXTURES ABSENT: {SHARED_CROSSPLANE} (tests use them when present)")
-    return SHARED_CROSSPLANE
+    return shared_fixtures(SHARED_CROSSPLANE, IN_CI)
 
 
 @pytest.fixture

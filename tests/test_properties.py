@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from xpnet.adapters.streams import run_streams
-from xpnet.config import load_config
+from xpnet.config import load_config, with_mode
 from xpnet.noproxy import first_ip
 from xpnet.runtimes.go import no_proxy_match
 from xpnet.yaml.stream import Source
@@ -113,6 +113,10 @@ def fix(text: str, config: Any) -> str:
     return run_streams(config, [Source("input.yaml", text)]).outputs["input.yaml"]
 
 
+def check_fails(text: str, config: Any) -> bool:
+    return run_streams(with_mode(config, "check"), [Source("input.yaml", text)]).outcome.failed
+
+
 def containers(text: str) -> dict[str, dict[str, Any]]:
     out = {}
     for doc in YAML(typ="safe", pure=True).load_all(text):
@@ -135,6 +139,8 @@ def test_fix_properties(install: tuple[str, dict[str, list[tuple[str, str]]]], r
 
     assert fix(out, config) == out, "a second run changes nothing"
     assert fix(text, config) == out, "deterministic"
+    assert check_fails(text, config) == (out != text), "check fails exactly where fix changes"
+    assert not check_fails(out, config)
 
     changed = [
         line

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, shared_fixtures
 from tests.goyaml import go_load
-from tests.resource_lists import unwrap, wrap
+from tests.resource_lists import wrap
 from xpnet import verify
 from xpnet.adapters.krm import process
 from xpnet.adapters.streams import run_streams
@@ -401,7 +401,8 @@ def test_nothing_found_severity_summary_and_lines(tmp_path: Path) -> None:
     ), lines
     assert lines[-1] == "7 errors, 1 warning in 2 files (1 without Crossplane resources)"
     krm = process(wrap("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n", CONFIG_YAML))
-    assert krm.code == 0 and unwrap(krm.stdout.split("\nresults:\n")[0] + "\n")
+    assert krm.code == 0 and "no Crossplane resources found" in krm.stderr[0]
+    assert 'message: "no Crossplane resources found' in krm.stdout.split("\nresults:\n")[1]
 
 
 # Verification turns a splicer bug into a refusal.
@@ -436,3 +437,10 @@ def test_values_is_what_fix_writes(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert refused.returncode == 1 and "post-renderer" in refused.stderr
+
+
+def test_missing_shared_fixtures_fail_under_ci(tmp_path: Path) -> None:
+    with pytest.raises(pytest.fail.Exception, match="SHARED FIXTURES ABSENT"):
+        shared_fixtures(tmp_path / "absent", in_ci=True)
+    with pytest.raises(pytest.skip.Exception):
+        shared_fixtures(tmp_path / "absent", in_ci=False)

@@ -117,6 +117,9 @@ def process(text: str) -> Response:
     results = [report.edit_result(e) for e in outcome.edits] if outcome.texts else []
     results += [report.finding_result(f) for f in outcome.findings]
     stderr = [f"xpnet: {report.finding_line(f)}" for f in outcome.findings]
+    if not outcome.plans:
+        results.append({"message": report.NOTHING_FOUND, "severity": "info"})
+        stderr.append(f"xpnet: {SOURCE}: {report.NOTHING_FOUND}")
     return Response(body + _results_block(results), stderr, 1 if outcome.failed else 0)
 
 
