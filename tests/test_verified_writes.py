@@ -138,9 +138,7 @@ def test_flow_env_items_on_a_real_chart(goyaml: Path, shared_crossplane: Path) -
     )
     assert "- {name: NO_PROXY, value: " in flowed
     after = assert_fixed(goyaml, flowed)
-    rbac = next(
-        d for d in after if d["kind"] == "Deployment" and "rbac" in d["metadata"]["name"]
-    )
+    rbac = next(d for d in after if d["kind"] == "Deployment" and "rbac" in d["metadata"]["name"])
     assert "10.96.0.1" in env_of(rbac)["NO_PROXY"].split(",")
 
 
