@@ -15,7 +15,7 @@ import yaml
 
 from tests.conftest import ROOT, shared_fixtures
 from tests.goyaml import go_load
-from tests.resource_lists import wrap
+from tests.resource_lists import unwrap, wrap
 from xpnet import verify
 from xpnet.adapters.krm import process
 from xpnet.adapters.streams import run_streams
@@ -98,7 +98,20 @@ def assert_fixed(goyaml: Path, text: str, **spec: Any) -> list[Any]:
     assert main["NO_PROXY"] == main["no_proxy"] and all(main[n] for n in SIX)
     assert fix(out, **spec) == out, "a second run changes something"
     assert check(out, **spec)[0] is False, check(out, **spec)
+    assert_fixed_by_krm(goyaml, text, out)
     return after
+
+
+def assert_fixed_by_krm(goyaml: Path, text: str, by_files: str) -> None:
+    """The KRM function gives the same data as the file path, and a second run changes
+    nothing."""
+    response = process(wrap(text, CONFIG_YAML))
+    assert response.code == 0, response.stderr
+    items = unwrap(response.stdout.split("\nresults:\n")[0] + "\n")
+    from_krm, from_files = both_parsers(goyaml, items, by_files)
+    assert verify.difference(from_krm, from_files) is None
+    again = process(response.stdout)
+    assert 'severity: "info"' not in again.stdout and "severity: info" not in again.stdout
 
 
 def _is_core(doc: Any) -> bool:
