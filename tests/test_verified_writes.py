@@ -455,3 +455,29 @@ def test_missing_shared_fixtures_fail_under_ci(tmp_path: Path) -> None:
         shared_fixtures(tmp_path / "absent", in_ci=True)
     with pytest.raises(pytest.skip.Exception):
         shared_fixtures(tmp_path / "absent", in_ci=False)
+
+
+# The nesting bound holds for every form, before any parser sees the input (issue 9, item 7).
+NESTING = {
+    "block mapping": lambda n: (
+        "deep:\n" + "".join(" " * i + f"k{i}:\n" for i in range(n)) + " " * n + "v\n"
+    ),
+    "block sequence": lambda n: (
+        "deep:\n" + "".join(" " * i + "-\n" for i in range(n)) + " " * n + "a\n"
+    ),
+    "compact sequence": lambda n: "deep:\n" + "- " * n + "a\n",
+    "flow sequence": lambda n: "deep: " + "[" * n + "]" * n + "\n",
+    "flow mapping": lambda n: "deep: " + "{a: " * n + "1" + "}" * n + "\n",
+    "block and flow": lambda n: (
+        "deep:\n" + "- " * (n // 2) + "[" * (n // 2) + "]" * (n // 2) + "\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("form", sorted(NESTING))
+def test_nesting_is_bounded_in_every_form(form: str) -> None:
+    text = core("        env: []\n") + NESTING[form](150)
+    assert "NO_PROXY" in fix(text)
+    for n in (250, 5_000):
+        with pytest.raises(InputError, match="nests more than 200 levels deep"):
+            fix(core("        env: []\n") + NESTING[form](n))

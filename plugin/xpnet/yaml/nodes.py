@@ -20,26 +20,35 @@ PURE = False
 
 
 MAX_DATA_NODES = 100_000  # aliases can make a small text expand exponentially ("billion laughs")
-MAX_DEPTH = 200  # Kubernetes manifests nest a few dozen levels; libyaml's composer recurses
+# Kubernetes manifests nest a few dozen levels; the composers and constructors recurse (the C
+# one crashes instead of raising), so deeper input is refused before any parser sees it.
+MAX_DEPTH = 200
 
 
 MERGE_TAG = "tag:yaml.org,2002:merge"
-# Block nesting a line can open: its indentation plus compact sequence dashes (`- - - a` nests
-# three levels on one line), each level at least one character wide.
-_LINE_NESTING = re.compile(r"^ *(?:-[ ]+)*", re.M)
+# Each content line: its indentation and the compact sequence dashes that open levels on it
+# (`- - - a` nests three sequences on one line).
+_LINE_NESTING = re.compile(r"^( *)((?:-[ ]+)*)(?=[^ \r\n])", re.M)
 
 
-def _too_deep(text: str) -> bool:
-    """Whether nesting could exhaust the composer's stack (the C one crashes instead of
-    raising); counts brackets even inside quotes, which only errs on the side of refusing."""
-    depth = deepest = 0
+def _depth(text: str) -> int:
+    """How deeply the text can nest: the most block levels open on any line (indentation that
+    deepens, plus compact dashes) plus the deepest brackets; counts brackets even inside quotes
+    and block scalar lines as levels, which only errs on the side of refusing."""
+    depth = brackets = 0
     for m in re.finditer(r"[\[\]{}]", text):
         depth = depth + 1 if m.group() in "[{" else max(depth - 1, 0)
-        deepest = max(deepest, depth)
-    if deepest > MAX_DEPTH:
-        return True
-    widths = (m.end() - m.start() for m in _LINE_NESTING.finditer(text))
-    return max(widths, default=0) > MAX_DEPTH * 4
+        brackets = max(brackets, depth)
+    open_: list[int] = []
+    block = 0
+    for m in _LINE_NESTING.finditer(text):
+        indent = len(m.group(1))
+        while open_ and open_[-1] > indent:
+            open_.pop()
+        if not open_ or open_[-1] < indent:
+            open_.append(indent)
+        block = max(block, len(open_) + m.group(2).count("-"))
+    return brackets + block
 
 
 class _Cycle(Exception):
@@ -103,7 +112,7 @@ def _checked(node: Node | None, source: str, first_line: int) -> Node | None:
 
 def compose(text: str, source: str, first_line: int = 1) -> Node | None:
     """Compose one document; errors name the line and column in the original file."""
-    if _too_deep(text):
+    if _depth(text) > MAX_DEPTH:
         raise InputError(
             source,
             [f"line {first_line}: the YAML nests more than {MAX_DEPTH} levels deep; refused"],
