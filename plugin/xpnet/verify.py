@@ -8,37 +8,74 @@ import copy
 from collections.abc import Iterable
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.error import YAMLError
 
 from xpnet.errors import InputError
 from xpnet.install import RUNTIME_CONFIG_PODSPEC, Document
 from xpnet.plan import PROXY_URL_VARS, EnvEdit
+from xpnet.yaml.nodes import (
+    MappingNode,
+    Node,
+    ScalarNode,
+    SequenceNode,
+    is_merge,
+    merged_sources,
+    raw_compose,
+)
+from xpnet.yaml.splice import NOT_A_STRING
 
 # Created with the package-runtime container where the CRD requires it (FACTS.md §9).
 _REQUIRED_SIBLINGS: dict[tuple[str, ...], dict[str, Any]] = {
     RUNTIME_CONFIG_PODSPEC[:3]: {"selector": {}}
 }
+_STR = "tag:yaml.org,2002:str"
+_NULL = "tag:yaml.org,2002:null"
 
 
 class _Unreadable(Exception):
     pass
 
 
+def data(node: Node | None) -> Any:
+    """A document's data, types kept: str for strings, None for null, (tag, text) for any
+    other scalar; merge keys resolved. A plain string that YAML 1.1 (kubectl's parser) would
+    read as another type is ("1.1", text), so that writing one plain is a difference."""
+    if node is None:
+        return None
+    if isinstance(node, ScalarNode):
+        tag = node.ctag.suffix if node.ctag.handle is None else node.tag  # str(Tag) is slow
+        if tag == _NULL:
+            return None
+        if tag == _STR:
+            plain = not getattr(node, "style", None)
+            return ("1.1", node.value) if plain and NOT_A_STRING.match(node.value) else node.value
+        return (tag, node.value)
+    if isinstance(node, SequenceNode):
+        return [data(item) for item in node.value]
+    if isinstance(node, MappingNode):
+        out: dict[Any, Any] = {}
+        for merged in reversed(merged_sources(node)):
+            out.update(data(merged))
+        own: set[Any] = set()
+        for key, value in node.value:
+            if is_merge(key):
+                continue
+            name = data(key)
+            name = tuple(name) if isinstance(name, list) else name
+            if name in own:
+                raise _Unreadable(f"the key {name!r} is there twice")
+            own.add(name)
+            out[name] = data(value)
+        return out
+    return None
+
+
 def load(text: str) -> Any:
-    """One document's data as kubectl's parser sees it: YAML 1.1 types (`yes` is a boolean),
-    anchors and merge keys resolved; the pure parser where libyaml refuses YAML 1.2."""
-    for pure in (False, True):
-        yaml = YAML(typ="safe", pure=pure)
-        yaml.version = (1, 1)
-        try:
-            return yaml.load(text)
-        except MarkedYAMLError as error:
-            if pure:
-                raise _Unreadable(str(error).splitlines()[0]) from None
-        except (YAMLError, ValueError, TypeError) as error:
-            raise _Unreadable(str(error).splitlines()[0]) from None
-    return None  # not reached
+    """One rewritten document's data, read the way xpnet read its input."""
+    try:
+        return data(raw_compose(text))
+    except (YAMLError, ValueError, TypeError, RecursionError) as error:
+        raise _Unreadable(str(error).splitlines()[0]) from None
 
 
 def _holder(data: dict[str, Any], path: tuple[str, ...], name: str | None) -> Any:
@@ -74,9 +111,10 @@ def _exists(node: Any, path: tuple[str, ...], name: str | None) -> bool:
     )
 
 
-def intended(data: Any, edits: Iterable[EnvEdit]) -> Any:
-    """The input's data with the edits applied as data (the rewriter's contract)."""
-    out = copy.deepcopy(data)
+def intended(tree: Any, edits: Iterable[EnvEdit]) -> Any:
+    """The input's data with the edits applied as data (the rewriter's contract); changes
+    `tree` itself."""
+    out = tree
     for edit in edits:
         holder = _holder(out, edit.block.holder_path, edit.block.container)
         if holder.get("env") is None:
@@ -126,7 +164,7 @@ def verify(doc: Document, edits: list[EnvEdit], new_text: str) -> None:
     """Refuse (nothing is written) when the new text does not read back as intended."""
     ref = edits[0].resource.ref
     try:
-        want = intended(load(doc.segment.text), edits)
+        want = intended(data(doc.root), edits)
         got = load(new_text)
         problem = difference(want, got)
     except _Unreadable as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -110,6 +111,23 @@ def _checked(node: Node | None, source: str, first_line: int) -> Node | None:
     return node
 
 
+@functools.cache
+def _yaml(pure: bool) -> YAML:
+    return YAML(typ="safe", pure=pure)
+
+
+def raw_compose(text: str) -> Node | None:
+    """Compose one document with libyaml, or with the pure parser where libyaml refuses it
+    (libyaml speaks YAML 1.1 and refuses some valid YAML 1.2, a ':' inside a plain scalar in a
+    flow sequence as in `args: [--x=a:b]`); no checks. Raises MarkedYAMLError."""
+    if not PURE:
+        try:
+            return _yaml(False).compose(text)  # type: ignore[no-any-return]
+        except MarkedYAMLError:
+            pass
+    return _yaml(True).compose(text)  # type: ignore[no-any-return]
+
+
 def compose(text: str, source: str, first_line: int = 1) -> Node | None:
     """Compose one document; errors name the line and column in the original file."""
     if _depth(text) > MAX_DEPTH:
@@ -118,14 +136,7 @@ def compose(text: str, source: str, first_line: int = 1) -> Node | None:
             [f"line {first_line}: the YAML nests more than {MAX_DEPTH} levels deep; refused"],
         )
     try:
-        try:
-            return _checked(YAML(typ="safe", pure=PURE).compose(text), source, first_line)
-        except MarkedYAMLError:
-            if PURE:
-                raise
-        # libyaml speaks YAML 1.1 and refuses some valid YAML 1.2 (a ':' inside a plain scalar in
-        # a flow sequence, as in `args: [--x=a:b]`): the pure parser decides.
-        return _checked(YAML(typ="safe", pure=True).compose(text), source, first_line)
+        return _checked(raw_compose(text), source, first_line)
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = f"line {mark.line + first_line}, column {mark.column + 1}: " if mark else ""

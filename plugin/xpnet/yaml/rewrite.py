@@ -141,6 +141,7 @@ class _Rewriter:
         owner, key, seq = found
         if is_null(seq) or (is_flow(seq) and not seq.value):
             self.unshared(owner, where)
+            self.unshared(seq, where)
             self.splices += splice.set_value(
                 self.text, key, seq, new_entries(edit), None, is_flow(owner)
             )

@@ -44,7 +44,7 @@ _PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_./$(][A-Za-z0-9_./:,@%+=~$()\[\]*-]*$")
 # some colons there), so plain scalars in flow context are held to a narrower set.
 _FLOW_PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_./$(][A-Za-z0-9_./@%+=~$()*-]*$")
 # Plain scalars that YAML 1.1 or 1.2 resolvers would read as something other than a string.
-_NOT_A_STRING = re.compile(
+NOT_A_STRING = re.compile(
     r"^([-+]?[0-9._]+([eE][-+]?[0-9]+)?|0[xXoObB][0-9a-fA-F_]+|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)"
     r"|y|Y|n|N|yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF"
     r"|null|Null|NULL|~|[0-9:]+)$"
@@ -57,7 +57,7 @@ def render_scalar(value: str, style: str | None, flow: bool = False) -> str:
     if (
         style is None
         and (_FLOW_PLAIN_SAFE if flow else _PLAIN_SAFE).match(value)
-        and not _NOT_A_STRING.match(value)
+        and not NOT_A_STRING.match(value)
         and not value.endswith(":")
     ):
         return value
