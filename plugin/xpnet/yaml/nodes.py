@@ -9,6 +9,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.resolver import VersionedResolver
 
 from xpnet.errors import InputError
 
@@ -111,9 +112,24 @@ def _checked(node: Node | None, source: str, first_line: int) -> Node | None:
     return node
 
 
+class _Resolver(VersionedResolver):  # type: ignore[misc]
+    """ruamel's resolver, with the implicit resolvers of the document's YAML version looked up
+    once a document instead of once a scalar (a third of composing; a resolver lives for one
+    document, and its version is known before its first scalar)."""
+
+    @property
+    def versioned_resolver(self) -> Any:
+        found = self.__dict__.get("_xpnet_resolvers")
+        if found is None:
+            found = self.__dict__["_xpnet_resolvers"] = super().versioned_resolver
+        return found
+
+
 @functools.cache
 def _yaml(pure: bool) -> YAML:
-    return YAML(typ="safe", pure=pure)
+    yaml = YAML(typ="safe", pure=pure)
+    yaml.Resolver = _Resolver
+    return yaml
 
 
 def raw_compose(text: str) -> Node | None:
