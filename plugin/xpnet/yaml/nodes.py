@@ -112,7 +112,7 @@ def _checked(node: Node | None, source: str, first_line: int) -> Node | None:
     return node
 
 
-class _Resolver(VersionedResolver):  # type: ignore[misc]
+class _Resolver(VersionedResolver):
     """ruamel's resolver, with the implicit resolvers of the document's YAML version looked up
     once a document instead of once a scalar (a third of composing; a resolver lives for one
     document, and its version is known before its first scalar)."""
