@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from xpnet.errors import InputError
 from xpnet.versions import CrossplaneVersion, from_image, from_text, unknown
@@ -24,6 +25,11 @@ DEFAULT_NAMESPACE = "crossplane-system"
 RUNTIME_CONTAINER = "package-runtime"  # FACTS.md §2: the container the package manager fills
 DEPLOYMENT_PODSPEC = ("spec", "template", "spec")
 RUNTIME_CONFIG_PODSPEC = ("spec", "deploymentTemplate", "spec", "template", "spec")
+# Keys the DeploymentRuntimeConfig CRD requires beside what xpnet creates (FACTS.md §9: selector
+# and template): where a holder is created, these are created too when missing.
+REQUIRED_SIBLINGS: dict[tuple[str, ...], dict[str, Any]] = {
+    RUNTIME_CONFIG_PODSPEC[:3]: {"selector": {}},
+}
 
 PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")
 NO_PROXY_VARS = ("NO_PROXY", "no_proxy")

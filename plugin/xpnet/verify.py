@@ -11,7 +11,7 @@ from typing import Any
 from ruamel.yaml.error import YAMLError
 
 from xpnet.errors import InputError
-from xpnet.install import RUNTIME_CONFIG_PODSPEC, Document
+from xpnet.install import REQUIRED_SIBLINGS, Document
 from xpnet.plan import PROXY_URL_VARS, EnvEdit
 from xpnet.yaml.nodes import (
     MappingNode,
@@ -24,10 +24,6 @@ from xpnet.yaml.nodes import (
 )
 from xpnet.yaml.splice import NOT_A_STRING
 
-# Created with the package-runtime container where the CRD requires it (FACTS.md §9).
-_REQUIRED_SIBLINGS: dict[tuple[str, ...], dict[str, Any]] = {
-    RUNTIME_CONFIG_PODSPEC[:3]: {"selector": {}}
-}
 _STR = "tag:yaml.org,2002:str"
 _NULL = "tag:yaml.org,2002:null"
 
@@ -83,8 +79,8 @@ def _holder(data: dict[str, Any], path: tuple[str, ...], name: str | None) -> An
     missing = not _exists(data, path, name)
     node: Any = data
     for i, key in enumerate(path):
-        if missing and path[:i] in _REQUIRED_SIBLINGS:
-            for k, v in _REQUIRED_SIBLINGS[path[:i]].items():
+        if missing and path[:i] in REQUIRED_SIBLINGS:
+            for k, v in REQUIRED_SIBLINGS[path[:i]].items():
                 node.setdefault(k, copy.deepcopy(v))
         if node.get(key) is None:
             node[key] = [] if i == len(path) - 1 and name is not None else {}

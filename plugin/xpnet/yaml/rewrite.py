@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from xpnet.errors import InputError
-from xpnet.install import RUNTIME_CONFIG_PODSPEC, Document
+from xpnet.install import REQUIRED_SIBLINGS, Document
 from xpnet.plan import PROXY_URL_VARS, EnvEdit, SecretRef
 from xpnet.yaml import splice
 from xpnet.yaml.nodes import (
@@ -32,10 +32,6 @@ from xpnet.yaml.nodes import (
 )
 from xpnet.yaml.splice import Splice
 
-# Keys the CRD requires beside the ones xpnet creates (FACTS.md §9: selector and template).
-_REQUIRED_SIBLINGS: dict[tuple[str, ...], dict[str, Any]] = {
-    RUNTIME_CONFIG_PODSPEC[:3]: {"selector": {}},
-}
 _ANCHOR = re.compile(r"&([^\s,\[\]{}]+)")
 
 
@@ -72,8 +68,8 @@ def _nest(path: tuple[str, ...], at: tuple[str, ...], leaf: Any) -> Any:
         return leaf
     here = (*at, path[0])
     child = _nest(path[1:], here, leaf)
-    if isinstance(child, dict) and here in _REQUIRED_SIBLINGS:
-        child = {**_REQUIRED_SIBLINGS[here], **child}
+    if isinstance(child, dict) and here in REQUIRED_SIBLINGS:
+        child = {**REQUIRED_SIBLINGS[here], **child}
     return {path[0]: child}
 
 
@@ -208,8 +204,8 @@ class _Rewriter:
         for i, key in enumerate(path):
             at = path[:i]
             missing: dict[str, Any] = {}
-            if at in _REQUIRED_SIBLINGS and isinstance(node, MappingNode):
-                missing = {k: v for k, v in _REQUIRED_SIBLINGS[at].items() if get(node, k) is None}
+            if at in REQUIRED_SIBLINGS and isinstance(node, MappingNode):
+                missing = {k: v for k, v in REQUIRED_SIBLINGS[at].items() if get(node, k) is None}
             found = locate(node, key)
             if found is None:
                 if not isinstance(node, MappingNode):
@@ -225,7 +221,7 @@ class _Rewriter:
             if is_null(value) or (is_flow(value) and not value.value):
                 rest = _nest(path[i + 1 :], path[: i + 1], leaf)
                 if isinstance(rest, dict):
-                    rest = {**_REQUIRED_SIBLINGS.get(path[: i + 1], {}), **rest}
+                    rest = {**REQUIRED_SIBLINGS.get(path[: i + 1], {}), **rest}
                 self.unshared(owner, f"{edit.resource.ref}: {'.'.join(path[: i + 1])}")
                 self.splices += splice.set_value(self.text, k, value, rest, None, is_flow(owner))
                 self.splices += later
