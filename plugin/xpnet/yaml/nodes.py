@@ -10,6 +10,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import VersionedResolver
+from ruamel.yaml.tag import Tag
 
 from xpnet.errors import InputError
 
@@ -113,16 +114,29 @@ def _checked(node: Node | None, source: str, first_line: int) -> Node | None:
 
 
 class _Resolver(VersionedResolver):
-    """ruamel's resolver, with the implicit resolvers of the document's YAML version looked up
-    once a document instead of once a scalar (a third of composing; a resolver lives for one
-    document, and its version is known before its first scalar)."""
+    """ruamel's resolver for the document's YAML version, without its per-scalar overhead (half
+    of composing): the implicit resolvers are looked up once a document (a resolver lives for
+    one document, and its version is known before its first scalar), tags are shared, and no
+    path resolvers are registered, so none are consulted."""
 
-    @property
-    def versioned_resolver(self) -> Any:
-        found = self.__dict__.get("_xpnet_resolvers")
-        if found is None:
-            found = self.__dict__["_xpnet_resolvers"] = super().versioned_resolver
-        return found
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is ScalarNode and implicit[0]:
+            table = self.__dict__.get("_xpnet_table")
+            if table is None:
+                table = self.__dict__["_xpnet_table"] = self.versioned_resolver
+            for tag, regexp in (*table.get(value[:1], ()), *table.get(None, ())):
+                if regexp.match(value):
+                    return _tag(tag)
+        if kind is ScalarNode:
+            return self.DEFAULT_SCALAR_TAG
+        if kind is SequenceNode:
+            return self.DEFAULT_SEQUENCE_TAG
+        return self.DEFAULT_MAPPING_TAG
+
+
+@functools.cache
+def _tag(suffix: str) -> Tag:
+    return Tag(suffix=suffix)
 
 
 @functools.cache
