@@ -7,13 +7,14 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from xpnet.apply import rewrite
 from xpnet.config import ClusterNetwork
 from xpnet.errors import InputError
-from xpnet.install import Document, discover
+from xpnet.install import discover
 from xpnet.plan import EnvEdit, Finding, Plan, config_findings, plan_check, plan_fix
 from xpnet.rules import RULES, Severity
 from xpnet.verify import verify
-from xpnet.yaml.rewrite import rewrite
+from xpnet.yaml.stream import Document
 
 
 @dataclass(frozen=True)

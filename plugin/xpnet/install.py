@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from xpnet.envvars import NO_PROXY_VARS, PROXY_VARS
 from xpnet.errors import InputError
 from xpnet.versions import CrossplaneVersion, from_image, from_text, unknown
 from xpnet.yaml.nodes import (
@@ -19,7 +20,7 @@ from xpnet.yaml.nodes import (
     is_null,
     scalar,
 )
-from xpnet.yaml.scan import Segment
+from xpnet.yaml.stream import Document
 
 DEFAULT_NAMESPACE = "crossplane-system"
 RUNTIME_CONTAINER = "package-runtime"  # FACTS.md §2: the container the package manager fills
@@ -30,9 +31,6 @@ RUNTIME_CONFIG_PODSPEC = ("spec", "deploymentTemplate", "spec", "template", "spe
 REQUIRED_SIBLINGS: dict[tuple[str, ...], dict[str, Any]] = {
     RUNTIME_CONFIG_PODSPEC[:3]: {"selector": {}},
 }
-
-PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")
-NO_PROXY_VARS = ("NO_PROXY", "no_proxy")
 
 
 class Role(enum.Enum):
@@ -81,17 +79,6 @@ class EnvBlock:
     @property
     def sets_no_proxy(self) -> bool:
         return any(self.get(n) for n in NO_PROXY_VARS)
-
-
-@dataclass(frozen=True)
-class Document:
-    """A parsed resource and the text it came from (what the rewriter splices into)."""
-
-    index: int  # position of the resource in the input
-    segment: Segment
-    root: MappingNode
-    source: str  # the file it came from, for messages
-    stream: int = 0  # which input file or stream: each is planned as its own install
 
 
 @dataclass(frozen=True)

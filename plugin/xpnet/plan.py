@@ -11,6 +11,15 @@ from urllib.parse import urlsplit
 
 from xpnet import noproxy
 from xpnet.config import ClusterNetwork
+from xpnet.envvars import (
+    BYPASS_VARS,
+    GRPC,
+    PASSWORD_VAR,
+    PROXY_URL_VARS,
+    SIX,
+    UPPER,
+    USERNAME_VAR,
+)
 from xpnet.install import CrossplaneInstall, EnvBlock, Resource, Role
 from xpnet.noproxy import NoProxySet
 from xpnet.rules import RULES, Rule, Severity
@@ -18,10 +27,6 @@ from xpnet.runtimes import decide
 from xpnet.runtimes.go import effective
 from xpnet.versions import FunctionMatch
 
-UPPER = ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY")
-SIX = (*UPPER, "http_proxy", "https_proxy", "no_proxy")
-GRPC = ("grpc_proxy", "no_grpc_proxy")
-BYPASS_VARS = ("NO_PROXY", "no_proxy", "no_grpc_proxy")
 SAMPLE_FUNCTION = "function-example"  # any name: the Service lives in Crossplane's namespace
 FUNCTION_PORT = "9443"  # FACTS.md §2
 
@@ -33,11 +38,6 @@ class Finding:
     resource: Resource | None = None
     block: EnvBlock | None = None
     var: str | None = None
-
-
-USERNAME_VAR = "XPNET_PROXY_USERNAME"
-PASSWORD_VAR = "XPNET_PROXY_PASSWORD"
-PROXY_URL_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "grpc_proxy")
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,10 @@ from typing import Any
 
 from ruamel.yaml.error import YAMLError
 
+from xpnet.envvars import PROXY_URL_VARS
 from xpnet.errors import InputError
-from xpnet.install import REQUIRED_SIBLINGS, Document
-from xpnet.plan import PROXY_URL_VARS, EnvEdit
+from xpnet.install import REQUIRED_SIBLINGS
+from xpnet.plan import EnvEdit
 from xpnet.yaml.nodes import (
     MappingNode,
     Node,
@@ -23,6 +24,7 @@ from xpnet.yaml.nodes import (
     raw_compose,
 )
 from xpnet.yaml.splice import NOT_A_STRING
+from xpnet.yaml.stream import Document
 
 _STR = "tag:yaml.org,2002:str"
 _NULL = "tag:yaml.org,2002:null"

@@ -60,9 +60,9 @@ def process(text: str) -> Response:
     from xpnet import report
     from xpnet.config import load_config
     from xpnet.engine import run
-    from xpnet.install import Document
     from xpnet.yaml.nodes import MappingNode, compose, to_data
     from xpnet.yaml.scan import may_need_change, outline, resource_list_layout, shape_problem
+    from xpnet.yaml.stream import Document
 
     layout = resource_list_layout(text)
     if layout is None:

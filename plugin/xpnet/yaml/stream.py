@@ -9,11 +9,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xpnet.errors import InputError
-from xpnet.install import Document
 from xpnet.yaml.nodes import MappingNode, compose
 from xpnet.yaml.scan import Segment, may_need_change, outline, shape_problem, split_stream
 
 BOM = "\ufeff"
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed resource and the text it came from (what the rewriter splices into)."""
+
+    index: int  # position of the resource in the input
+    segment: Segment
+    root: MappingNode
+    source: str  # the file it came from, for messages
+    stream: int = 0  # which input file or stream: each is planned as its own install
 
 
 @dataclass

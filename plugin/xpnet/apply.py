@@ -13,9 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
+from xpnet.envvars import PROXY_URL_VARS
 from xpnet.errors import InputError
-from xpnet.install import REQUIRED_SIBLINGS, Document
-from xpnet.plan import PROXY_URL_VARS, EnvEdit, SecretRef
+from xpnet.install import REQUIRED_SIBLINGS
+from xpnet.plan import EnvEdit, SecretRef
 from xpnet.yaml import splice
 from xpnet.yaml.nodes import (
     MappingNode,
@@ -31,6 +32,7 @@ from xpnet.yaml.nodes import (
     style,
 )
 from xpnet.yaml.splice import Splice
+from xpnet.yaml.stream import Document
 
 _ANCHOR = re.compile(r"&([^\s,\[\]{}]+)")
 
