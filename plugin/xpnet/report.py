@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from xpnet.install import EnvBlock, Resource
 from xpnet.plan import EnvEdit, Finding
-from xpnet.rules import Severity
+from xpnet.rules import CATALOGUE, Severity, help_uri
 
 
 def _prefix(resource: Resource | None, block: EnvBlock | None, var: str | None) -> str:
@@ -120,4 +122,67 @@ def edit_result(edit: EnvEdit) -> dict[str, Any]:
         "severity": "info",
         "resourceRef": _resource_ref(edit.resource),
         "field": {"path": edit.block.field_path},
+    }
+
+
+_SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
+def sarif(findings: Sequence[Finding], version: str) -> dict[str, Any]:
+    """A SARIF 2.1.0 log (`xpnet check -o sarif`, for code scanning): every rule of the
+    catalogue with its help, a result per finding with a region at the variable's line and a
+    fingerprint that stays while the file moves around it."""
+    index = {rule.id: i for i, rule in enumerate(CATALOGUE)}
+    rules = [
+        {
+            "id": rule.id,
+            "name": "".join(w.capitalize() for w in re.findall(r"[A-Za-z0-9]+", rule.title)),
+            "shortDescription": {"text": rule.title},
+            "fullDescription": {"text": f"{rule.title}: {rule.fix}"},
+            "help": {"text": rule.fix, "markdown": f"{rule.fix} ([{rule.id}]({help_uri(rule)}))"},
+            "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity]},
+        }
+        for rule in CATALOGUE
+    ]
+    results = []
+    for finding in findings:
+        file, line = finding_position(finding)
+        where = _prefix(finding.resource, finding.block, finding.var).removesuffix(": ")
+        result: dict[str, Any] = {
+            "ruleId": finding.rule.id,
+            "ruleIndex": index[finding.rule.id],
+            "level": _SARIF_LEVEL[finding.rule.severity],
+            "message": {"text": f"{where}: {finding.message}" if where else finding.message},
+            "partialFingerprints": {
+                "xpnet/v1": hashlib.sha256(
+                    f"{finding.rule.id}|{file}|{where}".encode()
+                ).hexdigest()[:32]
+            },
+        }
+        if file is not None:
+            location: dict[str, Any] = {"artifactLocation": {"uri": file}}
+            if line:
+                location["region"] = {"startLine": line}
+            result["locations"] = [{"physicalLocation": location}]
+            if where:
+                result["locations"][0]["logicalLocations"] = [
+                    {"fullyQualifiedName": where.replace(": ", "/"), "kind": "resource"}
+                ]
+        results.append(result)
+    return {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "xpnet",
+                        "version": version,
+                        "rules": rules,
+                    }
+                },
+                "results": results,
+                "columnKind": "unicodeCodePoints",
+            }
+        ],
     }

@@ -136,6 +136,12 @@ CATALOGUE: tuple[Rule, ...] = (
     ),
 )
 RULES: dict[str, Rule] = {r.id: r for r in CATALOGUE}
+DOCS = "docs/rules.md"  # relative to the repository root: xpnet has no published site yet
+
+
+def help_uri(rule: Rule) -> str:
+    """Where a rule is documented (docs/rules.md has an anchor per rule)."""
+    return f"{DOCS}#{rule.id.lower()}"
 
 
 def markdown() -> str:
@@ -145,10 +151,14 @@ def markdown() -> str:
         "",
         "Generated from `plugin/xpnet/rules.py`; do not edit. `xpnet check` reports these;",
         "only error findings fail it. Findings print as",
-        "`FILE:LINE: Kind/namespace/name: container C: VAR: XPNnnn message`.",
+        "`FILE:LINE: severity: Kind/namespace/name: container C: VAR: XPNnnn message`",
+        "(`-o json` and `-o sarif` give the same as data; SARIF links each rule here).",
         "",
         "| ID | severity | what | fix |",
         "|---|---|---|---|",
     ]
-    lines += [f"| {r.id} | {r.severity.value} | {r.title} | {r.fix} |" for r in CATALOGUE]
+    lines += [
+        f'| <a id="{r.id.lower()}"></a>{r.id} | {r.severity.value} | {r.title} | {r.fix} |'
+        for r in CATALOGUE
+    ]
     return "\n".join(lines) + "\n"

@@ -117,6 +117,8 @@ def _check(args: argparse.Namespace) -> int:
     _say_empty(sources, empty)
     if args.output == "json":
         print(json.dumps([report.finding_data(f) for f in findings], indent=2))
+    elif args.output == "sarif":
+        print(json.dumps(report.sarif(findings, __version__), indent=2))
     else:
         for finding in findings:
             print(report.finding_line(finding, with_file=True))
@@ -190,9 +192,10 @@ def _redact(url: str | None) -> str | None:
 
 def _values(args: argparse.Namespace) -> int:
     from xpnet import noproxy
+    from xpnet.envvars import BYPASS_VARS, GRPC, SIX
     from xpnet.errors import ConfigError
     from xpnet.install import DEFAULT_NAMESPACE
-    from xpnet.plan import BYPASS_VARS, GRPC, SIX, variables
+    from xpnet.plan import variables
     from xpnet.yaml.splice import render_block
 
     config = _config(args)
@@ -294,7 +297,13 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="report findings; exit 1 on errors")
     _config_option(p)
-    p.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    p.add_argument(
+        "-o",
+        "--output",
+        choices=("text", "json", "sarif"),
+        default="text",
+        help="text (default), json, or sarif (SARIF 2.1.0, for code scanning)",
+    )
     p.add_argument("files", nargs="+", metavar="FILE")
     p.set_defaults(func=_check)
 
