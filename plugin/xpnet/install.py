@@ -309,12 +309,10 @@ def discover(
     resources = [r for r in (classify(d) for d in docs) if r is not None]
     cores = [r for r in resources if r.role is Role.CORE]
     if not cores:
+        if not resources:
+            return ()
         ns = namespace or DEFAULT_NAMESPACE
-        return (
-            (CrossplaneInstall(tuple(resources), (ns,), _version(None, version)),)
-            if (resources)
-            else ()
-        )
+        return (CrossplaneInstall(tuple(resources), (ns,), _version(None, version)),)
     members: dict[int, list[Resource]] = {id(c): [] for c in cores}
     shared: dict[tuple[int, ...], list[Resource]] = {}
     for resource in resources:

@@ -71,11 +71,12 @@ def _fix(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    changed = []
+    changed, piped = [], 0
     for source in sources:
         new = result.outputs[source.name]
         if source.name == STDIN:
             sys.stdout.write(new)
+            piped += new != ("\ufeff" if source.bom else "") + source.text
         elif new != ("\ufeff" if source.bom else "") + source.text:
             changed.append((source, new))
     if args.diff:
@@ -94,10 +95,10 @@ def _fix(args: argparse.Namespace) -> int:
     verb = "would fix" if args.diff or args.dry_run else "fixed"
     for edit in outcome.edits:
         print(f"xpnet: {verb} {report.edit_line(edit, with_file=True)}", file=sys.stderr)
-    files = "file" if len(changed) == 1 else "files"
-    done = f"{verb} {len(outcome.edits)} env blocks in {len(changed)} {files}"
+    count = len(changed) + piped
+    done = f"{verb} {len(outcome.edits)} env blocks in {count} {'file' if count == 1 else 'files'}"
     print(
-        f"xpnet: {done if changed else 'nothing to fix'}; "
+        f"xpnet: {done if count else 'nothing to fix'}; "
         f"{report.summary(outcome.findings, len(sources), len(empty))}",
         file=sys.stderr,
     )
