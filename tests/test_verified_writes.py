@@ -69,6 +69,11 @@ def core(env: str, tag: str = "v2.1.0", pod: str = "") -> str:
     )
 
 
+def xpnet(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The xpnet command, run in a folder."""
+    return subprocess.run([str(BIN / "xpnet"), *args], capture_output=True, text=True, cwd=cwd)
+
+
 def both_parsers(goyaml: Path, *texts: str) -> list[list[Any]]:
     """Each stream's documents as libyaml and as Go read them; they must agree."""
     go = go_load(list(texts), goyaml)
@@ -279,12 +284,7 @@ def test_malformed_proxy_url_in_a_manifest(tmp_path: Path) -> None:
     (tmp_path / "xpnet.yaml").write_text(CONFIG_YAML)
     (tmp_path / "in.yaml").write_text(text)
     for command in ("check", "explain"):
-        done = subprocess.run(
-            [str(BIN / "xpnet"), command, "-c", "xpnet.yaml", "in.yaml"],
-            capture_output=True,
-            text=True,
-            cwd=tmp_path,
-        )
+        done = xpnet(tmp_path, command, "-c", "xpnet.yaml", "in.yaml")
         assert "Traceback" not in done.stderr and "s3cret" not in done.stdout + done.stderr
         assert done.returncode == (1 if command == "check" else 0), done.stderr
 
@@ -295,12 +295,7 @@ def test_fix_writes_through_symlinks(tmp_path: Path) -> None:
     real = tmp_path / "real.yaml"
     real.write_text(core("        env: []\n"))
     (tmp_path / "link.yaml").symlink_to("real.yaml")
-    done = subprocess.run(
-        [str(BIN / "xpnet"), "fix", "-c", "xpnet.yaml", "link.yaml"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-    )
+    done = xpnet(tmp_path, "fix", "-c", "xpnet.yaml", "link.yaml")
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "link.yaml").is_symlink()
     assert "NO_PROXY" in real.read_text()
@@ -312,12 +307,7 @@ def test_one_unwritable_file_means_nothing_is_written(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text(text)
     (tmp_path / "b.yaml").write_text(text.replace("crossplane-system", "other"))
     (tmp_path / "b.yaml").chmod(0o444)
-    done = subprocess.run(
-        [str(BIN / "xpnet"), "fix", "-c", "xpnet.yaml", "a.yaml", "b.yaml"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-    )
+    done = xpnet(tmp_path, "fix", "-c", "xpnet.yaml", "a.yaml", "b.yaml")
     assert done.returncode == 1 and "nothing was written" in done.stderr, done.stderr
     assert (tmp_path / "a.yaml").read_text() == text
 
@@ -392,20 +382,9 @@ def test_nothing_found_severity_summary_and_lines(tmp_path: Path) -> None:
             "        - name: HTTPS_PROXY\n          value: http://old:1\n"
         )
     )
-    xpnet = [str(BIN / "xpnet")]
-    none = subprocess.run(
-        [*xpnet, "check", "-c", "xpnet.yaml", "none.yaml"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-    )
+    none = xpnet(tmp_path, "check", "-c", "xpnet.yaml", "none.yaml")
     assert none.returncode == 0 and "none.yaml: no Crossplane resources found" in none.stderr
-    done = subprocess.run(
-        [*xpnet, "check", "-c", "xpnet.yaml", "in.yaml", "none.yaml"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-    )
+    done = xpnet(tmp_path, "check", "-c", "xpnet.yaml", "in.yaml", "none.yaml")
     lines = done.stdout.splitlines()
     assert any(
         line.startswith("in.yaml:19: error: ") and "HTTPS_PROXY: XPN016" in line for line in lines
@@ -430,23 +409,13 @@ def test_values_is_what_fix_writes(tmp_path: Path) -> None:
     data = yaml.safe_load(CONFIG_YAML)
     data["spec"]["proxy"]["grpcProxy"] = "http://grpc.corp.example:3128"
     (tmp_path / "xpnet.yaml").write_text(yaml.safe_dump(data))
-    done = subprocess.run(
-        [str(BIN / "xpnet"), "values", "-c", "xpnet.yaml"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-    )
+    done = xpnet(tmp_path, "values", "-c", "xpnet.yaml")
     values = yaml.safe_load(done.stdout)["extraEnvVarsCrossplane"]
     written = fix(core("        env: []\n"), proxy={"grpcProxy": "http://grpc.corp.example:3128"})
     assert values == env_of(yaml.safe_load(written))
     data["spec"]["proxy"]["credentialsSecret"] = {"name": "proxy-creds"}
     (tmp_path / "xpnet.yaml").write_text(yaml.safe_dump(data))
-    refused = subprocess.run(
-        [str(BIN / "xpnet"), "values", "-c", "xpnet.yaml"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-    )
+    refused = xpnet(tmp_path, "values", "-c", "xpnet.yaml")
     assert refused.returncode == 1 and "post-renderer" in refused.stderr
 
 
