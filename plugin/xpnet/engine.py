@@ -11,7 +11,8 @@ from xpnet.apply import rewrite
 from xpnet.config import ClusterNetwork
 from xpnet.errors import InputError
 from xpnet.install import discover
-from xpnet.plan import EnvEdit, Finding, Plan, config_findings, plan_check, plan_fix
+from xpnet.lint import plan_check
+from xpnet.plan import EnvEdit, Finding, Plan, config_findings, plan_fix
 from xpnet.rules import RULES, Severity
 from xpnet.verify import verify
 from xpnet.yaml.stream import Document

@@ -1,10 +1,9 @@
-"""The edits and findings for an install (pure: config + install in, plan out)."""
+"""Fix planning: the edits that give an install the one consistent set, and the findings both
+modes share (pure: config + install in, plan out). Check mode's rules are in lint.py."""
 
 from __future__ import annotations
 
-import ipaddress
 import re
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -17,15 +16,11 @@ from xpnet.envvars import (
     PASSWORD_VAR,
     PROXY_URL_VARS,
     SIX,
-    UPPER,
     USERNAME_VAR,
 )
 from xpnet.install import CrossplaneInstall, EnvBlock, Resource, Role
 from xpnet.noproxy import NoProxySet
-from xpnet.rules import RULES, Rule, Severity
-from xpnet.runtimes import decide
-from xpnet.runtimes.go import effective
-from xpnet.versions import FunctionMatch
+from xpnet.rules import RULES, Rule
 
 SAMPLE_FUNCTION = "function-example"  # any name: the Service lives in Crossplane's namespace
 FUNCTION_PORT = "9443"  # FACTS.md §2
@@ -163,7 +158,7 @@ def variables(config: ClusterNetwork, nps: NoProxySet) -> dict[str, str]:
     }
 
 
-def _entry_findings(install: CrossplaneInstall, config: ClusterNetwork) -> list[Finding]:
+def entry_findings(install: CrossplaneInstall, config: ClusterNetwork) -> list[Finding]:
     replace = config.spec.policy.existingEntries == "replace"
     out = []
     for resource, block, _ in targets(install, config):
@@ -193,7 +188,7 @@ def _entry_findings(install: CrossplaneInstall, config: ClusterNetwork) -> list[
     return out
 
 
-def _resource_findings(install: CrossplaneInstall, config: ClusterNetwork) -> list[Finding]:
+def resource_findings(install: CrossplaneInstall, config: ClusterNetwork) -> list[Finding]:
     out = []
     core = install.core
     configured = config.spec.crossplane.namespace
@@ -288,7 +283,7 @@ def config_findings(config: ClusterNetwork) -> list[Finding]:
 def plan_fix(config: ClusterNetwork, install: CrossplaneInstall) -> Plan:
     """The edits that give every rewritten container the one consistent set (SPEC §4)."""
     nps = noproxy.compute(config, install.namespaces, _existing(install, config))
-    findings = _entry_findings(install, config) + _resource_findings(install, config)
+    findings = entry_findings(install, config) + resource_findings(install, config)
     values_of = variables(config, nps)
     edits: list[EnvEdit] = []
     for resource, block, names in targets(install, config):
@@ -350,194 +345,3 @@ def differences(plan: Plan) -> list[Finding]:
                 Finding(RULES["XPN016"], _difference(edit, name), edit.resource, edit.block, name)
             )
     return out
-
-
-def _network_covered(no_proxy: str, cidr: str) -> str | None:
-    """The entry that sends every address of `cidr` direct under Go's rules, if any."""
-    net = ipaddress.ip_network(cidr)
-    for raw in no_proxy.split(","):
-        entry = raw.strip()
-        if entry == "*":
-            return entry
-        try:
-            candidate = ipaddress.ip_network(entry, strict=False)
-        except ValueError:
-            continue
-        if candidate.version == net.version and net.subnet_of(candidate):  # type: ignore[arg-type]
-            return entry
-    return None
-
-
-def _coverage(
-    resource: Resource, block: EnvBlock, config: ClusterNetwork, install: CrossplaneInstall
-) -> list[Finding]:
-    env = block.values()
-    no_proxy = effective(env, "NO_PROXY")
-    out = []
-    for cidr in config.spec.cluster.serviceCIDRs:
-        ip = noproxy.first_ip(cidr)
-        host = f"[{ip}]" if ":" in ip else ip
-        if not decide("go", env, f"https://{host}:443").direct:
-            out.append(
-                Finding(
-                    RULES["XPN003"],
-                    f"does not cover the API server at {ip}:443 (client-go dials the IP, so host "
-                    f"names do not match it): add {ip} or {cidr}",
-                    resource,
-                    block,
-                    "NO_PROXY",
-                )
-            )
-    if not (resource.role is Role.CORE and block.main):
-        return out
-    version = install.version
-    if version.match in (FunctionMatch.POD_IP, FunctionMatch.UNKNOWN):
-        why = (
-            f"Crossplane {version.text} (grpc-go {version.grpc_go}) matches the resolved pod IP"
-            if version.text
-            else f"the Crossplane version is {version.describe()}, so "
-            "grpc-go <= 1.70, which matches the resolved pod IP, must be covered"
-        )
-        for cidr in config.spec.cluster.podCIDRs:
-            if _network_covered(no_proxy, cidr) is None:
-                out.append(
-                    Finding(
-                        RULES["XPN004"],
-                        f"does not cover function pods in {cidr}: {why}; add {cidr}",
-                        resource,
-                        block,
-                        "NO_PROXY",
-                    )
-                )
-    if version.match in (FunctionMatch.HOST, FunctionMatch.UNKNOWN):
-        host = f"{SAMPLE_FUNCTION}.{install.namespace}"
-        if not decide("grpc-go-1.71", env, f"dns:///{host}:{FUNCTION_PORT}").direct:
-            why = (
-                f"Crossplane {version.text} (grpc-go {version.grpc_go}) matches the host name"
-                if version.text
-                else f"the Crossplane version is {version.describe()}, so "
-                "grpc-go >= 1.71, which matches the host name, must be covered"
-            )
-            out.append(
-                Finding(
-                    RULES["XPN004"],
-                    f"does not cover function endpoints <function>.{install.namespace}:"
-                    f"{FUNCTION_PORT}: {why}; .svc and .{config.spec.cluster.domain} never match "
-                    f"it; add .{install.namespace}",
-                    resource,
-                    block,
-                    "NO_PROXY",
-                )
-            )
-    return out
-
-
-def plan_check(config: ClusterNetwork, install: CrossplaneInstall) -> Plan:
-    """Judge the manifests as they are against the rule catalogue, and report every variable
-    fix would change (XPN016); the edits are kept so that the engine can tell whether fix
-    could make them, but nothing is written."""
-    fix = plan_fix(config, install)
-    findings = _entry_findings(install, config) + _resource_findings(install, config)
-    found = list(targets(install, config))
-    reference: dict[str, str] = {}
-    for var in SIX:
-        counts = Counter(v for _, b, _ in found if (v := b.values().get(var)) is not None)
-        core = next(
-            (b.values().get(var) for r, b, _ in found if r.role is Role.CORE and b.main), None
-        )
-        if counts:
-            reference[var] = core if core is not None else counts.most_common(1)[0][0]
-    for resource, block, _ in found:
-        env = block.values()
-        for name in SIX:
-            e = block.get(name)
-            if e is not None and e.from_ref:
-                findings.append(
-                    Finding(
-                        RULES["XPN010"],
-                        "is set through valueFrom, so xpnet cannot check it; set a plain value",
-                        resource,
-                        block,
-                        name,
-                    )
-                )
-        for upper in UPPER:
-            lower = upper.lower()
-            if upper in env and lower in env and env[upper] != env[lower]:
-                findings.append(
-                    Finding(
-                        RULES["XPN002"],
-                        f"differs from {lower}; give both the same value (gRPC C-core reads "
-                        "only the lower-case one)",
-                        resource,
-                        block,
-                        upper,
-                    )
-                )
-            elif (upper in env) != (lower in env):
-                have, missing = (upper, lower) if upper in env else (lower, upper)
-                findings.append(
-                    Finding(
-                        RULES["XPN012"],
-                        f"{have} is set but {missing} is not; set both (clients differ in the case "
-                        "they read)",
-                        resource,
-                        block,
-                        missing,
-                    )
-                )
-        for var, value in env.items():
-            if var in reference and value != reference[var]:
-                findings.append(
-                    Finding(
-                        RULES["XPN001"],
-                        "differs from the value in the other Crossplane containers; run xpnet in "
-                        "fix mode to give every container the same set",
-                        resource,
-                        block,
-                        var,
-                    )
-                )
-        https = effective(env, "HTTPS_PROXY")
-        if not https and effective(env, "HTTP_PROXY"):
-            findings.append(
-                Finding(
-                    RULES["XPN005"],
-                    "is not set while HTTP_PROXY is: https and gRPC requests go direct; set it",
-                    resource,
-                    block,
-                    "HTTPS_PROXY",
-                )
-            )
-        if not https and resource.role is Role.CORE and block.main:
-            findings.append(
-                Finding(
-                    RULES["XPN011"],
-                    "is not set, so package pulls do not go through the proxy; set it to "
-                    f"{redact(config.https_proxy or '')}",
-                    resource,
-                    block,
-                    "HTTPS_PROXY",
-                )
-            )
-        for var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
-            password = password_of(env[var]) if var in env else None
-            if password is not None and not password.startswith("$("):
-                findings.append(
-                    Finding(
-                        RULES["XPN015"],
-                        "carries a password inline; take the credentials from a Secret",
-                        resource,
-                        block,
-                        var,
-                    )
-                )
-        if https:
-            findings += _coverage(resource, block, config, install)
-    errors = {
-        (id(f.resource), id(f.block), f.var) for f in findings if f.rule.severity is Severity.ERROR
-    }
-    findings += [  # one error a variable is enough
-        f for f in differences(fix) if (id(f.resource), id(f.block), f.var) not in errors
-    ]
-    return Plan(install, fix.no_proxy, fix.edits, tuple(findings))

@@ -1,0 +1,234 @@
+"""Check mode: the rule catalogue judges an install as it is, one small function per rule, and
+every variable fix would change is an error too (XPN016). Pure: config + install in, findings out.
+
+Adding a rule: its entry in rules.py (id, severity, title, fix) and a function here in LINTS."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from xpnet import noproxy
+from xpnet.config import ClusterNetwork
+from xpnet.envvars import PROXY_VARS, SIX, UPPER
+from xpnet.install import CrossplaneInstall, EnvBlock, Resource, Role
+from xpnet.plan import (
+    FUNCTION_PORT,
+    SAMPLE_FUNCTION,
+    Finding,
+    Plan,
+    differences,
+    entry_findings,
+    password_of,
+    plan_fix,
+    redact,
+    resource_findings,
+    targets,
+)
+from xpnet.rules import RULES, Severity
+from xpnet.runtimes import decide
+from xpnet.runtimes.go import effective
+from xpnet.versions import FunctionMatch
+
+
+@dataclass(frozen=True)
+class Container:
+    """One env block under judgement, with what the rules need to know around it."""
+
+    config: ClusterNetwork
+    install: CrossplaneInstall
+    resource: Resource
+    block: EnvBlock
+    env: dict[str, str]  # the plain values
+    reference: dict[str, str]  # per variable, the value the other containers agree on
+
+    def finding(self, rule: str, message: str, var: str | None) -> Finding:
+        return Finding(RULES[rule], message, self.resource, self.block, var)
+
+    @property
+    def core(self) -> bool:
+        return self.resource.role is Role.CORE and self.block.main
+
+
+def xpn010_value_from(c: Container) -> Iterator[Finding]:
+    for name in SIX:
+        found = c.block.get(name)
+        if found is not None and found.from_ref:
+            yield c.finding(
+                "XPN010",
+                "is set through valueFrom, so xpnet cannot check it; set a plain value",
+                name,
+            )
+
+
+def xpn002_xpn012_cases(c: Container) -> Iterator[Finding]:
+    for upper in UPPER:
+        lower = upper.lower()
+        if upper in c.env and lower in c.env and c.env[upper] != c.env[lower]:
+            yield c.finding(
+                "XPN002",
+                f"differs from {lower}; give both the same value (gRPC C-core reads only the "
+                "lower-case one)",
+                upper,
+            )
+        elif (upper in c.env) != (lower in c.env):
+            have, missing = (upper, lower) if upper in c.env else (lower, upper)
+            yield c.finding(
+                "XPN012",
+                f"{have} is set but {missing} is not; set both (clients differ in the case they "
+                "read)",
+                missing,
+            )
+
+
+def xpn001_differs_between_containers(c: Container) -> Iterator[Finding]:
+    for var, value in c.env.items():
+        if var in c.reference and value != c.reference[var]:
+            yield c.finding(
+                "XPN001",
+                "differs from the value in the other Crossplane containers; run xpnet in fix mode "
+                "to give every container the same set",
+                var,
+            )
+
+
+def xpn005_http_without_https(c: Container) -> Iterator[Finding]:
+    if not effective(c.env, "HTTPS_PROXY") and effective(c.env, "HTTP_PROXY"):
+        yield c.finding(
+            "XPN005",
+            "is not set while HTTP_PROXY is: https and gRPC requests go direct; set it",
+            "HTTPS_PROXY",
+        )
+
+
+def xpn011_core_without_https(c: Container) -> Iterator[Finding]:
+    if not effective(c.env, "HTTPS_PROXY") and c.core:
+        yield c.finding(
+            "XPN011",
+            "is not set, so package pulls do not go through the proxy; set it to "
+            f"{redact(c.config.https_proxy or '')}",
+            "HTTPS_PROXY",
+        )
+
+
+def xpn015_inline_password(c: Container) -> Iterator[Finding]:
+    for var in PROXY_VARS:
+        password = password_of(c.env[var]) if var in c.env else None
+        if password is not None and not password.startswith("$("):
+            yield c.finding(
+                "XPN015", "carries a password inline; take the credentials from a Secret", var
+            )
+
+
+def xpn003_api_server(c: Container) -> Iterator[Finding]:
+    """client-go dials the kubernetes Service IP (FACTS.md §6)."""
+    if not effective(c.env, "HTTPS_PROXY"):
+        return
+    for cidr in c.config.spec.cluster.serviceCIDRs:
+        ip = noproxy.first_ip(cidr)
+        host = f"[{ip}]" if ":" in ip else ip
+        if not decide("go", c.env, f"https://{host}:443").direct:
+            yield c.finding(
+                "XPN003",
+                f"does not cover the API server at {ip}:443 (client-go dials the IP, so host names "
+                f"do not match it): add {ip} or {cidr}",
+                "NO_PROXY",
+            )
+
+
+def _network_covered(no_proxy: str, cidr: str) -> str | None:
+    """The entry that sends every address of `cidr` direct under Go's rules, if any."""
+    net = ipaddress.ip_network(cidr)
+    for raw in no_proxy.split(","):
+        entry = raw.strip()
+        if entry == "*":
+            return entry
+        try:
+            candidate = ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            continue
+        if candidate.version == net.version and net.subnet_of(candidate):  # type: ignore[arg-type]
+            return entry
+    return None
+
+
+def xpn004_function_endpoints(c: Container) -> Iterator[Finding]:
+    """What the Crossplane version's grpc-go matches (FACTS.md §3)."""
+    if not effective(c.env, "HTTPS_PROXY") or not c.core:
+        return
+    version, namespace = c.install.version, c.install.namespace
+    if version.match in (FunctionMatch.POD_IP, FunctionMatch.UNKNOWN):
+        why = (
+            f"Crossplane {version.text} (grpc-go {version.grpc_go}) matches the resolved pod IP"
+            if version.text
+            else f"the Crossplane version is {version.describe()}, so grpc-go <= 1.70, which "
+            "matches the resolved pod IP, must be covered"
+        )
+        for cidr in c.config.spec.cluster.podCIDRs:
+            if _network_covered(effective(c.env, "NO_PROXY"), cidr) is None:
+                yield c.finding(
+                    "XPN004",
+                    f"does not cover function pods in {cidr}: {why}; add {cidr}",
+                    "NO_PROXY",
+                )
+    if version.match in (FunctionMatch.HOST, FunctionMatch.UNKNOWN):
+        target = f"dns:///{SAMPLE_FUNCTION}.{namespace}:{FUNCTION_PORT}"
+        if not decide("grpc-go-1.71", c.env, target).direct:
+            why = (
+                f"Crossplane {version.text} (grpc-go {version.grpc_go}) matches the host name"
+                if version.text
+                else f"the Crossplane version is {version.describe()}, so grpc-go >= 1.71, which "
+                "matches the host name, must be covered"
+            )
+            yield c.finding(
+                "XPN004",
+                f"does not cover function endpoints <function>.{namespace}:{FUNCTION_PORT}: {why}; "
+                f".svc and .{c.config.spec.cluster.domain} never match it; add .{namespace}",
+                "NO_PROXY",
+            )
+
+
+LINTS: tuple[Callable[[Container], Iterator[Finding]], ...] = (
+    xpn010_value_from,
+    xpn002_xpn012_cases,
+    xpn001_differs_between_containers,
+    xpn005_http_without_https,
+    xpn011_core_without_https,
+    xpn015_inline_password,
+    xpn003_api_server,
+    xpn004_function_endpoints,
+)
+
+
+def _reference(found: list[tuple[Resource, EnvBlock]]) -> dict[str, str]:
+    """Per variable, the core's value, else the most common one."""
+    reference = {}
+    for var in SIX:
+        counts = Counter(v for _, b in found if (v := b.values().get(var)) is not None)
+        core = next((b.values().get(var) for r, b in found if r.role is Role.CORE and b.main), None)
+        if counts:
+            reference[var] = core if core is not None else counts.most_common(1)[0][0]
+    return reference
+
+
+def plan_check(config: ClusterNetwork, install: CrossplaneInstall) -> Plan:
+    """Judge the manifests as they are against the rule catalogue, and report every variable
+    fix would change (XPN016); the edits are kept so that the engine can tell whether fix
+    could make them, but nothing is written."""
+    fix = plan_fix(config, install)
+    findings = entry_findings(install, config) + resource_findings(install, config)
+    found = [(r, b) for r, b, _ in targets(install, config)]
+    reference = _reference(found)
+    for resource, block in found:
+        container = Container(config, install, resource, block, block.values(), reference)
+        for lint in LINTS:
+            findings += lint(container)
+    errors = {
+        (id(f.resource), id(f.block), f.var) for f in findings if f.rule.severity is Severity.ERROR
+    }
+    findings += [  # one error a variable is enough
+        f for f in differences(fix) if (id(f.resource), id(f.block), f.var) not in errors
+    ]
+    return Plan(install, fix.no_proxy, fix.edits, tuple(findings))
