@@ -1,4 +1,5 @@
-"""Golden cases: tests/cases/<case>/{config,input,expected}.yaml and expected-messages.txt,
+"""Golden cases: tests/cases/<case>/{config,input,expected}.yaml, expected-messages.txt and (for
+the KRM function) expected-results.yaml, the ResourceList's results,
 checked byte for byte through the KRM function and through the file path (`xpnet fix`), and run
 twice to prove that a run on its own output changes nothing. A case with a `stream-only` file
 (CRLF, a BOM: things a ResourceList cannot carry per item) runs through the file path only.
@@ -58,13 +59,17 @@ def test_case(case: Path, parser: str, monkeypatch: pytest.MonkeyPatch) -> None:
     config = (case / "config.yaml").read_text()
     source = case / "input.yaml"
     stream = source.read_text()
-    out, messages, code, _ = _run(stream, config)
+    out, messages, code, full = _run(stream, config)
+    results = full.split("\nresults:\n", 1)[1] if "\nresults:\n" in full else ""
     expected, expected_messages = case / "expected.yaml", case / "expected-messages.txt"
+    expected_results = case / "expected-results.yaml"
     if UPDATE_GOLDEN and parser == "libyaml":
         expected.write_text(out)
         expected_messages.write_text("".join(m + "\n" for m in messages))
+        expected_results.write_text("results:\n" + results if results else "")
     assert out == expected.read_text()
     assert "".join(m + "\n" for m in messages) == expected_messages.read_text()
+    assert ("results:\n" + results if results else "") == expected_results.read_text()
     assert code == 0
 
     again, _, code, full = _run(out, config)
