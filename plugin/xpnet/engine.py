@@ -13,7 +13,8 @@ from xpnet.errors import InputError
 from xpnet.install import discover
 from xpnet.lint import plan_check
 from xpnet.plan import EnvEdit, Finding, Plan, config_findings, plan_fix
-from xpnet.rules import RULES, Severity
+from xpnet.report import OK, exit_code
+from xpnet.rules import RULES
 from xpnet.verify import verify
 from xpnet.yaml.stream import Document
 
@@ -26,7 +27,7 @@ class Outcome:
 
     @property
     def failed(self) -> bool:
-        return any(f.rule.severity is Severity.ERROR for f in self.findings)
+        return exit_code(self.findings) != OK
 
     @property
     def edits(self) -> tuple[EnvEdit, ...]:

@@ -45,6 +45,15 @@ def finding_line(finding: Finding, with_file: bool = False) -> str:
     return f"{where}{finding.rule.severity.value}: {head}{finding.rule.id} {finding.message}"
 
 
+# Exit codes (SPEC §6): 0 ok, 1 error findings or refused input, 2 usage (argparse's own).
+OK, FAILED = 0, 1
+
+
+def exit_code(findings: Sequence[Finding]) -> int:
+    """The exit code of a run: only error findings fail it."""
+    return FAILED if any(f.rule.severity is Severity.ERROR for f in findings) else OK
+
+
 def _count(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 

@@ -70,7 +70,7 @@ def _fix(args: argparse.Namespace) -> int:
             "nothing was written",
             file=sys.stderr,
         )
-        return 1
+        return report.exit_code(outcome.findings)
     changed, piped = [], 0
     for source in sources:
         new = result.outputs[source.name]
@@ -124,7 +124,7 @@ def _check(args: argparse.Namespace) -> int:
         for finding in findings:
             print(report.finding_line(finding, with_file=True))
         print(report.summary(findings, len(sources), len(empty)))
-    return 1 if result.outcome.failed else 0
+    return report.exit_code(findings)
 
 
 def _explain(args: argparse.Namespace) -> int:

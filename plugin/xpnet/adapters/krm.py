@@ -120,7 +120,7 @@ def process(text: str) -> Response:
     if not outcome.plans:
         results.append({"message": report.NOTHING_FOUND, "severity": "info"})
         stderr.append(f"xpnet: {SOURCE}: {report.NOTHING_FOUND}")
-    return Response(body + _results_block(results), stderr, 1 if outcome.failed else 0)
+    return Response(body + _results_block(results), stderr, report.exit_code(outcome.findings))
 
 
 def _error_response(text: str, error: XpnetError) -> Response:
