@@ -7,14 +7,14 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from xpnet import rules
 from xpnet.apply import rewrite
 from xpnet.config import ClusterNetwork
 from xpnet.errors import InputError
 from xpnet.install import discover
 from xpnet.lint import plan_check
-from xpnet.plan import EnvEdit, Finding, Plan, config_findings, plan_fix
+from xpnet.plan import EnvEdit, Finding, Plan, config_findings, finding, plan_fix
 from xpnet.report import OK, exit_code
-from xpnet.rules import RULES
 from xpnet.verify import verify
 from xpnet.yaml.stream import Document
 
@@ -57,8 +57,8 @@ def _refusals(edits: Sequence[EnvEdit]) -> list[Finding]:
         try:
             apply(doc_edits)
         except InputError as error:
-            message = "; ".join(error.problems) + "; xpnet fix refuses it too"
-            out.append(Finding(RULES["XPN019"], message, doc_edits[0].resource))
+            problem = "; ".join(error.problems)
+            out.append(finding(rules.XPN019, doc_edits[0].resource, problem=problem))
     return out
 
 

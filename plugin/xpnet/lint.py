@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from xpnet import noproxy
+from xpnet import noproxy, rules
 from xpnet.config import ClusterNetwork
 from xpnet.envvars import PROXY_VARS, SIX, UPPER
 from xpnet.install import CrossplaneInstall, EnvBlock, Resource, Role
@@ -21,13 +21,14 @@ from xpnet.plan import (
     Plan,
     differences,
     entry_findings,
+    finding,
     password_of,
     plan_fix,
     redact,
     resource_findings,
     targets,
 )
-from xpnet.rules import RULES, Severity
+from xpnet.rules import Rule, Severity
 from xpnet.runtimes import decide
 from xpnet.runtimes.go import effective
 from xpnet.versions import FunctionMatch
@@ -44,8 +45,8 @@ class Container:
     env: dict[str, str]  # the plain values
     reference: dict[str, str]  # per variable, the value the other containers agree on
 
-    def finding(self, rule: str, message: str, var: str | None) -> Finding:
-        return Finding(RULES[rule], message, self.resource, self.block, var)
+    def finding(self, rule: Rule, var: str | None, **fields: object) -> Finding:
+        return finding(rule, self.resource, self.block, var, **fields)
 
     @property
     def core(self) -> bool:
@@ -56,70 +57,40 @@ def xpn010_value_from(c: Container) -> Iterator[Finding]:
     for name in SIX:
         found = c.block.get(name)
         if found is not None and found.from_ref:
-            yield c.finding(
-                "XPN010",
-                "is set through valueFrom, so xpnet cannot check it; set a plain value",
-                name,
-            )
+            yield c.finding(rules.XPN010, name)
 
 
 def xpn002_xpn012_cases(c: Container) -> Iterator[Finding]:
     for upper in UPPER:
         lower = upper.lower()
         if upper in c.env and lower in c.env and c.env[upper] != c.env[lower]:
-            yield c.finding(
-                "XPN002",
-                f"differs from {lower}; give both the same value (gRPC C-core reads only the "
-                "lower-case one)",
-                upper,
-            )
+            yield c.finding(rules.XPN002, upper, lower=lower)
         elif (upper in c.env) != (lower in c.env):
             have, missing = (upper, lower) if upper in c.env else (lower, upper)
-            yield c.finding(
-                "XPN012",
-                f"{have} is set but {missing} is not; set both (clients differ in the case they "
-                "read)",
-                missing,
-            )
+            yield c.finding(rules.XPN012, missing, have=have, missing=missing)
 
 
 def xpn001_differs_between_containers(c: Container) -> Iterator[Finding]:
     for var, value in c.env.items():
         if var in c.reference and value != c.reference[var]:
-            yield c.finding(
-                "XPN001",
-                "differs from the value in the other Crossplane containers; run xpnet in fix mode "
-                "to give every container the same set",
-                var,
-            )
+            yield c.finding(rules.XPN001, var)
 
 
 def xpn005_http_without_https(c: Container) -> Iterator[Finding]:
     if not effective(c.env, "HTTPS_PROXY") and effective(c.env, "HTTP_PROXY"):
-        yield c.finding(
-            "XPN005",
-            "is not set while HTTP_PROXY is: https and gRPC requests go direct; set it",
-            "HTTPS_PROXY",
-        )
+        yield c.finding(rules.XPN005, "HTTPS_PROXY")
 
 
 def xpn011_core_without_https(c: Container) -> Iterator[Finding]:
     if not effective(c.env, "HTTPS_PROXY") and c.core:
-        yield c.finding(
-            "XPN011",
-            "is not set, so package pulls do not go through the proxy; set it to "
-            f"{redact(c.config.https_proxy or '')}",
-            "HTTPS_PROXY",
-        )
+        yield c.finding(rules.XPN011, "HTTPS_PROXY", proxy=redact(c.config.https_proxy or ""))
 
 
 def xpn015_inline_password(c: Container) -> Iterator[Finding]:
     for var in PROXY_VARS:
         password = password_of(c.env[var]) if var in c.env else None
         if password is not None and not password.startswith("$("):
-            yield c.finding(
-                "XPN015", "carries a password inline; take the credentials from a Secret", var
-            )
+            yield c.finding(rules.XPN015, var, what="carries a password inline")
 
 
 def xpn003_api_server(c: Container) -> Iterator[Finding]:
@@ -130,12 +101,7 @@ def xpn003_api_server(c: Container) -> Iterator[Finding]:
         ip = noproxy.first_ip(cidr)
         host = f"[{ip}]" if ":" in ip else ip
         if not decide("go", c.env, f"https://{host}:443").direct:
-            yield c.finding(
-                "XPN003",
-                f"does not cover the API server at {ip}:443 (client-go dials the IP, so host names "
-                f"do not match it): add {ip} or {cidr}",
-                "NO_PROXY",
-            )
+            yield c.finding(rules.XPN003, "NO_PROXY", ip=ip, cidr=cidr)
 
 
 def _network_covered(no_proxy: str, cidr: str) -> str | None:
@@ -168,11 +134,8 @@ def xpn004_function_endpoints(c: Container) -> Iterator[Finding]:
         )
         for cidr in c.config.spec.cluster.podCIDRs:
             if _network_covered(effective(c.env, "NO_PROXY"), cidr) is None:
-                yield c.finding(
-                    "XPN004",
-                    f"does not cover function pods in {cidr}: {why}; add {cidr}",
-                    "NO_PROXY",
-                )
+                what = f"function pods in {cidr}"
+                yield c.finding(rules.XPN004, "NO_PROXY", what=what, why=why, add=f"add {cidr}")
     if version.match in (FunctionMatch.HOST, FunctionMatch.UNKNOWN):
         target = f"dns:///{SAMPLE_FUNCTION}.{namespace}:{FUNCTION_PORT}"
         if not decide("grpc-go-1.71", c.env, target).direct:
@@ -182,11 +145,13 @@ def xpn004_function_endpoints(c: Container) -> Iterator[Finding]:
                 else f"the Crossplane version is {version.describe()}, so grpc-go >= 1.71, which "
                 "matches the host name, must be covered"
             )
+            domain = c.config.spec.cluster.domain
             yield c.finding(
-                "XPN004",
-                f"does not cover function endpoints <function>.{namespace}:{FUNCTION_PORT}: {why}; "
-                f".svc and .{c.config.spec.cluster.domain} never match it; add .{namespace}",
+                rules.XPN004,
                 "NO_PROXY",
+                what=f"function endpoints <function>.{namespace}:{FUNCTION_PORT}",
+                why=why,
+                add=f".svc and .{domain} never match it; add .{namespace}",
             )
 
 

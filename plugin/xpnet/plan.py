@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from xpnet import noproxy
+from xpnet import noproxy, rules
 from xpnet.config import ClusterNetwork
 from xpnet.envvars import (
     BYPASS_VARS,
@@ -20,7 +20,7 @@ from xpnet.envvars import (
 )
 from xpnet.install import CrossplaneInstall, EnvBlock, Resource, Role
 from xpnet.noproxy import NoProxySet
-from xpnet.rules import RULES, Rule
+from xpnet.rules import Rule
 
 SAMPLE_FUNCTION = "function-example"  # any name: the Service lives in Crossplane's namespace
 FUNCTION_PORT = "9443"  # FACTS.md §2
@@ -33,6 +33,17 @@ class Finding:
     resource: Resource | None = None
     block: EnvBlock | None = None
     var: str | None = None
+
+
+def finding(
+    rule: Rule,
+    resource: Resource | None = None,
+    block: EnvBlock | None = None,
+    var: str | None = None,
+    **fields: object,
+) -> Finding:
+    """A finding with the rule's own message, filled in."""
+    return Finding(rule, rule.say(**fields), resource, block, var)
 
 
 @dataclass(frozen=True)
@@ -171,20 +182,9 @@ def entry_findings(install: CrossplaneInstall, config: ClusterNetwork) -> list[F
                         if replace
                         else "remove it (xpnet keeps entries already present)"
                     )
-                    out.append(
-                        Finding(
-                            RULES["XPN008"],
-                            "contains *: every destination bypasses the proxy, package pulls "
-                            f"included; {what}",
-                            resource,
-                            block,
-                            var,
-                        )
-                    )
+                    out.append(finding(rules.XPN008, resource, block, var, what=what))
                 elif (why := noproxy.go_cannot_use(entry)) and not replace:
-                    out.append(
-                        Finding(RULES["XPN007"], f"entry {entry!r} {why}", resource, block, var)
-                    )
+                    out.append(finding(rules.XPN007, resource, block, var, entry=entry, why=why))
     return out
 
 
@@ -194,65 +194,34 @@ def resource_findings(install: CrossplaneInstall, config: ClusterNetwork) -> lis
     configured = config.spec.crossplane.namespace
     if core is not None and configured and core.namespace and core.namespace != configured:
         out.append(
-            Finding(
-                RULES["XPN017"],
-                f"runs in namespace {core.namespace}, but ClusterNetwork {config.metadata.name} "
-                f"says spec.crossplane.namespace: {configured}; functions run in the core's "
-                f"namespace, so NO_PROXY must name .{core.namespace}: set "
-                f"spec.crossplane.namespace to {core.namespace} or remove it",
+            finding(
+                rules.XPN017,
                 core,
+                core=core.namespace,
+                name=config.metadata.name,
+                configured=configured,
             )
         )
     if install.covers:
         cores = ", ".join(c.ref for c in install.covers)
         for resource in install.resources:
-            out.append(
-                Finding(
-                    RULES["XPN018"],
-                    f"is not tied to one of the {len(install.covers)} Crossplane installs in "
-                    f"this run ({cores}), so it gets NO_PROXY entries for all of them; run xpnet "
-                    "on one install at a time",
-                    resource,
-                )
-            )
+            out.append(finding(rules.XPN018, resource, count=len(install.covers), cores=cores))
     for resource in install.resources:
         if resource.role is Role.CONTROLLER_CONFIG:
-            out.append(
-                Finding(
-                    RULES["XPN009"],
-                    "ControllerConfig is deprecated, honoured for Providers only, and removed "
-                    "in Crossplane v2.0; move its settings to a DeploymentRuntimeConfig",
-                    resource,
-                )
-            )
+            out.append(finding(rules.XPN009, resource))
         if (
             resource.role is Role.CORE
             and resource.host_network
             and (resource.dns_policy != "ClusterFirstWithHostNet")
         ):
-            out.append(
-                Finding(
-                    RULES["XPN013"],
-                    "hostNetwork: true without dnsPolicy: ClusterFirstWithHostNet: function "
-                    "names do not resolve (crossplane#5500); set that dnsPolicy",
-                    resource,
-                )
-            )
+            out.append(finding(rules.XPN013, resource))
         for block in resource.blocks:
             if (
                 resource.role is Role.RUNTIME_CONFIG
                 and not block.main
                 and (block.sets_proxy or block.sets_no_proxy)
             ):
-                out.append(
-                    Finding(
-                        RULES["XPN014"],
-                        "proxy variables on a sidecar do not reach the provider or function; put "
-                        "them on the package-runtime container",
-                        resource,
-                        block,
-                    )
-                )
+                out.append(finding(rules.XPN014, resource, block))
     return out
 
 
@@ -262,21 +231,13 @@ def config_findings(config: ClusterNetwork) -> list[Finding]:
     proxy = config.spec.proxy
     for url in dict.fromkeys((config.http_proxy, config.https_proxy, proxy.grpcProxy)):
         if url and urlsplit(url).scheme == "https":
-            out.append(
-                Finding(
-                    RULES["XPN006"],
-                    f"{redact(url)} is an https:// proxy, but gRPC clients speak plaintext "
-                    "CONNECT to their proxy; use http://",
-                )
-            )
+            out.append(finding(rules.XPN006, url=redact(url)))
     if any(u and password_of(u) for u in (proxy.httpProxy, proxy.httpsProxy, proxy.grpcProxy)):
-        out.append(
-            Finding(
-                RULES["XPN015"],
-                f"the proxy URL of ClusterNetwork {config.metadata.name} carries a password, so "
-                "the manifests will too; set spec.proxy.credentialsSecret to take it from a Secret",
-            )
+        what = (
+            f"the proxy URL of ClusterNetwork {config.metadata.name} carries a password, so the "
+            "manifests will too"
         )
+        out.append(finding(rules.XPN015, what=what))
     return out
 
 
@@ -291,16 +252,7 @@ def plan_fix(config: ClusterNetwork, install: CrossplaneInstall) -> Plan:
         for name in names:
             env = block.get(name)
             if env is not None and env.from_ref:
-                findings.append(
-                    Finding(
-                        RULES["XPN010"],
-                        "is set through valueFrom, so xpnet leaves it as it is; set a plain value "
-                        "to have it kept consistent",
-                        resource,
-                        block,
-                        name,
-                    )
-                )
+                findings.append(finding(rules.XPN010, resource, block, name))
                 continue
             values.append((name, values_of[name]))
         refs = _refs(config) if any(n in PROXY_URL_VARS for n, _ in values) else ()
@@ -320,7 +272,7 @@ def _difference(edit: EnvEdit, name: str) -> str:
     env = edit.block.get(name)
     want = dict(edit.values).get(name)
     if env is None or want is None:
-        return "is not set; run xpnet fix to set it"
+        return "is not set"
     old = env.value or ""
     if name in BYPASS_VARS:
         have, wanted = noproxy.split(old), noproxy.split(want)
@@ -331,8 +283,8 @@ def _difference(edit: EnvEdit, name: str) -> str:
             parts.append(f"has {_shown(extra)}, which existingEntries: replace drops")
         if not parts:
             parts.append("lists its entries in another order or spelling than the one set")
-        return "; ".join(parts) + "; run xpnet fix"
-    return f"is {redact(old)!r}, not {redact(want)!r}; run xpnet fix"
+        return "; ".join(parts)
+    return f"is {redact(old)!r}, not {redact(want)!r}"
 
 
 def differences(plan: Plan) -> list[Finding]:
@@ -341,7 +293,8 @@ def differences(plan: Plan) -> list[Finding]:
     out = []
     for edit in plan.edits:
         for name in edit.changed:
+            difference = _difference(edit, name)
             out.append(
-                Finding(RULES["XPN016"], _difference(edit, name), edit.resource, edit.block, name)
+                finding(rules.XPN016, edit.resource, edit.block, name, difference=difference)
             )
     return out

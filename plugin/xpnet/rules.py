@@ -1,4 +1,5 @@
-"""The rule catalogue: one table, the single source of rule IDs, severities and fixes."""
+"""The rule catalogue: one table, the single source of rule IDs, severities, titles, fixes and
+messages (templates filled in where a finding is made); docs/rules.md is generated from it."""
 
 from __future__ import annotations
 
@@ -18,122 +19,215 @@ class Rule:
     severity: Severity
     title: str
     fix: str
+    message: str  # str.format template; the finding names the resource, container and variable
+
+    def say(self, **fields: object) -> str:
+        return self.message.format(**fields)
 
 
 _E, _W = Severity.ERROR, Severity.WARNING
 
+XPN001 = Rule(
+    "XPN001",
+    _W,
+    "proxy values differ between containers",
+    "run xpnet in fix mode: every rewritten container gets the same values",
+    (
+        "differs from the value in the other Crossplane containers; run xpnet in fix mode "
+        "to give every container the same set"
+    ),
+)
+
+XPN002 = Rule(
+    "XPN002",
+    _E,
+    "upper- and lower-case variables differ",
+    "give both the same value; gRPC C-core reads only the lower-case ones",
+    ("differs from {lower}; give both the same value (gRPC C-core reads only the lower-case one)"),
+)
+
+XPN003 = Rule(
+    "XPN003",
+    _E,
+    "NO_PROXY does not cover the API server",
+    "add the kubernetes Service IP or the service CIDR",
+    (
+        "does not cover the API server at {ip}:443 (client-go dials the IP, so host names "
+        "do not match it): add {ip} or {cidr}"
+    ),
+)
+
+XPN004 = Rule(
+    "XPN004",
+    _E,
+    "NO_PROXY does not cover the function endpoints",
+    "add what the Crossplane version's grpc-go matches",
+    ("does not cover {what}: {why}; {add}"),
+)
+
+XPN005 = Rule(
+    "XPN005",
+    _W,
+    "HTTP_PROXY without HTTPS_PROXY",
+    "set HTTPS_PROXY too: https and gRPC requests use only HTTPS_PROXY",
+    ("is not set while HTTP_PROXY is: https and gRPC requests go direct; set it"),
+)
+
+XPN006 = Rule(
+    "XPN006",
+    _W,
+    "https:// proxy URL",
+    "use http://: gRPC supports plaintext CONNECT proxies only",
+    (
+        "{url} is an https:// proxy, but gRPC clients speak plaintext CONNECT to their "
+        "proxy; use http://"
+    ),
+)
+
+XPN007 = Rule(
+    "XPN007",
+    _W,
+    "NO_PROXY entry that Go cannot use",
+    "rewrite the entry as the message says",
+    ("entry {entry!r} {why}"),
+)
+
+XPN008 = Rule(
+    "XPN008",
+    _W,
+    "NO_PROXY contains *",
+    "remove *: it sends everything direct, package pulls included",
+    ("contains *: every destination bypasses the proxy, package pulls included; {what}"),
+)
+
+XPN009 = Rule(
+    "XPN009",
+    _W,
+    "ControllerConfig in use",
+    "move its settings to a DeploymentRuntimeConfig",
+    (
+        "ControllerConfig is deprecated, honoured for Providers only, and removed in "
+        "Crossplane v2.0; move its settings to a DeploymentRuntimeConfig"
+    ),
+)
+
+XPN010 = Rule(
+    "XPN010",
+    _W,
+    "proxy variable set through valueFrom",
+    "set it as a plain value so that it can be checked and kept consistent",
+    (
+        "is set through valueFrom, so xpnet neither checks nor changes it; set a plain "
+        "value to have it kept consistent"
+    ),
+)
+
+XPN011 = Rule(
+    "XPN011",
+    _E,
+    "Crossplane container without HTTPS_PROXY",
+    "set HTTPS_PROXY (run xpnet in fix mode)",
+    ("is not set, so package pulls do not go through the proxy; set it to {proxy}"),
+)
+
+XPN012 = Rule(
+    "XPN012",
+    _W,
+    "only one case of a proxy variable is set",
+    "set both cases: some clients read only the lower-case variable",
+    ("{have} is set but {missing} is not; set both (clients differ in the case they read)"),
+)
+
+XPN013 = Rule(
+    "XPN013",
+    _W,
+    "hostNetwork without ClusterFirstWithHostNet",
+    "set dnsPolicy: ClusterFirstWithHostNet or function names do not resolve",
+    (
+        "hostNetwork: true without dnsPolicy: ClusterFirstWithHostNet: function names do "
+        "not resolve (crossplane#5500); set that dnsPolicy"
+    ),
+)
+
+XPN014 = Rule(
+    "XPN014",
+    _W,
+    "DeploymentRuntimeConfig env on a container not named package-runtime",
+    "put proxy variables on the package-runtime container; others are sidecars",
+    (
+        "proxy variables on a sidecar do not reach the provider or function; put them on "
+        "the package-runtime container"
+    ),
+)
+
+XPN015 = Rule(
+    "XPN015",
+    _W,
+    "proxy credentials inline",
+    "take them from a Secret instead of writing them into the manifests",
+    ("{what}; take the credentials from a Secret (spec.proxy.credentialsSecret)"),
+)
+
+XPN016 = Rule(
+    "XPN016",
+    _E,
+    "proxy settings differ from the ones xpnet computes",
+    "run xpnet fix: check fails wherever fix would change something",
+    ("{difference}; run xpnet fix"),
+)
+
+XPN017 = Rule(
+    "XPN017",
+    _E,
+    "configured Crossplane namespace differs from the core Deployment's",
+    "set spec.crossplane.namespace to the core's namespace (functions run there) or remove it",
+    (
+        "runs in namespace {core}, but ClusterNetwork {name} says "
+        "spec.crossplane.namespace: {configured}; functions run in the core's namespace, "
+        "so NO_PROXY must name .{core}: set spec.crossplane.namespace to {core} or remove "
+        "it"
+    ),
+)
+
+XPN018 = Rule(
+    "XPN018",
+    _W,
+    "runtime configs shared by several Crossplane installs in one run",
+    "run xpnet on one install at a time so that cluster-scoped configs get exactly one set",
+    (
+        "is not tied to one of the {count} Crossplane installs in this run ({cores}), so "
+        "it gets NO_PROXY entries for all of them; run xpnet on one install at a time"
+    ),
+)
+
+XPN019 = Rule(
+    "XPN019",
+    _E,
+    "a proxy setting xpnet fix cannot rewrite safely",
+    "write the env block out as the message says (anchors, merge keys); fix refuses it too",
+    ("{problem}; xpnet fix refuses it too"),
+)
+
 CATALOGUE: tuple[Rule, ...] = (
-    Rule(
-        "XPN001",
-        _W,
-        "proxy values differ between containers",
-        "run xpnet in fix mode: every rewritten container gets the same values",
-    ),
-    Rule(
-        "XPN002",
-        _E,
-        "upper- and lower-case variables differ",
-        "give both the same value; gRPC C-core reads only the lower-case ones",
-    ),
-    Rule(
-        "XPN003",
-        _E,
-        "NO_PROXY does not cover the API server",
-        "add the kubernetes Service IP or the service CIDR",
-    ),
-    Rule(
-        "XPN004",
-        _E,
-        "NO_PROXY does not cover the function endpoints",
-        "add what the Crossplane version's grpc-go matches",
-    ),
-    Rule(
-        "XPN005",
-        _W,
-        "HTTP_PROXY without HTTPS_PROXY",
-        "set HTTPS_PROXY too: https and gRPC requests use only HTTPS_PROXY",
-    ),
-    Rule(
-        "XPN006",
-        _W,
-        "https:// proxy URL",
-        "use http://: gRPC supports plaintext CONNECT proxies only",
-    ),
-    Rule(
-        "XPN007", _W, "NO_PROXY entry that Go cannot use", "rewrite the entry as the message says"
-    ),
-    Rule(
-        "XPN008",
-        _W,
-        "NO_PROXY contains *",
-        "remove *: it sends everything direct, package pulls included",
-    ),
-    Rule(
-        "XPN009",
-        _W,
-        "ControllerConfig in use",
-        "move its settings to a DeploymentRuntimeConfig",
-    ),
-    Rule(
-        "XPN010",
-        _W,
-        "proxy variable set through valueFrom",
-        "set it as a plain value so that it can be checked and kept consistent",
-    ),
-    Rule(
-        "XPN011",
-        _E,
-        "Crossplane container without HTTPS_PROXY",
-        "set HTTPS_PROXY (run xpnet in fix mode)",
-    ),
-    Rule(
-        "XPN012",
-        _W,
-        "only one case of a proxy variable is set",
-        "set both cases: some clients read only the lower-case variable",
-    ),
-    Rule(
-        "XPN013",
-        _W,
-        "hostNetwork without ClusterFirstWithHostNet",
-        "set dnsPolicy: ClusterFirstWithHostNet or function names do not resolve",
-    ),
-    Rule(
-        "XPN014",
-        _W,
-        "DeploymentRuntimeConfig env on a container not named package-runtime",
-        "put proxy variables on the package-runtime container; others are sidecars",
-    ),
-    Rule(
-        "XPN015",
-        _W,
-        "proxy credentials inline",
-        "take them from a Secret instead of writing them into the manifests",
-    ),
-    Rule(
-        "XPN016",
-        _E,
-        "proxy settings differ from the ones xpnet computes",
-        "run xpnet fix: check fails wherever fix would change something",
-    ),
-    Rule(
-        "XPN017",
-        _E,
-        "configured Crossplane namespace differs from the core Deployment's",
-        "set spec.crossplane.namespace to the core's namespace (functions run there) or remove it",
-    ),
-    Rule(
-        "XPN018",
-        _W,
-        "runtime configs shared by several Crossplane installs in one run",
-        "run xpnet on one install at a time so that cluster-scoped configs get exactly one set",
-    ),
-    Rule(
-        "XPN019",
-        _E,
-        "a proxy setting xpnet fix cannot rewrite safely",
-        "write the env block out as the message says (anchors, merge keys); fix refuses it too",
-    ),
+    XPN001,
+    XPN002,
+    XPN003,
+    XPN004,
+    XPN005,
+    XPN006,
+    XPN007,
+    XPN008,
+    XPN009,
+    XPN010,
+    XPN011,
+    XPN012,
+    XPN013,
+    XPN014,
+    XPN015,
+    XPN016,
+    XPN017,
+    XPN018,
+    XPN019,
 )
 RULES: dict[str, Rule] = {r.id: r for r in CATALOGUE}
 DOCS = "docs/rules.md"  # relative to the repository root: xpnet has no published site yet
