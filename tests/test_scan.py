@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from xpnet.yaml.scan import Segment, may_need_change, resource_list_layout, root_kind
+from xpnet.yaml.scan import Segment, may_need_change, outline, resource_list_layout
 
 KUSTOMIZE_STYLE = """\
 apiVersion: config.kubernetes.io/v1
@@ -32,7 +32,7 @@ def test_layout_of_a_kustomize_resource_list() -> None:
     assert first.line == 4 and second.line == 15
     assert first.text.startswith("  apiVersion: apps/v1\n")
     assert first.unmask(first.text) == KUSTOMIZE_STYLE[first.start : first.end]
-    assert root_kind(first) == "Deployment" and root_kind(second) == "ConfigMap"
+    assert outline(first).kind == "Deployment" and outline(second).kind == "ConfigMap"
     assert may_need_change(first) is True
     assert may_need_change(second) is False
 

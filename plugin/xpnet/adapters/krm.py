@@ -60,9 +60,9 @@ def process(text: str) -> Response:
     from xpnet import report
     from xpnet.config import load_config
     from xpnet.engine import run
-    from xpnet.yaml.nodes import MappingNode, compose, to_data
-    from xpnet.yaml.scan import may_need_change, outline, resource_list_layout, shape_problem
-    from xpnet.yaml.stream import Document
+    from xpnet.yaml.nodes import compose, to_data
+    from xpnet.yaml.scan import resource_list_layout
+    from xpnet.yaml.stream import document
 
     layout = resource_list_layout(text)
     if layout is None:
@@ -74,7 +74,8 @@ def process(text: str) -> Response:
         rs, re_ = layout.keys["results"]
         text = text[:rs] + text[re_:]
         layout = resource_list_layout(text)
-        assert layout is not None
+        if layout is None:  # cannot happen: removing a top-level key keeps the shape
+            raise InputError(SOURCE, ["cannot read the ResourceList"])
     if "items" not in layout.keys:
         raise InputError(SOURCE, ["no items: a ResourceList carries its resources in items"])
     if "functionConfig" not in layout.keys:
@@ -93,16 +94,15 @@ def process(text: str) -> Response:
     name = meta.get("name") if isinstance(meta, dict) else None
     config = load_config(config_doc, f"functionConfig {name or ''}".strip())
 
-    docs = []
-    for index, segment in enumerate(layout.items):
-        found = outline(segment)
-        if problem := shape_problem(found, strict=True):
-            raise InputError(f"items[{index}]", [f"line {segment.line}: the item {problem}"])
-        if not may_need_change(segment, found):
-            continue
-        root = compose(segment.text, f"items[{index}]", segment.line)
-        if isinstance(root, MappingNode):
-            docs.append(Document(index, segment, root, f"items[{index}]"))
+    docs = [
+        doc
+        for index, segment in enumerate(layout.items)
+        if (
+            doc := document(
+                segment, index, f"items[{index}]", source=f"items[{index}]", strict=True
+            )
+        )
+    ]
     outcome = run(config, docs)
 
     pieces, pos = [], 0
@@ -135,13 +135,12 @@ def _error_response(text: str, error: XpnetError) -> Response:
 
 
 def main() -> int:
-    data = sys.stdin.buffer.read()
+    from xpnet.yaml.stream import decode
+
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        sys.stderr.write(
-            f"xpnet: {SOURCE}: byte {error.start} is not UTF-8; Kubernetes manifests are UTF-8\n"
-        )
+        text, _ = decode(SOURCE, sys.stdin.buffer.read())
+    except XpnetError as error:
+        sys.stderr.write(f"xpnet: {error.render()}\n")
         return 1
     try:
         response = process(text)

@@ -178,11 +178,6 @@ def outline(segment: Segment) -> Outline:
     return Outline(kind, None if "name" in names else "has no metadata.name", True)
 
 
-def root_kind(segment: Segment) -> str | None:
-    """The kind of a block-style resource from its text alone, None when not found."""
-    return outline(segment).kind
-
-
 def may_need_change(segment: Segment, found: Outline | None = None) -> bool:
     """Whether a resource can be one xpnet rewrites or checks (false positives are fine)."""
     kind = (found or outline(segment)).kind

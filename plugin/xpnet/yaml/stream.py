@@ -58,6 +58,21 @@ def decode(name: str, data: bytes) -> tuple[str, bool]:
     return (text[1:], True) if text.startswith(BOM) else (text, False)
 
 
+def document(
+    segment: Segment, index: int, name: str, *, source: str, stream: int = 0, strict: bool = False
+) -> Document | None:
+    """One document of a stream (or item of a ResourceList, `strict`: it must be a resource),
+    parsed when it can need a change; refused when it is not a Kubernetes resource."""
+    found = outline(segment)
+    if problem := shape_problem(found, strict=strict):
+        what = "item" if strict else "document"
+        raise InputError(source, [f"line {segment.line}: the {what} {problem}; fix the manifest"])
+    if not may_need_change(segment, found):
+        return None
+    root = compose(segment.text, name, segment.line)
+    return Document(index, segment, root, name, stream) if isinstance(root, MappingNode) else None
+
+
 def load(
     sources: list[Source], label: Callable[[Source, Segment], str] | None = None
 ) -> list[Document]:
@@ -69,16 +84,10 @@ def load(
         source.segments = split_stream(source.text)
         source.first_index = index
         for segment in source.segments:
-            found = outline(segment)
-            if problem := shape_problem(found, strict=False):
-                raise InputError(
-                    source.name, [f"line {segment.line}: the document {problem}; fix the manifest"]
-                )
-            if may_need_change(segment, found):
-                name = label(source, segment) if label else source.name
-                root = compose(segment.text, name, segment.line)
-                if isinstance(root, MappingNode):
-                    docs.append(Document(index, segment, root, name, number))
+            name = label(source, segment) if label else source.name
+            doc = document(segment, index, name, source=source.name, stream=number)
+            if doc is not None:
+                docs.append(doc)
             index += 1
     return docs
 
