@@ -155,7 +155,7 @@ def verification_seconds(resource_list: str, repeat: int) -> float:
     """How long the KRM function spends reading back and comparing the documents it rewrote
     (issue 9), measured inside one process: the median over runs of the time in verify()."""
     from xpnet import engine
-    from xpnet.adapters.krm import process
+    from xpnet.adapters.krm import transform
 
     real = engine.verify
     spent = [0.0]
@@ -169,7 +169,7 @@ def verification_seconds(resource_list: str, repeat: int) -> float:
     runs = []
     for i in range(repeat + 1):
         spent[0] = 0.0
-        process(resource_list)
+        transform(resource_list)
         if i:
             runs.append(spent[0])
     engine.verify = real  # type: ignore[assignment]

@@ -15,7 +15,7 @@ import atheris
 
 with atheris.instrument_imports():
     from xpnet import noproxy
-    from xpnet.adapters.krm import process
+    from xpnet.adapters.krm import transform
     from xpnet.adapters.streams import run_streams
     from xpnet.config import load_config
     from xpnet.errors import XpnetError
@@ -48,7 +48,7 @@ def yaml_target(data: bytes) -> None:
 
 def krm_target(data: bytes) -> None:
     try:
-        process(data.decode("utf-8"))
+        transform(data.decode("utf-8"))
     except (XpnetError, UnicodeDecodeError):
         pass
 
@@ -70,8 +70,12 @@ def config_target(data: bytes) -> None:
         pass
 
 
-TARGETS = {"yaml": yaml_target, "krm": krm_target, "noproxy": noproxy_target,
-           "config": config_target}
+TARGETS = {
+    "yaml": yaml_target,
+    "krm": krm_target,
+    "noproxy": noproxy_target,
+    "config": config_target,
+}
 
 
 def main() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.resource_lists import wrap
-from xpnet.adapters.krm import process
+from xpnet.adapters.krm import transform
 
 CONFIG = """\
 apiVersion: xpnet.dev/v1alpha1
@@ -62,7 +62,7 @@ def both(proxy: str, no_proxy: str) -> dict[str, str]:
 
 def run(manifest: str, proxy: str = "http://proxy:3128") -> tuple[list[str], int, str, str]:
     text = wrap(manifest, CONFIG.format(proxy=proxy))
-    response = process(text)
+    response = transform(text)
     return response.stderr, response.code, response.stdout, text
 
 

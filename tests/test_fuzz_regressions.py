@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from xpnet.adapters.krm import process
+from xpnet.adapters.krm import transform
 from xpnet.errors import XpnetError
 
 CASES = sorted((Path(__file__).parent / "fuzz_regressions").glob("krm-*.yaml"))
@@ -15,7 +15,7 @@ CASES = sorted((Path(__file__).parent / "fuzz_regressions").glob("krm-*.yaml"))
 @pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
 def test_krm_input_is_answered_or_refused(case: Path) -> None:
     try:
-        response = process(case.read_text())
+        response = transform(case.read_text())
     except XpnetError as error:
         assert error.render()
     else:

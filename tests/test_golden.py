@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import UPDATE_GOLDEN
 from tests.resource_lists import unwrap, wrap
-from xpnet.adapters.krm import process
+from xpnet.adapters.krm import transform
 from xpnet.adapters.streams import read_config, run_streams
 from xpnet.yaml import nodes, stream
 
@@ -21,7 +21,7 @@ CASES = sorted(p for p in (Path(__file__).parent / "cases").iterdir() if p.is_di
 
 
 def _run(stream: str, config: str) -> tuple[str, list[str], int, str]:
-    response = process(wrap(stream, config))
+    response = transform(wrap(stream, config))
     return (
         unwrap(response.stdout.split("\nresults:\n")[0] + "\n"),
         response.stderr,

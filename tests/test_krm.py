@@ -11,7 +11,7 @@ from ruamel.yaml import YAML
 
 from tests.conftest import ROOT
 from tests.resource_lists import wrap
-from xpnet.adapters.krm import process
+from xpnet.adapters.krm import transform
 from xpnet.errors import InputError
 from xpnet.yaml import nodes
 
@@ -31,7 +31,7 @@ def load(text: str) -> dict:  # type: ignore[type-arg]
 
 
 def test_results_name_each_change_with_resource_and_field() -> None:
-    out = load(process(wrap(INSTALL, CONFIG)).stdout)
+    out = load(transform(wrap(INSTALL, CONFIG)).stdout)
     infos = [r for r in out["results"] if r["severity"] == "info"]
     assert {r["resourceRef"]["name"] for r in infos} == {"crossplane", "crossplane-rbac-manager"}
     core_init = next(r for r in infos if "crossplane-init" in r["field"]["path"])
@@ -59,7 +59,7 @@ def test_annotations_and_untouched_items_are_kept_byte_for_byte() -> None:
         + "functionConfig:\n"
         + "".join("  " + line + "\n" for line in CONFIG.splitlines())
     )
-    response = process(text)
+    response = transform(text)
     assert response.code == 0
     body, results = response.stdout.split("results:\n")
     assert body == text  # nothing to do: the same bytes, and a result that says so
@@ -67,7 +67,7 @@ def test_annotations_and_untouched_items_are_kept_byte_for_byte() -> None:
 
 
 def test_no_anchors_in_the_output() -> None:
-    out = process(wrap(INSTALL, CONFIG)).stdout
+    out = transform(wrap(INSTALL, CONFIG)).stdout
     assert "&" not in out.replace("&&", "") and "*" not in out
 
 
@@ -151,5 +151,5 @@ def test_env_shared_through_an_anchor_is_refused_naming_it(
     )
     monkeypatch.setattr(nodes, "PURE", pure)
     with pytest.raises(InputError, match="is shared through the YAML anchor &common") as raised:
-        process(wrap(shared, CONFIG))
+        transform(wrap(shared, CONFIG))
     assert "write it out here instead of using the alias" in str(raised.value)

@@ -17,7 +17,7 @@ from tests.conftest import ROOT, shared_fixtures
 from tests.goyaml import go_load
 from tests.resource_lists import unwrap, wrap
 from xpnet import verify
-from xpnet.adapters.krm import process
+from xpnet.adapters.krm import transform
 from xpnet.adapters.streams import run_streams
 from xpnet.config import load_config, with_mode
 from xpnet.errors import InputError, XpnetError
@@ -110,12 +110,12 @@ def assert_fixed(goyaml: Path, text: str, **spec: Any) -> list[Any]:
 def assert_fixed_by_krm(goyaml: Path, text: str, by_files: str) -> None:
     """The KRM function gives the same data as the file path, and a second run changes
     nothing."""
-    response = process(wrap(text, CONFIG_YAML))
+    response = transform(wrap(text, CONFIG_YAML))
     assert response.code == 0, response.stderr
     items = unwrap(response.stdout.split("\nresults:\n")[0] + "\n")
     from_krm, from_files = both_parsers(goyaml, items, by_files)
     assert verify.difference(from_krm, from_files) is None
-    again = process(response.stdout)
+    again = transform(response.stdout)
     assert 'severity: "info"' not in again.stdout and "severity: info" not in again.stdout
 
 
@@ -390,7 +390,7 @@ def test_nothing_found_severity_summary_and_lines(tmp_path: Path) -> None:
         line.startswith("in.yaml:19: error: ") and "HTTPS_PROXY: XPN016" in line for line in lines
     ), lines
     assert lines[-1] == "7 errors, 1 warning in 2 files (1 without Crossplane resources)"
-    krm = process(wrap("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n", CONFIG_YAML))
+    krm = transform(wrap("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n", CONFIG_YAML))
     assert krm.code == 0 and "no Crossplane resources found" in krm.stderr[0]
     assert 'message: "no Crossplane resources found' in krm.stdout.split("\nresults:\n")[1]
 

@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import sys
 from typing import Any
 
-from xpnet import __version__
-from xpnet.errors import XpnetError
+from xpnet import __version__, explain, noproxy, report
+from xpnet.adapters import krm
+from xpnet.adapters.console import exit_with
+from xpnet.adapters.streams import filter_bytes, find_config, read_config, run_streams
+from xpnet.config import json_schema, with_mode
+from xpnet.envvars import BYPASS_VARS, GRPC, SIX
+from xpnet.errors import ConfigError, XpnetError
+from xpnet.install import DEFAULT_NAMESPACE, discover
+from xpnet.plan import plan_fix, redact, variables
+from xpnet.runtimes import RUNTIMES
+from xpnet.yaml import stream
+from xpnet.yaml.splice import render_block
 
 STDIN = "-"
 
 
 def _sources(files: list[str]) -> list[Any]:
-    from xpnet.yaml import stream
 
     sources = []
     for name in files:
@@ -27,7 +37,6 @@ def _sources(files: list[str]) -> list[Any]:
 
 
 def _config(args: argparse.Namespace) -> Any:
-    from xpnet.adapters.streams import find_config, read_config
 
     return read_config(find_config(args.config))
 
@@ -41,7 +50,6 @@ def _empty_sources(sources: list[Any], outcome: Any) -> list[str]:
 
 
 def _say_empty(sources: list[Any], empty: list[str]) -> None:
-    from xpnet import report
 
     if empty and len(empty) == len(sources):
         shown = ", ".join(empty[:5]) + (f" and {len(empty) - 5} more" if len(empty) > 5 else "")
@@ -49,12 +57,6 @@ def _say_empty(sources: list[Any], empty: list[str]) -> None:
 
 
 def _fix(args: argparse.Namespace) -> int:
-    import difflib
-
-    from xpnet import report
-    from xpnet.adapters.streams import run_streams
-    from xpnet.config import with_mode
-    from xpnet.yaml import stream
 
     config = with_mode(_config(args), "fix")
     sources = _sources(args.files)
@@ -106,9 +108,6 @@ def _fix(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from xpnet import report
-    from xpnet.adapters.streams import run_streams
-    from xpnet.config import with_mode
 
     config = with_mode(_config(args), "check")
     sources = _sources(args.files)
@@ -128,12 +127,6 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _explain(args: argparse.Namespace) -> int:
-    from xpnet import explain
-    from xpnet.config import with_mode
-    from xpnet.install import discover
-    from xpnet.plan import plan_fix
-    from xpnet.runtimes import RUNTIMES
-    from xpnet.yaml import stream
 
     config = with_mode(_config(args), "fix")
     docs = stream.load(_sources(args.files))
@@ -186,18 +179,11 @@ def _explain(args: argparse.Namespace) -> int:
 
 
 def _redact(url: str | None) -> str | None:
-    from xpnet.plan import redact
 
     return redact(url) if url else None
 
 
 def _values(args: argparse.Namespace) -> int:
-    from xpnet import noproxy
-    from xpnet.envvars import BYPASS_VARS, GRPC, SIX
-    from xpnet.errors import ConfigError
-    from xpnet.install import DEFAULT_NAMESPACE
-    from xpnet.plan import variables
-    from xpnet.yaml.splice import render_block
 
     config = _config(args)
     if config.spec.proxy.credentialsSecret is not None:
@@ -233,7 +219,6 @@ def _values(args: argparse.Namespace) -> int:
 
 
 def _render(args: argparse.Namespace) -> int:
-    from xpnet.adapters.streams import filter_bytes
 
     out, lines, code = filter_bytes(sys.stdin.buffer.read(), args.config)
     for line in lines:
@@ -243,15 +228,12 @@ def _render(args: argparse.Namespace) -> int:
 
 
 def _schema(_: argparse.Namespace) -> int:
-    from xpnet.config import json_schema
 
     print(json.dumps(json_schema(), indent=2))
     return 0
 
 
 def _noproxy(args: argparse.Namespace) -> int:
-    from xpnet import noproxy
-    from xpnet.install import DEFAULT_NAMESPACE
 
     config = _config(args)
     nps = noproxy.compute(config, config.spec.crossplane.namespace or DEFAULT_NAMESPACE)
@@ -264,9 +246,8 @@ def _noproxy(args: argparse.Namespace) -> int:
 
 
 def _fn(_: argparse.Namespace) -> int:
-    from xpnet.adapters.krm import main as krm_main
 
-    return krm_main()
+    return krm.main()
 
 
 def _config_option(p: argparse.ArgumentParser) -> None:
@@ -280,7 +261,6 @@ def _config_option(p: argparse.ArgumentParser) -> None:
 
 
 def parser() -> argparse.ArgumentParser:
-    from xpnet.runtimes import RUNTIMES
 
     top = argparse.ArgumentParser(
         prog="xpnet",
@@ -375,6 +355,4 @@ def main(argv: list[str] | None = None) -> int:
 
 def entry() -> None:
     """The console script."""
-    from xpnet.adapters.process import run
-
-    run(main)
+    exit_with(main)

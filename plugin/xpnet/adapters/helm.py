@@ -13,6 +13,9 @@ import sys
 import time
 from pathlib import Path
 
+from xpnet.adapters.console import exit_with
+from xpnet.adapters.streams import filter_bytes
+
 
 def log_path() -> Path:
     """$XPNET_LOG_FILE, else $XDG_STATE_HOME/xpnet/helm-post-renderer.log (~/.local/state)."""
@@ -42,7 +45,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("-c", "--config", metavar="FILE", help="ClusterNetwork file")
     args = parser.parse_args(argv)
-    from xpnet.adapters.streams import filter_bytes
 
     out, lines, code = filter_bytes(sys.stdin.buffer.read(), args.config)
     for line in lines:
@@ -58,6 +60,4 @@ def main(argv: list[str] | None = None) -> int:
 
 def entry() -> None:
     """The console script."""
-    from xpnet.adapters.process import run
-
-    run(main)
+    exit_with(main)

@@ -8,9 +8,21 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
+from io import StringIO
 from typing import Any
 
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from xpnet import report
+from xpnet.adapters.console import exit_with
+from xpnet.config import load_config
+from xpnet.engine import run
 from xpnet.errors import InputError, XpnetError
+from xpnet.yaml.nodes import compose, to_data
+from xpnet.yaml.scan import resource_list_layout
+from xpnet.yaml.splice import render_block
+from xpnet.yaml.stream import decode, document
 
 SOURCE = "ResourceList"
 
@@ -24,11 +36,6 @@ class Response:
 
 def _normalise(text: str) -> str:
     """Re-emit a ResourceList the fast scan cannot split (flow style, JSON) in block style."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
-
-    from xpnet.yaml.nodes import compose
-
     compose(text, SOURCE)  # refuses malformed input with line and column
     loader = YAML(typ="safe", pure=True)
     try:
@@ -40,7 +47,6 @@ def _normalise(text: str) -> str:
     dumper = YAML(typ="safe", pure=True)
     dumper.default_flow_style = False
     dumper.representer.ignore_aliases = lambda *_: True
-    from io import StringIO
 
     out = StringIO()
     dumper.dump(data, out)
@@ -48,22 +54,14 @@ def _normalise(text: str) -> str:
 
 
 def _results_block(results: list[dict[str, Any]]) -> str:
-    from xpnet.yaml.splice import render_block
 
     if not results:
         return ""
     return "".join(line + "\n" for line in render_block({"results": results}, 0, None))
 
 
-def process(text: str) -> Response:
+def transform(text: str) -> Response:
     """Run the function on a ResourceList's text."""
-    from xpnet import report
-    from xpnet.config import load_config
-    from xpnet.engine import run
-    from xpnet.yaml.nodes import compose, to_data
-    from xpnet.yaml.scan import resource_list_layout
-    from xpnet.yaml.stream import document
-
     layout = resource_list_layout(text)
     if layout is None:
         text = _normalise(text)
@@ -124,7 +122,6 @@ def process(text: str) -> Response:
 
 
 def _error_response(text: str, error: XpnetError) -> Response:
-    from xpnet.yaml.scan import resource_list_layout
 
     result = {"message": error.render(), "severity": "error"}
     layout = resource_list_layout(text)
@@ -135,7 +132,6 @@ def _error_response(text: str, error: XpnetError) -> Response:
 
 
 def main() -> int:
-    from xpnet.yaml.stream import decode
 
     try:
         text, _ = decode(SOURCE, sys.stdin.buffer.read())
@@ -143,7 +139,7 @@ def main() -> int:
         sys.stderr.write(f"xpnet: {error.render()}\n")
         return 1
     try:
-        response = process(text)
+        response = transform(text)
     except XpnetError as error:
         response = _error_response(text, error)
     sys.stdout.write(response.stdout)
@@ -155,6 +151,4 @@ def main() -> int:
 
 def entry() -> None:
     """The console script."""
-    from xpnet.adapters.process import run
-
-    run(main)
+    exit_with(main)

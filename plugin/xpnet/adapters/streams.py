@@ -3,14 +3,16 @@ over multi-document YAML streams and give back each stream's new text."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from xpnet import report
 from xpnet.config import ClusterNetwork, load_config
 from xpnet.engine import Outcome, run
-from xpnet.errors import ConfigError
+from xpnet.errors import ConfigError, XpnetError
 from xpnet.yaml import stream
 from xpnet.yaml.nodes import compose, to_data
 from xpnet.yaml.scan import Segment
@@ -21,7 +23,6 @@ CONFIG_FILE = ".xpnet.yaml"
 
 def find_config(explicit: str | None, start: Path | None = None) -> str:
     """-c FILE, else $XPNET_CONFIG, else .xpnet.yaml here or in the nearest parent folder."""
-    import os
 
     if explicit:
         return explicit
@@ -77,8 +78,6 @@ def _label(_: Source, segment: Segment) -> str:
 def filter_stream(text: str, config_file: str | None) -> tuple[str, list[str], int]:
     """A stdin-to-stdout pass in the config's own mode (Helm post-renderer, legacy kustomize
     plugin): the new stream ("" on failure), the lines for stderr, and the exit code."""
-    from xpnet import report
-
     config = read_config(find_config(config_file))
     result = run_streams(config, [Source("-", text)], _label)
     lines = [f"xpnet: {report.finding_line(f, with_file=True)}" for f in result.outcome.findings]
@@ -90,8 +89,6 @@ def filter_stream(text: str, config_file: str | None) -> tuple[str, list[str], i
 def filter_bytes(data: bytes, config_file: str | None) -> tuple[str, list[str], int]:
     """`filter_stream` on raw stdin: decoding, refusals as lines, a BOM kept, and output that
     is never empty on success (Helm 3 would drop every resource)."""
-    from xpnet.errors import XpnetError
-
     try:
         text, bom = stream.decode("stdin", data)
         out, lines, code = filter_stream(text, config_file)

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 
 
-def run(main: Callable[[], int]) -> None:
+def exit_with(main: Callable[[], int]) -> None:
     """Run a command and exit with its code. Interpreter teardown (freeing every pydantic and
     ruamel object) costs a kustomize or Helm run ~25 ms for nothing (issue 5), so skip it."""
     try:
