@@ -7,8 +7,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from xpnet.install import EnvBlock, Resource
-from xpnet.plan import EnvEdit, Finding
+from xpnet.explain import Verdict
+from xpnet.install import CrossplaneInstall, EnvBlock, Resource
+from xpnet.plan import EnvEdit, Finding, redact
 from xpnet.rules import CATALOGUE, Severity, help_uri
 
 
@@ -195,3 +196,45 @@ def sarif(findings: Sequence[Finding], version: str) -> dict[str, Any]:
             }
         ],
     }
+
+
+Section = tuple[CrossplaneInstall, Sequence[Verdict]]
+
+
+def explain_data(sections: Sequence[Section]) -> list[dict[str, Any]]:
+    """`xpnet explain -o json`: one record a verdict, proxy URLs redacted."""
+    return [
+        {
+            "resource": v.resource.ref,
+            "container": v.block.container,
+            "when": v.when,
+            "destination": v.destination.label,
+            "target": v.destination.target,
+            "runtime": v.runtime,
+            "decision": "DIRECT" if v.decision.direct else "PROXY",
+            "proxy": redact(v.decision.proxy) if v.decision.proxy else None,
+            "reason": v.decision.reason,
+        }
+        for _, verdicts in sections
+        for v in verdicts
+    ]
+
+
+def explain_lines(sections: Sequence[Section]) -> list[str]:
+    """`xpnet explain`: per install, per container before and after the fix, a line per
+    destination and runtime."""
+    lines = []
+    for install, verdicts in sections:
+        namespaces = ", ".join(install.namespaces)
+        lines.append(f"Crossplane {install.version.describe()}, namespace {namespaces}")
+        heading = None
+        for v in verdicts:
+            here = (v.resource.ref, v.block.container, v.when)
+            if here != heading:
+                heading = here
+                container = f" container {v.block.container}" if v.block.container else ""
+                lines += ["", f"{v.resource.ref}{container} ({v.when} the fix)"]
+            verdict = "DIRECT" if v.decision.direct else "PROXY "
+            reason = v.decision.reason.split(": ", 1)[-1]
+            lines.append(f"  {v.destination.target:52} {v.runtime:20} {verdict} {reason}")
+    return lines

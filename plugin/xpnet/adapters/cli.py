@@ -16,7 +16,7 @@ from xpnet.config import json_schema, with_mode
 from xpnet.envvars import BYPASS_VARS, GRPC, SIX
 from xpnet.errors import ConfigError, XpnetError
 from xpnet.install import DEFAULT_NAMESPACE, discover
-from xpnet.plan import plan_fix, redact, variables
+from xpnet.plan import plan_fix, variables
 from xpnet.runtimes import RUNTIMES
 from xpnet.yaml import stream
 from xpnet.yaml.splice import render_block
@@ -127,7 +127,6 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _explain(args: argparse.Namespace) -> int:
-
     config = with_mode(_config(args), "fix")
     docs = stream.load(_sources(args.files))
     crossplane = config.spec.crossplane
@@ -140,47 +139,13 @@ def _explain(args: argparse.Namespace) -> int:
         )
         sections.append((install, explain.explain(config, plan, where, runtimes)))
     if args.output == "json":
-        print(
-            json.dumps(
-                [
-                    {
-                        "resource": v.resource.ref,
-                        "container": v.block.container,
-                        "when": v.when,
-                        "destination": v.destination.label,
-                        "target": v.destination.target,
-                        "runtime": v.runtime,
-                        "decision": "DIRECT" if v.decision.direct else "PROXY",
-                        "proxy": _redact(v.decision.proxy),
-                        "reason": v.decision.reason,
-                    }
-                    for _, verdicts in sections
-                    for v in verdicts
-                ],
-                indent=2,
-            )
-        )
+        print(json.dumps(report.explain_data(sections), indent=2))
         return 0
     if not sections:
-        print(f"xpnet: {', '.join(args.files)}: no Crossplane resources found", file=sys.stderr)
-    for install, verdicts in sections:
-        print(f"Crossplane {install.version.describe()}, namespace {', '.join(install.namespaces)}")
-        heading = None
-        for v in verdicts:
-            here = (v.resource.ref, v.block.container, v.when)
-            if here != heading:
-                heading = here
-                container = f" container {v.block.container}" if v.block.container else ""
-                print(f"\n{v.resource.ref}{container} ({v.when} the fix)")
-            verdict = "DIRECT" if v.decision.direct else "PROXY "
-            reason = v.decision.reason.split(": ", 1)[-1]
-            print(f"  {v.destination.target:52} {v.runtime:20} {verdict} {reason}")
+        print(f"xpnet: {', '.join(args.files)}: {report.NOTHING_FOUND}", file=sys.stderr)
+    for line in report.explain_lines(sections):
+        print(line)
     return 0
-
-
-def _redact(url: str | None) -> str | None:
-
-    return redact(url) if url else None
 
 
 def _values(args: argparse.Namespace) -> int:
