@@ -46,6 +46,11 @@ def finding_line(finding: Finding, with_file: bool = False) -> str:
     return f"{where}{finding.rule.severity.value}: {head}{finding.rule.id} {finding.message}"
 
 
+def line(text: str) -> str:
+    """A line for stderr: every one starts with the program's name, as compilers' do."""
+    return f"xpnet: {text}"
+
+
 # Exit codes (SPEC §6): 0 ok, 1 error findings or refused input, 2 usage (argparse's own).
 OK, FAILED = 0, 1
 

@@ -53,7 +53,7 @@ def _say_empty(sources: list[Any], empty: list[str]) -> None:
 
     if empty and len(empty) == len(sources):
         shown = ", ".join(empty[:5]) + (f" and {len(empty) - 5} more" if len(empty) > 5 else "")
-        print(f"xpnet: {shown}: {report.NOTHING_FOUND}", file=sys.stderr)
+        print(report.line(f"{shown}: {report.NOTHING_FOUND}"), file=sys.stderr)
 
 
 def _fix(args: argparse.Namespace) -> int:
@@ -63,13 +63,14 @@ def _fix(args: argparse.Namespace) -> int:
     result = run_streams(config, sources)
     outcome = result.outcome
     for finding in outcome.findings:
-        print(f"xpnet: {report.finding_line(finding, with_file=True)}", file=sys.stderr)
+        print(report.line(f"{report.finding_line(finding, with_file=True)}"), file=sys.stderr)
     empty = _empty_sources(sources, outcome)
     _say_empty(sources, empty)
     if outcome.failed:
         print(
-            f"xpnet: {report.summary(outcome.findings, len(sources), len(empty))}; "
-            "nothing was written",
+            report.line(
+                f"{report.summary(outcome.findings, len(sources), len(empty))}; nothing was written"
+            ),
             file=sys.stderr,
         )
         return report.exit_code(outcome.findings)
@@ -96,12 +97,14 @@ def _fix(args: argparse.Namespace) -> int:
         stream.write_all([(source.name, new) for source, new in changed])
     verb = "would fix" if args.diff or args.dry_run else "fixed"
     for edit in outcome.edits:
-        print(f"xpnet: {verb} {report.edit_line(edit, with_file=True)}", file=sys.stderr)
+        print(report.line(f"{verb} {report.edit_line(edit, with_file=True)}"), file=sys.stderr)
     count = len(changed) + piped
     done = f"{verb} {len(outcome.edits)} env blocks in {count} {'file' if count == 1 else 'files'}"
     print(
-        f"xpnet: {done if count else 'nothing to fix'}; "
-        f"{report.summary(outcome.findings, len(sources), len(empty))}",
+        report.line(
+            f"{done if count else 'nothing to fix'}; "
+            f"{report.summary(outcome.findings, len(sources), len(empty))}"
+        ),
         file=sys.stderr,
     )
     return 0
@@ -142,7 +145,7 @@ def _explain(args: argparse.Namespace) -> int:
         print(json.dumps(report.explain_data(sections), indent=2))
         return 0
     if not sections:
-        print(f"xpnet: {', '.join(args.files)}: {report.NOTHING_FOUND}", file=sys.stderr)
+        print(report.line(f"{', '.join(args.files)}: {report.NOTHING_FOUND}"), file=sys.stderr)
     for line in report.explain_lines(sections):
         print(line)
     return 0
@@ -314,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
         code: int = args.func(args)
         return code
     except XpnetError as error:
-        print(f"xpnet: {error.render()}", file=sys.stderr)
+        print(report.line(f"{error.render()}"), file=sys.stderr)
         return 1
 
 

@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+from xpnet import report
 from xpnet.adapters.console import exit_with
 from xpnet.adapters.streams import filter_bytes
 
@@ -52,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     if code != 0:
         where = _log(lines)
         if where:
-            print(f"xpnet: the reason is also in {where}", file=sys.stderr)
+            print(report.line(f"the reason is also in {where}"), file=sys.stderr)
         return code
     sys.stdout.write(out)
     return 0

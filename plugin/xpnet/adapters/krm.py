@@ -114,10 +114,10 @@ def transform(text: str) -> Response:
 
     results = [report.edit_result(e) for e in outcome.edits] if outcome.texts else []
     results += [report.finding_result(f) for f in outcome.findings]
-    stderr = [f"xpnet: {report.finding_line(f)}" for f in outcome.findings]
+    stderr = [report.line(report.finding_line(f)) for f in outcome.findings]
     if not outcome.plans:
         results.append({"message": report.NOTHING_FOUND, "severity": "info"})
-        stderr.append(f"xpnet: {SOURCE}: {report.NOTHING_FOUND}")
+        stderr.append(report.line(f"{SOURCE}: {report.NOTHING_FOUND}"))
     return Response(body + _results_block(results), stderr, report.exit_code(outcome.findings))
 
 
@@ -127,8 +127,8 @@ def _error_response(text: str, error: XpnetError) -> Response:
     layout = resource_list_layout(text)
     if layout is not None and "results" not in layout.keys:
         body = text if text.endswith("\n") else text + "\n"
-        return Response(body + _results_block([result]), [f"xpnet: {error.render()}"], 1)
-    return Response("", [f"xpnet: {error.render()}"], 1)
+        return Response(body + _results_block([result]), [report.line(f"{error.render()}")], 1)
+    return Response("", [report.line(f"{error.render()}")], 1)
 
 
 def main() -> int:
@@ -136,7 +136,7 @@ def main() -> int:
     try:
         text, _ = decode(SOURCE, sys.stdin.buffer.read())
     except XpnetError as error:
-        sys.stderr.write(f"xpnet: {error.render()}\n")
+        sys.stderr.write(report.line(f"{error.render()}\n"))
         return 1
     try:
         response = transform(text)
