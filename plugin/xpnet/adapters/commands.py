@@ -1,0 +1,208 @@
+"""The bodies of the `xpnet` commands: each reads its inputs, runs the engine and hands what it
+found to the reporter; cli.py parses the arguments and dispatches."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import sys
+from typing import Any
+
+from xpnet import __version__, explain, noproxy, report
+from xpnet.adapters import krm
+from xpnet.adapters.streams import filter_bytes, find_config, read_config, run_streams
+from xpnet.config import json_schema, with_mode
+from xpnet.envvars import BYPASS_VARS, GRPC, SIX
+from xpnet.errors import ConfigError
+from xpnet.install import DEFAULT_NAMESPACE, discover
+from xpnet.plan import plan_fix, variables
+from xpnet.runtimes import RUNTIMES
+from xpnet.yaml import stream
+from xpnet.yaml.splice import render_block
+
+STDIN = "-"
+
+
+def _sources(files: list[str]) -> list[Any]:
+    sources = []
+    for name in files:
+        if name == STDIN:
+            text, bom = stream.decode("<stdin>", sys.stdin.buffer.read())
+            sources.append(stream.Source(STDIN, text, bom))
+        else:
+            sources.append(stream.read(name))
+    return sources
+
+
+def _config(args: argparse.Namespace) -> Any:
+    return read_config(find_config(args.config))
+
+
+def _empty_sources(sources: list[Any], outcome: Any) -> list[str]:
+    """The inputs in which no Crossplane resource was found."""
+    found = {r.doc.stream for p in outcome.plans for r in p.install.resources}
+    return [
+        "<stdin>" if s.name == STDIN else s.name for i, s in enumerate(sources) if i not in found
+    ]
+
+
+def _say_empty(sources: list[Any], empty: list[str]) -> None:
+    if empty and len(empty) == len(sources):
+        shown = ", ".join(empty[:5]) + (f" and {len(empty) - 5} more" if len(empty) > 5 else "")
+        print(report.line(f"{shown}: {report.NOTHING_FOUND}"), file=sys.stderr)
+
+
+def fix_cmd(args: argparse.Namespace) -> int:
+    config = with_mode(_config(args), "fix")
+    sources = _sources(args.files)
+    result = run_streams(config, sources)
+    outcome = result.outcome
+    for finding in outcome.findings:
+        print(report.line(f"{report.finding_line(finding, with_file=True)}"), file=sys.stderr)
+    empty = _empty_sources(sources, outcome)
+    _say_empty(sources, empty)
+    if outcome.failed:
+        print(
+            report.line(
+                f"{report.summary(outcome.findings, len(sources), len(empty))}; nothing was written"
+            ),
+            file=sys.stderr,
+        )
+        return report.exit_code(outcome.findings)
+    changed, piped = [], 0
+    for source in sources:
+        new = result.outputs[source.name]
+        if source.name == STDIN:
+            sys.stdout.write(new)
+            piped += new != ("\ufeff" if source.bom else "") + source.text
+        elif new != ("\ufeff" if source.bom else "") + source.text:
+            changed.append((source, new))
+    if args.diff:
+        for source, new in changed:
+            old = ("\ufeff" if source.bom else "") + source.text
+            sys.stdout.writelines(
+                difflib.unified_diff(
+                    old.splitlines(keepends=True),
+                    new.splitlines(keepends=True),
+                    f"a/{source.name}",
+                    f"b/{source.name}",
+                )
+            )
+    elif not args.dry_run:
+        stream.write_all([(source.name, new) for source, new in changed])
+    verb = "would fix" if args.diff or args.dry_run else "fixed"
+    for edit in outcome.edits:
+        print(report.line(f"{verb} {report.edit_line(edit, with_file=True)}"), file=sys.stderr)
+    count = len(changed) + piped
+    done = f"{verb} {len(outcome.edits)} env blocks in {count} {'file' if count == 1 else 'files'}"
+    print(
+        report.line(
+            f"{done if count else 'nothing to fix'}; "
+            f"{report.summary(outcome.findings, len(sources), len(empty))}"
+        ),
+        file=sys.stderr,
+    )
+    return 0
+
+
+def check_cmd(args: argparse.Namespace) -> int:
+    config = with_mode(_config(args), "check")
+    sources = _sources(args.files)
+    result = run_streams(config, sources)
+    findings = result.outcome.findings
+    empty = _empty_sources(sources, result.outcome)
+    _say_empty(sources, empty)
+    if args.output == "json":
+        print(json.dumps([report.finding_data(f) for f in findings], indent=2))
+    elif args.output == "sarif":
+        print(json.dumps(report.sarif(findings, __version__), indent=2))
+    else:
+        for finding in findings:
+            print(report.finding_line(finding, with_file=True))
+        print(report.summary(findings, len(sources), len(empty)))
+    return report.exit_code(findings)
+
+
+def explain_cmd(args: argparse.Namespace) -> int:
+    config = with_mode(_config(args), "fix")
+    docs = stream.load(_sources(args.files))
+    crossplane = config.spec.crossplane
+    runtimes = args.runtime or list(RUNTIMES)
+    sections = []
+    for install in discover(docs, crossplane.namespace, crossplane.version):
+        plan = plan_fix(config, install)
+        where = explain.destinations(
+            config, install, args.function or ["function-example"], args.registry, args.host or []
+        )
+        sections.append((install, explain.explain(config, plan, where, runtimes)))
+    if args.output == "json":
+        print(json.dumps(report.explain_data(sections), indent=2))
+        return 0
+    if not sections:
+        print(report.line(f"{', '.join(args.files)}: {report.NOTHING_FOUND}"), file=sys.stderr)
+    for line in report.explain_lines(sections):
+        print(line)
+    return 0
+
+
+def values_cmd(args: argparse.Namespace) -> int:
+    config = _config(args)
+    if config.spec.proxy.credentialsSecret is not None:
+        raise ConfigError(
+            f"ClusterNetwork {config.metadata.name}",
+            [
+                "spec.proxy.credentialsSecret needs secretKeyRef variables before the proxy "
+                "variables, and the chart's extraEnvVars* values are plain strings rendered in "
+                "key order: use xpnet as a Helm post-renderer (xpnet-helm) or run xpnet fix on "
+                "the rendered manifests instead"
+            ],
+        )
+    nps = noproxy.compute(config, config.spec.crossplane.namespace or DEFAULT_NAMESPACE)
+    every = variables(config, nps)
+    names = SIX + (GRPC if config.spec.proxy.grpcProxy else ())
+    values = {name: every[name] for name in names}
+    print(
+        "# Helm values for the Crossplane chart, from xpnet "
+        f"(ClusterNetwork {config.metadata.name}): what `xpnet fix` writes.\n"
+        "# The init container (extraEnvVarsCrossplaneInit, chart v2.0+) and the RBAC manager only\n"
+        "# talk to the API server; give them the same values if you set a proxy on them.\n"
+        "# DeploymentRuntimeConfigs for providers and functions are not chart values: run\n"
+        "# `xpnet fix` on them."
+    )
+    chart = {
+        "extraEnvVarsCrossplane": values,
+        "extraEnvVarsCrossplaneInit": values,
+        "extraEnvVarsRBACManager": {k: v for k, v in values.items() if k in BYPASS_VARS},
+    }
+    for line in render_block(chart, 0, None):
+        print(line)
+    return 0
+
+
+def render_cmd(args: argparse.Namespace) -> int:
+    out, lines, code = filter_bytes(sys.stdin.buffer.read(), args.config)
+    for line in lines:
+        print(line, file=sys.stderr)
+    sys.stdout.write(out)
+    return code
+
+
+def schema_cmd(_: argparse.Namespace) -> int:
+    print(json.dumps(json_schema(), indent=2))
+    return 0
+
+
+def noproxy_cmd(args: argparse.Namespace) -> int:
+    config = _config(args)
+    nps = noproxy.compute(config, config.spec.crossplane.namespace or DEFAULT_NAMESPACE)
+    if args.explain:
+        for entry in nps.entries:
+            print(f"{entry.value:40} {entry.reason}")
+    else:
+        print(nps.value)
+    return 0
+
+
+def fn_cmd(_: argparse.Namespace) -> int:
+    return krm.main()
