@@ -6,6 +6,7 @@ target; tests/differential proves each model against the real program.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -52,33 +53,30 @@ def parse_target(target: str) -> Target:
     return Target(scheme, host.lower(), port, True)
 
 
-def _registry() -> dict[str, Callable[..., Decision]]:
-    from xpnet.runtimes import curl, go, grpc_core, node, python
+# Runtime name → (module of xpnet.runtimes, function): the one list of the models. The modules
+# import this package, so they are imported when first asked for.
+_MODELS = {
+    "go": ("go", "decide"),
+    "grpc-go-1.70": ("go", "decide_grpc_1_70"),
+    "grpc-go-1.71": ("go", "decide_grpc_1_71"),
+    "grpc-core": ("grpc_core", "decide"),
+    "curl": ("curl", "decide"),
+    "python-requests": ("python", "decide_requests"),
+    "python-urllib": ("python", "decide_urllib"),
+    "node-proxy-from-env": ("node", "decide_proxy_from_env"),
+    "node-undici": ("node", "decide_undici"),
+}
+RUNTIMES = tuple(_MODELS)
 
-    return {
-        "go": go.decide,
-        "grpc-go-1.70": go.decide_grpc_1_70,
-        "grpc-go-1.71": go.decide_grpc_1_71,
-        "grpc-core": grpc_core.decide,
-        "curl": curl.decide,
-        "python-requests": python.decide_requests,
-        "python-urllib": python.decide_urllib,
-        "node-proxy-from-env": node.decide_proxy_from_env,
-        "node-undici": node.decide_undici,
-    }
+
+def _model(runtime: str) -> Callable[..., Decision]:
+    module, function = _MODELS[runtime]
+    found: Callable[..., Decision] = getattr(
+        importlib.import_module(f"xpnet.runtimes.{module}"), function
+    )
+    return found
 
 
-RUNTIMES = (
-    "go",
-    "grpc-go-1.70",
-    "grpc-go-1.71",
-    "grpc-core",
-    "curl",
-    "python-requests",
-    "python-urllib",
-    "node-proxy-from-env",
-    "node-undici",
-)
 GRPC_RUNTIMES = ("grpc-go-1.70", "grpc-go-1.71", "grpc-core")
 
 
@@ -87,12 +85,11 @@ def decide(
 ) -> Decision:
     """Whether `runtime`, with this environment, sends a request for `target` through a proxy.
     `resolved` is the address a dns:/// name resolved to (what grpc-go <= 1.70 matches)."""
-    registry = _registry()
-    if runtime not in registry:
+    if runtime not in _MODELS:
         raise ValueError(f"unknown runtime {runtime!r}; known: {', '.join(RUNTIMES)}")
     parsed = parse_target(target)
     if parsed.grpc != (runtime in GRPC_RUNTIMES):  # the same host:port as the other kind sees it
         parsed = Target(
             "dns" if parsed.grpc is False else "https", parsed.host, parsed.port, not parsed.grpc
         )
-    return registry[runtime](env, parsed, resolved)
+    return _model(runtime)(env, parsed, resolved)

@@ -7,12 +7,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from xpnet.runtimes import Decision, Target
-from xpnet.runtimes.matching import to_ascii
+from xpnet.runtimes.matching import bracket, to_ascii
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 def _parse_ip(text: str) -> IPAddress | None:
+    """net.ParseIP: unlike matching.ip, brackets make it no IP (Go never matches `[fd00::1]`)."""
     try:
         return ipaddress.ip_address(text)
     except ValueError:
@@ -98,10 +99,6 @@ def _proxy_url(value: str) -> str:
     return value if "://" in value else "http://" + value
 
 
-def _bracket(host: str) -> str:
-    return f"[{host}]" if ":" in host else host
-
-
 def go_http(env: Mapping[str, str], scheme: str, host: str, port: str, who: str) -> Decision:
     """net/http ProxyFromEnvironment (upper case wins when non-empty; https uses only
     HTTPS_PROXY, http only HTTP_PROXY since Go 1.16)."""
@@ -114,14 +111,14 @@ def go_http(env: Mapping[str, str], scheme: str, host: str, port: str, who: str)
     match = no_proxy_match(env.get(no_proxy_name, ""), host, port)
     if match.direct:
         if match.entry == "(loopback)":
-            return Decision(None, f"{who}: direct: {_bracket(host)} is loopback")
+            return Decision(None, f"{who}: direct: {bracket(host)} is loopback")
         return Decision(
             None,
-            f"{who}: direct: {no_proxy_name} entry {match.entry!r} matches {_bracket(host)}:{port}",
+            f"{who}: direct: {no_proxy_name} entry {match.entry!r} matches {bracket(host)}:{port}",
         )
     return Decision(
         _proxy_url(value),
-        f"{who}: proxy from {name}: no {no_proxy_name} entry matches {_bracket(host)}:{port}",
+        f"{who}: proxy from {name}: no {no_proxy_name} entry matches {bracket(host)}:{port}",
     )
 
 
