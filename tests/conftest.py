@@ -85,3 +85,47 @@ def kubectl() -> Path:
 def goyaml() -> Path:
     """tests/goyaml built by scripts/tools.py: use with tests.goyaml.go_load."""
     return require(tools.goyaml_path(), "the sigs.k8s.io/yaml reader (tests/goyaml)")
+
+
+# Markers (registered in pyproject.toml; --strict-markers refuses any other). The fast unit
+# layer is `pytest -m "not integration and not differential and not slow"` (README).
+LAYERS = {
+    "integration": ROOT / "tests" / "integration",
+    "differential": ROOT / "tests" / "differential",
+}
+
+# Unit tests kept out of the fast layer, by node id (a parametrized test: every case), so the
+# test files carry no marker. Measured on a 2-core machine; ~0.3 s of each xpnet subprocess is
+# Python start-up and imports. Without these the fast layer took ~42 s; with them, under 30 s.
+SLOW = {
+    # > 3 s: generates installs in every YAML style and reads each back with libyaml and Go
+    "tests/test_oracle.py::test_oracle",
+    # ~2-3 s: a Hypothesis property test (generated installs x configs through fix)
+    "tests/test_properties.py::test_fix_properties",
+    # ~2 s per case (x3): xpnet fix in every output mode, each searched for the password
+    "tests/test_secrets.py::test_password_never_appears_in_diagnostics",
+    # ~1.8 s: writes and reads back a 50 MB input
+    "tests/test_cli.py::test_a_50_mb_input_goes_through_the_fast_path",
+    # ~0.7-1.3 s each: two to four xpnet subprocesses apiece
+    "tests/test_cli.py::test_check_text_and_json",
+    "tests/test_cli.py::test_config_lookup",
+    "tests/test_cli.py::test_bad_config_and_usage_errors",
+    "tests/test_cli.py::test_render_never_prints_empty_output",
+    "tests/test_cli.py::test_explain_tells_each_runtime_why_before_and_after",
+    "tests/test_cli.py::test_hostile_yaml_is_refused_quickly",
+    "tests/test_cli.py::test_noproxy",
+    "tests/test_krm.py::test_module_entry_points",
+    "tests/test_verified_writes.py::test_malformed_proxy_url_in_a_manifest",
+    "tests/test_verified_writes.py::test_nothing_found_severity_summary_and_lines",
+    "tests/test_verified_writes.py::test_values_is_what_fix_writes",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        path = Path(str(item.path))
+        for marker, folder in LAYERS.items():
+            if path.is_relative_to(folder):
+                item.add_marker(marker)
+        if item.nodeid.split("[")[0] in SLOW:
+            item.add_marker("slow")

@@ -25,3 +25,11 @@ def test_the_yaml_package_imports_only_itself_and_errors() -> None:
     for path in sorted((PACKAGE / "yaml").glob("*.py")):
         outside = {m for m in imports(path) if not m.startswith(("xpnet.yaml", "xpnet.errors"))}
         assert not outside, f"{path.name} imports {sorted(outside)}"
+
+
+def test_every_slow_test_listed_still_exists() -> None:
+    from tests.conftest import SLOW
+
+    for node in SLOW:
+        path, name = node.split("::")
+        assert f"def {name}(" in (ROOT / path).read_text(), f"{node} is gone: update SLOW"

@@ -7,6 +7,12 @@ CLIENT is a probe binary path or "grpcio". Prints one JSON line per (case, targe
 port that received a CONNECT and its authority, or DIRECT, and the probe's final state. With
 --serve, 10.244.3.4 (fn.crossplane-system) is added to the loopback device and a real gRPC
 server listens there, so a direct connection becomes READY.
+
+A probe binary runs once per (case, target). grpcio dials every (case, target) from this one
+process (a Python start per dial cost ~0.4 s): C-core reads the proxy variables (grpc_proxy,
+https_proxy, http_proxy, no_grpc_proxy, no_proxy) with getenv when a channel is created, so
+os.environ is replaced by the case's environment just before each channel, and each channel
+gets a subchannel pool of its own, so no connection or backoff state is shared between dials.
 """
 
 import json
@@ -21,6 +27,7 @@ import time
 HOSTS = "127.0.0.1 localhost\n10.244.3.4 fn.crossplane-system\n10.96.0.1 kubernetes.default.svc\n"
 PORTS = range(30011, 30018)
 seen: list[tuple[int, str]] = []
+closing: list[threading.Thread] = []
 
 
 class Recorder(socketserver.BaseRequestHandler):
@@ -31,7 +38,36 @@ class Recorder(socketserver.BaseRequestHandler):
         self.request.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n")
 
 
+def grpcio_dial(target: str, env: dict[str, str]) -> str | None:
+    """One grpcio channel to target with exactly env as the process environment; its state."""
+    import grpc
+
+    os.environ.clear()
+    os.environ.update(env)  # putenv: C-core's getenv sees it when the channel is created
+    done = threading.Event()
+    states: list[str] = []
+
+    def watch(state: grpc.ChannelConnectivity) -> None:
+        if state in (grpc.ChannelConnectivity.READY, grpc.ChannelConnectivity.TRANSIENT_FAILURE):
+            states.append(state.name)
+            done.set()
+
+    # A subchannel pool of its own: nothing shared with an earlier dial. A reconnect backoff far
+    # longer than a close takes: a channel still closing cannot dial again.
+    options = [("grpc.use_local_subchannel_pool", 1), ("grpc.initial_reconnect_backoff_ms", 60000)]
+    channel = grpc.insecure_channel(target, options=options)
+    channel.subscribe(watch, try_to_connect=True)
+    done.wait(1.5)
+    channel.unsubscribe(watch)
+    # close() waits out grpcio's 0.2 s connectivity poll; let it do that in the background.
+    closing.append(threading.Thread(target=channel.close))
+    closing[-1].start()
+    return states[-1] if states else None
+
+
 def main() -> None:
+    # Before grpc is imported (--serve imports it): C-core reads GRPC_DNS_RESOLVER once.
+    os.environ["GRPC_DNS_RESOLVER"] = "native"
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
     folder = tempfile.mkdtemp()
     with open(f"{folder}/hosts", "w") as hosts:
@@ -59,15 +95,16 @@ def main() -> None:
     for index, case in enumerate(json.load(sys.stdin)):
         for target in case["targets"]:
             seen.clear()
-            cmd = [client, target]
+            env = {**base, **case["env"]}
             if client == "grpcio":
-                cmd = [sys.executable, "-c", GRPCIO, target]
-            done = subprocess.run(
-                cmd, env={**base, **case["env"]}, capture_output=True, text=True, timeout=30
-            )
+                state = grpcio_dial(target, env)
+            else:
+                done = subprocess.run(
+                    [client, target], env=env, capture_output=True, text=True, timeout=30
+                )
+                state = done.stdout.split()[-1] if done.stdout.startswith("DONE") else None
             time.sleep(0.02)
             via = f"127.0.0.1:{seen[0][0]}" if seen else "DIRECT"
-            state = done.stdout.split()[-1] if done.stdout.startswith("DONE") else None
             print(
                 json.dumps(
                     {
@@ -80,20 +117,9 @@ def main() -> None:
                 ),
                 flush=True,
             )
+    for thread in closing:
+        thread.join()
 
-
-GRPCIO = """
-import sys, threading, grpc
-done = threading.Event()
-def seen(state):
-    if state in (grpc.ChannelConnectivity.READY, grpc.ChannelConnectivity.TRANSIENT_FAILURE):
-        print("DONE", sys.argv[1], state.name, flush=True)
-        done.set()
-channel = grpc.insecure_channel(sys.argv[1])
-channel.subscribe(seen, try_to_connect=True)
-done.wait(1.5)
-channel.close()
-"""
 
 if __name__ == "__main__":
     main()
