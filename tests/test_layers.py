@@ -14,7 +14,9 @@ PACKAGE = ROOT / "plugin" / "xpnet"
 def imports(path: Path) -> set[str]:
     found = set()
     for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom) and node.module:
+        if isinstance(node, ast.ImportFrom) and node.module == "xpnet":
+            found.update(f"xpnet.{alias.name}" for alias in node.names)  # from xpnet import plan
+        elif isinstance(node, ast.ImportFrom) and node.module:
             found.add(node.module)
         elif isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
@@ -33,3 +35,36 @@ def test_every_slow_test_listed_still_exists() -> None:
     for node in SLOW:
         path, name = node.split("::")
         assert f"def {name}(" in (ROOT / path).read_text(), f"{node} is gone: update SLOW"
+
+
+# Bottom to top: a module may import only modules of its own layer or below (issue 10).
+LAYERS = [
+    {"xpnet.errors"},
+    {"xpnet.yaml"},
+    {"xpnet.config", "xpnet.versions", "xpnet.envvars", "xpnet.rules"},
+    {"xpnet.runtimes"},
+    {"xpnet.noproxy"},
+    {"xpnet.install"},
+    {"xpnet.plan"},
+    {"xpnet.lint", "xpnet.apply", "xpnet.verify", "xpnet.explain"},
+    {"xpnet.report"},
+    {"xpnet.engine"},
+    {"xpnet.adapters"},
+]
+
+
+def layer(module: str) -> int:
+    for level, names in enumerate(LAYERS):
+        if any(module == n or module.startswith(n + ".") for n in names):
+            return level
+    raise AssertionError(f"{module} is in no layer: add it to LAYERS")
+
+
+def test_no_module_imports_one_above_it() -> None:
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        module = ".".join(p for p in parts if p != "__init__")
+        if module in ("xpnet", "xpnet.__main__"):
+            continue
+        for imported in imports(path) - {"xpnet", "xpnet.__version__"}:
+            assert layer(imported) <= layer(module), f"{module} imports {imported}, a layer above"

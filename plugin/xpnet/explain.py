@@ -11,7 +11,7 @@ import netaddr
 from xpnet.config import ClusterNetwork
 from xpnet.install import CrossplaneInstall, EnvBlock, Resource
 from xpnet.noproxy import first_ip
-from xpnet.plan import FUNCTION_PORT, Plan, targets
+from xpnet.plan import FUNCTION_PORT, SAMPLE_FUNCTION, Plan, targets
 from xpnet.runtimes import GRPC_RUNTIMES, RUNTIMES, Decision, decide
 
 DEFAULT_REGISTRY = "xpkg.crossplane.io"
@@ -37,7 +37,7 @@ class Verdict:
 def destinations(
     config: ClusterNetwork,
     install: CrossplaneInstall,
-    functions: Sequence[str] = ("function-example",),
+    functions: Sequence[str] = (SAMPLE_FUNCTION,),
     registry: str = DEFAULT_REGISTRY,
     hosts: Sequence[str] = (),
 ) -> list[Destination]:

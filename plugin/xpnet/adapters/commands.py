@@ -16,7 +16,7 @@ from xpnet.config import json_schema, with_mode
 from xpnet.envvars import BYPASS_VARS, GRPC, SIX
 from xpnet.errors import ConfigError
 from xpnet.install import DEFAULT_NAMESPACE, discover
-from xpnet.plan import plan_fix, variables
+from xpnet.plan import SAMPLE_FUNCTION, plan_fix, variables
 from xpnet.runtimes import RUNTIMES
 from xpnet.yaml import stream
 from xpnet.yaml.splice import render_block
@@ -133,7 +133,7 @@ def explain_cmd(args: argparse.Namespace) -> int:
     for install in discover(docs, crossplane.namespace, crossplane.version):
         plan = plan_fix(config, install)
         where = explain.destinations(
-            config, install, args.function or ["function-example"], args.registry, args.host or []
+            config, install, args.function or [SAMPLE_FUNCTION], args.registry, args.host or []
         )
         sections.append((install, explain.explain(config, plan, where, runtimes)))
     if args.output == "json":
