@@ -16,37 +16,20 @@ import yaml
 from tests.conftest import ROOT, shared_fixtures
 from tests.goyaml import go_load
 from tests.resource_lists import unwrap, wrap
+from tests.unit_helpers import CONFIG_DATA, PROXY, config
 from xpnet import verify
 from xpnet.adapters.krm import transform
 from xpnet.adapters.streams import run_streams
-from xpnet.config import load_config, with_mode
 from xpnet.errors import InputError, XpnetError
 from xpnet.yaml.stream import Source
 
 BIN = ROOT / ".venv" / "bin"
-PROXY = "http://proxy.corp.example:3128"
-CONFIG_DATA: dict[str, Any] = {
-    "apiVersion": "xpnet.dev/v1alpha1",
-    "kind": "ClusterNetwork",
-    "metadata": {"name": "corp"},
-    "spec": {
-        "proxy": {"httpsProxy": PROXY},
-        "cluster": {"podCIDRs": ["10.244.0.0/16"], "serviceCIDRs": ["10.96.0.0/12"]},
-    },
-}
 CONFIG_YAML = yaml.safe_dump(CONFIG_DATA)
 NO_PROXY = (
     "localhost,127.0.0.1,::1,10.96.0.1,kubernetes.default.svc,kubernetes.default.svc.cluster.local,"
     ".svc,.cluster.local,crossplane-system,.crossplane-system,10.244.0.0/16,10.96.0.0/12"
 )
 SIX = ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy")
-
-
-def config(mode: str = "fix", **spec: Any) -> Any:
-    data = yaml.safe_load(CONFIG_YAML)
-    for key, value in spec.items():
-        data["spec"].setdefault(key, {}).update(value)
-    return with_mode(load_config(data, "corp"), mode)  # type: ignore[arg-type]
 
 
 def fix(text: str, **spec: Any) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from xpnet.config import ClusterNetwork, load_config, with_mode
@@ -11,16 +12,20 @@ from xpnet.yaml.stream import Document, Source, load
 PROXY = "http://proxy.corp.example:3128"
 
 
+CONFIG_DATA: dict[str, Any] = {
+    "apiVersion": "xpnet.dev/v1alpha1",
+    "kind": "ClusterNetwork",
+    "metadata": {"name": "corp"},
+    "spec": {
+        "proxy": {"httpsProxy": PROXY},
+        "cluster": {"podCIDRs": ["10.244.0.0/16"], "serviceCIDRs": ["10.96.0.0/12"]},
+    },
+}
+
+
 def config(mode: str = "fix", **spec: Any) -> ClusterNetwork:
-    data: dict[str, Any] = {
-        "apiVersion": "xpnet.dev/v1alpha1",
-        "kind": "ClusterNetwork",
-        "metadata": {"name": "corp"},
-        "spec": {
-            "proxy": {"httpsProxy": PROXY},
-            "cluster": {"podCIDRs": ["10.244.0.0/16"], "serviceCIDRs": ["10.96.0.0/12"]},
-        },
-    }
+    """The test ClusterNetwork in a mode, with spec sections updated (`proxy={...}`)."""
+    data = copy.deepcopy(CONFIG_DATA)
     for key, value in spec.items():
         data["spec"].setdefault(key, {}).update(value)
     return with_mode(load_config(data, "corp"), mode)  # type: ignore[arg-type]
