@@ -34,31 +34,35 @@ class Outcome:
         return tuple(e for p in self.plans for e in p.edits)
 
 
-def apply(edits: Sequence[EnvEdit]) -> dict[int, str]:
-    """Each changed document's new text, read back and compared with what was intended."""
+def _by_document(edits: Sequence[EnvEdit]) -> list[list[EnvEdit]]:
     by_doc: dict[int, list[EnvEdit]] = defaultdict(list)
     for edit in edits:
         by_doc[edit.resource.doc.index].append(edit)
-    texts = {}
-    for index, doc_edits in by_doc.items():
-        doc = doc_edits[0].resource.doc
-        texts[index] = rewrite(doc, doc_edits)
-        verify(doc, doc_edits, texts[index])
-    return texts
+    return list(by_doc.values())
+
+
+def _rewrite(doc_edits: list[EnvEdit]) -> str:
+    """One document's new text, read back and compared with what was intended."""
+    doc = doc_edits[0].resource.doc
+    text = rewrite(doc, doc_edits)
+    verify(doc, doc_edits, text)
+    return text
+
+
+def apply(edits: Sequence[EnvEdit]) -> dict[int, str]:
+    """Each changed document's new text (Document.index → text), verified."""
+    return {group[0].resource.doc.index: _rewrite(group) for group in _by_document(edits)}
 
 
 def _refusals(edits: Sequence[EnvEdit]) -> list[Finding]:
     """Check mode: what fix would refuse to rewrite, as findings (XPN019)."""
     out = []
-    by_doc: dict[int, list[EnvEdit]] = defaultdict(list)
-    for edit in edits:
-        by_doc[edit.resource.doc.index].append(edit)
-    for doc_edits in by_doc.values():
+    for group in _by_document(edits):
         try:
-            apply(doc_edits)
+            _rewrite(group)
         except InputError as error:
             problem = "; ".join(error.problems)
-            out.append(finding(rules.XPN019, doc_edits[0].resource, problem=problem))
+            out.append(finding(rules.XPN019, group[0].resource, problem=problem))
     return out
 
 

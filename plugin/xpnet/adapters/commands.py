@@ -7,12 +7,12 @@ import argparse
 import difflib
 import json
 import sys
-from typing import Any
 
 from xpnet import __version__, explain, noproxy, report
 from xpnet.adapters import krm
 from xpnet.adapters.streams import filter_bytes, find_config, read_config, run_streams
-from xpnet.config import json_schema, with_mode
+from xpnet.config import ClusterNetwork, json_schema, with_mode
+from xpnet.engine import Outcome
 from xpnet.envvars import BYPASS_VARS, GRPC, SIX
 from xpnet.errors import ConfigError
 from xpnet.install import DEFAULT_NAMESPACE, discover
@@ -20,11 +20,12 @@ from xpnet.plan import SAMPLE_FUNCTION, plan_fix, variables
 from xpnet.runtimes import RUNTIMES
 from xpnet.yaml import stream
 from xpnet.yaml.splice import render_block
+from xpnet.yaml.stream import Source
 
 STDIN = "-"
 
 
-def _sources(files: list[str]) -> list[Any]:
+def _sources(files: list[str]) -> list[Source]:
     sources = []
     for name in files:
         if name == STDIN:
@@ -35,11 +36,11 @@ def _sources(files: list[str]) -> list[Any]:
     return sources
 
 
-def _config(args: argparse.Namespace) -> Any:
+def _config(args: argparse.Namespace) -> ClusterNetwork:
     return read_config(find_config(args.config))
 
 
-def _empty_sources(sources: list[Any], outcome: Any) -> list[str]:
+def _empty_sources(sources: list[Source], outcome: Outcome) -> list[str]:
     """The inputs in which no Crossplane resource was found."""
     found = {r.doc.stream for p in outcome.plans for r in p.install.resources}
     return [
@@ -47,7 +48,7 @@ def _empty_sources(sources: list[Any], outcome: Any) -> list[str]:
     ]
 
 
-def _say_empty(sources: list[Any], empty: list[str]) -> None:
+def _say_empty(sources: list[Source], empty: list[str]) -> None:
     if empty and len(empty) == len(sources):
         shown = ", ".join(empty[:5]) + (f" and {len(empty) - 5} more" if len(empty) > 5 else "")
         print(report.line(f"{shown}: {report.NOTHING_FOUND}"), file=sys.stderr)
