@@ -45,6 +45,7 @@ LAYERS = [
     {"xpnet.runtimes"},
     {"xpnet.noproxy"},
     {"xpnet.install"},
+    {"xpnet.releases"},
     {"xpnet.plan"},
     {"xpnet.lint", "xpnet.apply", "xpnet.verify", "xpnet.explain"},
     {"xpnet.report"},

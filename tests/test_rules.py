@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -87,6 +88,22 @@ def with_(**changes: str | None) -> dict[str, str]:
         else:
             out[k] = v
     return out
+
+
+def helmrelease(chart: str, version: str, values: dict[str, Any]) -> str:
+    """A Flux HelmRelease (JSON is YAML)."""
+    return json.dumps(
+        {
+            "apiVersion": "helm.toolkit.fluxcd.io/v2",
+            "kind": "HelmRelease",
+            "metadata": {"name": "cp", "namespace": "flux-system"},
+            "spec": {
+                "targetNamespace": "crossplane-system",
+                "chart": {"spec": {"chart": chart, "version": version}},
+                "values": values,
+            },
+        }
+    )
 
 
 # rule → (failing manifests, passing manifests, config options)
@@ -184,6 +201,29 @@ EXAMPLES: dict[str, tuple[str, str, dict[str, Any]]] = {
         ),
         install(SIX, init=SIX),
         {},
+    ),
+    "XPN020": (
+        helmrelease("podinfo", "6.5.0", {}),
+        helmrelease("crossplane", "2.1.8", {"extraEnvVarsCrossplane": SIX}),
+        {},
+    ),
+    "XPN021": (
+        helmrelease(
+            "crossplane",
+            "1.20.11",
+            {"extraEnvVarsCrossplane": SIX, "extraEnvVarsCrossplaneInit": SIX},
+        ),
+        helmrelease(
+            "crossplane",
+            "2.1.8",
+            {"extraEnvVarsCrossplane": SIX, "extraEnvVarsCrossplaneInit": SIX},
+        ),
+        {},
+    ),
+    "XPN022": (
+        helmrelease("crossplane", "2.1.8", {}),
+        install(SIX),
+        {"credentialsSecret": {"name": "proxy-credentials"}},
     ),
 }
 

@@ -382,7 +382,7 @@ def test_nothing_found_severity_summary_and_lines(tmp_path: Path) -> None:
 def test_a_wrong_splice_is_refused_not_written(monkeypatch: pytest.MonkeyPatch) -> None:
     from xpnet import engine
 
-    monkeypatch.setattr(engine, "rewrite", lambda doc, edits: doc.segment.text + "oops: 1\n")
+    monkeypatch.setattr(engine, "rewrite", lambda doc, *_: doc.segment.text + "oops: 1\n")
     with pytest.raises(XpnetError, match="internal error: the rewritten document does not read"):
         fix(core("        env: []\n"))
 

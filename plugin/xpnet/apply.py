@@ -37,16 +37,18 @@ from xpnet.yaml.stream import Document
 _ANCHOR = re.compile(r"&([^\s,\[\]{}]+)")
 
 
-def _style(seq: Node) -> str | None:
+def _style(env: Node) -> str | None:
     """The quoting of existing env values (proxy variables first), so that new ones match."""
+    pairs: list[tuple[str, Node | None]] = []
+    if isinstance(env, SequenceNode):
+        pairs = [(scalar(get(i, "name")) or "", get(i, "value")) for i in env.value]
+    elif isinstance(env, MappingNode):  # chart values: NAME: value
+        pairs = [(scalar(k) or "", v) for k, v in env.value]
     proxy: list[str | None] = []
     other: list[str | None] = []
-    if isinstance(seq, SequenceNode):
-        for item in seq.value:
-            value = get(item, "value")
-            if isinstance(value, ScalarNode) and style(value) in (None, "'", '"'):
-                name = scalar(get(item, "name")) or ""
-                (proxy if "proxy" in name.lower() else other).append(style(value))
+    for name, value in pairs:
+        if isinstance(value, ScalarNode) and style(value) in (None, "'", '"'):
+            (proxy if "proxy" in name.lower() else other).append(style(value))
     styles = proxy + other
     return styles[0] if styles else None
 
@@ -59,20 +61,40 @@ def _ref_entry(ref: SecretRef) -> dict[str, Any]:
     return {"name": ref.name, "valueFrom": {"secretKeyRef": {"name": ref.secret, "key": ref.key}}}
 
 
-def new_entries(edit: EnvEdit) -> list[dict[str, Any]]:
-    """A whole new env list: the Secret references first, then the variables."""
+def new_entries(edit: EnvEdit) -> Any:
+    """A whole new env list: the Secret references first, then the variables; for chart
+    values, a map (which cannot hold Secret references: XPN022)."""
+    if edit.block.keyed:
+        return dict(edit.values)
     return [_ref_entry(r) for r in edit.refs] + [_entry(n, v) for n, v in edit.values]
 
 
-def _nest(path: tuple[str, ...], at: tuple[str, ...], leaf: Any) -> Any:
+def child(node: Node | None, key: str | int) -> Node | None:
+    """A mapping's value or a sequence's item."""
+    if isinstance(key, int):
+        if isinstance(node, SequenceNode) and 0 <= key < len(node.value):
+            return node.value[key]  # type: ignore[no-any-return]
+        return None
+    return get(node, key)
+
+
+def _literal(text: str, header: str, indent: int, newline: str) -> str:
+    """A string as a literal block scalar: the header line, then each line indented."""
+    lines = [(" " * indent + line if line.strip() else "") for line in text.split("\n")]
+    if lines and lines[-1] == "":
+        lines.pop()
+    return header + newline + "".join(line + newline for line in lines)
+
+
+def _nest(path: tuple[str | int, ...], at: tuple[str | int, ...], leaf: Any) -> Any:
     """The data to create for the missing `path` below the existing `at`, ending in `leaf`."""
     if not path:
         return leaf
     here = (*at, path[0])
-    child = _nest(path[1:], here, leaf)
-    if isinstance(child, dict) and here in REQUIRED_SIBLINGS:
-        child = {**REQUIRED_SIBLINGS[here], **child}
-    return {path[0]: child}
+    below = _nest(path[1:], here, leaf)
+    if isinstance(below, dict) and here in REQUIRED_SIBLINGS:
+        below = {**REQUIRED_SIBLINGS[here], **below}
+    return {path[0]: below}
 
 
 @dataclass(frozen=True)
@@ -129,11 +151,12 @@ class _Rewriter:
             self._create(edit)
             return
         where = f"{edit.resource.ref}: {edit.block.field_path}"
-        found = locate(holder, "env")
+        env_key = edit.block.env_key
+        found = locate(holder, env_key)
         if found is None:
-            self.unshared(holder, where.removesuffix(".env"))
+            self.unshared(holder, where.removesuffix(f".{env_key}"))
             self.splices.append(
-                splice.add_to_mapping(self.text, holder, {"env": new_entries(edit)}, None)
+                splice.add_to_mapping(self.text, holder, {env_key: new_entries(edit)}, None)
             )
             return
         owner, key, seq = found
@@ -144,10 +167,60 @@ class _Rewriter:
                 self.text, key, seq, new_entries(edit), None, is_flow(owner)
             )
             return
+        if edit.block.keyed:
+            if not isinstance(seq, MappingNode):
+                self.refuse(seq, f"{where} must be a map")
+            self.unshared(seq, where)
+            self._env_map(seq, edit, where)
+            return
         if not isinstance(seq, SequenceNode):
             self.refuse(seq, f"{where} must be a list")
         self.unshared(seq, where)
         self._env(seq, edit, where)
+
+    def _env_map(self, env: MappingNode, edit: EnvEdit, where: str) -> None:
+        """Chart values: replace the value of each variable's key, add missing keys."""
+        new: dict[str, Any] = {}
+        for name, value in edit.values:
+            var = edit.block.get(name)
+            found = locate(env, var.key) if var is not None and var.key else None
+            if found is None:
+                new[name] = value
+                continue
+            owner, key, node = found
+            if isinstance(node, ScalarNode) and (scalar(node) or "") != value:
+                self.unshared(owner, f"{where}.{var.key if var else name}")
+                self.values.append(_ValueEdit(owner, key, node, value, f"{where}.{name}"))
+        if new:
+            self.splices.append(splice.add_to_mapping(self.text, env, new, _style(env)))
+
+    def replace_string(self, path: tuple[str | int, ...], text: str) -> None:
+        """Write a new YAML string (a document written inside this one) at `path`: a literal
+        block where the old one was a block scalar, else a JSON string."""
+        parent: Node | None = self.doc.root
+        for key in path[:-1]:
+            parent = child(parent, key)
+        last = path[-1]
+        found = locate(parent, last) if isinstance(last, str) else None
+        if found is None or not isinstance(found[2], ScalarNode):
+            self.refuse(self.doc.root, f"internal error: no string at {path}")
+        owner, _, node = found
+        self.unshared(node, ".".join(map(str, path)))
+        start, end = int(node.start_mark.index), int(node.end_mark.index)
+        old = self.text[start:end]
+        newline = splice.newline_of(self.text)
+        if style(node) in ("|", ">") and not is_flow(owner) and "\n" in old:
+            header = old[: old.index("\n")].rstrip("\r")
+            header = "|" + header[1:] if header.startswith(">") else header
+            body = old[old.index("\n") + 1 :]
+            first = next((ln for ln in body.splitlines() if ln.strip()), "")
+            indent = len(first) - len(first.lstrip(" "))
+            rendered = _literal(text, header.split("#", 1)[0].rstrip(), indent, newline)
+            if not old.endswith("\n"):
+                rendered = rendered.removesuffix(newline)
+        else:
+            rendered = splice.flow(text)
+        self.splices.append(Splice(start, end, rendered))
 
     def _env(self, seq: SequenceNode, edit: EnvEdit, where: str) -> None:
         quoting = _style(seq)
@@ -185,7 +258,7 @@ class _Rewriter:
     def _holder(self, edit: EnvEdit) -> MappingNode | None:
         node: Node | None = self.doc.root
         for key in edit.block.holder_path:
-            node = get(node, key)
+            node = child(node, key)
         if edit.block.container is None:
             return node if isinstance(node, MappingNode) else None
         if isinstance(node, SequenceNode):
@@ -198,13 +271,22 @@ class _Rewriter:
         """Create a missing holder (a runtime config's package-runtime container, say)."""
         env = new_entries(edit)
         path = edit.block.holder_path
+        env_key = edit.block.env_key
         leaf: Any = (
-            [{"name": edit.block.container, "env": env}] if edit.block.container else {"env": env}
+            [{"name": edit.block.container, env_key: env}]
+            if edit.block.container
+            else {env_key: env}
         )
         node: Node = self.doc.root
         later: list[Splice] = []  # siblings go after what is created deeper at the same offset
         for i, key in enumerate(path):
             at = path[:i]
+            if isinstance(key, int):  # a list item that exists (a source of an Application)
+                item = child(node, key)
+                if item is None:
+                    break
+                node = item
+                continue
             missing: dict[str, Any] = {}
             if at in REQUIRED_SIBLINGS and isinstance(node, MappingNode):
                 missing = {k: v for k, v in REQUIRED_SIBLINGS[at].items() if get(node, k) is None}
@@ -212,25 +294,27 @@ class _Rewriter:
             if found is None:
                 if not isinstance(node, MappingNode):
                     break
-                self.unshared(node, f"{edit.resource.ref}: {'.'.join(at) or 'the document'}")
+                self.unshared(
+                    node, f"{edit.resource.ref}: {'.'.join(map(str, at)) or 'the document'}"
+                )
                 created = {**missing, key: _nest(path[i + 1 :], path[: i + 1], leaf)}
                 self.splices += [splice.add_to_mapping(self.text, node, created, None), *later]
                 return
             if missing and isinstance(node, MappingNode):
-                self.unshared(node, f"{edit.resource.ref}: {'.'.join(at)}")
+                self.unshared(node, f"{edit.resource.ref}: {'.'.join(map(str, at))}")
                 later.append(splice.add_to_mapping(self.text, node, missing, None))
             owner, k, value = found
             if is_null(value) or (is_flow(value) and not value.value):
                 rest = _nest(path[i + 1 :], path[: i + 1], leaf)
                 if isinstance(rest, dict):
                     rest = {**REQUIRED_SIBLINGS.get(path[: i + 1], {}), **rest}
-                self.unshared(owner, f"{edit.resource.ref}: {'.'.join(path[: i + 1])}")
+                self.unshared(owner, f"{edit.resource.ref}: {'.'.join(map(str, path[: i + 1]))}")
                 self.splices += splice.set_value(self.text, k, value, rest, None, is_flow(owner))
                 self.splices += later
                 return
             node = value
         else:
-            where = f"{edit.resource.ref}: {'.'.join(path)}"
+            where = f"{edit.resource.ref}: {'.'.join(map(str, path))}"
             if isinstance(node, SequenceNode):
                 self.unshared(node, where)
                 self.splices += [splice.append_items(self.text, node, leaf, None), *later]
@@ -239,7 +323,7 @@ class _Rewriter:
                 self.unshared(node, where)
                 self.splices += [splice.add_to_mapping(self.text, node, leaf, None), *later]
                 return
-        where = ".".join(path)
+        where = ".".join(map(str, path))
         self.refuse(node, f"{edit.resource.ref}: {where} is not a mapping or list")
 
     def result(self) -> str:
@@ -270,9 +354,16 @@ class _Rewriter:
             )
 
 
-def rewrite(doc: Document, edits: Iterable[EnvEdit]) -> str:
-    """The document's text with its env edits applied; every other byte as it was."""
+def rewrite(
+    doc: Document,
+    edits: Iterable[EnvEdit],
+    strings: dict[tuple[str | int, ...], str] | None = None,
+) -> str:
+    """The document's text with its env edits applied, and the new text of documents written
+    as strings inside it (`strings`: path → text); every other byte as it was."""
     rewriter = _Rewriter(doc)
     for edit in edits:
         rewriter.edit(edit)
+    for path, text in (strings or {}).items():
+        rewriter.replace_string(path, text)
     return rewriter.result()

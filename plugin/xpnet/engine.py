@@ -14,6 +14,7 @@ from xpnet.errors import InputError
 from xpnet.install import discover
 from xpnet.lint import plan_check
 from xpnet.plan import EnvEdit, Finding, Plan, config_findings, finding, plan_fix
+from xpnet.releases import resources
 from xpnet.report import OK, exit_code
 from xpnet.verify import verify
 from xpnet.yaml.stream import Document
@@ -35,23 +36,36 @@ class Outcome:
 
 
 def _by_document(edits: Sequence[EnvEdit]) -> list[list[EnvEdit]]:
+    """The edits of each document of the input (with those of documents written inside it)."""
     by_doc: dict[int, list[EnvEdit]] = defaultdict(list)
     for edit in edits:
-        by_doc[edit.resource.doc.index].append(edit)
+        by_doc[edit.resource.doc.top.index].append(edit)
     return list(by_doc.values())
 
 
 def _rewrite(doc_edits: list[EnvEdit]) -> str:
-    """One document's new text, read back and compared with what was intended."""
-    doc = doc_edits[0].resource.doc
-    text = rewrite(doc, doc_edits)
-    verify(doc, doc_edits, text)
+    """One document's new text, read back and compared with what was intended; a document
+    written as a string inside it (Argo CD's helm.values) is rewritten and verified first."""
+    top = doc_edits[0].resource.doc.top
+    inner: dict[int, list[EnvEdit]] = defaultdict(list)
+    for edit in doc_edits:
+        if edit.resource.doc is not top:
+            inner[id(edit.resource.doc)].append(edit)
+    strings = {}
+    for group in inner.values():
+        doc = group[0].resource.doc
+        text = rewrite(doc, group)
+        verify(doc, group, text)
+        strings[doc.path] = text
+    own = [e for e in doc_edits if e.resource.doc is top]
+    text = rewrite(top, own, strings)
+    verify(top, own, text, strings, doc_edits[0].resource.ref)
     return text
 
 
 def apply(edits: Sequence[EnvEdit]) -> dict[int, str]:
     """Each changed document's new text (Document.index → text), verified."""
-    return {group[0].resource.doc.index: _rewrite(group) for group in _by_document(edits)}
+    return {group[0].resource.doc.top.index: _rewrite(group) for group in _by_document(edits)}
 
 
 def _refusals(edits: Sequence[EnvEdit]) -> list[Finding]:
@@ -68,7 +82,7 @@ def _refusals(edits: Sequence[EnvEdit]) -> list[Finding]:
 
 def run(config: ClusterNetwork, docs: Sequence[Document]) -> Outcome:
     crossplane = config.spec.crossplane
-    installs = discover(docs, crossplane.namespace, crossplane.version)
+    installs = discover(docs, crossplane.namespace, crossplane.version, resources)
     check = config.spec.policy.mode == "check"
     plans = tuple((plan_check if check else plan_fix)(config, i) for i in installs)
     findings = config_findings(config) + [f for p in plans for f in p.findings]

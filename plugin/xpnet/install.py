@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +28,7 @@ DEPLOYMENT_PODSPEC = ("spec", "template", "spec")
 RUNTIME_CONFIG_PODSPEC = ("spec", "deploymentTemplate", "spec", "template", "spec")
 # Keys the DeploymentRuntimeConfig CRD requires beside what xpnet creates (FACTS.md §9: selector
 # and template): where a holder is created, these are created too when missing.
-REQUIRED_SIBLINGS: dict[tuple[str, ...], dict[str, Any]] = {
+REQUIRED_SIBLINGS: dict[tuple[str | int, ...], dict[str, Any]] = {
     RUNTIME_CONFIG_PODSPEC[:3]: {"selector": {}},
 }
 
@@ -38,6 +38,7 @@ class Role(enum.Enum):
     RBAC_MANAGER = "rbac-manager"
     RUNTIME_CONFIG = "runtime-config"
     CONTROLLER_CONFIG = "controller-config"
+    OTHER = "other"  # a HelmRelease or Application for another chart: reported, left alone
 
 
 @dataclass(frozen=True)
@@ -46,20 +47,31 @@ class EnvVar:
     value: str | None  # None when set through valueFrom or left empty
     from_ref: bool
     line: int = 0  # 1-based line of the entry in the file, for messages
+    key: str | None = None  # in chart values: the key as written (`HTTPS.PROXY` → HTTPS_PROXY)
 
 
 @dataclass(frozen=True)
 class EnvBlock:
-    """One container's env (or a ControllerConfig's spec.env), as found."""
+    """One container's env (or a ControllerConfig's spec.env, or a chart's extraEnvVars*
+    value), as found."""
 
-    container: str | None  # None for a ControllerConfig
+    container: str | None  # None for a ControllerConfig and chart values
     init: bool
     main: bool  # the core's `crossplane` container, or a runtime config's package-runtime
     exists: bool  # False for a package-runtime container still to be created
     env: tuple[EnvVar, ...]
-    holder_path: tuple[str, ...]  # where the container list (or the env holder) is
+    holder_path: tuple[str | int, ...]  # where the container list (or the env holder) is
     field_path: str  # for messages: spec.template.spec.containers[name=crossplane].env
     line: int  # 1-based line in the file, for messages
+    env_key: str = "env"  # the key holding the env under the holder
+    keyed: bool = False  # chart values: a mapping NAME: value, not a list of {name, value}
+
+    @property
+    def label(self) -> str | None:
+        """How messages name the block beside its resource."""
+        if self.keyed:
+            return self.env_key
+        return f"container {self.container}" if self.container is not None else None
 
     def get(self, name: str) -> EnvVar | None:
         return next((e for e in self.env if e.name == name), None)
@@ -93,9 +105,24 @@ class Resource:
     image: str | None = None
     host_network: bool = False
     dns_policy: str | None = None
+    # Chart values (a HelmRelease, an Application, a values file): the Crossplane version the
+    # chart renders and the namespace the release installs into.
+    version: CrossplaneVersion | None = None
+    runs_in: str | None = None
+    release: tuple[int, tuple[str | int, ...]] | None = None  # which release of a document
+    chart_version: str | None = None
+    ignored: tuple[str, ...] = ()  # values keys this chart version does not read
+    note: str | None = None  # for Role.OTHER: why it is left alone
+
+    @property
+    def pods_namespace(self) -> str | None:
+        """Where the resource's pods run."""
+        return self.runs_in or self.namespace
 
     @property
     def ref(self) -> str:
+        if not self.name:  # a chart values file
+            return self.kind
         if self.namespace:
             return f"{self.kind}/{self.namespace}/{self.name}"
         return f"{self.kind}/{self.name}"
@@ -292,21 +319,32 @@ def classify(doc: Document) -> Resource | None:
 
 def _version(core: Resource | None, configured: str) -> CrossplaneVersion:
     if configured == "auto":
+        if core is not None and core.version is not None:
+            return core.version
         return from_image(core.image if core else None)
     if configured == "unknown":
         return unknown("ClusterNetwork spec.crossplane.version: unknown")
     return from_text(configured, "ClusterNetwork spec.crossplane.version")
 
 
+def _classified(doc: Document) -> tuple[Resource, ...]:
+    found = classify(doc)
+    return (found,) if found is not None else ()
+
+
 def discover(
-    docs: Iterable[Document], namespace: str | None, version: str
+    docs: Iterable[Document],
+    namespace: str | None,
+    version: str,
+    kinds: Callable[[Document], Iterable[Resource]] = _classified,
 ) -> tuple[CrossplaneInstall, ...]:
     """The installs in a run, each with its resources in input order, its namespace and its
     Crossplane version (issue 9): a core Deployment is an install; the RBAC manager joins the
     core of its namespace (in its own file or stream first); cluster-scoped runtime configs
     join the one install of their file or stream, else of the run, and with several
-    candidates a group that covers them all. Without any core, everything is one install."""
-    resources = [r for r in (classify(d) for d in docs) if r is not None]
+    candidates a group that covers them all. Without any core, everything is one install.
+    `kinds` turns a document into the resources it holds."""
+    resources = [r for d in docs for r in kinds(d)]
     cores = [r for r in resources if r.role is Role.CORE]
     if not cores:
         if not resources:
@@ -321,9 +359,13 @@ def discover(
             continue
         same_stream = [c for c in cores if c.doc.stream == resource.doc.stream]
         candidates = same_stream or cores
-        if resource.role is Role.RBAC_MANAGER:
-            by_ns = [c for c in candidates if c.namespace == resource.namespace] or [
-                c for c in cores if c.namespace == resource.namespace
+        same_doc = [c for c in cores if resource.release and c.release == resource.release]
+        if same_doc:  # chart values: one release renders both
+            candidates = same_doc
+        elif resource.role is Role.RBAC_MANAGER:
+            runs_in = resource.pods_namespace
+            by_ns = [c for c in candidates if c.pods_namespace == runs_in] or [
+                c for c in cores if c.pods_namespace == runs_in
             ]
             candidates = by_ns if len(by_ns) == 1 else candidates
         if len(candidates) == 1:
@@ -334,7 +376,7 @@ def discover(
     installs = [
         CrossplaneInstall(
             tuple(members[id(c)]),
-            (c.namespace or namespace or DEFAULT_NAMESPACE,),
+            (c.pods_namespace or namespace or DEFAULT_NAMESPACE,),
             _version(c, version),
             core=c,
         )
@@ -343,7 +385,7 @@ def discover(
     for key, group in shared.items():
         covered = tuple(by_id[k] for k in key)
         spaces = tuple(
-            dict.fromkeys(c.namespace or namespace or DEFAULT_NAMESPACE for c in covered)
+            dict.fromkeys(c.pods_namespace or namespace or DEFAULT_NAMESPACE for c in covered)
         )
         installs.append(
             CrossplaneInstall(

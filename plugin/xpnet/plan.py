@@ -192,12 +192,13 @@ def resource_findings(install: CrossplaneInstall, config: ClusterNetwork) -> lis
     out = []
     core = install.core
     configured = config.spec.crossplane.namespace
-    if core is not None and configured and core.namespace and core.namespace != configured:
+    running = core.pods_namespace if core is not None else None
+    if core is not None and configured and running and running != configured:
         out.append(
             finding(
                 rules.XPN017,
                 core,
-                core=core.namespace,
+                core=running,
                 name=config.metadata.name,
                 configured=configured,
             )
@@ -206,7 +207,16 @@ def resource_findings(install: CrossplaneInstall, config: ClusterNetwork) -> lis
         cores = ", ".join(c.ref for c in install.covers)
         for resource in install.resources:
             out.append(finding(rules.XPN018, resource, count=len(install.covers), cores=cores))
+    secret = config.spec.proxy.credentialsSecret is not None
     for resource in install.resources:
+        if resource.role is Role.OTHER:
+            out.append(finding(rules.XPN020, resource, what=resource.note))
+        for key in resource.ignored:
+            what = "the init container gets no env from it; it only talks to the API server"
+            version = f"v{resource.chart_version.lstrip('v')}" if resource.chart_version else ""
+            out.append(finding(rules.XPN021, resource, key=key, version=version, what=what))
+        if secret and resource.role is Role.CORE and any(b.keyed for b in resource.blocks):
+            out.append(finding(rules.XPN022, resource))
         if resource.role is Role.CONTROLLER_CONFIG:
             out.append(finding(rules.XPN009, resource))
         if (
@@ -247,7 +257,10 @@ def plan_fix(config: ClusterNetwork, install: CrossplaneInstall) -> Plan:
     findings = entry_findings(install, config) + resource_findings(install, config)
     values_of = variables(config, nps)
     edits: list[EnvEdit] = []
+    secret = config.spec.proxy.credentialsSecret is not None
     for resource, block, names in targets(install, config):
+        if block.keyed and secret:  # XPN022: chart values cannot hold secretKeyRef entries
+            continue
         values = []
         for name in names:
             env = block.get(name)

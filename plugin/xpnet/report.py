@@ -17,8 +17,8 @@ def _prefix(resource: Resource | None, block: EnvBlock | None, var: str | None) 
     parts = []
     if resource is not None:
         parts.append(resource.ref)
-    if block is not None and block.container is not None:
-        parts.append(f"container {block.container}")
+    if block is not None and block.label is not None:
+        parts.append(block.label)
     if var is not None:
         parts.append(var)
     return ": ".join(parts) + (": " if parts else "")
@@ -106,6 +106,9 @@ def finding_data(finding: Finding) -> dict[str, Any]:
 def _field(block: EnvBlock | None, var: str | None) -> str | None:
     if block is None:
         return None
+    if block.keyed:
+        found = block.get(var) if var else None
+        return block.field_path + (f".{found.key if found and found.key else var}" if var else "")
     return block.field_path + (f"[name={var}].value" if var else "")
 
 
@@ -237,8 +240,8 @@ def explain_lines(sections: Sequence[Section]) -> list[str]:
             here = (v.resource.ref, v.block.container, v.when)
             if here != heading:
                 heading = here
-                container = f" container {v.block.container}" if v.block.container else ""
-                lines += ["", f"{v.resource.ref}{container} ({v.when} the fix)"]
+                label = f" {v.block.label}" if v.block.label else ""
+                lines += ["", f"{v.resource.ref}{label} ({v.when} the fix)"]
             verdict = "DIRECT" if v.decision.direct else "PROXY "
             reason = v.decision.reason.split(": ", 1)[-1]
             lines.append(f"  {v.destination.target:52} {v.runtime:20} {verdict} {reason}")

@@ -208,6 +208,34 @@ XPN019 = Rule(
     ("{problem}; xpnet fix refuses it too"),
 )
 
+XPN020 = Rule(
+    "XPN020",
+    Severity.INFO,
+    "HelmRelease or Application not for the Crossplane chart",
+    "nothing to do: xpnet checks and fixes the values of the crossplane chart only",
+    ("{what}; left alone"),
+)
+
+XPN021 = Rule(
+    "XPN021",
+    _W,
+    "chart values key that this chart version does not read",
+    "move the variables to a key the chart reads, or upgrade the chart",
+    ("{key} is not read by the crossplane chart {version} (it exists from v2.0); {what}"),
+)
+
+XPN022 = Rule(
+    "XPN022",
+    _E,
+    "proxy credentials from a Secret cannot be written as chart values",
+    "render the chart and run xpnet on the manifests (xpnet-helm), or put the proxy URL inline",
+    (
+        "spec.proxy.credentialsSecret needs secretKeyRef variables before the proxy "
+        "variables, and the chart's extraEnvVars* values are plain strings: use xpnet as a Helm "
+        "post-renderer (xpnet-helm) or on the rendered manifests"
+    ),
+)
+
 CATALOGUE: tuple[Rule, ...] = (
     XPN001,
     XPN002,
@@ -228,6 +256,9 @@ CATALOGUE: tuple[Rule, ...] = (
     XPN017,
     XPN018,
     XPN019,
+    XPN020,
+    XPN021,
+    XPN022,
 )
 RULES: dict[str, Rule] = {r.id: r for r in CATALOGUE}
 DOCS = "docs/rules.md"  # relative to the repository root: xpnet has no published site yet

@@ -76,11 +76,14 @@ def load(text: str) -> Any:
         raise _Unreadable(str(error).splitlines()[0]) from None
 
 
-def _holder(data: dict[str, Any], path: tuple[str, ...], name: str | None) -> Any:
+def _holder(data: dict[str, Any], path: tuple[str | int, ...], name: str | None) -> Any:
     """The dict an edit writes into, created like the rewriter creates it when missing."""
     missing = not _exists(data, path, name)
     node: Any = data
     for i, key in enumerate(path):
+        if isinstance(key, int):
+            node = node[key]
+            continue
         if missing and path[:i] in REQUIRED_SIBLINGS:
             for k, v in REQUIRED_SIBLINGS[path[:i]].items():
                 node.setdefault(k, copy.deepcopy(v))
@@ -97,8 +100,13 @@ def _holder(data: dict[str, Any], path: tuple[str, ...], name: str | None) -> An
     return created
 
 
-def _exists(node: Any, path: tuple[str, ...], name: str | None) -> bool:
+def _exists(node: Any, path: tuple[str | int, ...], name: str | None) -> bool:
     for key in path:
+        if isinstance(key, int):
+            if not isinstance(node, list) or key >= len(node):
+                return False
+            node = node[key]
+            continue
         if not isinstance(node, dict) or node.get(key) is None:
             return False
         node = node[key]
@@ -115,6 +123,14 @@ def intended(tree: Any, edits: Iterable[EnvEdit]) -> Any:
     out = tree
     for edit in edits:
         holder = _holder(out, edit.block.holder_path, edit.block.container)
+        if edit.block.keyed:  # chart values: NAME: value, keys as written
+            if holder.get(edit.block.env_key) is None:
+                holder[edit.block.env_key] = {}
+            env_map: dict[str, Any] = holder[edit.block.env_key]
+            for name, value in edit.values:
+                var = edit.block.get(name)
+                env_map[var.key if var is not None and var.key else name] = value
+            continue
         if holder.get("env") is None:
             holder["env"] = []
         env: list[dict[str, Any]] = holder["env"]
@@ -158,13 +174,45 @@ def difference(a: Any, b: Any, path: str = "") -> str | None:
     return None if a == b or (a != a and b != b) else f"{path}: value changed"
 
 
-def verify(doc: Document, edits: list[EnvEdit], new_text: str) -> None:
+_INNER = object()  # stands for a document written as a string, checked on its own
+
+
+def _at(tree: Any, path: tuple[str | int, ...]) -> tuple[Any, str | int]:
+    for key in path[:-1]:
+        tree = tree[key]
+    return tree, path[-1]
+
+
+def _strings(want: Any, got: Any, strings: dict[tuple[str | int, ...], str]) -> str | None:
+    """Each string holding a document must read as the text xpnet made of it (verified on its
+    own before); then both trees get the same stand-in there."""
+    for path, text in strings.items():
+        try:
+            holder, key = _at(got, path)
+            found = holder[key]
+        except (KeyError, IndexError, TypeError):
+            return f"{'.'.join(map(str, path))}: lost"
+        if not isinstance(found, str) or difference(load(text), load(found)):
+            return f"{'.'.join(map(str, path))}: the values string changed otherwise"
+        holder[key] = _INNER
+        holder, key = _at(want, path)
+        holder[key] = _INNER
+    return None
+
+
+def verify(
+    doc: Document,
+    edits: list[EnvEdit],
+    new_text: str,
+    strings: dict[tuple[str | int, ...], str] | None = None,
+    ref: str | None = None,
+) -> None:
     """Refuse (nothing is written) when the new text does not read back as intended."""
-    ref = edits[0].resource.ref
+    ref = ref or edits[0].resource.ref
     try:
         want = intended(data(doc.root), edits)
         got = load(new_text)
-        problem = difference(want, got)
+        problem = _strings(want, got, strings or {}) or difference(want, got)
     except _Unreadable as error:
         problem = f"it no longer parses ({error})"
     if problem:

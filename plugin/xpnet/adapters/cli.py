@@ -22,6 +22,27 @@ def _config_option(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _values_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--values",
+        action="append",
+        metavar="FILE",
+        help="a values file of the crossplane Helm chart (repeatable; - for stdin)",
+    )
+    p.add_argument(
+        "--chart-version",
+        metavar="V",
+        help="the chart version the values files are for (decides which keys the chart reads "
+        "and, without image.tag, the Crossplane version)",
+    )
+    p.add_argument(
+        "--namespace",
+        metavar="NS",
+        help="the namespace the chart is installed into (default: the config's, else "
+        "crossplane-system)",
+    )
+
+
 def parser() -> argparse.ArgumentParser:
 
     top = argparse.ArgumentParser(
@@ -35,7 +56,13 @@ def parser() -> argparse.ArgumentParser:
     _config_option(p)
     p.add_argument("--diff", action="store_true", help="print a unified diff, write nothing")
     p.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
-    p.add_argument("files", nargs="+", metavar="FILE")
+    _values_options(p)
+    p.add_argument(
+        "files",
+        nargs="*",
+        metavar="FILE",
+        help="manifests, Flux HelmReleases, Argo CD Applications",
+    )
     p.set_defaults(func=commands.fix_cmd)
 
     p = sub.add_parser("check", help="report findings; exit 1 on errors")
@@ -47,7 +74,13 @@ def parser() -> argparse.ArgumentParser:
         default="text",
         help="text (default), json, or sarif (SARIF 2.1.0, for code scanning)",
     )
-    p.add_argument("files", nargs="+", metavar="FILE")
+    _values_options(p)
+    p.add_argument(
+        "files",
+        nargs="*",
+        metavar="FILE",
+        help="manifests, Flux HelmReleases, Argo CD Applications",
+    )
     p.set_defaults(func=commands.check_cmd)
 
     p = sub.add_parser(
@@ -106,7 +139,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    top = parser()
+    args = top.parse_args(argv)
+    if args.command in ("fix", "check") and not args.files and not args.values:
+        top.error(f"{args.command}: give at least one FILE or --values FILE")
     try:
         code: int = args.func(args)
         return code

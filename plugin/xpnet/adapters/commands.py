@@ -17,10 +17,11 @@ from xpnet.envvars import BYPASS_VARS, GRPC, SIX
 from xpnet.errors import ConfigError
 from xpnet.install import DEFAULT_NAMESPACE, discover
 from xpnet.plan import SAMPLE_FUNCTION, plan_fix, variables
+from xpnet.releases import resources
 from xpnet.runtimes import RUNTIMES
 from xpnet.yaml import stream
 from xpnet.yaml.splice import render_block
-from xpnet.yaml.stream import Source
+from xpnet.yaml.stream import ChartValues, Source
 
 STDIN = "-"
 
@@ -34,6 +35,12 @@ def _sources(files: list[str]) -> list[Source]:
         else:
             sources.append(stream.read(name))
     return sources
+
+
+def _inputs(args: argparse.Namespace) -> tuple[list[Source], list[Source], ChartValues]:
+    """The manifests and the chart values files (`--values`) of a command line."""
+    chart = ChartValues(args.chart_version, args.namespace)
+    return _sources(args.files), _sources(args.values or []), chart
 
 
 def _config(args: argparse.Namespace) -> ClusterNetwork:
@@ -56,8 +63,9 @@ def _say_empty(sources: list[Source], empty: list[str]) -> None:
 
 def fix_cmd(args: argparse.Namespace) -> int:
     config = with_mode(_config(args), "fix")
-    sources = _sources(args.files)
-    result = run_streams(config, sources)
+    manifests, values, chart = _inputs(args)
+    result = run_streams(config, manifests, values=values, chart=chart)
+    sources = manifests + values
     outcome = result.outcome
     for finding in outcome.findings:
         print(report.line(f"{report.finding_line(finding, with_file=True)}"), file=sys.stderr)
@@ -109,8 +117,9 @@ def fix_cmd(args: argparse.Namespace) -> int:
 
 def check_cmd(args: argparse.Namespace) -> int:
     config = with_mode(_config(args), "check")
-    sources = _sources(args.files)
-    result = run_streams(config, sources)
+    manifests, values, chart = _inputs(args)
+    result = run_streams(config, manifests, values=values, chart=chart)
+    sources = manifests + values
     findings = result.outcome.findings
     empty = _empty_sources(sources, result.outcome)
     _say_empty(sources, empty)
@@ -131,7 +140,7 @@ def explain_cmd(args: argparse.Namespace) -> int:
     crossplane = config.spec.crossplane
     runtimes = args.runtime or list(RUNTIMES)
     sections = []
-    for install in discover(docs, crossplane.namespace, crossplane.version):
+    for install in discover(docs, crossplane.namespace, crossplane.version, resources):
         plan = plan_fix(config, install)
         where = explain.destinations(
             config, install, args.function or [SAMPLE_FUNCTION], args.registry, args.host or []

@@ -16,7 +16,7 @@ from xpnet.errors import ConfigError, XpnetError
 from xpnet.yaml import stream
 from xpnet.yaml.nodes import compose, to_data
 from xpnet.yaml.scan import Segment
-from xpnet.yaml.stream import Source
+from xpnet.yaml.stream import ChartValues, Source
 
 CONFIG_FILE = ".xpnet.yaml"
 
@@ -58,11 +58,21 @@ def run_streams(
     config: ClusterNetwork,
     sources: list[Source],
     label: Callable[[Source, Segment], str] | None = None,
+    values: list[Source] | None = None,
+    chart: ChartValues | None = None,
 ) -> StreamsRun:
-    """One engine run over all sources: one consistent set for everything they hold."""
+    """One engine run over all sources: one consistent set for everything they hold. `values`
+    are chart values files (of the chart `chart` describes), after the manifests."""
     docs = stream.load(sources, label)
+    index = sum(len(s.segments) for s in sources)
+    for number, source in enumerate(values or [], start=len(sources)):
+        doc = stream.load_values(source, index, number, chart or ChartValues(None, None))
+        index += len(source.segments)
+        if doc is not None:
+            docs.append(doc)
     outcome = run(config, docs)
-    return StreamsRun(outcome, {s.name: s.render(outcome.texts) for s in sources})
+    every = [*sources, *(values or [])]
+    return StreamsRun(outcome, {s.name: s.render(outcome.texts) for s in every})
 
 
 _SOURCE = re.compile(r"^# Source: (\S.*?)\s*$", re.M)

@@ -6,7 +6,15 @@ import re
 from dataclasses import dataclass
 
 # Kinds xpnet may rewrite; a resource of any other kind passes through as its original bytes.
-TARGET_KINDS = frozenset({"Deployment", "DeploymentRuntimeConfig", "ControllerConfig"})
+TARGET_KINDS = frozenset(
+    {
+        "Deployment",
+        "DeploymentRuntimeConfig",
+        "ControllerConfig",
+        "HelmRelease",  # Flux: the chart values (issue 11)
+        "Application",  # Argo CD: likewise
+    }
+)
 
 _ANY_TARGET = re.compile(r"\b(" + "|".join(sorted(TARGET_KINDS)) + r")\b")
 # Patterns for line starts begin with a literal "\n" and run over "\n" + text: sre then scans

@@ -16,6 +16,14 @@ BOM = "\ufeff"
 
 
 @dataclass(frozen=True)
+class ChartValues:
+    """What is known of a chart values file given on the command line (`--values`)."""
+
+    chart_version: str | None
+    namespace: str | None
+
+
+@dataclass(frozen=True)
 class Document:
     """A parsed resource and the text it came from (what the rewriter splices into)."""
 
@@ -24,6 +32,16 @@ class Document:
     root: MappingNode
     source: str  # the file it came from, for messages
     stream: int = 0  # which input file or stream: each is planned as its own install
+    values: ChartValues | None = None  # a chart values file, not a resource
+    # A document written as a YAML string inside another one (Argo CD's helm.values): that
+    # document and the path of the string in it.
+    outer: Document | None = None
+    path: tuple[str | int, ...] = ()
+
+    @property
+    def top(self) -> Document:
+        """The document of the input stream this one is, or is written inside."""
+        return self.outer.top if self.outer is not None else self
 
 
 @dataclass
@@ -90,6 +108,34 @@ def load(
                 docs.append(doc)
             index += 1
     return docs
+
+
+def load_values(source: Source, index: int, number: int, chart: ChartValues) -> Document | None:
+    """A chart values file as one document (Helm reads a values file as one YAML document)."""
+    source.segments = split_stream(source.text)
+    source.first_index = index
+    filled = [s for s in source.segments if s.text.strip()]
+    if len(filled) > 1:
+        raise InputError(
+            source.name,
+            [
+                f"line {filled[1].line}: a values file is one YAML document; Helm ignores "
+                "everything after the first: remove the `---` and what follows, or split the file"
+            ],
+        )
+    if not filled:
+        return None
+    segment = filled[0]
+    root = compose(segment.text, source.name, segment.line)
+    if root is None:
+        return None
+    if not isinstance(root, MappingNode):
+        raise InputError(
+            source.name,
+            [f"line {segment.line}: a chart values file must be a mapping of values"],
+        )
+    offset = source.segments.index(segment)
+    return Document(index + offset, segment, root, source.name, number, values=chart)
 
 
 def read(path: str) -> Source:
