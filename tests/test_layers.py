@@ -47,7 +47,7 @@ LAYERS = [
     {"xpnet.install"},
     {"xpnet.releases"},
     {"xpnet.plan"},
-    {"xpnet.lint", "xpnet.apply", "xpnet.verify", "xpnet.explain"},
+    {"xpnet.lint", "xpnet.apply", "xpnet.verify", "xpnet.explain", "xpnet.patches"},
     {"xpnet.report"},
     {"xpnet.engine"},
     {"xpnet.adapters"},

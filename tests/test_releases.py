@@ -245,3 +245,48 @@ def test_credentials_from_a_secret_cannot_go_into_values() -> None:
     )
     assert result.outcome.failed and result.outputs["in.yaml"] == STYLES["block"]
     assert [f.rule.id for f in result.outcome.findings if f.rule.id == "XPN022"] == ["XPN022"]
+
+
+def _cli(tmp_path: Path, capsys: pytest.CaptureFixture[str], *args: str, **spec: Any) -> Any:
+    from tests.unit_helpers import CONFIG_DATA
+    from xpnet.adapters import cli
+
+    data = {**CONFIG_DATA, "spec": {**CONFIG_DATA["spec"], **spec}}
+    (tmp_path / "xpnet.yaml").write_text(yaml.safe_dump(data))
+    code = cli.main(["patch", "-c", str(tmp_path / "xpnet.yaml"), *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_patch_prints_what_a_fixed_install_needs_and_refuses_what_it_cannot(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = _cli(tmp_path, capsys, "--chart-version", "2.1.8", "--namespace", "xp")
+    assert code == 0
+    items = yaml.safe_load(out)
+    assert [i["target"] for i in items] == [
+        {
+            "group": "apps",
+            "version": "v1",
+            "kind": "Deployment",
+            "name": "crossplane",
+            "namespace": "xp",
+        }
+    ]
+    fixed = tmp_path / "fixed.yaml"
+    from xpnet.patches import chart_defaults
+
+    fixed.write_text(fix_manifest(chart_defaults("2.1.8", "xp")))
+    code, out, _ = _cli(tmp_path, capsys, str(fixed))
+    assert code == 0 and "Nothing to patch" in out and yaml.safe_load(out) == []
+    secret = {"proxy": {"httpsProxy": PROXY, "credentialsSecret": {"name": "creds"}}}
+    code, out, err = _cli(tmp_path, capsys, "--chart-version", "2.1.8", **secret)
+    assert code == 1 and out == "" and "credentialsSecret" in err
+    (tmp_path / "other.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n")
+    code, out, err = _cli(tmp_path, capsys, str(tmp_path / "other.yaml"))
+    assert code == 1 and out == "" and "no Crossplane core Deployment found" in err
+
+
+def fix_manifest(text: str) -> str:
+    result = run_streams(config("fix", crossplane={"namespace": "xp"}), [Source("m.yaml", text)])
+    return str(result.outputs["m.yaml"])

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, require, tools
 
 EXAMPLE = ROOT / "examples" / "chart-values"
 CONFIG = EXAMPLE / "xpnet.yaml"
@@ -198,3 +198,36 @@ def test_the_examples_fix_into_values_that_render_clean(
         chart = shared_crossplane / "charts" / f"crossplane-{version}"
         rendered = render(helm3, chart, values, tmp_path)
         assert findings(str(rendered)) == (0, [])
+
+
+@pytest.mark.parametrize("source", ("chart defaults", "rendered with hand-written values"))
+@pytest.mark.parametrize("version", VERSIONS)
+def test_patches_in_a_real_kustomize_build_pass_check(
+    helm3: Path, shared_crossplane: Path, tmp_path: Path, version: str, source: str
+) -> None:
+    """`xpnet patch` into a kustomization's `patches:` over the plain chart render (what a Flux
+    HelmRelease's postRenderers do): the build passes `xpnet check`."""
+    kustomize = require(tools.kustomize_path(tools.KUSTOMIZE_VERSIONS[-1]), "kustomize")
+    chart = shared_crossplane / "charts" / f"crossplane-{version}"
+    hand_written = source != "chart defaults"
+    rendered = render(helm3, chart, HAND_WRITTEN if hand_written else {}, tmp_path)
+    if hand_written:
+        done = xpnet("patch", "-c", str(CONFIG), str(rendered))
+    else:
+        done = xpnet("patch", "-c", str(CONFIG), "--chart-version", version)
+    assert done.returncode == 0, done.stderr
+    items = yaml.safe_load(done.stdout)
+    assert [i["target"]["name"] for i in items] == (
+        ["crossplane", "crossplane-rbac-manager"] if hand_written else ["crossplane"]
+    )
+    assert findings(str(rendered))[0] == 1
+    (tmp_path / "kustomization.yaml").write_text(
+        yaml.safe_dump({"resources": [rendered.name], "patches": items})
+    )
+    built = subprocess.run(
+        [str(kustomize), "build", str(tmp_path)], capture_output=True, text=True, timeout=120
+    )
+    assert built.returncode == 0, built.stderr
+    (tmp_path / "built.yaml").write_text(built.stdout)
+    assert findings(str(tmp_path / "built.yaml")) == (0, [])
+    assert built.stdout.count("kind: Deployment") == 2

@@ -121,6 +121,25 @@ def parser() -> argparse.ArgumentParser:
     _config_option(p)
     p.set_defaults(func=commands.render_cmd)
 
+    p = sub.add_parser(
+        "patch",
+        help="print kustomize patches that set the env on the chart's Deployments (for Flux "
+        "postRenderers and kustomizations); input: the rendered chart, or the chart defaults",
+    )
+    _config_option(p)
+    p.add_argument(
+        "--chart-version",
+        metavar="V",
+        help="without FILE: the chart version whose default Deployments to patch",
+    )
+    p.add_argument(
+        "--namespace",
+        metavar="NS",
+        help="without FILE: the namespace the chart is installed into",
+    )
+    p.add_argument("files", nargs="*", metavar="FILE", help="the rendered chart (- for stdin)")
+    p.set_defaults(func=commands.patch_cmd)
+
     p = sub.add_parser("noproxy", help="print the computed NO_PROXY value")
     _config_option(p)
     p.add_argument("--explain", action="store_true", help="one entry a line, with its reason")

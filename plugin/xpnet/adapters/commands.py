@@ -8,13 +8,13 @@ import difflib
 import json
 import sys
 
-from xpnet import __version__, explain, noproxy, report
+from xpnet import __version__, explain, noproxy, patches, report
 from xpnet.adapters import krm
 from xpnet.adapters.streams import filter_bytes, find_config, read_config, run_streams
 from xpnet.config import ClusterNetwork, json_schema, with_mode
 from xpnet.engine import Outcome
 from xpnet.envvars import BYPASS_VARS, GRPC, SIX
-from xpnet.errors import ConfigError
+from xpnet.errors import ConfigError, InputError
 from xpnet.install import DEFAULT_NAMESPACE, discover
 from xpnet.plan import SAMPLE_FUNCTION, plan_fix, variables
 from xpnet.releases import resources
@@ -187,6 +187,39 @@ def values_cmd(args: argparse.Namespace) -> int:
     }
     for line in render_block(chart, 0, None):
         print(line)
+    return 0
+
+
+def patch_cmd(args: argparse.Namespace) -> int:
+    config = with_mode(_config(args), "fix")
+    if args.files:
+        sources = _sources(args.files)
+        what = ", ".join(args.files)
+    else:
+        namespace = args.namespace or config.spec.crossplane.namespace
+        sources = [Source("chart defaults", patches.chart_defaults(args.chart_version, namespace))]
+        version = f" {args.chart_version}" if args.chart_version else " (version unknown)"
+        what = f"the crossplane chart{version} with default values"
+    outcome = run_streams(config, sources).outcome
+    for finding in outcome.findings:
+        print(report.line(report.finding_line(finding, with_file=True)), file=sys.stderr)
+    if outcome.failed:
+        print(report.line("no patches printed"), file=sys.stderr)
+        return report.exit_code(outcome.findings)
+    if not any(p.install.core for p in outcome.plans):
+        raise InputError(
+            what,
+            ["no Crossplane core Deployment found: give the rendered chart (helm template ...)"],
+        )
+    items = patches.patches(outcome.plans)
+    print(
+        f"# kustomize patches from xpnet (ClusterNetwork {config.metadata.name}) for {what}:\n"
+        "# for a kustomization's `patches:` or a Flux HelmRelease's "
+        "`postRenderers[].kustomize.patches`."
+    )
+    if not items:
+        print("# Nothing to patch: the Deployments already have the one right set.")
+    sys.stdout.write(patches.render(items))
     return 0
 
 
