@@ -231,3 +231,25 @@ def test_patches_in_a_real_kustomize_build_pass_check(
     (tmp_path / "built.yaml").write_text(built.stdout)
     assert findings(str(tmp_path / "built.yaml")) == (0, [])
     assert built.stdout.count("kind: Deployment") == 2
+
+
+def test_the_readme_commands_of_this_section_run_on_the_examples() -> None:
+    """The README's shell lines under "Helm values" run as written (from the repository root):
+    the examples are unfixed, so check fails with findings, fix --diff and patch succeed."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Helm values", 1)[1].split("\n## ", 1)[0]
+    commands = [
+        line
+        for block in section.split("```sh\n")[1:]
+        for line in block.split("```", 1)[0].splitlines()
+        if line.strip()
+    ]
+    assert len(commands) == 4
+    env = {"PATH": f"{ROOT / '.venv' / 'bin'}:/usr/bin:/bin"}
+    for command in commands:
+        done = subprocess.run(
+            command, shell=True, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        )
+        expected = 1 if command.startswith("xpnet check") else 0
+        assert done.returncode == expected, (command, done.stderr)
+        assert "Traceback" not in done.stderr and done.stdout.strip(), command
