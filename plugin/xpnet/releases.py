@@ -83,7 +83,7 @@ def exact(text: str | None) -> str | None:
     return text.strip() if text and _EXACT.match(text.strip()) else None
 
 
-def _chart_major(version: str | None) -> int | None:
+def chart_major(version: str | None) -> int | None:
     return int(version.lstrip("v").split(".")[0]) if version else None
 
 
@@ -175,7 +175,7 @@ def _block(release: Release, key: str, *, init: bool) -> EnvBlock:
 
 def _resources(release: Release) -> tuple[Resource, ...]:
     """The core and RBAC manager Deployments the release renders, as far as env goes."""
-    major = _chart_major(release.chart_version)
+    major = chart_major(release.chart_version)
     blocks = [_block(release, CORE_KEY, init=False)]
     ignored: tuple[str, ...] = ()
     if major is None or major >= FIRST_INIT_CHART:

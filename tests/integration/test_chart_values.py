@@ -253,3 +253,19 @@ def test_the_readme_commands_of_this_section_run_on_the_examples() -> None:
         expected = 1 if command.startswith("xpnet check") else 0
         assert done.returncode == expected, (command, done.stderr)
         assert "Traceback" not in done.stderr and done.stdout.strip(), command
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_xpnet_values_pass_check_as_values_and_rendered(
+    helm3: Path, shared_crossplane: Path, tmp_path: Path, version: str
+) -> None:
+    """What `xpnet values` prints is what `check` and `fix` expect of values, for every chart."""
+    done = xpnet("values", "-c", str(CONFIG), "--chart-version", version)
+    assert done.returncode == 0, done.stderr
+    values = yaml.safe_load(done.stdout)
+    assert ("extraEnvVarsCrossplaneInit" in values) == (version >= "2")
+    path = tmp_path / "values.yaml"
+    path.write_text(done.stdout)
+    assert findings("--values", str(path), "--chart-version", version) == (0, [])
+    chart = shared_crossplane / "charts" / f"crossplane-{version}"
+    assert findings(str(render(helm3, chart, values, tmp_path))) == (0, [])

@@ -147,6 +147,17 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("values", help="print the settings as Helm values for the Crossplane chart")
     _config_option(p)
+    p.add_argument(
+        "--chart-version",
+        metavar="V",
+        help="the chart version (before v2.0 the chart has no extraEnvVarsCrossplaneInit)",
+    )
+    p.add_argument(
+        "--namespace",
+        metavar="NS",
+        help="the namespace the chart is installed into (default: the config's, else "
+        "crossplane-system)",
+    )
     p.set_defaults(func=commands.values_cmd)
 
     p = sub.add_parser("schema", help="print the ClusterNetwork JSON Schema")

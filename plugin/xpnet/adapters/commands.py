@@ -8,7 +8,7 @@ import difflib
 import json
 import sys
 
-from xpnet import __version__, explain, noproxy, patches, report
+from xpnet import __version__, explain, noproxy, patches, releases, report
 from xpnet.adapters import krm
 from xpnet.adapters.streams import filter_bytes, find_config, read_config, run_streams
 from xpnet.config import ClusterNetwork, json_schema, with_mode
@@ -168,7 +168,8 @@ def values_cmd(args: argparse.Namespace) -> int:
                 "the rendered manifests instead"
             ],
         )
-    nps = noproxy.compute(config, config.spec.crossplane.namespace or DEFAULT_NAMESPACE)
+    namespace = args.namespace or config.spec.crossplane.namespace or DEFAULT_NAMESPACE
+    nps = noproxy.compute(config, namespace)
     every = variables(config, nps)
     names = SIX + (GRPC if config.spec.proxy.grpcProxy else ())
     values = {name: every[name] for name in names}
@@ -185,6 +186,9 @@ def values_cmd(args: argparse.Namespace) -> int:
         "extraEnvVarsCrossplaneInit": values,
         "extraEnvVarsRBACManager": {k: v for k, v in values.items() if k in BYPASS_VARS},
     }
+    major = releases.chart_major(releases.exact(args.chart_version))
+    if major is not None and major < releases.FIRST_INIT_CHART:
+        del chart[releases.INIT_KEY]
     for line in render_block(chart, 0, None):
         print(line)
     return 0
