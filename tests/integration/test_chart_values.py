@@ -269,3 +269,31 @@ def test_xpnet_values_pass_check_as_values_and_rendered(
     assert findings("--values", str(path), "--chart-version", version) == (0, [])
     chart = shared_crossplane / "charts" / f"crossplane-{version}"
     assert findings(str(render(helm3, chart, values, tmp_path))) == (0, [])
+
+
+def test_a_gitops_repository_built_by_kustomize_gets_fixed_values(
+    kustomize: Path, tmp_path: Path
+) -> None:
+    """A repository of a HelmRelease and an Application built by real kustomize with the KRM
+    function (what CI does before Flux or Argo CD see it): both come out fixed and checked."""
+    for name in ("helmrelease.yaml", "application.yaml"):
+        shutil.copy(EXAMPLE / name, tmp_path / name)
+    config = yaml.safe_load(CONFIG.read_text())
+    function = f"exec:\n  path: {ROOT / 'kustomize' / 'xpnet-fn'}\n"
+    config["metadata"]["annotations"] = {"config.kubernetes.io/function": function}
+    (tmp_path / "xpnet.yaml").write_text(yaml.safe_dump(config))
+    (tmp_path / "kustomization.yaml").write_text(
+        "resources: [helmrelease.yaml, application.yaml]\ntransformers: [xpnet.yaml]\n"
+    )
+    built = subprocess.run(
+        [str(kustomize), "build", "--enable-alpha-plugins", "--enable-exec", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert built.returncode == 0, built.stderr
+    out = tmp_path / "built.yaml"
+    out.write_text(built.stdout)
+    assert findings(str(out)) == (0, [])
+    app = next(d for d in yaml.safe_load_all(built.stdout) if d["kind"] == "Application")
+    assert isinstance(app["spec"]["source"]["helm"]["values"], str)
