@@ -87,10 +87,12 @@ def chart_major(version: str | None) -> int | None:
     return int(version.lstrip("v").split(".")[0]) if version else None
 
 
-def _version(values: MappingNode | None, chart: str | None, where: str) -> CrossplaneVersion:
+def _version(
+    values: MappingNode | None, chart: str | None, where: str, *more: MappingNode | None
+) -> CrossplaneVersion:
     """The chart renders image.tag, else v<appVersion> (= the chart version for Crossplane's
-    charts); image.ignoreTag drops the tag."""
-    image = get(values, "image")
+    charts); image.ignoreTag drops the tag. `more`: values merged under `values`."""
+    image = next((i for v in (values, *more) if (i := get(v, "image")) is not None), None)
     if scalar(get(image, "ignoreTag")) == "true":
         return unknown(f"{where}: image.ignoreTag renders the image without a tag")
     tag = scalar(get(image, "tag"))
@@ -342,7 +344,7 @@ def _application_source(
         namespace=app["namespace"],
         runs_in=app["runs_in"],
         chart_version=chart_version,
-        version=_version(values, chart_version, where),
+        version=_version(obj, chart_version, where, inner.root if inner else None),
         doc=values_doc,
         path=path,
         field=vfield,
