@@ -75,7 +75,7 @@ STYLES = {
     "application string": (
         "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: cp}\nspec:\n"
         "  destination: {namespace: crossplane-system}\n  source:\n    chart: crossplane\n"
-        "    targetRevision: 2.3.4\n    helm:\n      values: |-\n        # proxy\n"
+        "    targetRevision: 2.3.4\n    helm:\n      values: |- # the values\n        # proxy\n"
         "        extraEnvVarsCrossplane:\n          HTTPS_PROXY: http://old:1\n"
         "      releaseName: crossplane\n"
     ),
@@ -128,7 +128,7 @@ def test_every_style_is_fixed_and_reads_the_same_in_both_parsers(goyaml: Path, s
     if "crlf" in style:
         assert "\r\n" in out and "\n" not in out.replace("\r\n", "")
     if style == "application string":
-        assert "values: |-\n        # proxy\n" in out  # still a literal block, comment kept
+        assert "values: |- # the values\n        # proxy\n" in out  # a literal block, comments kept
 
 
 def test_a_values_file_and_its_chart_version() -> None:

@@ -215,7 +215,7 @@ class _Rewriter:
             body = old[old.index("\n") + 1 :]
             first = next((ln for ln in body.splitlines() if ln.strip()), "")
             indent = len(first) - len(first.lstrip(" "))
-            rendered = _literal(text, header.split("#", 1)[0].rstrip(), indent, newline)
+            rendered = _literal(text, header.rstrip(), indent, newline)
             if not old.endswith("\n"):
                 rendered = rendered.removesuffix(newline)
         else:
