@@ -158,9 +158,13 @@ def test_values_for_the_chart(tmp_path: Path) -> None:
     assert set(values["extraEnvVarsRBACManager"]) == {"NO_PROXY", "no_proxy"}
 
 
-def test_render_never_prints_empty_output(tmp_path: Path) -> None:
+def test_render_refuses_an_empty_stream_and_never_prints_empty_output(tmp_path: Path) -> None:
     work = workdir(tmp_path)
-    assert run_in(work, "render", stdin="").stdout == "---\n"
+    for empty in ("", "\n  \n"):
+        done = run_in(work, "render", stdin=empty)
+        assert (done.returncode, done.stdout) == (1, "")
+        assert "xpnet: <stdin>: is empty: nothing to render; did the command before" in done.stderr
+    assert run_in(work, "render", stdin="# only a comment\n").stdout == "# only a comment\n"
     done = run_in(work, "render", stdin=(CASE / "input.yaml").read_text())
     assert done.stdout == (CASE / "expected.yaml").read_text()
 

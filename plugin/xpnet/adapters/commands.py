@@ -228,7 +228,19 @@ def patch_cmd(args: argparse.Namespace) -> int:
 
 
 def render_cmd(args: argparse.Namespace) -> int:
-    out, lines, code = filter_bytes(sys.stdin.buffer.read(), args.config)
+    data = sys.stdin.buffer.read()
+    if not data.strip():
+        # In `helm template ... | xpnet render` an empty stream means the command before the
+        # pipe failed; printing an empty stream would let a GitOps tool prune everything.
+        raise InputError(
+            "<stdin>",
+            [
+                "is empty: nothing to render; did the command before the pipe fail? (nothing "
+                "was printed; as a Helm post-renderer use xpnet-helm, which passes empty "
+                "renders through)"
+            ],
+        )
+    out, lines, code = filter_bytes(data, args.config)
     for line in lines:
         print(line, file=sys.stderr)
     sys.stdout.write(out)
