@@ -12,6 +12,7 @@ from ruamel.yaml import YAML
 from tests.conftest import ROOT
 
 CHART = ROOT / "tests" / "fixtures" / "chart"
+PLUGIN = ROOT / "helm-plugin" / "xpnet"  # installs as its folder's name: xpnet
 CONFIG = ROOT / "tests" / "cases" / "chart-indentation" / "config.yaml"
 VALUES = """\
 extraEnvVarsCrossplane:
@@ -119,7 +120,7 @@ def test_helm3_failure_shows_the_reason(helm3: Path, tmp_path: Path) -> None:
 
 def install_plugin(helm4: Path, env: dict[str, str]) -> None:
     done = subprocess.run(
-        [str(helm4), "plugin", "install", str(ROOT / "plugin" / "helm")],
+        [str(helm4), "plugin", "install", str(PLUGIN)],
         capture_output=True,
         text=True,
         env=env,
@@ -134,7 +135,7 @@ def test_helm4_plugin(helm4: Path, tmp_path: Path, found_by: str) -> None:
     if found_by == "HELM_PLUGINS":
         plugins = tmp_path / "plugins"
         plugins.mkdir()
-        (plugins / "xpnet").symlink_to(ROOT / "plugin" / "helm")
+        (plugins / "xpnet").symlink_to(PLUGIN)
         env["HELM_PLUGINS"] = str(plugins)
     else:
         install_plugin(helm4, env)

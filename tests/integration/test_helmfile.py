@@ -110,7 +110,7 @@ def test_helmfile_template_with_helm4_plugin(
     env = tool_env(tmp_path / "home", helm4)
     plugins = tmp_path / "plugins"
     plugins.mkdir()
-    (plugins / "xpnet").symlink_to(ROOT / "plugin" / "helm")
+    (plugins / "xpnet").symlink_to(ROOT / "helm-plugin" / "xpnet")
     env["HELM_PLUGINS"] = str(plugins)
     done = helmfile_template(helmfile, work, env)
     assert done.returncode == 0, done.stderr
