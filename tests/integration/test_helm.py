@@ -190,3 +190,180 @@ def test_helm4_filename_annotation_is_kept_on_every_document(tmp_path: Path) -> 
     annotations = [d["metadata"].get("annotations", {}) for d in out if d["kind"] != "ConfigMap"]
     assert len(annotations) == 3
     assert all("postrenderer.helm.sh/postrender-filename" in a for a in annotations)
+
+
+# Helm 3 and Helm 4 on one machine (README "Helm 3 and Helm 4 on one machine").
+
+HELM3_REFUSES = (
+    'failed to load plugins: failed to load plugin at "{data}/plugins/xpnet/plugin.yaml": '
+    'error unmarshaling JSON: while decoding JSON: json: unknown field "apiVersion"\n'
+)
+LEGACY_PLUGIN = "name: hello\nversion: 0.1.0\nusage: u\ndescription: d\ncommand: echo hello\n"
+
+
+def helm(binary: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(binary), *args], capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+def with_a_helm3_plugin(helm3: Path, env: dict[str, str], tmp_path: Path) -> None:
+    """A Helm 3 style plugin (like helm-diff) in the folder both Helms read."""
+    (tmp_path / "hello").mkdir()
+    (tmp_path / "hello" / "plugin.yaml").write_text(LEGACY_PLUGIN)
+    done = helm(helm3, env, "plugin", "install", str(tmp_path / "hello"))
+    assert done.returncode == 0, done.stderr
+
+
+def assert_helm4_post_renders(helm4: Path, env: dict[str, str], tmp_path: Path) -> None:
+    (tmp_path / "values.yaml").write_text(VALUES)
+    done = template(
+        helm4,
+        env,
+        "xpnet",
+        f"--post-renderer-args=--config={CONFIG}",
+        "-f",
+        str(tmp_path / "values.yaml"),
+    )
+    assert done.returncode == 0, done.stderr
+    assert_rewritten(done.stdout)
+
+
+def assert_helm3_clean(helm3: Path, env: dict[str, str]) -> None:
+    listed = helm(helm3, env, "plugin", "list")
+    assert (listed.returncode, listed.stderr) == (0, "")
+    assert [line.split()[0] for line in listed.stdout.splitlines()] == ["NAME", "hello"]
+    ran = helm(helm3, env, "hello")
+    assert (ran.returncode, ran.stdout, ran.stderr) == (0, "hello\n", "")
+
+
+def test_plugin_installs_as_xpnet(helm4: Path, tmp_path: Path) -> None:
+    env = helm_env(tmp_path)
+    install_plugin(helm4, env)
+    installed = tmp_path / "data" / "plugins"
+    assert [p.name for p in installed.iterdir()] == ["xpnet"]
+    assert (installed / "xpnet").resolve() == PLUGIN
+    listed = helm(helm4, env, "plugin", "list")
+    assert (listed.returncode, listed.stderr) == (0, "")
+    assert listed.stdout.splitlines()[1].split()[:4] == ["xpnet", "0.1.0", "postrenderer/v1", "v1"]
+
+
+def test_helm3_sharing_helm4s_data_home_refuses_the_plugin(
+    helm3: Path, helm4: Path, tmp_path: Path
+) -> None:
+    """Why the README keeps them apart: Helm 3 then loses every plugin, and says so each time."""
+    env = helm_env(tmp_path)
+    with_a_helm3_plugin(helm3, env, tmp_path)
+    install_plugin(helm4, env)
+    refused = HELM3_REFUSES.format(data=tmp_path / "data")
+    listed = helm(helm3, env, "plugin", "list")
+    assert listed.returncode == 1
+    assert listed.stderr == refused + "Error: " + refused.removeprefix("failed to load plugins: ")
+    version = helm(helm3, env, "version", "--short")
+    assert (version.returncode, version.stderr) == (0, refused)
+    lost = helm(helm3, env, "hello")
+    assert lost.returncode == 1
+    assert lost.stderr.startswith(refused + 'Error: unknown command "hello" for "helm"\n')
+    listed4 = helm(helm4, env, "plugin", "list")
+    assert (listed4.returncode, listed4.stderr) == (0, "")
+    assert sorted(line.split()[0] for line in listed4.stdout.splitlines()[1:]) == [
+        "hello",
+        "xpnet",
+    ]
+    assert_helm4_post_renders(helm4, env, tmp_path)
+
+
+def test_helm4_with_a_data_home_of_its_own(helm3: Path, helm4: Path, tmp_path: Path) -> None:
+    env3 = helm_env(tmp_path)
+    with_a_helm3_plugin(helm3, env3, tmp_path)
+    env4 = {**env3, "HELM_DATA_HOME": str(tmp_path / "data4")}
+    install_plugin(helm4, env4)
+    assert_helm3_clean(helm3, env3)
+    assert_helm4_post_renders(helm4, env4, tmp_path)
+
+
+def test_helm4_with_a_plugin_path_of_its_own(helm3: Path, helm4: Path, tmp_path: Path) -> None:
+    """HELM_PLUGINS=<own>:<shared> for Helm 4 only: it sees both, Helm 3 sees only the shared."""
+    env3 = helm_env(tmp_path)
+    with_a_helm3_plugin(helm3, env3, tmp_path)
+    own = tmp_path / "helm4-plugins"
+    own.mkdir()
+    (own / "xpnet").symlink_to(PLUGIN)
+    env4 = {**env3, "HELM_PLUGINS": f"{own}:{tmp_path / 'data' / 'plugins'}"}
+    listed = helm(helm4, env4, "plugin", "list")
+    assert (listed.returncode, listed.stderr) == (0, "")
+    assert sorted(line.split()[0] for line in listed.stdout.splitlines()[1:]) == [
+        "hello",
+        "xpnet",
+    ]
+    assert helm(helm4, env4, "hello").stdout == "hello\n"
+    assert_helm4_post_renders(helm4, env4, tmp_path)
+    assert_helm3_clean(helm3, env3)
+
+
+def test_helm4_plugin_install_ignores_helm_plugins(helm4: Path, tmp_path: Path) -> None:
+    """So HELM_PLUGINS alone cannot keep an installed plugin away from Helm 3."""
+    env = helm_env(tmp_path)
+    own = tmp_path / "helm4-plugins"
+    own.mkdir()
+    install_plugin(helm4, {**env, "HELM_PLUGINS": str(own)})
+    assert list(own.iterdir()) == []
+    assert (tmp_path / "data" / "plugins" / "xpnet").resolve() == PLUGIN
+
+
+def copy_of_plugin(folder: Path, manifest: str) -> Path:
+    folder.mkdir(parents=True)
+    script = folder / "xpnet-post-renderer"
+    script.write_text("#!/bin/sh\nexec " + str(ROOT / ".venv" / "bin" / "xpnet-helm") + ' "$@"\n')
+    script.chmod(0o755)
+    (folder / "plugin.yaml").write_text(manifest)
+    return folder
+
+
+def test_no_plugin_yaml_serves_both(helm3: Path, helm4: Path, tmp_path: Path) -> None:
+    """A Helm 3 style manifest is no post-renderer to Helm 4; Helm 3 fields in a v1 one break it."""
+    legacy = copy_of_plugin(
+        tmp_path / "legacy" / "xpnet",
+        "name: xpnet\nversion: 0.1.0\nusage: u\ndescription: d\n"
+        "platformCommand:\n- command: ${HELM_PLUGIN_DIR}/xpnet-post-renderer\n",
+    )
+    env = {**helm_env(tmp_path), "HELM_PLUGINS": str(legacy.parent)}
+    listed = helm(helm4, env, "plugin", "list")
+    assert listed.stdout.splitlines()[1].split()[:4] == ["xpnet", "0.1.0", "cli/v1", "legacy"]
+    done = template(helm4, env, "xpnet", f"--post-renderer-args=--config={CONFIG}")
+    assert done.returncode == 1
+    assert "plugin: {Name:xpnet Type:postrenderer/v1} not found" in done.stderr
+    assert helm(helm3, env, "plugin", "list").returncode == 0, "Helm 3 takes it"
+
+    mixed = copy_of_plugin(
+        tmp_path / "mixed" / "xpnet", (PLUGIN / "plugin.yaml").read_text() + "usage: u\n"
+    )
+    env = {**helm_env(tmp_path), "HELM_PLUGINS": str(mixed.parent)}
+    listed = helm(helm4, env, "plugin", "list")
+    assert listed.returncode == 0
+    assert "failed to load plugin (ignoring)" in listed.stderr
+    assert "field usage not found in type plugin.MetadataV1" in listed.stderr
+    assert listed.stdout.split() == [
+        "NAME",
+        "VERSION",
+        "TYPE",
+        "APIVERSION",
+        "PROVENANCE",
+        "SOURCE",
+    ]
+    refused = helm(helm3, env, "plugin", "list")
+    assert refused.returncode == 1
+    assert 'json: unknown field "apiVersion"' in refused.stderr
+
+
+def test_helm4_uninstalls_the_plugin_installed_under_its_old_folder_name(
+    helm4: Path, tmp_path: Path
+) -> None:
+    env = helm_env(tmp_path)
+    plugins = tmp_path / "data" / "plugins"
+    plugins.mkdir(parents=True)
+    (plugins / "helm").symlink_to(PLUGIN)  # what `helm plugin install plugin/helm` made
+    done = helm(helm4, env, "plugin", "uninstall", "xpnet")
+    assert (done.returncode, done.stdout) == (0, "Uninstalled plugin: xpnet\n"), done.stderr
+    assert list(plugins.iterdir()) == []
+    assert (PLUGIN / "plugin.yaml").is_file(), "the link went, not the checkout"
