@@ -274,8 +274,10 @@ class Spec(_Strict):
 
     proxy: Proxy = Field(description="The proxy and the user's extra NO_PROXY entries.")
     cluster: Cluster = Field(description="The cluster's networks and DNS domain.")
+    # pydantic drops a field's description when it equals the model's docstring.
     crossplane: Crossplane = Field(
-        default_factory=Crossplane, description="The Crossplane install to rewrite."
+        default_factory=Crossplane,
+        description="Which Crossplane install to rewrite: its namespace and version.",
     )
     policy: Policy = Field(default_factory=Policy, description="Fix or check, and how.")
 
