@@ -137,6 +137,7 @@ def test_config_lookup(tmp_path: Path) -> None:
     (work / ".xpnet.yaml").unlink()
     missing = run_in(sub, "noproxy")
     assert missing.returncode == 1 and "no configuration" in missing.stderr
+    assert "xpnet: xpnet:" not in missing.stderr and missing.stderr.count("xpnet: ") == 1
     env_config = subprocess.run(
         [str(XPNET), "noproxy"],
         capture_output=True,

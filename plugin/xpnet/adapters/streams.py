@@ -33,8 +33,11 @@ def find_config(explicit: str | None, start: Path | None = None) -> str:
         if (folder / CONFIG_FILE).is_file():
             return str(folder / CONFIG_FILE)
     raise ConfigError(
-        "xpnet",
-        [f"no configuration: pass -c FILE, set XPNET_CONFIG, or create {CONFIG_FILE}"],
+        str(here),
+        [
+            f"no configuration: pass -c FILE, set XPNET_CONFIG, or create {CONFIG_FILE} here or "
+            "in a folder above (a ClusterNetwork; see `xpnet schema`)"
+        ],
     )
 
 
