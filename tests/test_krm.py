@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
+import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,8 @@ from ruamel.yaml import YAML
 
 from tests.conftest import ROOT
 from tests.resource_lists import wrap
+from xpnet import __version__
+from xpnet.adapters import console, krm
 from xpnet.adapters.krm import transform
 from xpnet.errors import InputError
 from xpnet.yaml import nodes
@@ -153,3 +158,67 @@ def test_env_shared_through_an_anchor_is_refused_naming_it(
     with pytest.raises(InputError, match="is shared through the YAML anchor &common") as raised:
         transform(wrap(shared, CONFIG))
     assert "write it out here instead of using the alias" in str(raised.value)
+
+
+class NoStdin:
+    """Fails the test if the program reads stdin."""
+
+    @property
+    def buffer(self) -> io.BytesIO:
+        raise AssertionError("stdin was read")
+
+
+def run_entry(
+    args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str, str]:
+    """The console script in process: `os._exit` raises instead of ending pytest."""
+
+    def leave(code: int) -> None:
+        raise SystemExit(code)
+
+    monkeypatch.setattr(sys, "argv", ["xpnet-fn", *args])
+    monkeypatch.setattr(sys, "stdin", NoStdin())
+    monkeypatch.setattr(console.os, "_exit", leave)
+    with pytest.raises(SystemExit) as done:
+        krm.entry()
+    out, err = capsys.readouterr()
+    assert isinstance(done.value.code, int)
+    return done.value.code, out, err
+
+
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+def test_help_says_what_it_is_how_it_is_called_and_its_exit_codes(
+    flag: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run_entry([flag], monkeypatch, capsys)
+    assert (code, err) == (0, "")
+    assert out.startswith("usage: xpnet-fn [-h] [--version]\n\nxpnet's KRM function: ")
+    assert "a ResourceList on stdin" in out
+    assert "kustomize build --enable-alpha-plugins --enable-exec DIR" in out
+    assert 'config.kubernetes.io/function: "exec: {path: xpnet-fn}"' in out
+    codes = out[out.index("exit codes:\n") :].splitlines()[1:]
+    assert [line.split()[0] for line in codes] == ["0", "1", "2"]
+
+
+def test_version(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_entry(["--version"], monkeypatch, capsys)
+    assert (code, out, err) == (0, f"xpnet-fn {__version__}\n", "")
+    assert __version__ == version("xpnet") == "0.1.0"
+
+
+def test_any_other_argument_is_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run_entry(["--config=xpnet.yaml"], monkeypatch, capsys)
+    assert (code, out) == (2, "")
+    assert err.endswith("xpnet-fn: error: unrecognized arguments: --config=xpnet.yaml\n")
+
+
+def test_without_arguments_it_reads_the_resource_list(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What kustomize and kpt do (and `xpnet fn`, which calls main() as it is)."""
+    stdin = io.TextIOWrapper(io.BytesIO(wrap(INSTALL, CONFIG).encode()))
+    monkeypatch.setattr(sys, "stdin", stdin)
+    assert krm.main() == 0
+    assert capsys.readouterr().out == transform(wrap(INSTALL, CONFIG)).stdout

@@ -7,6 +7,7 @@ so results go to stdout for kpt, readable lines to stderr, and errors exit 1.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from io import StringIO
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from xpnet import report
+from xpnet import __version__, report
 from xpnet.adapters.console import exit_with
 from xpnet.config import load_config
 from xpnet.engine import run
@@ -25,6 +26,24 @@ from xpnet.yaml.splice import render_block
 from xpnet.yaml.stream import decode, document
 
 SOURCE = "ResourceList"
+
+DESCRIPTION = """\
+xpnet's KRM function: a ResourceList on stdin; on stdout the same list, the HTTP(S) proxy
+variables (NO_PROXY and the rest) of its Crossplane install set, with results.
+
+kustomize or kpt runs it as an exec function: list a ClusterNetwork under a kustomization's
+transformers:, annotated
+  config.kubernetes.io/function: "exec: {path: xpnet-fn}"
+then
+  kustomize build --enable-alpha-plugins --enable-exec DIR
+Its configuration is that ClusterNetwork (or a ConfigMap with the same settings), the list's
+functionConfig, never an argument. By hand: xpnet-fn < resource-list.yaml"""
+
+EXIT_CODES = """\
+exit codes:
+  0  done (warnings, if any, on stderr)
+  1  error findings, or input or configuration refused: the reason on stderr
+  2  usage: an argument other than --help or --version"""
 
 
 @dataclass
@@ -131,8 +150,24 @@ def _error_response(text: str, error: XpnetError) -> Response:
     return Response("", [report.line(f"{error.render()}")], 1)
 
 
-def main() -> int:
+def _refuse_arguments(argv: Sequence[str]) -> None:
+    """--help and --version exit 0, any other argument 2 (argparse: imported for people only)."""
+    import argparse
 
+    parser = argparse.ArgumentParser(
+        prog="xpnet-fn",
+        description=DESCRIPTION,
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"xpnet-fn {__version__}")
+    parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] = ()) -> int:
+    """Run the function; `argv` are the command's arguments (kustomize and kpt pass none)."""
+    if argv:
+        _refuse_arguments(argv)
     try:
         text, _ = decode(SOURCE, sys.stdin.buffer.read())
     except XpnetError as error:
@@ -151,4 +186,4 @@ def main() -> int:
 
 def entry() -> None:
     """The console script."""
-    exit_with(main)
+    exit_with(lambda: main(sys.argv[1:]))
