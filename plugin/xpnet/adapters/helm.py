@@ -13,9 +13,30 @@ import sys
 import time
 from pathlib import Path
 
-from xpnet import report
+from xpnet import __version__, report
 from xpnet.adapters.console import exit_with
 from xpnet.adapters.streams import filter_bytes
+
+DESCRIPTION = """\
+Helm post-renderer: Helm sends the rendered manifests on stdin; xpnet-helm writes them back on
+stdout with the HTTP(S) proxy variables (NO_PROXY and the rest) of the Crossplane install set.
+
+Helm 3:
+  helm install|upgrade|template ... --post-renderer /path/to/xpnet-helm \\
+    --post-renderer-args=--config=FILE
+Helm 4 runs it through the xpnet plugin (helm-plugin/xpnet in xpnet's repository):
+  helm plugin install /path/to/xpnet/helm-plugin/xpnet
+  helm install|upgrade|template ... --post-renderer xpnet --post-renderer-args=--config=FILE
+Helm 4 throws a plugin's stderr away: every failure is also appended to $XPNET_LOG_FILE, by
+default ${{XDG_STATE_HOME:-~/.local/state}}/xpnet/helm-post-renderer.log; here:
+  {log}"""
+
+EXIT_CODES = """\
+exit codes:
+  0  done: the manifests on stdout (warnings, if any, on stderr)
+  1  error findings, or input or configuration refused: nothing on stdout, the reason on
+     stderr and in the log file
+  2  usage: an unknown argument"""
 
 
 def log_path() -> Path:
@@ -42,9 +63,18 @@ def _log(lines: list[str]) -> str | None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="xpnet-helm",
-        description="Helm post-renderer: rewrite Crossplane's proxy settings in Helm's output.",
+        description=DESCRIPTION.format(log=log_path()),
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("-c", "--config", metavar="FILE", help="ClusterNetwork file")
+    parser.add_argument(
+        "-c",
+        "--config",
+        metavar="FILE",
+        help="the ClusterNetwork (or ConfigMap) file; default: $XPNET_CONFIG, else .xpnet.yaml "
+        "in this folder or the nearest parent",
+    )
+    parser.add_argument("--version", action="version", version=f"xpnet-helm {__version__}")
     args = parser.parse_args(argv)
 
     out, lines, code = filter_bytes(sys.stdin.buffer.read(), args.config)
