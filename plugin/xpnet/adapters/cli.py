@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from xpnet import __version__, report
-from xpnet.adapters import commands
+from xpnet.adapters import commands, completion
 from xpnet.adapters.console import exit_with
 from xpnet.errors import XpnetError
 from xpnet.runtimes import RUNTIMES
@@ -41,6 +41,9 @@ def _values_options(p: argparse.ArgumentParser) -> None:
         help="the namespace the chart is installed into (default: the config's, else "
         "crossplane-system)",
     )
+
+
+EXIT_CODES = "exit codes: 0 ok, 1 error findings or refused input (nothing written), 2 usage error"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -165,6 +168,19 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("fn", help="run as a KRM function (ResourceList on stdin)")
     p.set_defaults(func=commands.fn_cmd)
+
+    p = sub.add_parser(
+        "completion",
+        help='print a shell completion script: eval "$(xpnet completion bash)" in ~/.bashrc',
+    )
+    p.add_argument("shell", choices=completion.SHELLS)
+    p.set_defaults(func=lambda args: completion.print_script(top, args.shell))
+
+    for action in sub._choices_actions:  # every command's --help: what it does, exit codes
+        command = sub.choices[action.dest]
+        command.description = command.description or f"xpnet {action.dest}: {action.help}."
+        command.epilog = EXIT_CODES
+    top.epilog = EXIT_CODES
     return top
 
 
