@@ -53,3 +53,36 @@ def test_check_fails_fix_rewrites_then_check_passes(tmp_path: Path) -> None:
     again = precommit(tmp_path, "xpnet-check")
     assert again.returncode == 0, again.stdout
     assert precommit(tmp_path, "xpnet-fix").returncode == 0
+
+
+def test_the_readme_snippet_works_as_written(tmp_path: Path) -> None:
+    """The README's .pre-commit-config.yaml, verbatim, with xpnet on PATH."""
+    readme = (ROOT / "README.md").read_text()
+    snippet = readme.split("```yaml\n# .pre-commit-config.yaml\n", 1)[1].split("```", 1)[0]
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / ".pre-commit-config.yaml").write_text(snippet)
+    shutil.copy(CASE / "config.yaml", tmp_path / ".xpnet.yaml")
+    shutil.copy(CASE / "input.yaml", tmp_path / "install.yaml")
+    subprocess.run(["git", "add", "-A"], cwd=tmp_path, check=True)
+    env = {
+        **os.environ,
+        "PRE_COMMIT_HOME": str(ROOT / ".tools" / "pre-commit"),
+        "PATH": f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}",
+    }
+
+    def run() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(ROOT / ".venv" / "bin" / "pre-commit"), "run", "--all-files"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+        )
+
+    failed = run()
+    assert failed.returncode == 1 and "XPN016" in failed.stdout, failed.stdout
+    shutil.copy(CASE / "expected.yaml", tmp_path / "install.yaml")
+    passed = run()
+    assert passed.returncode == 0, passed.stdout
+    assert "xpnet check" in passed.stdout and "Passed" in passed.stdout
