@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
+import typing
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
+from pydantic import BaseModel
 
 from tests.conftest import ROOT, UPDATE_GOLDEN
-from xpnet.config import ClusterNetwork, json_schema, load_config
+from xpnet.config import CONFIGMAP_KEYS, ClusterNetwork, json_schema, load_config
 from xpnet.errors import ConfigError
 
 SCHEMA_FILE = ROOT / "schemas" / "clusternetwork.schema.json"
@@ -200,8 +203,10 @@ def test_configmap_errors_name_data_keys() -> None:
     with pytest.raises(ConfigError) as raised:
         load_config(bad, "cm.yaml")
     assert raised.value.problems[0].startswith("data.podCIDRs[0]: ")
-    assert "data.serviceCIDRs: required field is missing" in raised.value.problems
-    with pytest.raises(ConfigError, match=r"data\.podCidrs: unknown key"):
+    assert raised.value.problems[1].startswith(
+        'data.serviceCIDRs: required key is missing; add it, e.g. serviceCIDRs: "10.96.0.0/12"'
+    )
+    with pytest.raises(ConfigError, match=r"data\.podCidrs: unknown key; did you mean podCIDRs\?"):
         load_config({"kind": "ConfigMap", "data": {"podCidrs": "x"}}, "cm.yaml")
 
 
@@ -220,3 +225,388 @@ def test_examples_validate_against_the_schema() -> None:
         if config["kind"] == "ClusterNetwork":
             schema_validator().validate(config)
         load_config(config, str(path))
+
+
+# What a new user meets: each pydantic error type said with the field, the problem and the fix.
+PODS_HINT = (
+    " (kube-controller-manager's --cluster-cidr; kubectl get nodes "
+    "-o jsonpath='{.items[*].spec.podCIDR}' shows each node's part of it)"
+)
+MESSAGES = {
+    "too short list": (
+        doc(cluster={"podCIDRs": []}),
+        "spec.cluster.podCIDRs: the list is empty; give at least one CIDR, "
+        "e.g. podCIDRs: [10.244.0.0/16]" + PODS_HINT,
+    ),
+    "missing field": (
+        doc(cluster={"podCIDRs": None}),
+        "spec.cluster.podCIDRs: required field is missing; add it, e.g. podCIDRs: [10.244.0.0/16]"
+        + PODS_HINT,
+    ),
+    "missing section": (
+        doc(cluster=None),
+        "spec.cluster: required field is missing; add it, e.g. "
+        "cluster: {podCIDRs: [10.244.0.0/16], serviceCIDRs: [10.96.0.0/12]}",
+    ),
+    "empty string": (
+        doc() | {"metadata": {"name": ""}},
+        "metadata.name: must not be empty; e.g. name: corp-proxy",
+    ),
+    "empty string with a default": (
+        doc(proxy={"credentialsSecret": {"name": "s", "usernameKey": ""}}),
+        "spec.proxy.credentialsSecret.usernameKey: must not be empty; "
+        "e.g. usernameKey: username, or remove the line for the default username",
+    ),
+    "string for a list": (
+        doc(cluster={"podCIDRs": "10.244.0.0/16, fd00:10:244::/56"}),
+        "spec.cluster.podCIDRs: must be a list, got the string '10.244.0.0/16, fd00:10:244::/56'; "
+        "write it as a list: podCIDRs: [10.244.0.0/16, fd00:10:244::/56]",
+    ),
+    "mapping for a list": (
+        doc(proxy={"noProxy": {"a": 1}}),
+        "spec.proxy.noProxy: must be a list, got a mapping; "
+        "e.g. noProxy: [.corp.example, 10.20.0.0/16]",
+    ),
+    "number for a string": (
+        doc(crossplane={"version": 1.19}),
+        "spec.crossplane.version: must be a string, got the number 1.19 "
+        '(YAML reads this unquoted value as a number: quote it); e.g. version: "1.19.2"',
+    ),
+    "boolean for a string": (
+        doc(proxy={"httpsProxy": True}),
+        "spec.proxy.httpsProxy: must be a string, got the boolean true "
+        "(YAML reads this unquoted value as a boolean: quote it); "
+        "e.g. httpsProxy: http://proxy.corp.example:3128",
+    ),
+    "number in a list": (
+        doc(cluster={"serviceCIDRs": [10]}),
+        "spec.cluster.serviceCIDRs[0]: must be a string, got the number 10 "
+        '(YAML reads this unquoted value as a number: quote it); e.g. "10.96.0.0/12"',
+    ),
+    "list for a string": (
+        doc(cluster={"domain": ["a"]}),
+        "spec.cluster.domain: must be a string, got a list; e.g. domain: cluster.local",
+    ),
+    "null with a default": (
+        doc(cluster={"domain": None}) | {},
+        None,  # doc() drops None: built below
+    ),
+    "string for a mapping": (
+        doc(proxy="http://proxy:3128"),
+        "spec.proxy: must be a mapping (httpProxy, httpsProxy, noProxy, grpcProxy, "
+        "credentialsSecret), got the string 'http://proxy:3128'; "
+        "e.g. proxy: {httpsProxy: http://proxy.corp.example:3128}",
+    ),
+    "null for a mapping": (
+        doc() | {"spec": None},
+        "spec: must be a mapping (proxy, cluster, crossplane, policy), got nothing (null); "
+        "give one, e.g. spec: {proxy: {httpsProxy: http://proxy.corp.example:3128}, "
+        "cluster: {podCIDRs: [10.244.0.0/16], serviceCIDRs: [10.96.0.0/12]}}",
+    ),
+    "credentials never repeated": (
+        doc(proxy={"credentialsSecret": "http://user:secret@proxy:3128"}),
+        "spec.proxy.credentialsSecret: must be a mapping (name, usernameKey, passwordKey), "
+        "got a string; e.g. credentialsSecret: {name: proxy-credentials}",
+    ),
+    "choice": (
+        doc(policy={"mode": "repair"}),
+        "spec.policy.mode: must be fix or check, got the string 'repair'; "
+        "write mode: fix or mode: check, or remove the line for the default fix",
+    ),
+    "misspelt choice": (
+        doc(policy={"existingEntries": "merg"}),
+        "spec.policy.existingEntries: must be merge or replace, got the string 'merg'; "
+        "did you mean merge?",
+    ),
+    "apiVersion": (
+        doc() | {"apiVersion": "xpnet.dev/v1"},
+        "apiVersion: must be xpnet.dev/v1alpha1, got the string 'xpnet.dev/v1'; "
+        "did you mean xpnet.dev/v1alpha1?",
+    ),
+    "key not a string": (
+        doc(cluster={3: "x"}),
+        "spec.cluster: the key 3 is not a field name; cluster takes podCIDRs, serviceCIDRs, "
+        "nodeCIDRs, domain, apiServerAddresses",
+    ),
+    "no proxy": (
+        doc(proxy={"httpsProxy": None}),
+        "spec.proxy: no proxy URL: set httpsProxy and/or httpProxy, "
+        "e.g. httpsProxy: http://proxy.corp.example:3128",
+    ),
+    "prefix too long": (
+        doc(cluster={"podCIDRs": ["10.244.0.0/33"]}),
+        "spec.cluster.podCIDRs[0]: '10.244.0.0/33' is not a valid IPv4 or IPv6 CIDR: "
+        "/33 is longer than an IPv4 address (at most /32)",
+    ),
+    "not a CIDR at all": (
+        doc(cluster={"podCIDRs": ["pods/16"]}),
+        "spec.cluster.podCIDRs[0]: 'pods/16' is not a valid IPv4 or IPv6 CIDR: "
+        "write address/prefix, e.g. 10.244.0.0/16 or fd00:10:244::/56",
+    ),
+    "proxy without scheme": (
+        doc(proxy={"httpsProxy": "proxy.corp.example:3128"}),
+        "spec.proxy.httpsProxy: proxy URL must start with http:// (or https://): "
+        "did you mean http://proxy.corp.example:3128?",
+    ),
+    "proxy with a path": (
+        doc(proxy={"httpsProxy": "http://proxy:3128/pac"}),
+        "spec.proxy.httpsProxy: proxy URL must be scheme://[user:password@]host[:port] "
+        "with no path; did you mean http://proxy:3128?",
+    ),
+    "proxy with a path and credentials": (
+        doc(proxy={"httpsProxy": "http://user:secret@proxy:3128/pac"}),
+        "spec.proxy.httpsProxy: proxy URL must be scheme://[user:password@]host[:port] "
+        "with no path",
+    ),
+    "proxy port": (
+        doc(proxy={"httpsProxy": "http://proxy:0"}),
+        "spec.proxy.httpsProxy: proxy URL has an invalid port: use 1-65535, "
+        "e.g. http://proxy.corp.example:3128",
+    ),
+    "domain in capitals": (
+        doc(cluster={"domain": "Cluster.Local"}),
+        "spec.cluster.domain: 'Cluster.Local' is not a valid DNS domain: "
+        "did you mean cluster.local?",
+    ),
+    "namespace": (
+        doc(crossplane={"namespace": "crossplane.system"}),
+        "spec.crossplane.namespace: 'crossplane.system' is not a valid namespace name: "
+        "use lower case letters, digits and '-', e.g. crossplane-system",
+    ),
+    "secret name": (
+        doc(proxy={"credentialsSecret": {"name": "proxy creds!"}}),
+        "spec.proxy.credentialsSecret.name: 'proxy creds!' is not a valid Secret name: "
+        "use lower case letters, digits and '-', in parts joined by '.', "
+        "e.g. proxy-credentials",
+    ),
+    "version": (
+        doc(crossplane={"version": "latest"}),
+        "spec.crossplane.version: 'latest' is not a version: use auto (read the core image's "
+        "tag), unknown (cover every version) or a Crossplane version such as 1.19.2",
+    ),
+    "credentials twice": (
+        doc(
+            proxy={
+                "httpsProxy": "http://u:p@proxy:3128",
+                "credentialsSecret": {"name": "proxy-credentials"},
+            }
+        ),
+        "spec.proxy: credentialsSecret is set, so the proxy URLs must not carry credentials "
+        "themselves: remove user:password@ from them",
+    ),
+    "kind misspelt": (
+        doc() | {"kind": "Clusternetwork"},
+        "kind: expected ClusterNetwork (apiVersion xpnet.dev/v1alpha1) or ConfigMap, "
+        "got the string 'Clusternetwork'; did you mean ClusterNetwork?",
+    ),
+    "unknown field": (
+        doc(cluster={"flavour": "kind"}),
+        "spec.cluster.flavour: unknown field; cluster takes podCIDRs, serviceCIDRs, nodeCIDRs, "
+        "domain, apiServerAddresses",
+    ),
+    "unknown top-level field": (
+        doc() | {"status": {}},
+        "status: unknown field; a ClusterNetwork takes apiVersion, kind, metadata, spec",
+    ),
+    "field in the wrong section": (
+        doc() | {"spec": {**doc()["spec"], "mode": "check"}},
+        "spec.mode: unknown field here; mode belongs under spec.policy",
+    ),
+    "spec forgotten": (
+        {k: v for k, v in doc().items() if k != "spec"} | {"cluster": doc()["spec"]["cluster"]},
+        None,  # two lines, checked below
+    ),
+}
+del MESSAGES["null with a default"], MESSAGES["spec forgotten"]
+
+
+@pytest.mark.parametrize("name", sorted(MESSAGES))
+def test_each_message_names_field_problem_and_fix(name: str) -> None:
+    config, message = MESSAGES[name]
+    with pytest.raises(ConfigError) as raised:
+        load_config(config, "c.yaml")
+    assert raised.value.problems == [message]
+    assert "secret" not in str(raised.value)
+
+
+def test_null_where_a_default_exists_offers_both() -> None:
+    config = doc()
+    config["spec"]["cluster"]["domain"] = None
+    with pytest.raises(ConfigError) as raised:
+        load_config(config, "c.yaml")
+    assert raised.value.problems == [
+        "spec.cluster.domain: must be a string, got nothing (null); give one, "
+        "e.g. domain: cluster.local, or remove the line for the default cluster.local"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("misspelt", "where", "meant"),
+    [
+        ({"cluster": {"podCIRDs": ["10.244.0.0/16"]}}, "spec.cluster.podCIRDs", "podCIDRs"),
+        ({"proxy": {"httpProxies": "http://p:1"}}, "spec.proxy.httpProxies", "httpProxy"),
+        ({"proxy": {"noproxy": ["a"]}}, "spec.proxy.noproxy", "noProxy"),
+        ({"clustr": "from cluster"}, "spec.clustr", "cluster"),
+        ({"crossplan": {}}, "spec.crossplan", "crossplane"),
+        ({"policy": {"mdoe": "check"}}, "spec.policy.mdoe", "mode"),
+        (
+            {"proxy": {"credentialsSecret": {"nmae": "s"}}},
+            "spec.proxy.credentialsSecret.nmae",
+            "name",
+        ),
+        ({"top": {"metdata": {"name": "x"}}}, "metdata", "metadata"),
+        ({"top": {"Spec": "from spec"}}, "Spec", "spec"),
+    ],
+)
+def test_misspelt_fields_get_a_did_you_mean_at_every_level(
+    misspelt: dict[str, Any], where: str, meant: str
+) -> None:
+    config = doc()
+    top = misspelt.pop("top", {})
+    for key, value in misspelt.items():
+        if value == "from cluster":
+            config["spec"][key] = config["spec"].pop("cluster")
+        elif isinstance(value, dict) and key in config["spec"]:
+            config["spec"][key] = {**config["spec"][key], **value}
+            if key == "cluster":
+                del config["spec"]["cluster"]["podCIDRs"]
+        else:
+            config["spec"][key] = value
+    for key, value in top.items():
+        if value == "from spec":
+            config[key] = config.pop("spec")
+        else:
+            config.pop(key.replace("metdata", "metadata"))
+            config[key] = value
+    with pytest.raises(ConfigError) as raised:
+        load_config(config, "c.yaml")
+    # One line: the field it meant is not reported missing as well.
+    assert raised.value.problems == [f"{where}: unknown field; did you mean {meant}?"]
+
+
+def test_fields_outside_spec_are_pointed_under_it() -> None:
+    config = {k: v for k, v in doc().items() if k != "spec"} | doc()["spec"]
+    with pytest.raises(ConfigError) as raised:
+        load_config(config, "c.yaml")
+    assert raised.value.problems[1:] == [
+        "proxy: unknown field here; proxy belongs under spec",
+        "cluster: unknown field here; cluster belongs under spec",
+    ]
+    assert raised.value.problems[0].startswith("spec: required field is missing; add it, e.g. ")
+
+
+def test_configmap_messages() -> None:
+    configmap = {
+        "kind": "ConfigMap",
+        "data": {
+            "httpsProxy": "proxy:3128",
+            "podCIDRs": " , ",
+            "domain": "Cluster_Local",
+            "mode": "chek",
+            "credentialsUsernameKey": "user",
+        },
+    }
+    with pytest.raises(ConfigError) as raised:
+        load_config(configmap, "cm.yaml")
+    assert raised.value.problems == [
+        "data.httpsProxy: proxy URL must start with http:// (or https://): "
+        "did you mean http://proxy:3128?",
+        "data.credentialsSecret: required key is missing; add it, e.g. credentialsSecret: "
+        '"proxy-credentials"',
+        "data.podCIDRs: the list is empty; give at least one CIDR, "
+        'e.g. podCIDRs: "10.244.0.0/16"' + PODS_HINT,
+        "data.serviceCIDRs: required key is missing; add it, e.g. serviceCIDRs: "
+        '"10.96.0.0/12" (kube-apiserver\'s --service-cluster-ip-range; kubectl get servicecidrs '
+        "on Kubernetes 1.33 and later)",
+        "data.domain: 'Cluster_Local' is not a valid DNS domain: did you mean cluster-local?",
+        "data.mode: must be fix or check, got the string 'chek'; did you mean check?",
+    ]
+    with pytest.raises(ConfigError) as raised:
+        load_config({"kind": "ConfigMap", "data": {"podCIDRs": "10.244.0.0/16"}}, "cm.yaml")
+    assert raised.value.problems[0] == (
+        "data: no proxy URL: set httpsProxy and/or httpProxy, "
+        "e.g. httpsProxy: http://proxy.corp.example:3128"
+    )
+
+
+def test_configmap_keys_get_a_did_you_mean() -> None:
+    data = {"podCIRDs": "x", "HTTPS_PROXY": "x", "no_proxy": "x", "flavour": "x", "mode": 1}
+    with pytest.raises(ConfigError) as raised:
+        load_config({"kind": "ConfigMap", "data": data}, "cm.yaml")
+    assert raised.value.problems == [
+        "data.podCIRDs: unknown key; did you mean podCIDRs?",
+        "data.HTTPS_PROXY: unknown key; did you mean httpsProxy?",
+        "data.no_proxy: unknown key; did you mean noProxy?",
+        "data.flavour: unknown key; the keys are " + ", ".join(CONFIGMAP_KEYS),
+        "data.mode: ConfigMap values must be strings, got the number 1; quote it",
+    ]
+
+
+def field_paths(model: type[BaseModel] = ClusterNetwork, at: tuple[str, ...] = ()) -> list[Any]:
+    """Every field of the model, at any depth, with its path."""
+    paths = []
+    for name, info in model.model_fields.items():
+        paths.append(((*at, name), info))
+        inner = info.annotation
+        for arg in (inner, *typing.get_args(inner)):
+            if isinstance(arg, type) and issubclass(arg, BaseModel):
+                paths += field_paths(arg, (*at, name))
+    return paths
+
+
+def set_at(config: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[str, Any]:
+    node = config
+    for part in path[:-1]:
+        node = node.setdefault(part, {}) if isinstance(node.get(part), dict | None) else node
+    node[path[-1]] = value
+    return config
+
+
+# pydantic's own wording, which must never reach a user.
+RAW = re.compile(
+    r"Input should|should have|after validation|Field required|Extra inputs|Value error|"
+    r"Keys should|Assertion failed|\bInput\b|\btype=|pydantic"
+)
+# Each message says what to do: one of these.
+FIX = re.compile(
+    r"e\.g\.|did you mean|\buse\b|write|remove|give|set |\badd\b|drop it|takes|belongs|quote"
+)
+BAD_VALUES = [None, True, 1.19, 0, "", "x y", "http://u:secret@h", [], [None], [""], {}, {"z": 1}]
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [(p, v) for p, _ in field_paths() for v in BAD_VALUES],
+    ids=lambda x: ".".join(x) if isinstance(x, tuple) else repr(x)[:12],
+)
+def test_every_field_refuses_bad_values_in_words(path: tuple[str, ...], value: Any) -> None:
+    config = set_at(doc(proxy={"credentialsSecret": {"name": "proxy-credentials"}}), path, value)
+    try:
+        load_config(config, "c.yaml")
+    except ConfigError as error:
+        for problem in error.problems:
+            assert not RAW.search(problem), problem
+            assert FIX.search(problem), f"says no fix: {problem}"
+            assert problem.split(":")[0].replace("[", ".").split(".")[0] in {
+                "apiVersion",
+                "kind",
+                "metadata",
+                "spec",
+            }, f"names no field: {problem}"
+        if path[-1] in (
+            "spec",
+            "proxy",
+            "httpProxy",
+            "httpsProxy",
+            "grpcProxy",
+            "credentialsSecret",
+        ):
+            assert "secret@" not in str(error)
+
+
+def test_every_example_is_a_valid_value() -> None:
+    """The messages suggest each field's example: it must be accepted where suggested."""
+    for path, info in field_paths():
+        for example in info.examples or []:
+            config = set_at(doc(proxy={"credentialsSecret": {"name": "s"}}), path, example)
+            assert isinstance(load_config(config, "c.yaml"), ClusterNetwork), path
