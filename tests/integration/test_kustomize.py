@@ -241,3 +241,26 @@ def test_check_mode_fails_the_build_naming_resource_container_and_entry(
         for line in lines
     )
     assert any("XPN003" in line and "add 10.96.0.1" in line for line in lines)
+
+
+def test_config_errors_name_the_config_file(kustomize: Path, tmp_path: Path) -> None:
+    """kustomize passes no path: the file is found beside the kustomization, or from its origin."""
+    base, overlay = tmp_path / "base", tmp_path / "overlay"
+    (base / "fn").mkdir(parents=True)
+    overlay.mkdir()
+    (base / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
+    bad = CHART_CONFIG.replace("podCIDRs:", "podCIRDs:").replace("path: xpnet-fn", f"path: {FN}")
+    (base / "fn" / "xpnet.yaml").write_text(bad)
+    (base / "kustomization.yaml").write_text(
+        "resources: [cm.yaml]\ntransformers: [fn/xpnet.yaml]\n"
+    )
+    (overlay / "kustomization.yaml").write_text(
+        "resources: [../base]\nbuildMetadata: [originAnnotations]\n"
+    )
+    for folder in (base, overlay):
+        done = build(kustomize, folder)
+        assert done.returncode != 0
+        assert xpnet_lines(done.stderr) == [
+            f"xpnet: {base / 'fn' / 'xpnet.yaml'}: functionConfig corp: "
+            "spec.cluster.podCIRDs: unknown field; did you mean podCIDRs?"
+        ], done.stderr

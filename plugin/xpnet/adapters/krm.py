@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from io import StringIO
+from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -17,9 +18,10 @@ from ruamel.yaml.error import YAMLError
 
 from xpnet import __version__, report
 from xpnet.adapters.console import exit_with
+from xpnet.adapters.origin import config_file
 from xpnet.config import load_config
 from xpnet.engine import run
-from xpnet.errors import InputError, XpnetError
+from xpnet.errors import ConfigError, InputError, XpnetError
 from xpnet.yaml.nodes import compose, to_data
 from xpnet.yaml.scan import resource_list_layout
 from xpnet.yaml.splice import render_block
@@ -79,8 +81,8 @@ def _results_block(results: list[dict[str, Any]]) -> str:
     return "".join(line + "\n" for line in render_block({"results": results}, 0, None))
 
 
-def transform(text: str) -> Response:
-    """Run the function on a ResourceList's text."""
+def transform(text: str, workdir: Path | None = None) -> Response:
+    """Run the function on a ResourceList's text; `workdir`: where kustomize runs it."""
     layout = resource_list_layout(text)
     if layout is None:
         text = _normalise(text)
@@ -109,7 +111,14 @@ def transform(text: str) -> Response:
     config_doc = raw.get("functionConfig") if isinstance(raw, dict) else None
     meta = config_doc.get("metadata") if isinstance(config_doc, dict) else None
     name = meta.get("name") if isinstance(meta, dict) else None
-    config = load_config(config_doc, f"functionConfig {name or ''}".strip())
+    source = f"functionConfig {name or ''}".strip()
+    try:
+        config = load_config(config_doc, source)
+    except ConfigError as error:
+        file = config_file(config_doc, workdir)
+        if file is None:
+            raise
+        raise ConfigError(f"{file}: {source}", error.problems) from None
 
     docs = [
         doc
@@ -174,7 +183,7 @@ def main(argv: Sequence[str] = ()) -> int:
         sys.stderr.write(report.line(f"{error.render()}\n"))
         return 1
     try:
-        response = transform(text)
+        response = transform(text, Path.cwd())
     except XpnetError as error:
         response = _error_response(text, error)
     sys.stdout.write(response.stdout)
