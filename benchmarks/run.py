@@ -3,6 +3,10 @@
 
     .venv/bin/python benchmarks/run.py [--repeat 5] [--sizes 100,1000,5000] [--quick]
 
+The full mode (the defaults) gives the figures in RESULTS.md and takes 10-15 minutes on 2 cores;
+--quick runs the same commands side by side on the install alone and with 100 items, 1 warm-up +
+2 runs each, in under a minute, and is less precise. Progress goes to stderr as it runs.
+
 Inputs: the Crossplane install alone (benchmarks/crossplane-install.yaml, about 30 items) and the
 install plus N unrelated resources (Deployments with env blocks, Services, CRDs), each as a
 ResourceList exactly as real kustomize emits it (captured from a `kustomize build` with a teeing
@@ -21,7 +25,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +55,43 @@ spec:
     podCIDRs: [10.244.0.0/16]
     serviceCIDRs: [10.96.0.0/12]
 """
+FULL = {"repeat": 5, "sizes": "100,1000,5000"}
+QUICK = {"repeat": 2, "sizes": "100"}
+
+
+class Progress:
+    """One line per step on stderr, flushed at once, with the time since the start; a step still
+    running after `every` seconds (kustomize takes minutes on 5000 items) is named again."""
+
+    def __init__(self, every: float = 30.0) -> None:
+        self.start = time.perf_counter()
+        self.every = every
+        self.step, self.began, self.said = "", self.start, self.start
+        self.lock = threading.Lock()
+        self.finished = threading.Event()
+        threading.Thread(target=self._remind, daemon=True).start()
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+    def __call__(self, message: str) -> None:
+        with self.lock:
+            self.step = message
+            self.began = self.said = time.perf_counter()
+            print(f"[{self.elapsed():7.1f} s] {message}", file=sys.stderr, flush=True)
+
+    def _remind(self) -> None:
+        while not self.finished.wait(min(1.0, self.every / 4)):
+            with self.lock:
+                now = time.perf_counter()
+                if self.step and now - self.said >= self.every:
+                    running = f"{self.step}: still running ({now - self.began:.0f} s)"
+                    print(f"[{self.elapsed():7.1f} s] {running}", file=sys.stderr, flush=True)
+                    self.said = now
+
+    def close(self, message: str) -> None:
+        self(message)
+        self.finished.set()
 
 
 def unrelated(n: int) -> str:
@@ -133,18 +176,27 @@ def measure(
     repeat: int,
     before: list[str] | None = None,
     cwd: Path | None = None,
+    say: Callable[[str], None] = lambda _: None,
+    label: str = "",
 ) -> Measure:
     walls, rss = [], []
     for i in range(repeat + 1):
+        say(f"{label}: warm-up" if i == 0 else f"{label}: run {i}/{repeat}")
         if before:
             subprocess.run(before, check=True)
-        with open(stdin or os.devnull, "rb") as src, open(os.devnull, "wb") as sink:
+        with (
+            open(stdin or os.devnull, "rb") as src,
+            open(os.devnull, "wb") as sink,
+            tempfile.TemporaryFile() as errors,
+        ):
             start = time.perf_counter()
-            proc = subprocess.Popen(cmd, stdin=src, stdout=sink, stderr=subprocess.DEVNULL, cwd=cwd)
+            proc = subprocess.Popen(cmd, stdin=src, stdout=sink, stderr=errors, cwd=cwd)
             _, status, usage = os.wait4(proc.pid, 0)
             wall = time.perf_counter() - start
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise SystemExit(f"benchmark command failed: {' '.join(cmd)}")
+            if os.waitstatus_to_exitcode(status) != 0:
+                errors.seek(0)
+                said = errors.read().decode(errors="replace")[-2000:]
+                raise SystemExit(f"benchmark command failed: {' '.join(cmd)}\n{said}")
         if i:  # the first run warms caches up
             walls.append(wall)
             rss.append(usage.ru_maxrss / 1024)
@@ -187,6 +239,7 @@ def kustomize_dir(folder: Path, manifests: Path, fn: str) -> Path:
 
 
 def main() -> int:
+    say = Progress()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--kustomize-up-to",
@@ -195,8 +248,16 @@ def main() -> int:
         help="time kustomize builds only up to this size (5000 items take kustomize itself "
         "over a minute a build)",
     )
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--sizes", default="100,1000,5000")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"under a minute: --repeat {QUICK['repeat']} --sizes {QUICK['sizes']} unless given; "
+        "the same comparisons, less precise",
+    )
+    parser.add_argument("--repeat", type=int, help=f"runs after the warm-up ({FULL['repeat']})")
+    parser.add_argument(
+        "--sizes", help=f"unrelated resources added to the install ({FULL['sizes']})"
+    )
     parser.add_argument(
         "--slow-baselines-up-to",
         type=int,
@@ -204,9 +265,20 @@ def main() -> int:
         help="run the ruamel baseline only up to this size (it takes minutes)",
     )
     args = parser.parse_args()
+    defaults = QUICK if args.quick else FULL
+    args.repeat = defaults["repeat"] if args.repeat is None else args.repeat
+    args.sizes = defaults["sizes"] if args.sizes is None else args.sizes
+    if args.repeat < 1:
+        parser.error("--repeat must be 1 or more (the runs after the warm-up)")
     sizes = [0] + [int(s) for s in args.sizes.split(",") if s]
     if not KUSTOMIZE.exists():
         raise SystemExit(f"{KUSTOMIZE} is missing: run scripts/setup")
+    mode = "quick mode (less precise)" if args.quick else "full mode"
+    say(
+        f"{mode}: sizes {','.join(map(str, sizes))}, each command 1 warm-up + {args.repeat} runs; "
+        + ("under a minute on 2 cores" if args.quick else "10-15 minutes on 2 cores")
+        + "; the table is printed at the end"
+    )
 
     install = (BENCH / "crossplane-install.yaml").read_text()
     rows: list[tuple[str, str, Measure]] = []
@@ -225,17 +297,20 @@ def main() -> int:
             ],
             None,
             args.repeat,
+            say=say,
+            label="import floor",
         )
         rows.append(("-", "import floor (pydantic+model, ruamel, netaddr)", floor))
         for n in sizes:
             folder = work / f"n{n}"
             folder.mkdir()
+            label = "install" if n == 0 else f"install+{n}"
+            say(f"{label}: capturing kustomize's ResourceList (one kustomize build)")
             manifests = install + ("" if n == 0 else unrelated(n))
             rl = folder / "rl.yaml"
             rl.write_text(capture_resource_list(folder, manifests))
             stream = folder / "stream.yaml"
             stream.write_text(helm_stream(manifests))
-            label = "install" if n == 0 else f"install+{n}"
             size = f"{rl.stat().st_size / 1e6:.1f} MB"
             base = BENCH / "baselines"
             runs: list[tuple[str, list[str], Path | None, list[str] | None]] = [
@@ -253,9 +328,10 @@ def main() -> int:
             ]
             if n <= args.slow_baselines_up_to:
                 runs.append(("ruamel round-trip", [PY, str(base / "ruamel_fn.py")], rl, None))
+            say(f"{label} ({size}): time spent in verify, inside this process")
             verification[n] = verification_seconds(rl.read_text(), args.repeat)
             for name, cmd, stdin, before in runs:
-                m = measure(cmd, stdin, args.repeat, before)
+                m = measure(cmd, stdin, args.repeat, before, say=say, label=f"{label}: {name}")
                 results[(n, name)] = m
                 rows.append((f"{label} ({size})", name, m))
             kustomize_runs = (
@@ -268,10 +344,18 @@ def main() -> int:
                     [str(KUSTOMIZE), "build", "--enable-alpha-plugins", "--enable-exec", str(kdir)],
                     None,
                     args.repeat,
+                    say=say,
+                    label=f"{label}: {name}",
                 )
                 results[(n, name)] = m
                 rows.append((f"{label} ({size})", name, m))
 
+    say.close(f"done in {say.elapsed():.0f} s")
+    if args.quick:
+        print(
+            "QUICK MODE: fewer sizes and runs, less precise; the figures in RESULTS.md come from "
+            "the full mode (no --quick)"
+        )
     print(
         f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, {KUSTOMIZE.parent.name} kustomize; "
@@ -349,6 +433,9 @@ def main() -> int:
     for name, value, target, how in checks:
         ok = value <= target if how == "le" else value >= target
         print(f"  {'PASS' if ok else 'MISS'}  {name:50} {value:8.2f}")
+    unchecked = [n for n in (1000, 5000) if n not in sizes]
+    if unchecked:
+        print(f"  ----  targets at {' and '.join(map(str, unchecked))} items: not in --sizes")
     return 0
 
 

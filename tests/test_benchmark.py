@@ -1,0 +1,77 @@
+"""benchmarks/run.py says what it is doing as it goes, and its quick mode finishes (issue 15)."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import subprocess
+import sys
+import time
+from types import ModuleType
+
+import pytest
+
+from tests.conftest import ROOT, require, tools
+
+RUN = ROOT / "benchmarks" / "run.py"
+
+
+def load_run() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("benchmark_run", RUN)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # @dataclass looks its module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_progress_names_each_step_and_a_failure_its_stderr(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    run = load_run()
+    said: list[str] = []
+    run.measure(["true"], None, 2, say=said.append, label="install+100: cat")
+    assert said == [
+        "install+100: cat: warm-up",
+        "install+100: cat: run 1/2",
+        "install+100: cat: run 2/2",
+    ]
+    with pytest.raises(SystemExit, match="exit 3\nboom"):
+        run.measure(["sh", "-c", "echo boom >&2; exit 3"], None, 1, label="install: xpnet-fn")
+    say = run.Progress(every=0.1)
+    say("install+5000: capturing kustomize's ResourceList")
+    time.sleep(0.25)
+    say.close("done in 1 s")
+    lines = capsys.readouterr().err.splitlines()
+    assert re.fullmatch(
+        r"\[ +\d+\.\d s\] install\+5000: capturing kustomize's ResourceList", lines[0]
+    )
+    assert "capturing kustomize's ResourceList: still running (0 s)" in lines[1]
+    assert lines[-1].endswith("] done in 1 s")
+
+
+def test_quick_mode_prints_progress_and_finishes() -> None:
+    require(tools.kustomize_path(tools.KUSTOMIZE_VERSIONS[-1]), "kustomize (the benchmark's)")
+    done = subprocess.run(
+        [sys.executable, str(RUN), "--quick"], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    progress = done.stderr.splitlines()
+    assert progress[0].endswith("under a minute on 2 cores; the table is printed at the end")
+    assert "quick mode (less precise): sizes 0,100" in progress[0]
+    assert all(re.match(r"\[ +\d+\.\d s\] ", line) for line in progress), done.stderr
+    for step in (
+        "install+100: ruamel round-trip: run 2/2",
+        "install+100: kustomize build + xpnet-fn",
+    ):
+        assert any(step in line for line in progress), step
+    assert re.search(r"done in \d+ s$", progress[-1])
+    assert done.stdout.startswith("QUICK MODE: fewer sizes and runs, less precise")
+    for command in (
+        "xpnet-fn",
+        "pyyaml load/edit/dump",
+        "ruamel round-trip",
+        "kustomize build + cat",
+    ):
+        assert re.search(rf"^install\+100 \(0\.2 MB\) +{re.escape(command)} ", done.stdout, re.M)
+    assert "targets at 1000 and 5000 items: not in --sizes" in done.stdout
