@@ -108,6 +108,8 @@ LAYERS = {
 # test files carry no marker. Measured on a 2-core machine; ~0.3 s of each xpnet subprocess is
 # Python start-up and imports. Without these the fast layer took ~42 s; with them, under 30 s.
 SLOW = {
+    # ~4 s: the README's runnable blocks, run-example among them (issue 15)
+    "tests/test_readme.py::test_run_blocks_run_as_written",
     # ~25-35 s: benchmarks/run.py --quick (issue 15), every command it compares on two inputs
     "tests/test_benchmark.py::test_quick_mode_prints_progress_and_finishes",
     # > 3 s: generates installs in every YAML style and reads each back with libyaml and Go
