@@ -95,7 +95,7 @@ def test_missing_function_config() -> None:
 
 
 def test_malformed_item_is_refused_with_line_and_column() -> None:
-    broken = INSTALL.replace("        - core\n        - start\n", "        - [core\n", 1)
+    broken = INSTALL.replace("        - core\n", "        - [core\n", 1)
     assert broken != INSTALL
     text = wrap(broken, CONFIG)
     done = fn(text.encode())

@@ -33,8 +33,10 @@ def test_layout_of_a_kustomize_resource_list() -> None:
     assert first.text.startswith("  apiVersion: apps/v1\n")
     assert first.unmask(first.text) == KUSTOMIZE_STYLE[first.start : first.end]
     assert outline(first).kind == "Deployment" and outline(second).kind == "ConfigMap"
-    assert may_need_change(first) is True
+    assert may_need_change(first) is False  # says crossplane, but runs neither core nor rbac start
     assert may_need_change(second) is False
+    core = first.text.replace("  data:\n", "  args: [core, start]\n  data:\n")
+    assert may_need_change(Segment(0, len(core), core, 4)) is True
 
 
 def test_layout_gives_up_on_shapes_it_cannot_be_sure_of() -> None:
@@ -51,6 +53,9 @@ def test_empty_items() -> None:
 
 
 def test_unrecognisable_kind_is_parsed_to_be_sure() -> None:
-    assert may_need_change(Segment(0, 0, "  {kind: Deployment}\n", 1)) is True
+    flow = '  {"kind": "Deployment", "metadata": {"name": "crossplane"}, "x": ["core", "start"]}\n'
+    assert may_need_change(Segment(0, 0, flow, 1)) is True
+    assert may_need_change(Segment(0, 0, flow.replace('"start"', '"stop"'), 1)) is False
+    assert may_need_change(Segment(0, 0, "  {kind: Deployment}\n", 1)) is False
     assert may_need_change(Segment(0, 0, "  kind: Deployment\n  x: 1\n", 1)) is False
     assert may_need_change(Segment(0, 0, "  kind: 'ControllerConfig'\n", 1)) is True

@@ -186,15 +186,33 @@ def outline(segment: Segment) -> Outline:
     return Outline(kind, None if "name" in names else "has no metadata.name", True)
 
 
+# A Crossplane Deployment has a container named crossplane that runs `core start` or `rbac start`
+# (install.py); a Deployment whose text lacks any of these words is not one, however often it
+# says "crossplane" (platform repositories: images, labels, names; issue 17).
+_CORE_OR_RBAC = re.compile(r"\b(?:core|rbac)\b")
+_START = re.compile(r"\bstart\b")
+
+
+def _may_be_crossplane_deployment(text: str) -> bool:
+    return (
+        "crossplane" in text
+        and _START.search(text) is not None
+        and _CORE_OR_RBAC.search(text) is not None
+    )
+
+
 def may_need_change(segment: Segment, found: Outline | None = None) -> bool:
     """Whether a resource can be one xpnet rewrites or checks (false positives are fine)."""
     kind = (found or outline(segment)).kind
     if kind is None:
         # Not recognisable from the text (flow style, JSON): parse it if it can be a target.
-        return _ANY_TARGET.search(segment.text) is not None
+        kinds = set(_ANY_TARGET.findall(segment.text))
+        return bool(kinds - {"Deployment"}) or (
+            bool(kinds) and _may_be_crossplane_deployment(segment.text)
+        )
     if kind not in TARGET_KINDS:
         return False
-    return kind != "Deployment" or "crossplane" in segment.text
+    return kind != "Deployment" or _may_be_crossplane_deployment(segment.text)
 
 
 def shape_problem(found: Outline, strict: bool) -> str | None:
