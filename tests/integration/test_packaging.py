@@ -4,17 +4,21 @@ installed with real Helm 4 and run as a post-renderer, signed and verified (issu
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
+import http.server
 import os
 import shutil
 import subprocess
 import sys
 import tarfile
 import tempfile
+import threading
 import tomllib
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from email.parser import HeaderParser
 from pathlib import Path
 
@@ -270,6 +274,7 @@ def test_packaged_helm_plugin_installs_and_post_renders(
     """README, Install: the unsigned tarball installs with --verify=false; the plugin then runs
     the xpnet-helm on PATH (here: the wheel's)."""
     tarball = package_plugin(helm4, tmp_path / "dist")
+    ok(["sha256sum", "-c", f"{tarball.name}.sha256"], cwd=tarball.parent)
     env = {**helm_env(tmp_path), "PATH": clean_env(wheel_venv)["PATH"]}
 
     refused = run([helm4, "plugin", "install", tarball], env=env)
@@ -299,6 +304,21 @@ def test_packaged_helm_plugin_installs_and_post_renders(
     if shutil.which("xpnet-helm", path=without["PATH"]) is None:
         missing = template(helm4, without, "xpnet", f"--post-renderer-args=--config={CONFIG}")
         assert missing.returncode != 0 and 'plugin "xpnet" exited with error' in missing.stderr
+
+
+@contextmanager
+def serving(folder: Path) -> Iterator[str]:
+    """folder over HTTP on a loopback port, while the block runs: its base URL."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
 
 
 @pytest.fixture
@@ -358,6 +378,16 @@ def test_signed_helm_plugin_package_verifies_and_installs(
     ok([helm4, "plugin", "install", "--keyring", gnupg["pubring"], tarball], env=env)
     listed = ok([helm4, "plugin", "list"], env=env).stdout.splitlines()
     assert listed[1].split()[:5] == ["xpnet", VERSION, "postrenderer/v1", "v1", "signed"]
+
+    # From a release's download URL: Helm 4 fetches <url>.prov beside it and verifies.
+    with serving(tarball.parent) as base:
+        from_url = {**helm_env(tmp_path / "url"), "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"}
+        done = ok(
+            [helm4, "plugin", "install", "--keyring", gnupg["pubring"], f"{base}/{tarball.name}"],
+            env=from_url,
+        )
+    assert f"Plugin Hash Verified: sha256:{digest}" in done.stdout
+    assert ok([helm4, "plugin", "list"], env=from_url).stdout.splitlines()[1].split()[4] == "signed"
 
     # Another key, or a tarball that is not the one signed, is refused.
     other = run([helm4, "plugin", "verify", "--keyring", os.devnull, tarball])
