@@ -98,6 +98,145 @@ def install_helmfile() -> str | None:
     return None
 
 
+# kpt runs xpnet-fn as an exec function in `kpt fn eval --exec` and Kptfile pipelines (issue 16).
+# The module is github.com/kptdev/kpt (the proxy has no v1.0.0-beta.61 under the old
+# github.com/GoogleContainerTools/kpt path).
+KPT_MODULE = "github.com/kptdev/kpt"
+KPT_VERSION = "v1.0.0-beta.61"
+# kpt's alpha commands import this nested module, which proxy.golang.org refuses ("403: This
+# module version is not available") and sum.golang.org does not know. So it is fetched from its
+# git origin, github.com/kptdev/kpt, or, where that is out of reach, packed from the local clone
+# named by XPNET_KPT_GIT; either way it must match the hash pinned in kpt's own go.sum.
+KPT_ROLLOUTS = "github.com/kptdev/kpt/rollouts"
+
+
+def kpt_path() -> Path:
+    return TOOLS / "kpt" / "kpt"
+
+
+def _with(env: dict[str, str], name: str, value: str) -> str:
+    return ",".join(v for v in (env.get(name, ""), value) if v)
+
+
+def _go_mod_download(go: str, module: str, env: dict[str, str]) -> dict[str, str] | str:
+    done = subprocess.run(
+        [go, "mod", "download", "-json", module],
+        cwd=TOOLS,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        return f"go mod download {module} failed:\n{(done.stdout + done.stderr)[-2000:]}"
+    info: dict[str, str] = json.loads(done.stdout)
+    return info
+
+
+def _rollouts_module_proxy(clone: Path, version: str, proxy: Path) -> str | None:
+    """Pack KPT_ROLLOUTS@version from a git clone as a file-based module proxy in `proxy`.
+
+    As `go` packs a module in a repository's subfolder: the folder's files, plus the
+    repository's LICENSE when the folder has none.
+    """
+    import io
+    import tarfile
+    import zipfile
+
+    commit = version.rsplit("-", 1)[1]
+    tar = subprocess.run(
+        ["git", "-C", str(clone), "archive", "--format=tar", commit, "rollouts", "LICENSE"],
+        capture_output=True,
+    )
+    if tar.returncode != 0:
+        return (
+            f"git archive {commit} in XPNET_KPT_GIT={clone} failed:\n{tar.stderr.decode()[-2000:]}"
+        )
+    files: dict[str, bytes] = {}
+    with tarfile.open(fileobj=io.BytesIO(tar.stdout)) as archive:
+        for member in archive.getmembers():
+            data = archive.extractfile(member) if member.isfile() else None
+            if data is not None:
+                files[member.name] = data.read()
+    module = {n.removeprefix("rollouts/"): b for n, b in files.items() if n.startswith("rollouts/")}
+    module.setdefault("LICENSE", files["LICENSE"])
+    escaped = "".join(f"!{c.lower()}" if c.isupper() else c for c in KPT_ROLLOUTS)
+    folder = proxy / escaped / "@v"
+    folder.mkdir(parents=True)
+    with zipfile.ZipFile(folder / f"{version}.zip", "w", zipfile.ZIP_DEFLATED) as packed:
+        for name in sorted(module):
+            packed.writestr(f"{KPT_ROLLOUTS}@{version}/{name}", module[name])
+    (folder / f"{version}.mod").write_bytes(module["go.mod"])
+    stamp = version.split("-")[-2]  # yyyymmddhhmmss, UTC
+    time_ = f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:8]}T{stamp[8:10]}:{stamp[10:12]}:{stamp[12:]}Z"
+    (folder / f"{version}.info").write_text(json.dumps({"Version": version, "Time": time_}))
+    (folder / "list").write_text(version + "\n")
+    return None
+
+
+def install_kpt() -> str | None:
+    """Build kpt with the machine's Go; returns a reason when it cannot."""
+    import tempfile
+
+    target = kpt_path()
+    if target.exists():
+        return None
+    go = shutil.which("go")
+    if go is None:
+        return "Go is not installed: kpt is built with `go install`"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    kpt = _go_mod_download(go, f"{KPT_MODULE}@{KPT_VERSION}", dict(os.environ))
+    if isinstance(kpt, str):
+        return kpt
+    pins = (Path(kpt["Dir"]) / "go.sum").read_text().splitlines()
+    version, pinned = next(
+        line.split()[1:]
+        for line in pins
+        if line.split()[0] == KPT_ROLLOUTS and "/go.mod" not in line
+    )
+    # Settings made with `go env -w` count too: they are extended, not replaced.
+    settings = json.loads(
+        subprocess.run(
+            [go, "env", "-json", "GOPROXY", "GONOPROXY", "GONOSUMDB"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    env = {
+        **os.environ,
+        "GOBIN": str(target.parent),
+        "GONOSUMDB": _with(settings, "GONOSUMDB", KPT_ROLLOUTS),
+    }
+    clone = os.environ.get("XPNET_KPT_GIT")
+    with tempfile.TemporaryDirectory() as tmp:
+        if clone:
+            reason = _rollouts_module_proxy(Path(clone), version, Path(tmp))
+            if reason:
+                return reason
+            env["GOPROXY"] = f"file://{tmp}," + settings["GOPROXY"]
+        else:
+            env["GONOPROXY"] = _with(settings, "GONOPROXY", KPT_ROLLOUTS)
+        rollouts = _go_mod_download(go, f"{KPT_ROLLOUTS}@{version}", env)
+        if isinstance(rollouts, str):
+            where = "XPNET_KPT_GIT" if clone else "github.com (set XPNET_KPT_GIT to a clone of it)"
+            return f"{KPT_ROLLOUTS} (proxy.golang.org refuses it), not from {where}: {rollouts}"
+        if rollouts["Sum"] != pinned:
+            return f"{KPT_ROLLOUTS}@{version} is {rollouts['Sum']}; kpt's go.sum pins {pinned}"
+        # The flags of kpt's release builds (release/tag/goreleaser.yaml): `kpt version` works.
+        ldflags = f"-s -w -X {KPT_MODULE}/run.version={KPT_VERSION}"
+        if sys.platform == "linux":
+            ldflags += " -extldflags '-z noexecstack'"
+        done = subprocess.run(
+            [go, "install", "-ldflags", ldflags, f"{KPT_MODULE}@{KPT_VERSION}"],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+    if done.returncode != 0:
+        return f"go install kpt {KPT_VERSION} failed:\n{done.stderr[-2000:]}"
+    return None
+
+
 def helm_path(major: str) -> Path:
     return TOOLS / f"helm{major}" / "helm"
 
@@ -265,6 +404,7 @@ def installers() -> dict[str, tuple[str, Callable[[], str | None]]]:
             lambda m=major: install_helm(m),
         )
     table["helmfile"] = (f"helmfile {HELMFILE_VERSION} (go build)", install_helmfile)
+    table["kpt"] = (f"kpt {KPT_VERSION} (go install)", install_kpt)
     table["node"] = ("node packages " + ", ".join(NODE_PACKAGES), install_node_packages)
     table["goproxy"] = ("Go ProxyFromEnvironment probe", build_goproxy)
     table["goyaml"] = ("sigs.k8s.io/yaml reader", build_goyaml)

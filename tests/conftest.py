@@ -41,6 +41,8 @@ def pytest_report_header() -> list[str]:
         f"helmfile {tools.HELMFILE_VERSION}: "
         f"{helmfile if helmfile.exists() else 'MISSING (tests skip)'}"
     )
+    kpt = tools.kpt_path()
+    lines.append(f"kpt {tools.KPT_VERSION}: {kpt if kpt.exists() else 'MISSING (tests skip)'}")
     goyaml = tools.goyaml_path()
     lines.append(
         f"sigs.k8s.io/yaml reader: {goyaml if goyaml.exists() else 'MISSING (tests skip)'}"
@@ -84,6 +86,11 @@ def helm4() -> Path:
 @pytest.fixture
 def helmfile() -> Path:
     return require(tools.helmfile_path(), f"helmfile {tools.HELMFILE_VERSION}")
+
+
+@pytest.fixture
+def kpt() -> Path:
+    return require(tools.kpt_path(), f"kpt {tools.KPT_VERSION}")
 
 
 @pytest.fixture
