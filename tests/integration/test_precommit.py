@@ -1,11 +1,16 @@
-"""pre-commit runs the hooks from this checkout (try-repo) in a throw-away git repository."""
+"""pre-commit runs the hooks in a throw-away git repository: from this checkout (try-repo), and
+as a user's .pre-commit-config.yaml installs them, from a tag of a clone (issue 16, part 5)."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
+import tomllib
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import ROOT
 
@@ -86,3 +91,82 @@ def test_the_readme_snippet_works_as_written(tmp_path: Path) -> None:
     passed = run()
     assert passed.returncode == 0, passed.stdout
     assert "xpnet check" in passed.stdout and "Passed" in passed.stdout
+
+
+# From a tag, as a published release is used: pre-commit clones the repository at `rev` and
+# installs xpnet from it (language: python). A clone of HEAD tagged v<version> stands for it.
+
+TAG = "v" + tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+PUBLISHED = "https://github.com/<owner>/xpnet"
+
+
+@pytest.fixture(scope="module")
+def tagged_clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    clone = tmp_path_factory.mktemp("release") / "xpnet"
+    subprocess.run(["git", "clone", "-q", "--no-hardlinks", str(ROOT), str(clone)], check=True)
+    subprocess.run(["git", "-C", str(clone), "tag", TAG], check=True)
+    return clone
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A PRE_COMMIT_HOME of the module's own: pre-commit keys its cache by repo and rev, and
+    each run's clone has a new path, so .tools/pre-commit would only collect stale copies."""
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+@pytest.mark.parametrize("form", ["path", "file URL"])
+def test_hooks_install_xpnet_from_a_tag(
+    tmp_path: Path, tagged_clone: Path, store: Path, form: str
+) -> None:
+    """The README's from-a-tag snippet, its repo pointed at the tagged clone (a path, or a URL
+    as a published repository is), with xpnet-fix enabled too."""
+    readme = (ROOT / "README.md").read_text()
+    head = "```yaml\n# .pre-commit-config.yaml: xpnet from a release tag\n"
+    snippet = readme.split(head, 1)[1].split("```", 1)[0]
+    assert f"- repo: {PUBLISHED}" in snippet and f"rev: {TAG}" in snippet
+    repo = str(tagged_clone) if form == "path" else tagged_clone.as_uri()
+    config = snippet.replace(PUBLISHED, repo).replace("# - id: xpnet-fix", "- id: xpnet-fix")
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / ".pre-commit-config.yaml").write_text(config)
+    shutil.copy(CASE / "config.yaml", tmp_path / ".xpnet.yaml")
+    shutil.copy(CASE / "input.yaml", tmp_path / "install.yaml")
+    subprocess.run(["git", "add", "-A"], cwd=tmp_path, check=True)
+    env = {
+        **os.environ,
+        "PRE_COMMIT_HOME": str(store),
+        "PATH": os.pathsep.join(  # xpnet comes from the hook's environment, not from here
+            p for p in os.environ["PATH"].split(os.pathsep) if p != str(ROOT / ".venv" / "bin")
+        ),
+    }
+
+    def run() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(ROOT / ".venv" / "bin" / "pre-commit"), "run", "--all-files"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=600,
+        )
+
+    first = run()
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert "XPN016" in first.stdout and "files were modified by this hook" in first.stdout
+    assert (tmp_path / "install.yaml").read_text() == (CASE / "expected.yaml").read_text()
+    again = run()
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert again.stdout.count("Passed") == 2, again.stdout
+
+    with sqlite3.connect(store / "db.db") as db:
+        cloned = db.execute("SELECT ref, path FROM repos WHERE repo = ?", (repo,)).fetchall()
+    assert len(cloned) == 1 and cloned[0][0] == TAG, cloned
+    at_tag = subprocess.run(
+        ["git", "-C", cloned[0][1], "rev-parse", "HEAD"], capture_output=True, text=True
+    ).stdout
+    tagged = subprocess.run(
+        ["git", "-C", str(tagged_clone), "rev-parse", f"{TAG}^{{commit}}"],
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert at_tag == tagged
