@@ -387,6 +387,39 @@ def build_grpc_probes() -> str | None:
     return None
 
 
+IMAGE_PACKAGES = ("mmdebstrap", "umoci", "skopeo")  # Debian's: build, unpack, inspect the image
+
+
+def build_image() -> str | None:
+    """xpnet's OCI image in .tools/image (scripts/build-image), rebuilt when an input changed.
+    As root, Debian's mmdebstrap, umoci and skopeo are installed first where missing."""
+    import image  # scripts/image.py
+
+    absent = [name for name in IMAGE_PACKAGES if shutil.which(name) is None]
+    if absent and os.geteuid() == 0 and shutil.which("apt-get"):
+        print(f"tools: apt-get install {' '.join(absent)} ...", file=sys.stderr, flush=True)
+        for cmd in (["update", "-q"], ["install", "-y", "-q", "--no-install-recommends", *absent]):
+            done = subprocess.run(
+                ["apt-get", *cmd],
+                env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+                capture_output=True,
+                text=True,
+            )
+            if done.returncode != 0:
+                return f"apt-get {cmd[0]} failed:\n{done.stderr[-2000:]}"
+    absent = [name for name in IMAGE_PACKAGES if shutil.which(name) is None]
+    absent += [name for name in image.missing_tools() if name not in absent]
+    if absent:
+        return f"{', '.join(absent)} missing (Debian packages {', '.join(IMAGE_PACKAGES)})"
+    if os.geteuid() != 0:
+        return "the image is built and tested as root (chroot, the image's own uid)"
+    try:
+        image.build()
+    except SystemExit as failed:
+        return str(failed)
+    return None
+
+
 FAILED = TOOLS / "failed"  # one file per tool that failed to install: its reason
 
 
@@ -409,6 +442,7 @@ def installers() -> dict[str, tuple[str, Callable[[], str | None]]]:
     table["goproxy"] = ("Go ProxyFromEnvironment probe", build_goproxy)
     table["goyaml"] = ("sigs.k8s.io/yaml reader", build_goyaml)
     table["grpcprobe"] = ("grpc-go probes " + ", ".join(GRPC_GO_VERSIONS), build_grpc_probes)
+    table["image"] = ("xpnet's OCI image (scripts/build-image)", build_image)
     return table
 
 
