@@ -568,7 +568,7 @@ def oci_layout(
 
 
 def oci_archive(layout: Path, archive: Path, epoch: int) -> int:
-    """The layout as one tar (skopeo's oci-archive:, `docker load` from Docker 25 on)."""
+    """The layout as one tar: skopeo's oci-archive:, `podman load -i`."""
     paths = [p for p in walk(layout, None, None)]
     archive.write_bytes(layer(layout, paths, epoch, home=""))
     return archive.stat().st_size

@@ -22,6 +22,7 @@ import pytest
 import yaml
 
 from tests.conftest import IN_CI, ROOT, tools
+from tests.integration.test_argocd import REPO_SERVER
 from tests.resource_lists import wrap
 
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -265,3 +266,61 @@ def test_argocd_cmp_sidecar_generates_with_the_image(bundle: Path, tmp_path: Pat
     assert host.returncode == 0, host.stderr
     assert (ran.returncode, ran.stdout) == (0, host.stdout), ran.stderr.decode()
     assert b"NO_PROXY" in ran.stdout and b"xpnet.dev/v1alpha1" not in ran.stdout
+
+
+def test_argocd_cmp_sidecar_image_patch_merges_into_the_repo_server(
+    kubectl: Path, tmp_path: Path
+) -> None:
+    """The image-based sidecar patch (strategic merge, real kubectl) keeps the repo-server's
+    container and its copyutil init container, and mounts the plugin ConfigMap its comment makes
+    and the kustomize the init container copies."""
+    repo_server = tmp_path / "argocd-repo-server.yaml"
+    with_copyutil = REPO_SERVER.replace(
+        "      containers:\n",
+        "      initContainers:\n      - name: copyutil\n        image: quay.io/argoproj/argocd\n"
+        "      containers:\n",
+    )
+    repo_server.write_text(with_copyutil)
+    env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    patched = subprocess.run(
+        [
+            str(kubectl),
+            *("patch", "--local", "-f", str(repo_server), "--type", "strategic"),
+            *("--patch-file", str(ARGOCD / "cmp-sidecar-image.yaml"), "-o", "yaml"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert patched.returncode == 0, patched.stderr
+    spec = yaml.safe_load(patched.stdout)["spec"]["template"]["spec"]
+    inits = {c["name"]: c for c in spec["initContainers"]}
+    assert set(inits) == {"copyutil", "xpnet-kustomize"}  # (the patch's first: no matter)
+    containers = {c["name"]: c for c in spec["containers"]}
+    assert set(containers) == {"argocd-repo-server", "xpnet-cmp"}
+    sidecar = containers["xpnet-cmp"]
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    assert {"var-files", "plugins", "xpnet-tools"} <= set(volumes)
+    mounts = {m["mountPath"]: m for m in sidecar["volumeMounts"]}
+    init = inits["xpnet-kustomize"]
+    copied_to = Path(init["command"][-1])
+    assert mounts[str(copied_to.parent)]["name"] == init["volumeMounts"][0]["name"]
+    assert str(copied_to.parent) in sidecar["env"][0]["value"].split(":")[0]
+    configmap = subprocess.run(
+        [
+            str(kubectl),
+            *("-n", "argocd", "create", "configmap", "xpnet-cmp-image"),
+            f"--from-file=plugin.yaml={ARGOCD / 'cmp-plugin-image.yaml'}",
+            *("--dry-run=client", "-o=yaml"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert configmap.returncode == 0, configmap.stderr
+    made = yaml.safe_load(configmap.stdout)
+    plugin_mount = mounts["/home/argocd/cmp-server/config/plugin.yaml"]
+    assert volumes[plugin_mount["name"]]["configMap"]["name"] == made["metadata"]["name"]
+    assert made["data"][plugin_mount["subPath"]] == (ARGOCD / "cmp-plugin-image.yaml").read_text()
