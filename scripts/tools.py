@@ -104,10 +104,11 @@ def install_helmfile() -> str | None:
 KPT_MODULE = "github.com/kptdev/kpt"
 KPT_VERSION = "v1.0.0-beta.61"
 # kpt's alpha commands import this nested module, which proxy.golang.org refuses ("403: This
-# module version is not available") and sum.golang.org does not know. So it is fetched from its
-# git origin, github.com/kptdev/kpt, or, where that is out of reach, packed from the local clone
-# named by XPNET_KPT_GIT; either way it must match the hash pinned in kpt's own go.sum.
+# module version is not available") and sum.golang.org does not know, and github.com is out of
+# reach here: the module (Apache-2.0, 200 KB, packed from kpt's git at the pinned commit) is kept
+# in scripts/goproxy, a file-based module proxy, and must match the hash in kpt's own go.sum.
 KPT_ROLLOUTS = "github.com/kptdev/kpt/rollouts"
+KPT_PROXY = ROOT / "scripts" / "goproxy"
 
 
 def kpt_path() -> Path:
@@ -132,51 +133,8 @@ def _go_mod_download(go: str, module: str, env: dict[str, str]) -> dict[str, str
     return info
 
 
-def _rollouts_module_proxy(clone: Path, version: str, proxy: Path) -> str | None:
-    """Pack KPT_ROLLOUTS@version from a git clone as a file-based module proxy in `proxy`.
-
-    As `go` packs a module in a repository's subfolder: the folder's files, plus the
-    repository's LICENSE when the folder has none.
-    """
-    import io
-    import tarfile
-    import zipfile
-
-    commit = version.rsplit("-", 1)[1]
-    tar = subprocess.run(
-        ["git", "-C", str(clone), "archive", "--format=tar", commit, "rollouts", "LICENSE"],
-        capture_output=True,
-    )
-    if tar.returncode != 0:
-        return (
-            f"git archive {commit} in XPNET_KPT_GIT={clone} failed:\n{tar.stderr.decode()[-2000:]}"
-        )
-    files: dict[str, bytes] = {}
-    with tarfile.open(fileobj=io.BytesIO(tar.stdout)) as archive:
-        for member in archive.getmembers():
-            data = archive.extractfile(member) if member.isfile() else None
-            if data is not None:
-                files[member.name] = data.read()
-    module = {n.removeprefix("rollouts/"): b for n, b in files.items() if n.startswith("rollouts/")}
-    module.setdefault("LICENSE", files["LICENSE"])
-    escaped = "".join(f"!{c.lower()}" if c.isupper() else c for c in KPT_ROLLOUTS)
-    folder = proxy / escaped / "@v"
-    folder.mkdir(parents=True)
-    with zipfile.ZipFile(folder / f"{version}.zip", "w", zipfile.ZIP_DEFLATED) as packed:
-        for name in sorted(module):
-            packed.writestr(f"{KPT_ROLLOUTS}@{version}/{name}", module[name])
-    (folder / f"{version}.mod").write_bytes(module["go.mod"])
-    stamp = version.split("-")[-2]  # yyyymmddhhmmss, UTC
-    time_ = f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:8]}T{stamp[8:10]}:{stamp[10:12]}:{stamp[12:]}Z"
-    (folder / f"{version}.info").write_text(json.dumps({"Version": version, "Time": time_}))
-    (folder / "list").write_text(version + "\n")
-    return None
-
-
 def install_kpt() -> str | None:
     """Build kpt with the machine's Go; returns a reason when it cannot."""
-    import tempfile
-
     target = kpt_path()
     if target.exists():
         return None
@@ -196,7 +154,7 @@ def install_kpt() -> str | None:
     # Settings made with `go env -w` count too: they are extended, not replaced.
     settings = json.loads(
         subprocess.run(
-            [go, "env", "-json", "GOPROXY", "GONOPROXY", "GONOSUMDB"],
+            [go, "env", "-json", "GOPROXY", "GONOSUMDB"],
             capture_output=True,
             text=True,
             check=True,
@@ -205,33 +163,24 @@ def install_kpt() -> str | None:
     env = {
         **os.environ,
         "GOBIN": str(target.parent),
+        "GOPROXY": f"file://{KPT_PROXY}," + settings["GOPROXY"],
         "GONOSUMDB": _with(settings, "GONOSUMDB", KPT_ROLLOUTS),
     }
-    clone = os.environ.get("XPNET_KPT_GIT")
-    with tempfile.TemporaryDirectory() as tmp:
-        if clone:
-            reason = _rollouts_module_proxy(Path(clone), version, Path(tmp))
-            if reason:
-                return reason
-            env["GOPROXY"] = f"file://{tmp}," + settings["GOPROXY"]
-        else:
-            env["GONOPROXY"] = _with(settings, "GONOPROXY", KPT_ROLLOUTS)
-        rollouts = _go_mod_download(go, f"{KPT_ROLLOUTS}@{version}", env)
-        if isinstance(rollouts, str):
-            where = "XPNET_KPT_GIT" if clone else "github.com (set XPNET_KPT_GIT to a clone of it)"
-            return f"{KPT_ROLLOUTS} (proxy.golang.org refuses it), not from {where}: {rollouts}"
-        if rollouts["Sum"] != pinned:
-            return f"{KPT_ROLLOUTS}@{version} is {rollouts['Sum']}; kpt's go.sum pins {pinned}"
-        # The flags of kpt's release builds (release/tag/goreleaser.yaml): `kpt version` works.
-        ldflags = f"-s -w -X {KPT_MODULE}/run.version={KPT_VERSION}"
-        if sys.platform == "linux":
-            ldflags += " -extldflags '-z noexecstack'"
-        done = subprocess.run(
-            [go, "install", "-ldflags", ldflags, f"{KPT_MODULE}@{KPT_VERSION}"],
-            env=env,
-            capture_output=True,
-            text=True,
-        )
+    rollouts = _go_mod_download(go, f"{KPT_ROLLOUTS}@{version}", env)
+    if isinstance(rollouts, str):
+        return f"{KPT_ROLLOUTS} from {KPT_PROXY}: {rollouts}"
+    if rollouts["Sum"] != pinned:
+        return f"{KPT_ROLLOUTS}@{version} is {rollouts['Sum']}; kpt's go.sum pins {pinned}"
+    # The flags of kpt's release builds (release/tag/goreleaser.yaml): `kpt version` works.
+    ldflags = f"-s -w -X {KPT_MODULE}/run.version={KPT_VERSION}"
+    if sys.platform == "linux":
+        ldflags += " -extldflags '-z noexecstack'"
+    done = subprocess.run(
+        [go, "install", "-ldflags", ldflags, f"{KPT_MODULE}@{KPT_VERSION}"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0:
         return f"go install kpt {KPT_VERSION} failed:\n{done.stderr[-2000:]}"
     return None
