@@ -36,6 +36,7 @@ RECORD = OUT / "build.json"  # what was built from what: inputs digest, sizes, p
 LOCKS = ROOT / "image"
 DEBIAN_LOCK = LOCKS / "debian.lock"
 PYTHON_LOCK = LOCKS / "requirements.lock"
+BUILD_LOCK = LOCKS / "build.lock"  # what builds xpnet's wheel: its name goes into the metadata
 
 SUITE = "bookworm"  # Debian 12: Python 3.11, glibc 2.36
 PYTHON = "python3.11"
@@ -54,7 +55,6 @@ WHEEL_PLATFORM = [
     "--platform=manylinux_2_17_x86_64",
     "--platform=manylinux_2_28_x86_64",
 ]
-SETUPTOOLS = "setuptools==80.9.0"  # builds xpnet's wheel: its name goes into the image's metadata
 
 UID = 65532  # nonroot, as in distroless images; kpt and kustomize run functions as `nobody`
 PASSWD = (
@@ -138,7 +138,8 @@ def project() -> dict[str, Any]:
 
 def source_paths() -> list[Path]:
     """Every file whose content reaches the image (and this script, which decides how)."""
-    paths = [Path(__file__), ROOT / "pyproject.toml", ROOT / "README.md", DEBIAN_LOCK, PYTHON_LOCK]
+    paths = [Path(__file__), ROOT / "pyproject.toml", ROOT / "README.md"]
+    paths += [DEBIAN_LOCK, PYTHON_LOCK, BUILD_LOCK]
     paths += [ROOT / name for name in ("LICENSE",) if (ROOT / name).exists()]
     paths += sorted(
         p
@@ -345,11 +346,35 @@ def python_packages(rootfs: Path, lock: Path, epoch: int) -> None:
             src / "plugin" / "xpnet",
             ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
         )
-        constraints = Path(tmp) / "build-constraints.txt"
-        constraints.write_text(SETUPTOOLS + "\n")
+        # The build backend at its locked version, not the newest (pip's build isolation would
+        # take that; constraints no longer reach it in recent pip).
+        backend = Path(tmp) / "backend"
         run(
-            [*pip, "install", "--no-deps", "--no-compile", "--target", str(site), str(src)],
-            env={**env, "PIP_CONSTRAINT": str(constraints)},
+            [
+                *pip,
+                "install",
+                "--no-deps",
+                "--require-hashes",
+                "--only-binary=:all:",
+                "--target",
+                str(backend),
+                "-r",
+                str(BUILD_LOCK),
+            ],
+            env=env,
+        )
+        run(
+            [
+                *pip,
+                "install",
+                "--no-build-isolation",
+                "--no-deps",
+                "--no-compile",
+                "--target",
+                str(site),
+                str(src),
+            ],
+            env={**env, "PYTHONPATH": str(backend)},
         )
     remove(site / "bin")  # pip's scripts name this machine's Python; ours are written below
     for dist_info in site.glob("*.dist-info"):
@@ -588,32 +613,43 @@ def lock(epoch: int) -> None:
             "# them after Debian replaced one (a point release or security update).\n"
             + "".join(f"{name}={version}\n" for name, version in sorted(kept.items()))
         )
-        wheels = Path(tmp) / "wheels"
-        run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "download",
-                "--disable-pip-version-check",
-                "--quiet",
-                *WHEEL_PLATFORM,
-                "-d",
-                str(wheels),
-                *project()["dependencies"],
-            ]
-        )
-        lines = []
-        for wheel in sorted(wheels.glob("*.whl"), key=lambda p: p.name.lower()):
-            name, version = wheel.name.split("-")[:2]
-            digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
-            lines.append(f"{name.replace('_', '-').lower()}=={version} --hash=sha256:{digest}\n")
+        lines = pin(Path(tmp) / "wheels", [*WHEEL_PLATFORM, *project()["dependencies"]])
         PYTHON_LOCK.write_text(
             "# xpnet's dependencies in its image: CPython 3.11 manylinux x86_64 wheels, with the\n"
             "# hash of each file. `scripts/build-image --lock` resolves them again from\n"
             "# pyproject.toml.\n" + "".join(lines)
         )
-    say(f"pinned {len(kept)} Debian packages and {len(lines)} wheels in image/")
+        requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]["requires"]
+        backend = pin(Path(tmp) / "backend", ["--only-binary=:all:", *requires])
+        BUILD_LOCK.write_text(
+            "# What builds xpnet's wheel for its image (pyproject.toml's build-system.requires),\n"
+            "# with the hash of each file; not in the image, but named in its metadata.\n"
+            + "".join(backend)
+        )
+    say(f"pinned {len(kept)} Debian packages and {len(lines) + len(backend)} wheels in image/")
+
+
+def pin(folder: Path, requirements: list[str]) -> list[str]:
+    """Downloads what pip resolves for requirements; their lines with hashes, for a lock."""
+    run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--disable-pip-version-check",
+            "--quiet",
+            "-d",
+            str(folder),
+            *requirements,
+        ]
+    )
+    lines = []
+    for wheel in sorted(folder.glob("*.whl"), key=lambda p: p.name.lower()):
+        name, version = wheel.name.split("-")[:2]
+        digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+        lines.append(f"{name.replace('_', '-').lower()}=={version} --hash=sha256:{digest}\n")
+    return lines
 
 
 # -- the build --------------------------------------------------------------------------------
@@ -650,7 +686,7 @@ def build(force: bool = False, strict: bool = False, out: Path = OUT) -> dict[st
             f"build-image: missing {', '.join(missing)}: apt-get install mmdebstrap (util-linux, "
             "dpkg and coreutils give the rest)"
         )
-    if not DEBIAN_LOCK.exists() or not PYTHON_LOCK.exists():
+    if not all(lock.exists() for lock in (DEBIAN_LOCK, PYTHON_LOCK, BUILD_LOCK)):
         raise SystemExit("build-image: no image/*.lock: run `scripts/build-image --lock` first")
     revision, epoch = revision_and_epoch()
     image_labels = labels(revision, epoch)
