@@ -180,6 +180,14 @@ def test_build_command_reuses_the_cached_image_and_prints_its_size(built: dict[s
     assert re.search(r"size: [\d.]+ MB uncompressed, [\d.]+ MB compressed", done.stdout)
 
 
+def test_a_second_build_gives_the_same_digests(
+    built: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """scripts/build-image --check-reproducible: a build from scratch in another folder (about
+    30 s) gives the cached image's layers, config and manifest, byte for byte."""
+    assert image.check_reproducible(built) == 0, capsys.readouterr().out
+
+
 @pytest.mark.parametrize("example", EXAMPLES, ids=[p.name for p in EXAMPLES])
 def test_entrypoint_gives_the_exec_functions_bytes(bundle: Path, example: Path) -> None:
     stdin = wrap((example / "crossplane.yaml").read_text(), (example / "xpnet.yaml").read_text())
