@@ -177,6 +177,14 @@ def test_releases_of_other_charts_are_left_alone_and_said_so() -> None:
     assert "podinfo" in result.outcome.findings[0].message
 
 
+def test_a_release_of_another_chart_beside_two_installs_is_only_reported() -> None:
+    a = hr("\n    x: 1\n", extra="  targetNamespace: a\n")
+    b = a.replace("targetNamespace: a", "targetNamespace: b").replace("name: crossplane", "name: b")
+    other = a.replace("chart: crossplane", "chart: podinfo").replace("name: crossplane", "name: p")
+    found = [f.rule.id for f in run(a + "---\n" + b + "---\n" + other).outcome.findings]
+    assert found == ["XPN020"]
+
+
 def test_the_rbac_manager_gets_the_set_of_its_own_release() -> None:
     """Two releases in one file: each RBAC manager follows its own core, never a shared one."""
     a = hr("\n    extraEnvVarsRBACManager: {NO_PROXY: x}\n", extra="  targetNamespace: a\n")

@@ -368,7 +368,7 @@ def discover(
                 c for c in cores if c.pods_namespace == runs_in
             ]
             candidates = by_ns if len(by_ns) == 1 else candidates
-        if len(candidates) == 1:
+        if len(candidates) == 1 or resource.role is Role.OTHER:  # OTHER: nothing to share
             members[id(candidates[0])].append(resource)
         else:
             shared.setdefault(tuple(id(c) for c in candidates), []).append(resource)
