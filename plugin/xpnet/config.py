@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import ipaddress
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -11,7 +12,6 @@ from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from urllib.parse import urlsplit
 
-import netaddr
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -68,23 +68,22 @@ def _cidr(value: str) -> str:
     if "/" not in text:
         raise ValueError(f"{value!r} is not a CIDR: write it as address/prefix, e.g. 10.244.0.0/16")
     try:
-        net = netaddr.IPNetwork(text)
-    except (netaddr.AddrFormatError, ValueError, TypeError):
+        interface = ipaddress.ip_interface(text)
+    except ValueError:
         raise ValueError(_not_a_cidr(value)) from None
     if not re.match(CIDR_PATTERN, text):
         raise ValueError(_not_a_cidr(value))
-    if net.ip != net.network:
-        raise ValueError(
-            f"{value!r} has host bits set: did you mean {net.network}/{net.prefixlen}?"
-        )
+    if interface.ip != interface.network.network_address:
+        raise ValueError(f"{value!r} has host bits set: did you mean {interface.network}?")
     return text.lower()
 
 
 def _not_a_cidr(value: str) -> str:
     address, _, prefix = value.strip().partition("/")
+    version: int
     try:
-        version = netaddr.IPAddress(address).version
-    except (netaddr.AddrFormatError, ValueError, TypeError):
+        version = ipaddress.ip_address(address).version
+    except ValueError:
         version = 0
     longest = {4: 32, 6: 128}.get(version)
     if longest is not None and prefix.isdigit() and int(prefix) > longest:
