@@ -292,14 +292,15 @@ def main() -> int:
             [
                 PY,
                 "-c",
-                "import pydantic, ruamel.yaml\nclass M(pydantic.BaseModel):\n    a: int\nM(a=1)",
+                "import pydantic, ruamel.yaml, netaddr\n"
+                "class M(pydantic.BaseModel):\n    a: int\nM(a=1)",
             ],
             None,
             args.repeat,
             say=say,
             label="import floor",
         )
-        rows.append(("-", "import floor (pydantic+model, ruamel)", floor))
+        rows.append(("-", "import floor (pydantic+model, ruamel, netaddr)", floor))
         for n in sizes:
             folder = work / f"n{n}"
             folder.mkdir()

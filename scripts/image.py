@@ -98,6 +98,9 @@ STRIPPED_GLOBS = [
     f"usr/lib/{PYTHON}/lib-dynload/xxlimited*.so",
     f"{SITE}/*/tests",
     f"{SITE}/*/benchmarks",
+    # The IEEE MAC vendor registries, read only by netaddr.EUI(...).oui: xpnet parses IPs.
+    f"{SITE}/netaddr/eui/*.txt",
+    f"{SITE}/netaddr/eui/*.idx",
 ]
 # Written by mmdebstrap or apt for the build (some copied from this machine), not by a package.
 BUILD_LEFTOVERS = [

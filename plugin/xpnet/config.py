@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import difflib
-import ipaddress
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -12,6 +11,7 @@ from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from urllib.parse import urlsplit
 
+import netaddr
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -68,22 +68,23 @@ def _cidr(value: str) -> str:
     if "/" not in text:
         raise ValueError(f"{value!r} is not a CIDR: write it as address/prefix, e.g. 10.244.0.0/16")
     try:
-        interface = ipaddress.ip_interface(text)
-    except ValueError:
+        net = netaddr.IPNetwork(text)
+    except (netaddr.AddrFormatError, ValueError, TypeError):
         raise ValueError(_not_a_cidr(value)) from None
     if not re.match(CIDR_PATTERN, text):
         raise ValueError(_not_a_cidr(value))
-    if interface.ip != interface.network.network_address:
-        raise ValueError(f"{value!r} has host bits set: did you mean {interface.network}?")
+    if net.ip != net.network:
+        raise ValueError(
+            f"{value!r} has host bits set: did you mean {net.network}/{net.prefixlen}?"
+        )
     return text.lower()
 
 
 def _not_a_cidr(value: str) -> str:
     address, _, prefix = value.strip().partition("/")
-    version: int
     try:
-        version = ipaddress.ip_address(address).version
-    except ValueError:
+        version = netaddr.IPAddress(address).version
+    except (netaddr.AddrFormatError, ValueError, TypeError):
         version = 0
     longest = {4: 32, 6: 128}.get(version)
     if longest is not None and prefix.isdigit() and int(prefix) > longest:

@@ -3,9 +3,10 @@ Pure: install and plan in, verdicts out."""
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+import netaddr
 
 from xpnet.config import ClusterNetwork
 from xpnet.install import CrossplaneInstall, EnvBlock, Resource
@@ -42,7 +43,7 @@ def destinations(
 ) -> list[Destination]:
     """Function endpoints (resolving to a pod IP), the API server by IP, the registry, extras."""
     pod = config.spec.cluster.podCIDRs[0]
-    pod_ip = str(ipaddress.ip_network(pod, strict=False)[10])
+    pod_ip = str(netaddr.IPNetwork(pod)[10])
     out = [
         Destination(
             f"function {name}", f"dns:///{name}.{install.namespace}:{FUNCTION_PORT}", pod_ip

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+import netaddr
 
 from xpnet.config import ClusterNetwork
 
@@ -40,7 +41,8 @@ def split(value: str) -> list[str]:
 
 def first_ip(cidr: str) -> str:
     """The kubernetes Service IP of a service CIDR: its first host address (FACTS.md §6)."""
-    return str(ipaddress.ip_network(cidr, strict=False)[1])
+    net = netaddr.IPNetwork(cidr)
+    return str(netaddr.IPAddress(net.first + 1, net.version))
 
 
 _BRACKETED_NO_PORT = re.compile(r"^\[[^\]]*\]$")
