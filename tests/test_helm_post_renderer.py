@@ -5,6 +5,8 @@ Real Helm 3 and Helm 4 run it in tests/integration/test_helm.py."""
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -63,3 +65,22 @@ def test_an_unknown_argument_is_a_usage_error(
     code, out, err = run(["--bogus"], monkeypatch, capsys)
     assert (code, out) == (2, "")
     assert err.endswith("xpnet-helm: error: unrecognized arguments: --bogus\n")
+
+
+def test_the_packaged_plugin_says_when_xpnet_helm_is_missing(tmp_path: Path) -> None:
+    """Installed from a package (no checkout beside it) and without xpnet-helm on PATH, the
+    plugin's wrapper says why, on stderr and in the log Helm 4 users are pointed to."""
+    plugin = tmp_path / "plugins" / "xpnet"
+    shutil.copytree(ROOT / "helm-plugin" / "xpnet", plugin)
+    log = tmp_path / "post-renderer.log"
+    done = subprocess.run(
+        [str(plugin / "xpnet-post-renderer")],
+        input="",
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "XPNET_LOG_FILE": str(log)},
+        timeout=30,
+    )
+    assert done.returncode == 1
+    assert "xpnet-helm is not on PATH" in done.stderr
+    assert "xpnet-helm is not on PATH" in log.read_text()
