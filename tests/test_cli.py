@@ -194,7 +194,8 @@ def test_hostile_yaml_is_refused_quickly(tmp_path: Path) -> None:
     assert done.returncode == 1 and "expands to more than 100000 nodes" in done.stderr
     deep = work / "deep.yaml"
     deep.write_text(
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: crossplane}\nx: "
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: crossplane}\n"
+        "spec: {template: {spec: {containers: [{name: crossplane, args: [core, start]}]}}}\nx: "
         + "[" * 50_000
         + "]" * 50_000
         + "\n"
