@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """xpnet against its baselines, side by side, on the same inputs (issue 5).
 
-    .venv/bin/python benchmarks/run.py [--repeat 5] [--sizes 100,1000,5000] [--quick]
+    .venv/bin/python benchmarks/run.py [--repeat 5] [--sizes 100,1000,5000] [--quick] [--platform N]
 
 The full mode (the defaults) gives the figures in RESULTS.md and takes 10-15 minutes on 2 cores;
 --quick runs the same commands side by side on the install alone and with 100 items, 1 warm-up +
@@ -10,7 +10,11 @@ The full mode (the defaults) gives the figures in RESULTS.md and takes 10-15 min
 Inputs: the Crossplane install alone (benchmarks/crossplane-install.yaml, about 30 items) and the
 install plus N unrelated resources (Deployments with env blocks, Services, CRDs), each as a
 ResourceList exactly as real kustomize emits it (captured from a `kustomize build` with a teeing
-exec function) and as a multi-document stream as Helm emits it. Every command runs once to warm
+exec function) and as a multi-document stream as Helm emits it. --platform N adds issue 17's
+platform-shaped input (the install + N Deployments whose image or labels mention "crossplane" +
+N/5 Compositions + 20 DeploymentRuntimeConfigs, captured from kustomize the same way: one build,
+about 15 s at N=1000), timed with xpnet-fn, the Python identity and the PyYAML function, and a
+bare-interpreter floor (`python -c pass`, same interpreter). Every command runs once to warm
 up, then --repeat times; the table shows the median wall time, the median peak RSS of the
 process, and ratios. Nothing here is part of the test suite.
 """
@@ -140,6 +144,58 @@ def unrelated(n: int) -> str:
     return "".join(f"---\n{d}" for d in docs)
 
 
+def platform_shaped(n: int) -> str:
+    """A platform repository's build (issue 17): N Deployments whose image or labels mention
+    "crossplane" (even ones run a provider image from xpkg.crossplane.io, odd ones carry the label
+    platform: crossplane), N/5 Compositions (mode Pipeline, a functionRef) and 20
+    DeploymentRuntimeConfigs; the Deployments have env blocks like unrelated()'s."""
+    docs = []
+    for i in range(n):
+        env = "".join(
+            f'        - name: VAR_{j}\n          value: "value-{i}-{j}"\n' for j in range(8)
+        )
+        image = (
+            f"xpkg.crossplane.io/crossplane-contrib/provider-{i}:v1"
+            if i % 2 == 0
+            else f"registry/app:{i}"
+        )
+        extra = "    platform: crossplane\n" if i % 2 else ""
+        docs.append(
+            f"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: provider-{i}\n"
+            f"  namespace: crossplane-system\n  labels:\n    app: provider-{i}\n{extra}"
+            f"spec:\n  replicas: 1\n  selector:\n    matchLabels:\n      app: provider-{i}\n"
+            f"  template:\n    metadata:\n      labels:\n        app: provider-{i}\n    spec:\n"
+            f"      containers:\n      - name: provider\n        image: {image}\n"
+            f"        env:\n{env}        - name: HTTPS_PROXY\n"
+            f"          value: http://other-proxy:3128\n"
+            f"        resources:\n          limits:\n            cpu: 100m\n"
+        )
+    for i in range(n // 5):
+        docs.append(
+            f"apiVersion: apiextensions.crossplane.io/v1\nkind: Composition\nmetadata:\n"
+            f"  name: xbuckets-{i}.platform.example.org\n  labels:\n    platform: crossplane\n"
+            f"spec:\n  compositeTypeRef:\n    apiVersion: platform.example.org/v1alpha1\n"
+            f"    kind: XBucket{i}\n  mode: Pipeline\n  pipeline:\n"
+            f"  - step: patch-and-transform\n    functionRef:\n"
+            f"      name: function-patch-and-transform\n    input:\n"
+            f"      apiVersion: pt.fn.crossplane.io/v1beta1\n      kind: Resources\n"
+            f"      resources:\n      - name: bucket\n        base:\n"
+            f"          apiVersion: s3.aws.upbound.io/v1beta1\n          kind: Bucket\n"
+            f"          spec:\n            forProvider:\n              region: eu-central-1\n"
+            f"        patches:\n        - type: FromCompositeFieldPath\n"
+            f"          fromFieldPath: spec.region\n"
+            f"          toFieldPath: spec.forProvider.region\n"
+        )
+    for i in range(20):
+        docs.append(
+            f"apiVersion: pkg.crossplane.io/v1beta1\nkind: DeploymentRuntimeConfig\nmetadata:\n"
+            f"  name: runtime-{i}\nspec:\n  deploymentTemplate:\n    spec:\n      selector: {{}}\n"
+            f"      template:\n        spec:\n          containers:\n"
+            f"          - name: package-runtime\n            args:\n            - --debug\n"
+        )
+    return "".join(f"---\n{d}" for d in docs)
+
+
 def helm_stream(text: str) -> str:
     """A multi-document stream the way Helm 3 gives it to a post-renderer."""
     docs = [d for d in text.split("---\n") if d.strip()]
@@ -264,10 +320,20 @@ def main() -> int:
         default=1000,
         help="run the ruamel baseline only up to this size (it takes minutes)",
     )
+    parser.add_argument(
+        "--platform",
+        type=int,
+        metavar="N",
+        help="also time the platform-shaped input of issue 17: the install + N Deployments whose "
+        "image or labels mention crossplane + N/5 Compositions + 20 DeploymentRuntimeConfigs "
+        "(xpnet-fn, python identity, pyyaml, and python -c pass as the bare-interpreter floor)",
+    )
     args = parser.parse_args()
     defaults = QUICK if args.quick else FULL
     args.repeat = defaults["repeat"] if args.repeat is None else args.repeat
     args.sizes = defaults["sizes"] if args.sizes is None else args.sizes
+    if args.platform is not None and args.platform < 1:
+        parser.error("--platform must be 1 or more (the Deployments added to the install)")
     if args.repeat < 1:
         parser.error("--repeat must be 1 or more (the runs after the warm-up)")
     sizes = [0] + [int(s) for s in args.sizes.split(",") if s]
@@ -278,6 +344,11 @@ def main() -> int:
         f"{mode}: sizes {','.join(map(str, sizes))}, each command 1 warm-up + {args.repeat} runs; "
         + ("under a minute on 2 cores" if args.quick else "10-15 minutes on 2 cores")
         + "; the table is printed at the end"
+        + (
+            ""
+            if args.platform is None
+            else f"; plus platform {args.platform} (its kustomize build alone takes ~15 s at 1000)"
+        )
     )
 
     install = (BENCH / "crossplane-install.yaml").read_text()
@@ -301,6 +372,9 @@ def main() -> int:
             label="import floor",
         )
         rows.append(("-", "import floor (pydantic+model, ruamel, netaddr)", floor))
+        if args.platform is not None:
+            bare = measure([PY, "-c", "pass"], None, args.repeat, say=say, label="bare interpreter")
+            rows.append(("-", "bare interpreter floor (python -c pass)", bare))
         for n in sizes:
             folder = work / f"n{n}"
             folder.mkdir()
@@ -350,6 +424,26 @@ def main() -> int:
                 results[(n, name)] = m
                 rows.append((f"{label} ({size})", name, m))
 
+        if args.platform is not None:
+            n = args.platform
+            folder = work / f"platform{n}"
+            folder.mkdir()
+            label = f"platform+{n}"
+            say(f"{label}: capturing kustomize's ResourceList (one kustomize build)")
+            manifests = install + platform_shaped(n)
+            rl = folder / "rl.yaml"
+            rl.write_text(capture_resource_list(folder, manifests))
+            size = f"{rl.stat().st_size / 1e6:.1f} MB"
+            base = BENCH / "baselines"
+            for name, cmd in (
+                ("xpnet-fn", [str(VENV / "xpnet-fn")]),
+                ("python identity", [PY, str(base / "identity.py")]),
+                ("pyyaml load/edit/dump", [PY, str(base / "pyyaml_fn.py")]),
+            ):
+                m = measure(cmd, rl, args.repeat, say=say, label=f"{label}: {name}")
+                results[(-n, name)] = m  # negative: platform inputs, apart from --sizes
+                rows.append((f"{label} ({size})", name, m))
+
     say.close(f"done in {say.elapsed():.0f} s")
     if args.quick:
         print(
@@ -361,6 +455,12 @@ def main() -> int:
         f"Python {platform.python_version()}, {KUSTOMIZE.parent.name} kustomize; "
         f"median of {args.repeat} after a warm-up"
     )
+    if args.platform is not None:
+        print(
+            f"platform+{args.platform}: the install + {args.platform} Deployments whose image or "
+            f"labels mention crossplane + {args.platform // 5} Compositions + 20 "
+            "DeploymentRuntimeConfigs, as the ResourceList real kustomize emits (issue 17)"
+        )
     print(f"{'input':26} {'command':48} {'wall s':>8} {'RSS MiB':>8}")
     for label, name, m in rows:
         print(f"{label:26} {name:48} {m.wall:8.3f} {m.rss_mib:8.1f}")
@@ -371,7 +471,7 @@ def main() -> int:
         other = b if isinstance(b, Measure) else results[b]
         return results[a].wall / other.wall
 
-    print("\ntargets (issues 5 and 9)")
+    print("\ntargets (issues 5, 9 and 17)" if args.platform else "\ntargets (issues 5 and 9)")
     checks = [
         ("install: xpnet-fn / import floor <= 1.3", ratio((0, "xpnet-fn"), floor), 1.3, "le"),
     ]
@@ -428,6 +528,16 @@ def main() -> int:
                 verification[n] / results[(n, "xpnet-fn")].wall,
                 0.05,
                 "le",
+            )
+        )
+    if args.platform is not None:
+        n = args.platform
+        checks.append(
+            (
+                f"platform {n}: pyyaml / xpnet-fn >= 5 (issue 17)",
+                1 / ratio((-n, "xpnet-fn"), (-n, "pyyaml load/edit/dump")),
+                5,
+                "ge",
             )
         )
     for name, value, target, how in checks:
