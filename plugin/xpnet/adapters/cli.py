@@ -22,24 +22,35 @@ def _config_option(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _values_options(p: argparse.ArgumentParser) -> None:
+def _chart_options(p: argparse.ArgumentParser, version: str, prefix: str = "") -> None:
+    """--chart-version (what it decides here) and --namespace of the crossplane chart."""
+    p.add_argument("--chart-version", metavar="V", help=prefix + version)
+    p.add_argument(
+        "--namespace",
+        metavar="NS",
+        help=f"{prefix}the namespace the chart is installed into (default: the config's, else "
+        "crossplane-system)",
+    )
+
+
+def _inputs_options(p: argparse.ArgumentParser) -> None:
+    """What fix and check read: manifests and releases as FILE, chart values with --values."""
     p.add_argument(
         "--values",
         action="append",
         metavar="FILE",
         help="a values file of the crossplane Helm chart (repeatable; - for stdin)",
     )
-    p.add_argument(
-        "--chart-version",
-        metavar="V",
-        help="the chart version the values files are for (decides which keys the chart reads "
-        "and, without image.tag, the Crossplane version)",
+    _chart_options(
+        p,
+        "the chart version the values files are for (decides which keys the chart reads and, "
+        "without image.tag, the Crossplane version)",
     )
     p.add_argument(
-        "--namespace",
-        metavar="NS",
-        help="the namespace the chart is installed into (default: the config's, else "
-        "crossplane-system)",
+        "files",
+        nargs="*",
+        metavar="FILE",
+        help="manifests, Flux HelmReleases, Argo CD Applications",
     )
 
 
@@ -59,13 +70,7 @@ def parser() -> argparse.ArgumentParser:
     _config_option(p)
     p.add_argument("--diff", action="store_true", help="print a unified diff, write nothing")
     p.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
-    _values_options(p)
-    p.add_argument(
-        "files",
-        nargs="*",
-        metavar="FILE",
-        help="manifests, Flux HelmReleases, Argo CD Applications",
-    )
+    _inputs_options(p)
     p.set_defaults(func=commands.fix_cmd)
 
     p = sub.add_parser("check", help="report findings; exit 1 on errors")
@@ -77,13 +82,7 @@ def parser() -> argparse.ArgumentParser:
         default="text",
         help="text (default), json, or sarif (SARIF 2.1.0, for code scanning)",
     )
-    _values_options(p)
-    p.add_argument(
-        "files",
-        nargs="*",
-        metavar="FILE",
-        help="manifests, Flux HelmReleases, Argo CD Applications",
-    )
+    _inputs_options(p)
     p.set_defaults(func=commands.check_cmd)
 
     p = sub.add_parser(
@@ -130,16 +129,7 @@ def parser() -> argparse.ArgumentParser:
         "postRenderers and kustomizations); input: the rendered chart, or the chart defaults",
     )
     _config_option(p)
-    p.add_argument(
-        "--chart-version",
-        metavar="V",
-        help="without FILE: the chart version whose default Deployments to patch",
-    )
-    p.add_argument(
-        "--namespace",
-        metavar="NS",
-        help="without FILE: the namespace the chart is installed into",
-    )
+    _chart_options(p, "the chart version whose default Deployments to patch", "without FILE: ")
     p.add_argument("files", nargs="*", metavar="FILE", help="the rendered chart (- for stdin)")
     p.set_defaults(func=commands.patch_cmd)
 
@@ -150,17 +140,7 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("values", help="print the settings as Helm values for the Crossplane chart")
     _config_option(p)
-    p.add_argument(
-        "--chart-version",
-        metavar="V",
-        help="the chart version (before v2.0 the chart has no extraEnvVarsCrossplaneInit)",
-    )
-    p.add_argument(
-        "--namespace",
-        metavar="NS",
-        help="the namespace the chart is installed into (default: the config's, else "
-        "crossplane-system)",
-    )
+    _chart_options(p, "the chart version (before v2.0 the chart has no extraEnvVarsCrossplaneInit)")
     p.set_defaults(func=commands.values_cmd)
 
     p = sub.add_parser("schema", help="print the ClusterNetwork JSON Schema")
