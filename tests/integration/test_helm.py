@@ -139,18 +139,8 @@ def test_helm4_plugin(helm4: Path, tmp_path: Path, found_by: str) -> None:
         env["HELM_PLUGINS"] = str(plugins)
     else:
         install_plugin(helm4, env)
-    (tmp_path / "values.yaml").write_text(VALUES)
-    done = template(
-        helm4,
-        env,
-        "xpnet",
-        f"--post-renderer-args=--config={CONFIG}",
-        "-f",
-        str(tmp_path / "values.yaml"),
-    )
-    assert done.returncode == 0, done.stderr
-    assert_rewritten(done.stdout)
-    assert "# Source: crossplane/templates/hook.yaml" in done.stdout
+    stdout = assert_helm4_post_renders(helm4, env, tmp_path)
+    assert "# Source: crossplane/templates/hook.yaml" in stdout
 
 
 def test_helm4_failure_is_logged(helm4: Path, tmp_path: Path) -> None:
@@ -215,7 +205,8 @@ def with_a_helm3_plugin(helm3: Path, env: dict[str, str], tmp_path: Path) -> Non
     assert done.returncode == 0, done.stderr
 
 
-def assert_helm4_post_renders(helm4: Path, env: dict[str, str], tmp_path: Path) -> None:
+def assert_helm4_post_renders(helm4: Path, env: dict[str, str], tmp_path: Path) -> str:
+    """helm template with the xpnet plugin as post-renderer rewrites the chart; its output."""
     (tmp_path / "values.yaml").write_text(VALUES)
     done = template(
         helm4,
@@ -227,6 +218,7 @@ def assert_helm4_post_renders(helm4: Path, env: dict[str, str], tmp_path: Path) 
     )
     assert done.returncode == 0, done.stderr
     assert_rewritten(done.stdout)
+    return done.stdout
 
 
 def assert_helm3_clean(helm3: Path, env: dict[str, str]) -> None:

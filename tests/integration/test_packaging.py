@@ -25,7 +25,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, require
-from tests.integration.test_helm import CONFIG, VALUES, assert_rewritten, helm_env, template
+from tests.integration.test_helm import (
+    CONFIG,
+    assert_helm4_post_renders,
+    helm_env,
+    template,
+)
 
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
 EXAMPLE = ROOT / "examples" / "crossplane-1.19"
@@ -287,17 +292,7 @@ def test_packaged_helm_plugin_installs_and_post_renders(
     plugin_dir = tmp_path / "data" / "plugins" / "xpnet"
     assert not plugin_dir.is_symlink() and (plugin_dir / "xpnet-post-renderer").is_file()
 
-    (tmp_path / "values.yaml").write_text(VALUES)
-    done = template(
-        helm4,
-        env,
-        "xpnet",
-        f"--post-renderer-args=--config={CONFIG}",
-        "-f",
-        str(tmp_path / "values.yaml"),
-    )
-    assert done.returncode == 0, done.stderr
-    assert_rewritten(done.stdout)
+    assert_helm4_post_renders(helm4, env, tmp_path)
 
     # Installed from a package, the plugin has no checkout beside it: xpnet-helm must be on PATH.
     without = {**env, "PATH": clean_env()["PATH"]}
