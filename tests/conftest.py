@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,15 @@ import tools  # noqa: E402  (scripts/tools.py: the one place tool versions are p
 
 IN_CI = os.environ.get("CI") == "true"
 UPDATE_GOLDEN = os.environ.get("XPNET_UPDATE_GOLDEN") == "1"
+
+# The tests, and the tools they run xpnet under, share one fresh configuration cache (issue 17),
+# never the user's: each configuration is validated by the model once, then read from the cache.
+TEST_CACHE = tempfile.mkdtemp(prefix="xpnet-test-cache-")
+os.environ["XPNET_CACHE_DIR"] = TEST_CACHE
+
+
+def pytest_sessionfinish() -> None:
+    shutil.rmtree(TEST_CACHE, ignore_errors=True)
 
 
 def require(path: Path, what: str) -> Path:

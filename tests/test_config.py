@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import marshal
+import os
 import re
+import subprocess
+import sys
 import typing
 from pathlib import Path
 from typing import Any
@@ -13,6 +17,8 @@ import pytest
 from pydantic import BaseModel
 
 from tests.conftest import ROOT, UPDATE_GOLDEN
+from xpnet import config as xpnet_config
+from xpnet import config_model
 from xpnet.config import CONFIGMAP_KEYS, ClusterNetwork, json_schema, load_config
 from xpnet.errors import ConfigError
 
@@ -192,8 +198,8 @@ def test_configmap_form_maps_to_the_same_model() -> None:
         },
     }
     config = load_config(configmap, "cm.yaml")
-    assert config.spec.proxy.noProxy == [".corp", "10.20.0.0/16"]
-    assert config.spec.cluster.podCIDRs == ["10.244.0.0/16", "fd00:10:244::/56"]
+    assert config.spec.proxy.noProxy == (".corp", "10.20.0.0/16")
+    assert config.spec.cluster.podCIDRs == ("10.244.0.0/16", "fd00:10:244::/56")
     assert config.spec.policy.mode == "check"
     assert config.spec.cluster.domain == "k8s.internal"
 
@@ -542,7 +548,9 @@ def test_configmap_keys_get_a_did_you_mean() -> None:
     ]
 
 
-def field_paths(model: type[BaseModel] = ClusterNetwork, at: tuple[str, ...] = ()) -> list[Any]:
+def field_paths(
+    model: type[BaseModel] = config_model.ClusterNetwork, at: tuple[str, ...] = ()
+) -> list[Any]:
     """Every field of the model, at any depth, with its path."""
     paths = []
     for name, info in model.model_fields.items():
@@ -610,3 +618,127 @@ def test_every_example_is_a_valid_value() -> None:
         for example in info.examples or []:
             config = set_at(doc(proxy={"credentialsSecret": {"name": "s"}}), path, example)
             assert isinstance(load_config(config, "c.yaml"), ClusterNetwork), path
+
+
+# The validated-configuration cache (issue 17).
+
+
+def test_the_records_have_the_models_fields() -> None:
+    """xpnet reads configurations through config's records; they name every field of the model
+    (a field added to the model only would be validated and then dropped)."""
+    for name in ("ClusterNetwork", "Spec", "Proxy", "Cluster", "Crossplane", "Policy"):
+        model = getattr(config_model, name)
+        record = getattr(xpnet_config, name)
+        assert record._fields == tuple(model.model_fields), name
+    assert xpnet_config.CredentialsSecret._fields == tuple(
+        config_model.CredentialsSecret.model_fields
+    )
+    assert "name" in config_model.Metadata.model_fields
+
+
+@pytest.mark.parametrize("config", VALID)
+def test_a_cached_configuration_equals_a_validated_one(
+    config: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XPNET_CACHE_DIR", str(tmp_path))
+    first = load_config(config, "c.yaml")
+    assert len(list(tmp_path.iterdir())) == 1
+    assert load_config(config, "c.yaml") == first
+    monkeypatch.setenv("XPNET_NO_CACHE", "1")
+    assert load_config(config, "c.yaml") == first
+
+
+LOAD_TWICE = """
+import sys
+from xpnet.config import load_config
+config = {
+    "apiVersion": "xpnet.dev/v1alpha1", "kind": "ClusterNetwork", "metadata": {"name": "c"},
+    "spec": {"proxy": {"httpsProxy": "http://p:3128"},
+             "cluster": {"podCIDRs": ["10.244.0.0/16"], "serviceCIDRs": ["10.96.0.0/12"]}},
+}
+print(load_config(config, "c.yaml").spec.cluster.podCIDRs, "pydantic" in sys.modules,
+      "netaddr" in sys.modules)
+"""
+
+
+def test_a_cached_configuration_needs_neither_pydantic_nor_netaddr(tmp_path: Path) -> None:
+    env = {**os.environ, "XPNET_CACHE_DIR": str(tmp_path / "cache")}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", LOAD_TWICE], env=env, capture_output=True, text=True, check=True
+        ).stdout.split()
+        for _ in range(2)
+    ]
+    assert runs == [
+        ["('10.244.0.0/16',)", "True", "True"],
+        ["('10.244.0.0/16',)", "False", "False"],
+    ]
+
+
+def test_entries_that_are_not_this_configurations_are_ignored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XPNET_CACHE_DIR", str(tmp_path))
+    config = doc()
+    expected = load_config(config, "c.yaml")
+    (entry,) = tmp_path.iterdir()
+    for damaged in (
+        b"",
+        b"not marshal",
+        entry.read_bytes()[:-7],
+        marshal.dumps((b"another key", {"spec": {}})),  # a checksum collision
+        marshal.dumps((marshal.loads(entry.read_bytes())[0], {"spec": {}})),  # not the data
+    ):
+        entry.write_bytes(damaged)
+        assert load_config(config, "c.yaml") == expected
+    # an invalid configuration is never cached, and says so again the second time
+    bad = doc(proxy={"httpsProxy": "socks5://p:1"})
+    for _ in range(2):
+        with pytest.raises(ConfigError, match=r"spec\.proxy\.httpsProxy"):
+            load_config(bad, "c.yaml")
+    assert len(list(tmp_path.iterdir())) == 1
+
+
+def test_an_unwritable_cache_is_no_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("XPNET_CACHE_DIR", str(blocker / "cache"))  # under a file: cannot exist
+    assert load_config(doc(), "c.yaml").spec.proxy.httpsProxy == "http://proxy.corp.example:3128"
+
+
+def test_the_cache_follows_xdg_and_can_be_turned_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("XPNET_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert xpnet_config.cache_dir() == tmp_path / "xdg" / "xpnet"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert xpnet_config.cache_dir() == tmp_path / "home" / ".cache" / "xpnet"
+    monkeypatch.setenv("XPNET_NO_CACHE", "1")
+    assert xpnet_config.cache_dir() is None
+    load_config(doc(), "c.yaml")
+    assert not (tmp_path / "home").exists()
+
+
+CONCURRENT = """
+from xpnet.config import load_config
+for i in range(20):
+    domain = f"d{i % 4}.example"
+    config = {
+        "apiVersion": "xpnet.dev/v1alpha1", "kind": "ClusterNetwork", "metadata": {"name": "c"},
+        "spec": {"proxy": {"httpsProxy": "http://p:3128"},
+                 "cluster": {"podCIDRs": ["10.244.0.0/16"], "serviceCIDRs": ["10.96.0.0/12"],
+                             "domain": domain}},
+    }
+    assert load_config(config, "c.yaml").spec.cluster.domain == domain
+"""
+
+
+def test_concurrent_runs_share_the_cache_safely(tmp_path: Path) -> None:
+    env = {**os.environ, "XPNET_CACHE_DIR": str(tmp_path)}
+    procs = [
+        subprocess.Popen([sys.executable, "-c", CONCURRENT], env=env, cwd=ROOT) for _ in range(6)
+    ]
+    assert [p.wait() for p in procs] == [0] * 6
+    assert sorted(p.name.startswith("config-") for p in tmp_path.iterdir()) == [True] * 4

@@ -41,7 +41,7 @@ def test_every_slow_test_listed_still_exists() -> None:
 LAYERS = [
     {"xpnet.errors"},
     {"xpnet.yaml"},
-    {"xpnet.config", "xpnet.versions", "xpnet.envvars", "xpnet.rules"},
+    {"xpnet.config", "xpnet.config_model", "xpnet.versions", "xpnet.envvars", "xpnet.rules"},
     {"xpnet.runtimes"},
     {"xpnet.noproxy"},
     {"xpnet.install"},

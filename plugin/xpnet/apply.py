@@ -10,8 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 from xpnet.envvars import PROXY_URL_VARS
 from xpnet.errors import InputError
@@ -97,8 +96,7 @@ def _nest(path: tuple[str | int, ...], at: tuple[str | int, ...], leaf: Any) -> 
     return {path[0]: below}
 
 
-@dataclass(frozen=True)
-class _ValueEdit:
+class _ValueEdit(NamedTuple):
     """A proxy variable's `value` scalar to replace."""
 
     owner: MappingNode  # the env item (or the merged mapping) holding `value`

@@ -1,419 +1,27 @@
-"""The ClusterNetwork configuration: model, ConfigMap form, loading with clear errors."""
+"""The ClusterNetwork configuration as the rest of xpnet reads it, and loading it.
+
+A configuration is validated by the pydantic model in config_model once per content: the result is
+kept in the user's cache directory, so a kustomize or Helm run with a configuration it has seen
+before imports neither pydantic nor netaddr (issue 17: they were most of its start-up).
+"""
 
 from __future__ import annotations
 
-import datetime
-import difflib
-import json
-import re
-from collections.abc import Iterable, Mapping
-from types import UnionType
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
-from urllib.parse import urlsplit
+import contextlib
+import marshal
+import os
+import sys
+import zlib
+from pathlib import Path
+from typing import Any, Literal, NamedTuple
 
-import netaddr
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    model_validator,
-)
-from pydantic.fields import FieldInfo
-from pydantic_core import ErrorDetails
-
-from xpnet.errors import ConfigError
+from xpnet import __version__
 
 API_VERSION = "xpnet.dev/v1alpha1"
 KIND = "ClusterNetwork"
 
-# The JSON Schema carries these patterns; the validators below say the same thing in words and
-# add what a pattern cannot (IPv6 syntax, host bits).
-_IPV4_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
-_IPV4 = rf"({_IPV4_OCTET}\.){{3}}{_IPV4_OCTET}"
-CIDR_PATTERN = (
-    rf"^({_IPV4}/(3[0-2]|[12]?[0-9])"
-    r"|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*/(12[0-8]|1[01][0-9]|[1-9]?[0-9]))$"
-)
-PROXY_URL_PATTERN = (
-    r"^https?://([^\s/?#@]+@)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+;=-]+)(:[0-9]{1,5})?/?$"
-)
-# Printable ASCII without ',' and '%' (IDN must be written as punycode; zone IDs are unusable).
-NO_PROXY_ENTRY_PATTERN = r"^\s*[!-$&-+\--~]+\s*$"
-DNS_NAME_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
-DNS_LABEL_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
-VERSION_PATTERN = r"^(auto|unknown|v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.+-]+)?)$"
-
-_PROXY_EXAMPLE = "http://proxy.corp.example:3128"
-# Where a new user finds each cluster value: in the schema's descriptions and in the messages.
-_WHERE_TO_LOOK = {
-    "podCIDRs": (
-        "kube-controller-manager's --cluster-cidr; kubectl get nodes "
-        "-o jsonpath='{.items[*].spec.podCIDR}' shows each node's part of it"
-    ),
-    "serviceCIDRs": (
-        "kube-apiserver's --service-cluster-ip-range; kubectl get servicecidrs "
-        "on Kubernetes 1.33 and later"
-    ),
-    "nodeCIDRs": "the networks of the nodes' addresses in kubectl get nodes -o wide",
-    "apiServerAddresses": (
-        "the server of kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}'"
-    ),
-}
-
-
-def _cidr(value: str) -> str:
-    text = value.strip()
-    if "/" not in text:
-        raise ValueError(f"{value!r} is not a CIDR: write it as address/prefix, e.g. 10.244.0.0/16")
-    try:
-        net = netaddr.IPNetwork(text)
-    except (netaddr.AddrFormatError, ValueError, TypeError):
-        raise ValueError(_not_a_cidr(value)) from None
-    if not re.match(CIDR_PATTERN, text):
-        raise ValueError(_not_a_cidr(value))
-    if net.ip != net.network:
-        raise ValueError(
-            f"{value!r} has host bits set: did you mean {net.network}/{net.prefixlen}?"
-        )
-    return text.lower()
-
-
-def _not_a_cidr(value: str) -> str:
-    address, _, prefix = value.strip().partition("/")
-    try:
-        version = netaddr.IPAddress(address).version
-    except (netaddr.AddrFormatError, ValueError, TypeError):
-        version = 0
-    longest = {4: 32, 6: 128}.get(version)
-    if longest is not None and prefix.isdigit() and int(prefix) > longest:
-        reason = f"/{prefix} is longer than an IPv{version} address (at most /{longest})"
-    else:
-        reason = "write address/prefix, e.g. 10.244.0.0/16 or fd00:10:244::/56"
-    return f"{value!r} is not a valid IPv4 or IPv6 CIDR: {reason}"
-
-
-def _ascii_hint(value: str) -> str:
-    """Why a non-ASCII or zoned host cannot be used, and what to write instead."""
-    if "%" in value:
-        return "has an IPv6 zone ID (%...); proxies and NO_PROXY matching cannot use it: drop it"
-    try:
-        ascii_form = value.encode("idna").decode("ascii")
-    except UnicodeError:
-        return "is not ASCII; write internationalised names in their xn-- (punycode) form"
-    return f"is an internationalised name; write its ASCII form {ascii_form}"
-
-
-def _proxy_url(value: str) -> str:
-    host = urlsplit(value).hostname or ""
-    if not host.isascii() or "%" in host:
-        raise ValueError(f"the proxy host {_ascii_hint(host)}")
-    if not re.match(PROXY_URL_PATTERN, value):
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https"):
-            fix = f"e.g. {_PROXY_EXAMPLE}"
-            if "://" not in value and "@" not in value:
-                fix = f"did you mean http://{value}?"
-            raise ValueError(f"proxy URL must start with http:// (or https://): {fix}")
-        if not parts.hostname:
-            raise ValueError(f"proxy URL has no host, e.g. {_PROXY_EXAMPLE}")
-        bare = f"{parts.scheme}://{parts.netloc}"
-        hint = "" if "@" in bare else f"; did you mean {bare}?"
-        raise ValueError(
-            f"proxy URL must be scheme://[user:password@]host[:port] with no path{hint}"
-        )
-    parts = urlsplit(value)
-    try:
-        port = parts.port
-    except ValueError:
-        port = -1
-    if port is not None and not 0 < port < 65536:
-        raise ValueError(f"proxy URL has an invalid port: use 1-65535, e.g. {_PROXY_EXAMPLE}")
-    return value
-
-
-def _no_proxy_entry(value: str) -> str:
-    if not value.strip().isascii() or "%" in value:
-        raise ValueError(f"{value.strip()!r} {_ascii_hint(value.strip())}")
-    if not re.match(NO_PROXY_ENTRY_PATTERN, value):
-        raise ValueError(f"{value!r}: give one entry per list item, without commas or inner spaces")
-    return value.strip()
-
-
-def _dns_name(pattern: str, what: str, example: str) -> Any:
-    allowed = "lower case letters, digits and '-'" + (
-        "" if pattern == DNS_LABEL_PATTERN else ", in parts joined by '.'"
-    )
-
-    def check(value: str) -> str:
-        if not re.match(pattern, value):
-            guess = value.strip().lower().replace("_", "-")
-            if re.match(pattern, guess):
-                raise ValueError(f"{value!r} is not a valid {what}: did you mean {guess}?")
-            raise ValueError(f"{value!r} is not a valid {what}: use {allowed}, e.g. {example}")
-        return value
-
-    return check
-
-
-def _version(value: str) -> str:
-    if not re.match(VERSION_PATTERN, value):
-        raise ValueError(
-            f"{value!r} is not a version: use auto (read the core image's tag), unknown "
-            "(cover every version) or a Crossplane version such as 1.19.2"
-        )
-    return value
-
-
-Cidr = Annotated[str, AfterValidator(_cidr), Field(json_schema_extra={"pattern": CIDR_PATTERN})]
-ProxyUrl = Annotated[
-    str, AfterValidator(_proxy_url), Field(json_schema_extra={"pattern": PROXY_URL_PATTERN})
-]
-NoProxyEntry = Annotated[
-    str,
-    AfterValidator(_no_proxy_entry),
-    Field(json_schema_extra={"pattern": NO_PROXY_ENTRY_PATTERN}),
-]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class CredentialsSecret(_Strict):
-    """A Secret in Crossplane's namespace holding the proxy's user name and password."""
-
-    name: Annotated[
-        str,
-        AfterValidator(_dns_name(DNS_NAME_PATTERN, "Secret name", "proxy-credentials")),
-        Field(json_schema_extra={"pattern": DNS_NAME_PATTERN}),
-    ] = Field(description="The Secret's name.", examples=["proxy-credentials"])
-    usernameKey: str = Field(
-        default="username",
-        min_length=1,
-        description="The key holding the user name.",
-        examples=["username"],
-    )
-    passwordKey: str = Field(
-        default="password",
-        min_length=1,
-        description="The key holding the password.",
-        examples=["password"],
-    )
-
-
-class Proxy(_Strict):
-    """Where the proxy is and what must bypass it."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        frozen=True,
-        json_schema_extra={"anyOf": [{"required": ["httpProxy"]}, {"required": ["httpsProxy"]}]},
-    )
-
-    @model_validator(mode="after")
-    def _needs_a_proxy(self) -> Proxy:
-        if self.httpProxy is None and self.httpsProxy is None:
-            raise ValueError(
-                f"no proxy URL: set httpsProxy and/or httpProxy, e.g. httpsProxy: {_PROXY_EXAMPLE}"
-            )
-        urls = (self.httpProxy, self.httpsProxy, self.grpcProxy)
-        if self.credentialsSecret and any(u and "@" in u for u in urls):
-            raise ValueError(
-                "credentialsSecret is set, so the proxy URLs must not carry credentials "
-                "themselves: remove user:password@ from them"
-            )
-        return self
-
-    httpProxy: ProxyUrl | None = Field(
-        default=None,
-        description="Proxy for http:// requests (HTTP_PROXY, http_proxy). Defaults to httpsProxy.",
-        examples=[_PROXY_EXAMPLE],
-    )
-    httpsProxy: ProxyUrl | None = Field(
-        default=None,
-        description=(
-            "Proxy for https:// requests and gRPC (HTTPS_PROXY, https_proxy). "
-            "Defaults to httpProxy."
-        ),
-        examples=[_PROXY_EXAMPLE],
-    )
-    noProxy: list[NoProxyEntry] = Field(
-        default_factory=list,
-        description="Extra NO_PROXY entries, added after the ones xpnet computes.",
-        examples=[[".corp.example", "10.20.0.0/16"]],
-    )
-    grpcProxy: ProxyUrl | None = Field(
-        default=None,
-        description=(
-            "Proxy for gRPC C-core clients (grpc_proxy). When set, grpc_proxy and no_grpc_proxy "
-            "are written too; otherwise they are only kept consistent where present."
-        ),
-        examples=[_PROXY_EXAMPLE],
-    )
-    credentialsSecret: CredentialsSecret | None = Field(
-        default=None,
-        description=(
-            "Take the proxy's credentials from this Secret instead of writing them into the "
-            "manifests: secretKeyRef variables XPNET_PROXY_USERNAME and XPNET_PROXY_PASSWORD are "
-            "inserted before the first proxy variable, and the proxy URLs become "
-            "http://$(XPNET_PROXY_USERNAME):$(XPNET_PROXY_PASSWORD)@host:port. The Secret's "
-            "values must be URL-encoded."
-        ),
-        examples=[{"name": "proxy-credentials"}],
-    )
-
-
-class Cluster(_Strict):
-    """The cluster's networks."""
-
-    podCIDRs: list[Cidr] = Field(
-        min_length=1,
-        description=(
-            "Pod networks (one per IP family on dual-stack clusters): "
-            f"{_WHERE_TO_LOOK['podCIDRs']}."
-        ),
-        examples=[["10.244.0.0/16"]],
-    )
-    serviceCIDRs: list[Cidr] = Field(
-        min_length=1,
-        description=(
-            "Service networks; the first IP of each is the kubernetes API Service address: "
-            f"{_WHERE_TO_LOOK['serviceCIDRs']}."
-        ),
-        examples=[["10.96.0.0/12"]],
-    )
-    nodeCIDRs: list[Cidr] = Field(
-        default_factory=list,
-        description=f"Node networks (optional): {_WHERE_TO_LOOK['nodeCIDRs']}.",
-        examples=[["192.168.10.0/24"]],
-    )
-    domain: Annotated[
-        str,
-        AfterValidator(_dns_name(DNS_NAME_PATTERN, "DNS domain", "cluster.local")),
-        Field(json_schema_extra={"pattern": DNS_NAME_PATTERN}),
-    ] = Field(
-        default="cluster.local",
-        description="The cluster DNS domain (the kubelet's clusterDomain).",
-        examples=["cluster.local"],
-    )
-    apiServerAddresses: list[NoProxyEntry] = Field(
-        default_factory=list,
-        description=(
-            "Further addresses of the API server (an external endpoint, an api-int host) "
-            "that must bypass the proxy: "
-            f"{_WHERE_TO_LOOK['apiServerAddresses']}."
-        ),
-        examples=[["api-int.corp.example"]],
-    )
-
-
-class Crossplane(_Strict):
-    """The Crossplane install to rewrite."""
-
-    namespace: (
-        Annotated[
-            str,
-            AfterValidator(_dns_name(DNS_LABEL_PATTERN, "namespace name", "crossplane-system")),
-            Field(json_schema_extra={"pattern": DNS_LABEL_PATTERN}),
-        ]
-        | None
-    ) = Field(
-        default=None,
-        description=(
-            "Crossplane's namespace. Default: the namespace of the core Deployment, "
-            "else crossplane-system."
-        ),
-        examples=["crossplane-system"],
-    )
-    version: Annotated[
-        str, AfterValidator(_version), Field(json_schema_extra={"pattern": VERSION_PATTERN})
-    ] = Field(
-        default="auto",
-        description=(
-            "Crossplane version: auto (from the core image tag), unknown (cover every version), "
-            "or a version such as 1.19.2."
-        ),
-        examples=["1.19.2", "auto", "unknown"],
-    )
-
-
-class Policy(_Strict):
-    """What xpnet does with what it finds."""
-
-    mode: Literal["fix", "check"] = Field(
-        default="fix",
-        description="fix rewrites the manifests; check leaves them unchanged and reports.",
-    )
-    existingEntries: Literal["merge", "replace"] = Field(
-        default="merge",
-        description=(
-            "merge keeps NO_PROXY entries already present in the manifests; replace drops them."
-        ),
-    )
-
-
-class Spec(_Strict):
-    """What xpnet needs to know and what it should do."""
-
-    proxy: Proxy = Field(
-        description="The proxy and the user's extra NO_PROXY entries.",
-        examples=[{"httpsProxy": _PROXY_EXAMPLE}],
-    )
-    cluster: Cluster = Field(
-        description="The cluster's networks and DNS domain.",
-        examples=[{"podCIDRs": ["10.244.0.0/16"], "serviceCIDRs": ["10.96.0.0/12"]}],
-    )
-    # pydantic drops a field's description when it equals the model's docstring.
-    crossplane: Crossplane = Field(
-        default_factory=Crossplane,
-        description="Which Crossplane install to rewrite: its namespace and version.",
-        examples=[{"namespace": "crossplane-system", "version": "auto"}],
-    )
-    policy: Policy = Field(
-        default_factory=Policy,
-        description="Fix or check, and how.",
-        examples=[{"mode": "check"}],
-    )
-
-
-class Metadata(BaseModel):
-    """Object metadata; annotations such as config.kubernetes.io/function are allowed."""
-
-    model_config = ConfigDict(extra="allow", frozen=True)
-
-    name: str = Field(
-        min_length=1, description="The configuration's name.", examples=["corp-proxy"]
-    )
-
-
-class ClusterNetwork(_Strict):
-    """xpnet's configuration: the proxy, the cluster networks and the policy."""
-
-    apiVersion: Literal["xpnet.dev/v1alpha1"] = Field(description="Always xpnet.dev/v1alpha1.")
-    kind: Literal["ClusterNetwork"] = Field(description="Always ClusterNetwork.")
-    metadata: Metadata = Field(description="Object metadata.", examples=[{"name": "corp-proxy"}])
-    spec: Spec = Field(
-        description="The proxy, the cluster and the policy.",
-        examples=[
-            {
-                "proxy": {"httpsProxy": _PROXY_EXAMPLE},
-                "cluster": {"podCIDRs": ["10.244.0.0/16"], "serviceCIDRs": ["10.96.0.0/12"]},
-            }
-        ],
-    )
-
-    @property
-    def https_proxy(self) -> str | None:
-        return self.spec.proxy.httpsProxy or self.spec.proxy.httpProxy
-
-    @property
-    def http_proxy(self) -> str | None:
-        return self.spec.proxy.httpProxy or self.spec.proxy.httpsProxy
-
-
-# ConfigMap form (as kpt functions accept): flat string keys → model paths.
+# ConfigMap form (as kpt functions accept): flat string keys → model paths, and whether the value
+# is a comma-separated list.
 _CONFIGMAP_KEYS: dict[str, tuple[tuple[str, ...], bool]] = {
     "httpProxy": (("proxy", "httpProxy"), False),
     "httpsProxy": (("proxy", "httpsProxy"), False),
@@ -434,342 +42,201 @@ _CONFIGMAP_KEYS: dict[str, tuple[tuple[str, ...], bool]] = {
 }
 CONFIGMAP_KEYS = tuple(_CONFIGMAP_KEYS)
 
-
-def _name_of(doc: Mapping[str, Any]) -> str | None:
-    meta = doc.get("metadata")
-    name = meta.get("name") if isinstance(meta, Mapping) else None
-    return name if isinstance(name, str) else None
+Mode = Literal["fix", "check"]
 
 
-def _from_configmap(doc: Mapping[str, Any], source: str) -> dict[str, Any]:
-    data = doc.get("data") or {}
-    if not isinstance(data, Mapping):
-        raise ConfigError(source, ["data: must be a mapping of strings"])
-    spec: dict[str, Any] = {"proxy": {}, "cluster": {}}
-    problems = []
-    for key, raw in data.items():
-        if key not in _CONFIGMAP_KEYS:
-            guess = _closest(key, CONFIGMAP_KEYS)
-            problems.append(
-                f"data.{key}: unknown key; did you mean {guess}?"
-                if guess
-                else f"data.{key}: unknown key; the keys are {', '.join(CONFIGMAP_KEYS)}"
-            )
-            continue
-        if not isinstance(raw, str):
-            problems.append(
-                f"data.{key}: ConfigMap values must be strings, got {_got(raw)}; quote it"
-            )
-            continue
-        path, is_list = _CONFIGMAP_KEYS[key]
-        value: Any = [p.strip() for p in raw.split(",") if p.strip()] if is_list else raw.strip()
-        node = spec
-        for part in path[:-1]:
-            node = node.setdefault(part, {})
-        node[path[-1]] = value
-    if problems:
-        raise ConfigError(source, problems)
-    return {
-        "apiVersion": API_VERSION,
-        "kind": KIND,
-        "metadata": {"name": _name_of(doc) or "configmap"},
-        "spec": spec,
-    }
+# A validated configuration. The field names are the model's (config_model), which a test keeps
+# equal; lists are tuples.
 
 
-# Messages: every pydantic error said in words, with the field's path, the problem and the fix.
-
-Loc = tuple[int | str, ...]
-
-
-def _closest(word: object, choices: Iterable[str]) -> str | None:
-    """The choice a misspelt word most likely meant (case does not count), if one is close."""
-    if not isinstance(word, str):
-        return None
-    by_lower = {choice.lower(): choice for choice in choices}
-    match = difflib.get_close_matches(word.lower(), list(by_lower), n=1, cutoff=0.6)
-    return by_lower[match[0]] if match else None
+class CredentialsSecret(NamedTuple):
+    name: str
+    usernameKey: str
+    passwordKey: str
 
 
-def _keys(model: type[BaseModel]) -> dict[str, str]:
-    """The keys a model accepts (field names and aliases), each with its field's name."""
-    keys = {}
-    for name, info in model.model_fields.items():
-        keys[name] = name
-        for alias in (info.alias, info.validation_alias):
-            if isinstance(alias, str):
-                keys[alias] = name
-    return keys
+class Proxy(NamedTuple):
+    httpProxy: str | None
+    httpsProxy: str | None
+    noProxy: tuple[str, ...]
+    grpcProxy: str | None
+    credentialsSecret: CredentialsSecret | None
 
 
-def _bare(annotation: Any) -> Any:
-    """A field's type without the Annotated, Optional and list around it."""
-    while True:
-        origin = get_origin(annotation)
-        if origin is Annotated or origin is list:
-            annotation = get_args(annotation)[0]
-        elif origin is Union or origin is UnionType:
-            annotation = next(a for a in get_args(annotation) if a is not type(None))
-        else:
-            return annotation
+class Cluster(NamedTuple):
+    podCIDRs: tuple[str, ...]
+    serviceCIDRs: tuple[str, ...]
+    nodeCIDRs: tuple[str, ...]
+    domain: str
+    apiServerAddresses: tuple[str, ...]
 
 
-def _model_at(loc: Loc) -> type[BaseModel] | None:
-    """The model whose fields are the keys at `loc` (list indexes skipped)."""
-    model: type[BaseModel] | None = ClusterNetwork
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        info = _field(model, part) if model else None
-        bare = _bare(info.annotation) if info else None
-        model = bare if isinstance(bare, type) and issubclass(bare, BaseModel) else None
-    return model
+class Crossplane(NamedTuple):
+    namespace: str | None
+    version: str
 
 
-def _field(model: type[BaseModel], key: str) -> FieldInfo | None:
-    name = _keys(model).get(key)
-    return model.model_fields[name] if name else None
+class Policy(NamedTuple):
+    mode: Mode
+    existingEntries: Literal["merge", "replace"]
 
 
-def _field_at(loc: Loc) -> tuple[str, FieldInfo | None]:
-    """The key and field a location points into (a list item: the list's field)."""
-    while loc and isinstance(loc[-1], int):
-        loc = loc[:-1]
-    if not loc:
-        return "", None
-    parent = _model_at(loc[:-1])
-    key = str(loc[-1])
-    return key, _field(parent, key) if parent else None
+class Spec(NamedTuple):
+    proxy: Proxy
+    cluster: Cluster
+    crossplane: Crossplane
+    policy: Policy
 
 
-def _home_of(key: object, loc: Loc = (), model: type[BaseModel] = ClusterNetwork) -> Loc | None:
-    """Where a field named `key` lives in the model (case does not count), if anywhere."""
-    for name, info in model.model_fields.items():
-        if isinstance(key, str) and key.lower() == name.lower():
-            return loc
-        bare = _bare(info.annotation)
-        if isinstance(bare, type) and issubclass(bare, BaseModel):
-            found = _home_of(key, (*loc, name), bare)
-            if found is not None:
-                return found
-    return None
+class Metadata(NamedTuple):
+    name: str
 
 
-def _flow(value: Any) -> str:
-    """A value as the user would type it in YAML flow style."""
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{k}: {_flow(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list):
-        return "[" + ", ".join(_flow(v) for v in value) + "]"
-    text = str(value)
-    plain = re.fullmatch(r"[A-Za-z0-9./_-][A-Za-z0-9./:_-]*", text)
-    if plain and not re.fullmatch(r"[0-9.]+|true|false|null|yes|no|on|off", text, re.I):
-        return text
-    return json.dumps(text)
+class ClusterNetwork(NamedTuple):
+    apiVersion: str
+    kind: str
+    metadata: Metadata
+    spec: Spec
+
+    @property
+    def https_proxy(self) -> str | None:
+        return self.spec.proxy.httpsProxy or self.spec.proxy.httpProxy
+
+    @property
+    def http_proxy(self) -> str | None:
+        return self.spec.proxy.httpProxy or self.spec.proxy.httpsProxy
 
 
-def _configmap_key(loc: Loc) -> str | None:
-    for key, (path, _) in _CONFIGMAP_KEYS.items():
-        if loc[1 : 1 + len(path)] == path:
-            return key
-    return None
-
-
-def _example(loc: Loc, configmap: bool, where: bool = False) -> str:
-    """`e.g. key: value` for the field at `loc` as the user writes it (and where to look)."""
-    key, info = _field_at(loc)
-    if info is None or not info.examples:
-        return ""
-    example = info.examples[0]
-    if configmap:
-        text = ",".join(example) if isinstance(example, list) else str(example)
-        written = f"{_configmap_key(loc) or key}: {json.dumps(text)}"
-    elif isinstance(loc[-1], int) and isinstance(example, list):  # one item of a list
-        written = json.dumps(example[0])
-    else:
-        written = f"{key}: {_flow(example)}"
-    look = _WHERE_TO_LOOK.get(key) if where else None
-    return f"e.g. {written}" + (f" ({look})" if look else "")
-
-
-def _or_default(info: FieldInfo | None) -> str:
-    """`, or remove the line …` for a field that has a default."""
-    if info is None or info.is_required():
-        return ""
-    default = info.get_default(call_default_factory=True)
-    if isinstance(default, str):
-        return f", or remove the line for the default {default}"
-    return ", or remove the line" + ("" if default is None else " for the default")
-
-
-def _got(value: Any) -> str:
-    """A wrong value, described; a string with '@' (credentials, maybe) is not repeated."""
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
-    if isinstance(value, int | float):
-        return f"the number {value}"
-    if isinstance(value, str):
-        return "a string" if "@" in value else f"the string {value!r}"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, list | tuple):
-        return "a list"
-    if isinstance(value, datetime.date):
-        return f"the date {value}"
-    return f"a {type(value).__name__}"
-
-
-def _takes(loc: Loc) -> str:
-    """What the mapping at `loc` takes, e.g. `cluster takes podCIDRs, serviceCIDRs, …`."""
-    model = _model_at(loc)
-    names = ", ".join(model.model_fields) if model else ""
-    where = next((str(p) for p in reversed(loc) if isinstance(p, str)), "a ClusterNetwork")
-    return f"{where} takes {names}"
-
-
-def _unknown_field(loc: Loc) -> str:
-    parent, key = loc[:-1], loc[-1]
-    model = _model_at(parent)
-    guess = _closest(key, _keys(model)) if model else None
-    if guess:
-        return f"unknown field; did you mean {guess}?"
-    home = _home_of(key)
-    if home is not None and home != parent:
-        where = f"under {'.'.join(map(str, home))}" if home else "at the top of the document"
-        return f"unknown field here; {key} belongs {where}"
-    return f"unknown field; {_takes(parent)}"
-
-
-def _wrong_type(item: ErrorDetails, configmap: bool) -> str:
-    loc, value = tuple(item["loc"]), item["input"]
-    key, info = _field_at(loc)
-    model = _model_at(loc)
-    expected = {"string_type": "a string", "list_type": "a list"}.get(item["type"], "a mapping")
-    if model is not None:
-        expected += f" ({', '.join(model.model_fields)})"
-    problem = f"must be {expected}, got {_got(value)}"
-    if value is None:
-        example = _example(loc, configmap, where=True)
-        return f"{problem}; give one{', ' + example if example else ''}{_or_default(info)}"
-    if item["type"] == "list_type" and isinstance(value, str) and "@" not in value:
-        entries = [p.strip() for p in value.split(",") if p.strip()]
-        return f"{problem}; write it as a list: {key}: {_flow(entries)}"
-    if item["type"] == "string_type" and isinstance(value, bool | int | float | datetime.date):
-        kind = _got(value).split()[1]  # "the number 1.19" → number
-        problem += f" (YAML reads this unquoted value as a {kind}: quote it)"
-    example = _example(loc, configmap)
-    return f"{problem}; {example}" if example else problem
-
-
-def _choices(item: ErrorDetails) -> str:
-    key, info = _field_at(tuple(item["loc"]))
-    choices = [str(c) for c in get_args(_bare(info.annotation))] if info else []
-    problem = f"must be {' or '.join(choices)}, got {_got(item['input'])}"
-    guess = _closest(item["input"], choices)
-    if guess:
-        return f"{problem}; did you mean {guess}?"
-    return f"{problem}; write {' or '.join(f'{key}: {c}' for c in choices)}{_or_default(info)}"
-
-
-def _too_short(item: ErrorDetails, configmap: bool) -> str:
-    loc = tuple(item["loc"])
-    example = _example(loc, configmap, where=True)
-    _, info = _field_at(loc)
-    if isinstance(item["input"], list):
-        what = "CIDR" if info and get_args(info.annotation) == (Cidr,) else "entry"
-        return f"the list is empty; give at least one {what}, {example}"
-    return f"must not be empty; {example}{_or_default(info)}"
-
-
-def _message(item: ErrorDetails, configmap: bool) -> tuple[Loc, str]:
-    """The location to name and the sentence for one pydantic error."""
-    loc, kind = tuple(item["loc"]), item["type"]
-    if kind == "extra_forbidden":
-        return loc, _unknown_field(loc)
-    if kind == "missing":
-        missing = "required key is missing" if configmap else "required field is missing"
-        example = _example(loc, configmap, where=True)
-        return loc, f"{missing}; add it, {example}" if example else missing
-    if kind in ("string_type", "list_type", "model_type", "dict_type", "model_attributes_type"):
-        return loc, _wrong_type(item, configmap)
-    if kind == "literal_error":
-        return loc, _choices(item)
-    if kind in ("too_short", "string_too_short"):
-        return loc, _too_short(item, configmap)
-    if kind == "invalid_key":
-        key = item["input"]
-        return loc[:-1], f"the key {key!r} is not a field name; {_takes(loc[:-1])}"
-    return loc, item["msg"].removeprefix("Value error, ")
-
-
-def _location(loc: Loc, configmap: bool) -> str:
-    if configmap and loc[:1] == ("spec",):
-        key = _configmap_key(loc)
-        if key is None:  # a rule over several keys (no proxy given)
-            return "data"
-        path, _ = _CONFIGMAP_KEYS[key]
-        rest = loc[1 + len(path) :]
-        return f"data.{key}" + "".join(f"[{p}]" for p in rest if isinstance(p, int))
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(document)"
-
-
-def _explain(error: ValidationError, configmap: bool) -> list[str]:
-    items = error.errors()
-    # A misspelt field is also reported missing: the "did you mean" line says both.
-    meant = {
-        (*item["loc"][:-1], guess)
-        for item in items
-        if item["type"] == "extra_forbidden"
-        and (model := _model_at(tuple(item["loc"][:-1])))
-        and (guess := _closest(item["loc"][-1], _keys(model)))
-    }
-    lines = []
-    for item in items:
-        if item["type"] == "missing" and tuple(item["loc"]) in meant:
-            continue
-        loc, message = _message(item, configmap)
-        lines.append(f"{_location(loc, configmap)}: {message}")
-    return lines
+def _from_data(data: dict[str, Any]) -> ClusterNetwork:
+    """The configuration from the model's plain data (validated, defaults filled in)."""
+    spec = data["spec"]
+    proxy, cluster = spec["proxy"], spec["cluster"]
+    secret = proxy["credentialsSecret"]
+    return ClusterNetwork(
+        apiVersion=data["apiVersion"],
+        kind=data["kind"],
+        metadata=Metadata(name=data["metadata"]["name"]),
+        spec=Spec(
+            proxy=Proxy(
+                httpProxy=proxy["httpProxy"],
+                httpsProxy=proxy["httpsProxy"],
+                noProxy=tuple(proxy["noProxy"]),
+                grpcProxy=proxy["grpcProxy"],
+                credentialsSecret=CredentialsSecret(**secret) if secret else None,
+            ),
+            cluster=Cluster(
+                podCIDRs=tuple(cluster["podCIDRs"]),
+                serviceCIDRs=tuple(cluster["serviceCIDRs"]),
+                nodeCIDRs=tuple(cluster["nodeCIDRs"]),
+                domain=cluster["domain"],
+                apiServerAddresses=tuple(cluster["apiServerAddresses"]),
+            ),
+            crossplane=Crossplane(**spec["crossplane"]),
+            policy=Policy(**spec["policy"]),
+        ),
+    )
 
 
 def load_config(doc: Any, source: str) -> ClusterNetwork:
     """Validate a ClusterNetwork (or its ConfigMap form); raise ConfigError naming each field."""
-    if not isinstance(doc, Mapping):
-        raise ConfigError(source, ["the configuration must be a ClusterNetwork or a ConfigMap"])
-    configmap = doc.get("kind") == "ConfigMap"
-    if configmap:
-        doc = _from_configmap(doc, source)
-    elif doc.get("kind") != KIND:
-        guess = _closest(doc.get("kind"), (KIND, "ConfigMap"))
-        problem = f"kind: expected {KIND} (apiVersion {API_VERSION}) or ConfigMap, got " + _got(
-            doc.get("kind")
-        )
-        fix = f"did you mean {guess}?" if guess else f"write kind: {KIND}"
-        raise ConfigError(source, [f"{problem}; {fix}"])
-    try:
-        config = ClusterNetwork.model_validate(doc)
-    except ValidationError as error:
-        raise ConfigError(source, _explain(error, configmap)) from None
-    return config
+    key = _cache_key(doc)
+    data = _cached(key) if key is not None else None
+    if data is not None:
+        try:
+            return _from_data(data)
+        except (KeyError, TypeError, ValueError):
+            pass  # not what this xpnet writes: validate again
+    from xpnet import config_model
+
+    data = config_model.validate(doc, source)
+    if key is not None:
+        _keep(key, data)
+    return _from_data(data)
+
+
+def with_mode(config: ClusterNetwork, mode: Mode) -> ClusterNetwork:
+    """The same configuration with policy.mode set (the CLI's fix and check commands)."""
+    spec = config.spec._replace(policy=config.spec.policy._replace(mode=mode))
+    return config._replace(spec=spec)
 
 
 def json_schema() -> dict[str, Any]:
     """The published JSON Schema, derived from the model."""
-    schema = ClusterNetwork.model_json_schema()
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://xpnet.dev/schemas/clusternetwork.schema.json",
-        **schema,
-    }
+    from xpnet import config_model
+
+    return config_model.json_schema()
 
 
-def with_mode(config: ClusterNetwork, mode: Literal["fix", "check"]) -> ClusterNetwork:
-    """The same configuration with policy.mode set (the CLI's fix and check commands)."""
-    policy = config.spec.policy.model_copy(update={"mode": mode})
-    spec = config.spec.model_copy(update={"policy": policy})
-    return config.model_copy(update={"spec": spec})
+# The cache: one file per configuration, holding the exact key it was made for (the document,
+# xpnet's version and what the validation depends on) and the validated data, both in marshal's
+# format; a file whose key differs is ignored, so the checksum in its name only spreads entries.
+
+
+def cache_dir() -> Path | None:
+    """$XPNET_CACHE_DIR, else $XDG_CACHE_HOME/xpnet, else ~/.cache/xpnet; None when
+    XPNET_NO_CACHE is set."""
+    if os.environ.get("XPNET_NO_CACHE"):
+        return None
+    if explicit := os.environ.get("XPNET_CACHE_DIR"):
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base, "xpnet")
+
+
+def _stamp(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
+def _validation_stamp() -> tuple[Any, ...]:
+    """What a validation result depends on besides the document: the model's source and the
+    pydantic installed (its version file; pydantic pins pydantic-core exactly)."""
+    here = os.path.dirname(__file__)
+    pydantic = next(
+        (s for p in sys.path if (s := _stamp(os.path.join(p, "pydantic", "version.py")))), None
+    )
+    return __version__, sys.version, _stamp(os.path.join(here, "config_model.py")), pydantic
+
+
+def _cache_key(doc: Any) -> bytes | None:
+    try:
+        return marshal.dumps((1, _validation_stamp(), doc))
+    except ValueError:  # a value marshal cannot write (not from YAML text): no caching
+        return None
+
+
+def _entry(key: bytes) -> Path | None:
+    folder = cache_dir()
+    if folder is None:
+        return None
+    return folder / f"config-{zlib.crc32(key):08x}-{len(key)}"
+
+
+def _cached(key: bytes) -> dict[str, Any] | None:
+    path = _entry(key)
+    if path is None:
+        return None
+    try:
+        stored, data = marshal.loads(path.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    return data if stored == key and isinstance(data, dict) else None
+
+
+def _keep(key: bytes, data: dict[str, Any]) -> None:
+    """Write the entry atomically (a temporary file renamed over it), so concurrent runs read
+    a whole entry or none; a cache that cannot be written is no cache."""
+    path = _entry(key)
+    if path is None:
+        return
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(marshal.dumps((key, data)))
+        os.replace(tmp, path)
+    except (OSError, ValueError):
+        with contextlib.suppress(OSError):
+            tmp.unlink()

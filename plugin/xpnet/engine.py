@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from xpnet import rules
 from xpnet.apply import rewrite
@@ -20,8 +20,7 @@ from xpnet.verify import verify
 from xpnet.yaml.stream import Document
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     plans: tuple[Plan, ...]  # one per install
     findings: tuple[Finding, ...]
     texts: dict[int, str]  # Document.index → the document's new text, for changed ones only

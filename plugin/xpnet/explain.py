@@ -3,10 +3,9 @@ Pure: install and plan in, verdicts out."""
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Sequence
-from dataclasses import dataclass
-
-import netaddr
+from typing import NamedTuple
 
 from xpnet.config import ClusterNetwork
 from xpnet.install import CrossplaneInstall, EnvBlock, Resource
@@ -17,15 +16,13 @@ from xpnet.runtimes import GRPC_RUNTIMES, RUNTIMES, Decision, decide
 DEFAULT_REGISTRY = "xpkg.crossplane.io"
 
 
-@dataclass(frozen=True)
-class Destination:
+class Destination(NamedTuple):
     label: str
     target: str
     resolved: str | None = None  # the address a dns:/// name resolves to
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     resource: Resource
     block: EnvBlock
     when: str  # "before" or "after" the fix
@@ -43,7 +40,7 @@ def destinations(
 ) -> list[Destination]:
     """Function endpoints (resolving to a pod IP), the API server by IP, the registry, extras."""
     pod = config.spec.cluster.podCIDRs[0]
-    pod_ip = str(netaddr.IPNetwork(pod)[10])
+    pod_ip = str(ipaddress.ip_network(pod, strict=False).network_address + 10)
     out = [
         Destination(
             f"function {name}", f"dns:///{name}.{install.namespace}:{FUNCTION_PORT}", pod_ip

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from xpnet.envvars import NO_PROXY_VARS, PROXY_VARS
 from xpnet.errors import InputError
@@ -41,8 +40,7 @@ class Role(enum.Enum):
     OTHER = "other"  # a HelmRelease or Application for another chart: reported, left alone
 
 
-@dataclass(frozen=True)
-class EnvVar:
+class EnvVar(NamedTuple):
     name: str
     value: str | None  # None when set through valueFrom or left empty
     from_ref: bool
@@ -50,8 +48,7 @@ class EnvVar:
     key: str | None = None  # in chart values: the key as written (`HTTPS.PROXY` → HTTPS_PROXY)
 
 
-@dataclass(frozen=True)
-class EnvBlock:
+class EnvBlock(NamedTuple):
     """One container's env (or a ControllerConfig's spec.env, or a chart's extraEnvVars*
     value), as found."""
 
@@ -93,15 +90,14 @@ class EnvBlock:
         return any(self.get(n) for n in NO_PROXY_VARS)
 
 
-@dataclass(frozen=True)
-class Resource:
+class Resource(NamedTuple):
     role: Role
     api_version: str
     kind: str
     name: str
     namespace: str | None
     blocks: tuple[EnvBlock, ...]
-    doc: Document = field(compare=False, repr=False)
+    doc: Document
     image: str | None = None
     host_network: bool = False
     dns_policy: str | None = None
@@ -128,8 +124,7 @@ class Resource:
         return f"{self.kind}/{self.name}"
 
 
-@dataclass(frozen=True)
-class CrossplaneInstall:
+class CrossplaneInstall(NamedTuple):
     """What gets one consistent set of proxy variables: a core Deployment and what goes with
     it, or cluster-scoped runtime configs that several installs in one run share."""
 

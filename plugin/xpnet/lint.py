@@ -8,7 +8,7 @@ from __future__ import annotations
 import ipaddress
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from xpnet import noproxy, rules
 from xpnet.config import ClusterNetwork
@@ -34,8 +34,7 @@ from xpnet.runtimes.go import effective
 from xpnet.versions import FunctionMatch
 
 
-@dataclass(frozen=True)
-class Container:
+class Container(NamedTuple):
     """One env block under judgement, with what the rules need to know around it."""
 
     config: ClusterNetwork

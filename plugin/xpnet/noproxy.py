@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-
-import netaddr
+from typing import NamedTuple
 
 from xpnet.config import ClusterNetwork
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """One NO_PROXY entry and why it is there."""
 
     value: str
@@ -20,8 +18,7 @@ class Entry:
     reason: str
 
 
-@dataclass(frozen=True)
-class NoProxySet:
+class NoProxySet(NamedTuple):
     """The one NO_PROXY value for the whole install, in a deterministic order."""
 
     entries: tuple[Entry, ...]
@@ -41,8 +38,7 @@ def split(value: str) -> list[str]:
 
 def first_ip(cidr: str) -> str:
     """The kubernetes Service IP of a service CIDR: its first host address (FACTS.md §6)."""
-    net = netaddr.IPNetwork(cidr)
-    return str(netaddr.IPAddress(net.first + 1, net.version))
+    return str(ipaddress.ip_network(cidr, strict=False).network_address + 1)
 
 
 _BRACKETED_NO_PORT = re.compile(r"^\[[^\]]*\]$")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from xpnet import noproxy, rules
@@ -26,8 +26,7 @@ SAMPLE_FUNCTION = "function-example"  # any name: the Service lives in Crossplan
 FUNCTION_PORT = "9443"  # FACTS.md §2
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     rule: Rule
     message: str
     resource: Resource | None = None
@@ -46,8 +45,7 @@ def finding(
     return Finding(rule, rule.say(**fields), resource, block, var)
 
 
-@dataclass(frozen=True)
-class SecretRef:
+class SecretRef(NamedTuple):
     """An env variable taken from a Secret key (proxy credentials, issue 6)."""
 
     name: str
@@ -55,8 +53,7 @@ class SecretRef:
     key: str
 
 
-@dataclass(frozen=True)
-class EnvEdit:
+class EnvEdit(NamedTuple):
     """Set these variables (in this order for new entries) in one env block; `refs` go before
     the first proxy variable, since Kubernetes expands $(VAR) only from earlier entries."""
 
@@ -67,8 +64,7 @@ class EnvEdit:
     refs: tuple[SecretRef, ...] = ()
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     install: CrossplaneInstall
     no_proxy: NoProxySet
     edits: tuple[EnvEdit, ...]

@@ -10,7 +10,7 @@ containers, and the same rules judge them."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from xpnet.envvars import BYPASS_VARS, PROXY_URL_VARS
 from xpnet.errors import InputError
@@ -44,8 +44,7 @@ _STR = "tag:yaml.org,2002:str"
 _CHECKED = (*PROXY_URL_VARS, *BYPASS_VARS)
 
 
-@dataclass(frozen=True)
-class Release:
+class Release(NamedTuple):
     """One rendering of the crossplane chart: where its values are and what is known of it."""
 
     kind: str

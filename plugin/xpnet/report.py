@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from xpnet.explain import Verdict
 from xpnet.install import CrossplaneInstall, EnvBlock, Resource
 from xpnet.plan import EnvEdit, Finding, redact
 from xpnet.rules import CATALOGUE, Severity, help_uri
+
+if TYPE_CHECKING:  # explain is imported by the commands that explain, not by every run
+    from xpnet.explain import Verdict
 
 
 def _prefix(resource: Resource | None, block: EnvBlock | None, var: str | None) -> str:
@@ -150,6 +151,8 @@ def sarif(findings: Sequence[Finding], version: str) -> dict[str, Any]:
     """A SARIF 2.1.0 log (`xpnet check -o sarif`, for code scanning): every rule of the
     catalogue with its help, a result per finding with a region at the variable's line and a
     fingerprint that stays while the file moves around it."""
+    import hashlib  # only SARIF needs it
+
     index = {rule.id: i for i, rule in enumerate(CATALOGUE)}
     rules = [
         {
@@ -206,7 +209,7 @@ def sarif(findings: Sequence[Finding], version: str) -> dict[str, Any]:
     }
 
 
-Section = tuple[CrossplaneInstall, Sequence[Verdict]]
+Section = tuple[CrossplaneInstall, Sequence["Verdict"]]
 
 
 def explain_data(sections: Sequence[Section]) -> list[dict[str, Any]]:

@@ -4,7 +4,7 @@ messages (templates filled in where a finding is made); docs/rules.md is generat
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
 class Severity(enum.Enum):
@@ -13,8 +13,7 @@ class Severity(enum.Enum):
     INFO = "info"
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     id: str
     severity: Severity
     title: str

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
 class FunctionMatch(enum.Enum):
@@ -34,8 +34,7 @@ FIRST_KNOWN = GRPC_GO_BY_CROSSPLANE[0][0]
 _TAG = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)(?:[-+][0-9A-Za-z.+-]*)?$")
 
 
-@dataclass(frozen=True)
-class CrossplaneVersion:
+class CrossplaneVersion(NamedTuple):
     """A detected or configured Crossplane version and what it means for NO_PROXY."""
 
     text: str | None  # "1.19.2", or None when unknown

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import argparse
 import shlex
-from dataclasses import dataclass
+from typing import NamedTuple
 
 SHELLS = ("bash", "zsh", "fish")
 
 
-@dataclass(frozen=True)
-class Option:
+class Option(NamedTuple):
     flags: tuple[str, ...]
     help: str
     choices: tuple[str, ...]
@@ -19,8 +18,7 @@ class Option:
     file: bool  # its value is a file
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(NamedTuple):
     name: str
     help: str
     options: tuple[Option, ...]

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from io import StringIO
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
@@ -48,10 +47,9 @@ exit codes:
   2  usage: an argument other than --help or --version"""
 
 
-@dataclass
-class Response:
+class Response(NamedTuple):
     stdout: str
-    stderr: list[str] = field(default_factory=list)
+    stderr: list[str]
     code: int = 0
 
 

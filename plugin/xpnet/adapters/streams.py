@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from xpnet import report
 from xpnet.config import ClusterNetwork, load_config
@@ -51,8 +51,7 @@ def read_config(path: str) -> ClusterNetwork:
     return load_config(to_data(compose(text, path), path), path)
 
 
-@dataclass(frozen=True)
-class StreamsRun:
+class StreamsRun(NamedTuple):
     outcome: Outcome
     outputs: dict[str, str]  # source name → new text, for every source
 

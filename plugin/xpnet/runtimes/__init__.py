@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
     """proxy: the proxy URL as the runtime would use it (scheme added), None for direct."""
 
     proxy: str | None
@@ -24,8 +23,7 @@ class Decision:
         return self.proxy is None
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     scheme: str  # https, http, or the gRPC resolver scheme (dns, passthrough)
     host: str  # lower case, IPv6 without brackets
     port: str

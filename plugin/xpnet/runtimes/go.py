@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from xpnet.runtimes import Decision, Target
 from xpnet.runtimes.matching import bracket, to_ascii
@@ -33,8 +33,7 @@ def split_host_port(addr: str) -> tuple[str, str] | None:
     return host, port
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(NamedTuple):
     """The NO_PROXY entry that sent a host direct, or None when it goes to the proxy."""
 
     entry: str | None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # Kinds xpnet may rewrite; a resource of any other kind passes through as its original bytes.
 TARGET_KINDS = frozenset(
@@ -26,8 +26,7 @@ _MARKER = re.compile(r"\n(---|\.\.\.)(?=[ \t\r\n]|\Z)")
 _RESOURCE_LIST_KEYS = frozenset({"apiVersion", "kind", "items", "functionConfig", "results"})
 
 
-@dataclass(frozen=True)
-class Segment:
+class Segment(NamedTuple):
     """One resource's text: text[start:end] of the whole, with a list item's dash blanked."""
 
     start: int
@@ -43,8 +42,7 @@ class Segment:
         return text[: self.dash] + "-" + text[self.dash + 1 :]
 
 
-@dataclass(frozen=True)
-class ResourceListLayout:
+class ResourceListLayout(NamedTuple):
     """Where the parts of a block-style ResourceList are."""
 
     keys: dict[str, tuple[int, int]]  # top-level key → (start, end) of its lines
@@ -134,8 +132,7 @@ def _key_pattern(indent: int) -> re.Pattern[str]:
     return pattern
 
 
-@dataclass(frozen=True)
-class Outline:
+class Outline(NamedTuple):
     """What the text of one document says about it, without parsing it."""
 
     kind: str | None  # None when not a block mapping with a plain kind

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from xpnet.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode, is_flow, is_null
 
 
-@dataclass(frozen=True)
-class Splice:
+class Splice(NamedTuple):
     """Replace text[start:end] with `text`; offsets are relative to the parsed document."""
 
     start: int
@@ -63,6 +60,8 @@ def render_scalar(value: str, style: str | None, flow: bool = False) -> str:
         return value
     if style == "'" and value.isprintable():
         return "'" + value.replace("'", "''") + "'"
+    import json  # most values are plain: not every run needs it
+
     return json.dumps(value, ensure_ascii=False)
 
 
@@ -179,6 +178,8 @@ def replace_value(
 
 def flow(data: Any) -> str:
     """New content for a flow collection: JSON, which is flow YAML and keeps JSON files JSON."""
+    import json
+
     return json.dumps(data, ensure_ascii=False)
 
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from xpnet.errors import InputError
 from xpnet.yaml.nodes import MappingNode, compose
@@ -15,28 +14,39 @@ from xpnet.yaml.scan import Segment, may_need_change, outline, shape_problem, sp
 BOM = "\ufeff"
 
 
-@dataclass(frozen=True)
-class ChartValues:
+class ChartValues(NamedTuple):
     """What is known of a chart values file given on the command line (`--values`)."""
 
     chart_version: str | None
     namespace: str | None
 
 
-@dataclass(frozen=True)
 class Document:
     """A parsed resource and the text it came from (what the rewriter splices into)."""
 
-    index: int  # position of the resource in the input
-    segment: Segment
-    root: MappingNode
-    source: str  # the file it came from, for messages
-    stream: int = 0  # which input file or stream: each is planned as its own install
-    values: ChartValues | None = None  # a chart values file, not a resource
-    # A document written as a YAML string inside another one (Argo CD's helm.values): that
-    # document and the path of the string in it.
-    outer: Document | None = None
-    path: tuple[str | int, ...] = ()
+    __slots__ = ("index", "outer", "path", "root", "segment", "source", "stream", "values")
+
+    def __init__(
+        self,
+        index: int,  # position of the resource in the input
+        segment: Segment,
+        root: MappingNode,
+        source: str,  # the file it came from, for messages
+        stream: int = 0,  # which input file or stream: each is planned as its own install
+        values: ChartValues | None = None,  # a chart values file, not a resource
+        # A document written as a YAML string inside another one (Argo CD's helm.values): that
+        # document and the path of the string in it.
+        outer: Document | None = None,
+        path: tuple[str | int, ...] = (),
+    ) -> None:
+        self.index = index
+        self.segment = segment
+        self.root = root
+        self.source = source
+        self.stream = stream
+        self.values = values
+        self.outer = outer
+        self.path = path
 
     @property
     def top(self) -> Document:
@@ -44,15 +54,17 @@ class Document:
         return self.outer.top if self.outer is not None else self
 
 
-@dataclass
 class Source:
     """One input file (or stdin) and the documents xpnet parsed from it."""
 
-    name: str
-    text: str
-    bom: bool = False
-    segments: list[Segment] = field(default_factory=list)
-    first_index: int = 0  # Document.index of this source's first segment
+    __slots__ = ("bom", "first_index", "name", "segments", "text")
+
+    def __init__(self, name: str, text: str, bom: bool = False) -> None:
+        self.name = name
+        self.text = text
+        self.bom = bom
+        self.segments: list[Segment] = []
+        self.first_index = 0  # Document.index of this source's first segment
 
     def render(self, texts: dict[int, str]) -> str:
         """The file's new text: changed documents spliced in, every other byte as it was."""
@@ -167,6 +179,8 @@ def write_all(changes: list[tuple[str, str]]) -> None:
     """Replace files all or nothing: each is written to a temporary file beside it (through a
     symlink, beside its target, so the link stays a link) and only when all of them are
     written are they renamed over the originals, keeping each file's mode."""
+    import tempfile  # only a run that writes files needs it
+
     targets = [(name, os.path.realpath(name), text) for name, text in changes]
     check_writable([real for _, real, _ in targets])
     temps: list[str] = []
