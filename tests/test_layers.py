@@ -39,7 +39,7 @@ def test_every_slow_test_listed_still_exists() -> None:
 
 # Bottom to top: a module may import only modules of its own layer or below (issue 10).
 LAYERS = [
-    {"xpnet.errors"},
+    {"xpnet.errors", "xpnet.sources"},
     {"xpnet.yaml"},
     {"xpnet.config", "xpnet.config_model", "xpnet.versions", "xpnet.envvars", "xpnet.rules"},
     {"xpnet.runtimes"},
@@ -47,7 +47,14 @@ LAYERS = [
     {"xpnet.install"},
     {"xpnet.releases"},
     {"xpnet.plan"},
-    {"xpnet.lint", "xpnet.apply", "xpnet.verify", "xpnet.explain", "xpnet.patches"},
+    {
+        "xpnet.lint",
+        "xpnet.apply",
+        "xpnet.verify",
+        "xpnet.explain",
+        "xpnet.patches",
+        "xpnet.discover",
+    },
     {"xpnet.report"},
     {"xpnet.engine"},
     {"xpnet.adapters"},

@@ -143,6 +143,26 @@ def parser() -> argparse.ArgumentParser:
     _chart_options(p, "the chart version (before v2.0 the chart has no extraEnvVarsCrossplaneInit)")
     p.set_defaults(func=commands.values_cmd)
 
+    from xpnet import sources  # data only: what discover reads and how to save it
+
+    p = sub.add_parser(
+        "discover",
+        help="print a commented ClusterNetwork from saved cluster objects (kubectl get -o yaml, "
+        "cloud CLI JSON; FILE - or none for stdin); connects to nothing",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=sources.help_text(),
+    )
+    p.add_argument("--proxy", metavar="URL", help="the proxy URL (default: the install's env)")
+    p.add_argument(
+        "--format",
+        choices=("clusternetwork", "configmap"),
+        default="clusternetwork",
+        help="clusternetwork (default) or configmap (the same settings as ConfigMap data)",
+    )
+    p.add_argument("--name", default="discovered", metavar="NAME", help="metadata.name")
+    p.add_argument("files", nargs="*", metavar="FILE", help="saved objects (- for stdin)")
+    p.set_defaults(func=commands.discover_cmd)
+
     p = sub.add_parser("schema", help="print the ClusterNetwork JSON Schema")
     p.set_defaults(func=commands.schema_cmd)
 
@@ -159,7 +179,8 @@ def parser() -> argparse.ArgumentParser:
     for action in sub._choices_actions:  # every command's --help: what it does, exit codes
         command = sub.choices[action.dest]
         command.description = command.description or f"xpnet {action.dest}: {action.help}."
-        command.epilog = EXIT_CODES
+        own = command.epilog  # discover's: where each value comes from
+        command.epilog = f"{own}\n\n{EXIT_CODES}" if own else EXIT_CODES
     top.epilog = EXIT_CODES
     return top
 

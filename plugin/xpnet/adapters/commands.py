@@ -265,3 +265,22 @@ def noproxy_cmd(args: argparse.Namespace) -> int:
 
 def fn_cmd(_: argparse.Namespace) -> int:
     return krm.main()
+
+
+def discover_cmd(args: argparse.Namespace) -> int:
+    from xpnet import discover as discovery  # only this command reads saved cluster objects
+
+    saved: list[discovery.Saved] = []
+    for number, source in enumerate(_sources(args.files or [STDIN])):
+        name = "<stdin>" if source.name == STDIN else source.name
+        saved += discovery.read(name, source.text, number, len(saved))
+    found = discovery.discover(saved, args.proxy, args.name, args.format)
+    for note in found.notes:
+        print(report.line(note), file=sys.stderr)
+    for problem in found.problems:
+        print(report.line(problem), file=sys.stderr)
+    if found.text is None:
+        print(report.line("no configuration was printed"), file=sys.stderr)
+        return 1
+    sys.stdout.write(found.text)
+    return 0
