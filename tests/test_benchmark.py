@@ -35,6 +35,7 @@ def test_progress_names_each_step_and_a_failure_its_stderr(
         "install+100: cat: warm-up",
         "install+100: cat: run 1/2",
         "install+100: cat: run 2/2",
+        "install+100: cat: peak RSS",
     ]
     with pytest.raises(SystemExit, match="exit 3\nboom"):
         run.measure(["sh", "-c", "echo boom >&2; exit 3"], None, 1, label="install: xpnet-fn")
@@ -57,21 +58,36 @@ def test_quick_mode_prints_progress_and_finishes() -> None:
     )
     assert done.returncode == 0, done.stderr
     progress = done.stderr.splitlines()
-    assert progress[0].endswith("under a minute on 2 cores; the table is printed at the end")
-    assert "quick mode (less precise): sizes 0,100" in progress[0]
+    assert progress[0].endswith("about a minute on 2 cores; the table is printed at the end")
+    assert (
+        "quick mode (less precise): sizes 0,100, platform 100, large 0, renders 20" in (progress[0])
+    )
     assert all(re.match(r"\[ +\d+\.\d s\] ", line) for line in progress), done.stderr
     for step in (
         "install+100: ruamel round-trip: run 2/2",
         "install+100: kustomize build + xpnet-fn",
+        "install+100: xpnet-fn: peak RSS",
+        "platform+100: pyyaml load/edit/dump: run 2/2",
+        "20 renders, fixed: xpnet check, 20 renders: run 2/2",
+        "20 renders, unfixed: xpnet check, one render: run 1/2",
     ):
         assert any(step in line for line in progress), step
     assert re.search(r"done in \d+ s$", progress[-1])
-    assert done.stdout.startswith("QUICK MODE: fewer sizes and runs, less precise")
-    for command in (
-        "xpnet-fn",
-        "pyyaml load/edit/dump",
-        "ruamel round-trip",
-        "kustomize build + cat",
-    ):
-        assert re.search(rf"^install\+100 \(0\.2 MB\) +{re.escape(command)} ", done.stdout, re.M)
-    assert "targets at 1000 and 5000 items: not in --sizes" in done.stdout
+    assert done.stdout.startswith("QUICK MODE: small inputs and few runs, less precise")
+    rows = [
+        ("install", "bare interpreter (python -c pass)"),
+        ("install+100 (0.2 MB)", "xpnet-fn"),
+        ("install+100 (0.2 MB)", "pyyaml load/edit/dump"),
+        ("install+100 (0.2 MB)", "ruamel round-trip"),
+        ("install+100 (0.2 MB)", "kustomize build + cat"),
+        ("platform+100 (0.2 MB)", "xpnet-fn"),
+        ("20 renders, fixed", "xpnet check, 20 renders"),
+    ]
+    if tools.helm_path("3").exists():
+        rows.append(("install (0.0 MB)", "helm 3 template + xpnet-helm post-renderer"))
+    for where, command in rows:
+        where = "-" if command.startswith("bare") else re.escape(where)
+        assert re.search(rf"^{where} +{re.escape(command)} +\d+\.\d{{3}} ", done.stdout, re.M), (
+            command
+        )
+    assert "targets" not in done.stdout.split("\n", 1)[1]

@@ -112,7 +112,8 @@ class _Rewriter:
     def __init__(self, doc: Document) -> None:
         self.doc = doc
         self.text = doc.segment.text
-        self.paths = path_counts(doc.root)
+        # Without an anchor (&) in the text no node is reached twice: nothing to count.
+        self.paths = path_counts(doc.root) if "&" in self.text else {}
         self.splices: list[Splice] = []
         self.values: list[_ValueEdit] = []
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Iterable, Sequence
@@ -46,6 +47,7 @@ _CIDR_WITH_PORT = re.compile(r"^[0-9a-f.:\[\]]+/\d+:\d+$")
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://")
 
 
+@functools.lru_cache(maxsize=4096)  # entries repeat in every env block of every render
 def go_cannot_use(entry: str) -> str | None:
     """Why Go's httpproxy cannot use an entry (FACTS.md §4), or None when it can."""
     if entry == "*":

@@ -7,7 +7,9 @@ import re
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.constructor import SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.main import CParser  # type: ignore[attr-defined]  # None without the clib
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.tag import Tag
@@ -89,8 +91,10 @@ def _expanded_size(root: Node) -> tuple[int, int]:
     return sizes[id(root)], len(sizes)
 
 
-def _checked(node: Node | None, source: str, first_line: int) -> Node | None:
-    if node is not None:
+def _checked(node: Node | None, source: str, first_line: int, anchors: bool) -> Node | None:
+    if node is None:
+        return None
+    if anchors:  # without an anchor there is no alias to expand
         try:
             expanded, unique = _expanded_size(node)
         except _Cycle:
@@ -109,24 +113,41 @@ def _checked(node: Node | None, source: str, first_line: int) -> Node | None:
                     "through aliases; refused"
                 ],
             )
-        check_duplicate_keys(node, source, first_line)
+    check_duplicate_keys(node, source, first_line)
     return node
+
+
+_PLAIN_TAGS: dict[tuple[Any, str], Any] = {}
 
 
 class _Resolver(VersionedResolver):
     """ruamel's resolver for the document's YAML version, without its per-scalar overhead (half
     of composing): the implicit resolvers are looked up once a document (a resolver lives for
     one document, and its version is known before its first scalar), tags are shared, and no
-    path resolvers are registered, so none are consulted."""
+    path resolvers are registered, so none are consulted. A plain scalar's tag depends only on
+    the YAML version and its text, so it is looked up once a run (names and keys repeat)."""
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         if kind is ScalarNode and implicit[0]:
+            version = self.__dict__.get("_xpnet_version")
+            if version is None:  # ruamel's property costs two exceptions a call
+                version = self.__dict__["_xpnet_version"] = self.processing_version
+            key = (version, value)
+            found = _PLAIN_TAGS.get(key)
+            if found is not None:
+                return found
             table = self.__dict__.get("_xpnet_table")
             if table is None:
                 table = self.__dict__["_xpnet_table"] = self.versioned_resolver
+            found = self.DEFAULT_SCALAR_TAG
             for tag, regexp in (*table.get(value[:1], ()), *table.get(None, ())):
                 if regexp.match(value):
-                    return _tag(tag)
+                    found = _tag(tag)
+                    break
+            if len(_PLAIN_TAGS) >= 100_000:  # bounded: a huge input of unique values
+                _PLAIN_TAGS.clear()
+            _PLAIN_TAGS[key] = found
+            return found
         if kind is ScalarNode:
             return self.DEFAULT_SCALAR_TAG
         if kind is SequenceNode:
@@ -146,27 +167,70 @@ def _yaml(pure: bool) -> YAML:
     return yaml
 
 
+if CParser is not None:
+
+    class _CLoader(CParser, SafeConstructor, _Resolver):  # type: ignore[misc]
+        """The libyaml loader that ruamel's YAML(typ="safe").compose declares as a new class on
+        every call (half a millisecond each, issue 17), declared once: the same bases and
+        set-up."""
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            self._parser = self._composer = self
+            SafeConstructor.__init__(self, loader=self)
+            _Resolver.__init__(self, version=None, loadumper=self)
+
+
+def _c_compose(text: str) -> Node | None:
+    loader = _CLoader(text)
+    try:
+        return loader.get_single_node()  # type: ignore[no-any-return]
+    finally:
+        loader.dispose()
+
+
 def raw_compose(text: str) -> Node | None:
     """Compose one document with libyaml, or with the pure parser where libyaml refuses it
     (libyaml speaks YAML 1.1 and refuses some valid YAML 1.2, a ':' inside a plain scalar in a
     flow sequence as in `args: [--x=a:b]`); no checks. Raises MarkedYAMLError."""
-    if not PURE:
+    if not PURE and CParser is not None:
         try:
-            return _yaml(False).compose(text)  # type: ignore[no-any-return]
+            return _c_compose(text)
         except MarkedYAMLError:
             pass
     return _yaml(True).compose(text)  # type: ignore[no-any-return]
 
 
+# Documents already composed in this run, by their text: renders of one chart for many clusters
+# repeat most documents byte for byte (issue 17). Nodes are never changed after composing and
+# their marks are relative to the document's own text, so one tree serves every copy.
+_COMPOSED: dict[tuple[bool, str], Node | None] = {}
+_COMPOSED_CHARS = [0]
+_COMPOSED_LIMIT = 32 * 2**20  # characters of text kept
+
+
 def compose(text: str, source: str, first_line: int = 1) -> Node | None:
     """Compose one document; errors name the line and column in the original file."""
+    key = (PURE, text)
+    if key in _COMPOSED:
+        return _COMPOSED[key]
+    node = _compose(text, source, first_line)
+    if _COMPOSED_CHARS[0] + len(text) > _COMPOSED_LIMIT:
+        _COMPOSED.clear()
+        _COMPOSED_CHARS[0] = 0
+    _COMPOSED[key] = node
+    _COMPOSED_CHARS[0] += len(text)
+    return node
+
+
+def _compose(text: str, source: str, first_line: int) -> Node | None:
     if _depth(text) > MAX_DEPTH:
         raise InputError(
             source,
             [f"line {first_line}: the YAML nests more than {MAX_DEPTH} levels deep; refused"],
         )
     try:
-        return _checked(raw_compose(text), source, first_line)
+        return _checked(raw_compose(text), source, first_line, "&" in text)
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = f"line {mark.line + first_line}, column {mark.column + 1}: " if mark else ""
@@ -227,7 +291,8 @@ def check_duplicate_keys(root: Node, source: str, first_line: int) -> None:
 
 
 def is_merge(key: Node) -> bool:
-    return isinstance(key, ScalarNode) and key.tag == MERGE_TAG
+    # ruamel's tag property is slow: a merge key is written <<, so look at the text first
+    return isinstance(key, ScalarNode) and key.value == "<<" and key.tag == MERGE_TAG
 
 
 def merged_sources(node: MappingNode) -> list[MappingNode]:
