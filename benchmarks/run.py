@@ -16,8 +16,8 @@ stream Helm gives a post-renderer:
 - the chart + N unrelated resources (Deployments with env blocks, Services, CRDs), --sizes;
 - the platform-shaped input of issue 17 (--platform N): the chart + N Deployments whose image or
   labels mention "crossplane" + N/5 Compositions + 20 DeploymentRuntimeConfigs;
-- --large N items: the largest --sizes capture's items repeated to N (kustomize itself would
-  take many minutes to build it);
+- --large N items: the install once, then the largest --sizes capture's other items repeated to
+  N items in all (kustomize itself would take many minutes to build it);
 - --renders N: N renders of the chart (one per cluster overlay, each with its own instance label
   so no two are alike), checked by one `xpnet check` against one render checked alone.
 Floors, defined plainly: the bare interpreter (`python -c pass`, the same interpreter) and the
@@ -292,12 +292,14 @@ def measure(
     return Measure(statistics.median(walls), rss)
 
 
-def scaled(resource_list: str, n: int) -> str:
-    """A ResourceList with its items repeated (in order, cycling) to `n` items."""
+def scaled(resource_list: str, n: int, once: int) -> str:
+    """A ResourceList of `n` items: its first `once` items (the install) as they are, then the
+    others repeated in order."""
     head, rest = resource_list.split("\nitems:\n", 1)
     body, tail = rest.split("\nfunctionConfig:", 1)
     items = [i for i in re.split(r"(?m)^(?=- )", body + "\n") if i.strip()]
-    out = [items[k % len(items)] for k in range(n)]
+    others = items[once:]
+    out = items[:once] + [others[k % len(others)] for k in range(n - once)]
     return f"{head}\nitems:\n{''.join(out).rstrip(chr(10))}\nfunctionConfig:{tail}"
 
 
@@ -441,7 +443,7 @@ def main() -> int:
         config = work / "xpnet.yaml"
         config.write_text(CONFIG.format(path="xpnet-fn"))
         timed("-", "bare interpreter (python -c pass)", [PY, "-c", "pass"], None)
-        largest = ""
+        largest, install_items = "", 0
         for n in sizes:
             folder = work / f"n{n}"
             folder.mkdir()
@@ -451,6 +453,8 @@ def main() -> int:
             rl = folder / "rl.yaml"
             rl.write_text(capture_resource_list(folder, manifests))
             largest = rl.read_text()
+            if n == 0:
+                install_items = largest.count("\n- ")
             stream = folder / "stream.yaml"
             stream.write_text(helm_stream(manifests))
             sizes_mb[label] = rl.stat().st_size / 2**20
@@ -525,7 +529,7 @@ def main() -> int:
         if args.large:
             label = f"large {args.large}"
             rl = work / "large.yaml"
-            rl.write_text(scaled(largest, args.large))
+            rl.write_text(scaled(largest, args.large, install_items))
             sizes_mb[label] = rl.stat().st_size / 2**20
             for name, cmd in (
                 ("xpnet-fn", [str(VENV / "xpnet-fn")]),

@@ -24,6 +24,11 @@ functionConfig:
 """
 
 
+def whole(text: str) -> Segment:
+    """A segment that is the whole text."""
+    return Segment(0, len(text), text, 1)
+
+
 def test_layout_of_a_kustomize_resource_list() -> None:
     layout = resource_list_layout(KUSTOMIZE_STYLE)
     assert layout is not None
@@ -54,8 +59,8 @@ def test_empty_items() -> None:
 
 def test_unrecognisable_kind_is_parsed_to_be_sure() -> None:
     flow = '  {"kind": "Deployment", "metadata": {"name": "crossplane"}, "x": ["core", "start"]}\n'
-    assert may_need_change(Segment(0, 0, flow, 1)) is True
-    assert may_need_change(Segment(0, 0, flow.replace('"start"', '"stop"'), 1)) is False
-    assert may_need_change(Segment(0, 0, "  {kind: Deployment}\n", 1)) is False
-    assert may_need_change(Segment(0, 0, "  kind: Deployment\n  x: 1\n", 1)) is False
-    assert may_need_change(Segment(0, 0, "  kind: 'ControllerConfig'\n", 1)) is True
+    assert may_need_change(whole(flow)) is True
+    assert may_need_change(whole(flow.replace('"start"', '"stop"'))) is False
+    assert may_need_change(whole("  {kind: Deployment}\n")) is False
+    assert may_need_change(whole("  kind: Deployment\n  x: 1\n")) is False
+    assert may_need_change(whole("  kind: 'ControllerConfig'\n")) is True

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from io import StringIO
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TextIO
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
@@ -47,10 +47,30 @@ exit codes:
   2  usage: an argument other than --help or --version"""
 
 
+_CHUNK = 1 << 20
+
+
 class Response(NamedTuple):
-    stdout: str
+    """The function's answer. Its stdout is pieces: new text, and (start, end) spans of `text`
+    (the input) passed through as they were, written a chunk at a time so that a large input is
+    not copied whole on its way out (issue 17)."""
+
+    pieces: list[str | tuple[int, int]]
     stderr: list[str]
     code: int = 0
+    text: str = ""
+
+    @property
+    def stdout(self) -> str:
+        return "".join(p if isinstance(p, str) else self.text[p[0] : p[1]] for p in self.pieces)
+
+    def write(self, out: TextIO) -> None:
+        for piece in self.pieces:
+            if isinstance(piece, str):
+                out.write(piece)
+                continue
+            for at in range(piece[0], piece[1], _CHUNK):
+                out.write(self.text[at : min(at + _CHUNK, piece[1])])
 
 
 def _normalise(text: str) -> str:
@@ -129,14 +149,16 @@ def transform(text: str, workdir: Path | None = None) -> Response:
     ]
     outcome = run(config, docs)
 
-    pieces, pos = [], 0
+    pieces: list[str | tuple[int, int]] = []
+    pos = 0
     for index, segment in enumerate(layout.items):
         if index in outcome.texts:
-            pieces += [text[pos : segment.start], segment.unmask(outcome.texts[index])]
+            pieces += [(pos, segment.start), segment.unmask(outcome.texts[index])]
             pos = segment.end
-    body = "".join(pieces) + text[pos:]
-    if not body.endswith("\n"):
-        body += "\n"
+    pieces.append((pos, len(text)))
+    last = next((p for p in reversed(pieces) if p and (isinstance(p, str) or p[0] < p[1])), "")
+    if not (last if isinstance(last, str) else text[last[1] - 1]).endswith("\n"):
+        pieces.append("\n")
 
     results = [report.edit_result(e) for e in outcome.edits] if outcome.texts else []
     results += [report.finding_result(f) for f in outcome.findings]
@@ -144,17 +166,19 @@ def transform(text: str, workdir: Path | None = None) -> Response:
     if not outcome.plans:
         results.append({"message": report.NOTHING_FOUND, "severity": "info"})
         stderr.append(report.line(f"{SOURCE}: {report.NOTHING_FOUND}"))
-    return Response(body + _results_block(results), stderr, report.exit_code(outcome.findings))
+    pieces.append(_results_block(results))
+    return Response(pieces, stderr, report.exit_code(outcome.findings), text)
 
 
 def _error_response(text: str, error: XpnetError) -> Response:
 
     result = {"message": error.render(), "severity": "error"}
     layout = resource_list_layout(text)
+    said = [report.line(f"{error.render()}")]
     if layout is not None and "results" not in layout.keys:
-        body = text if text.endswith("\n") else text + "\n"
-        return Response(body + _results_block([result]), [report.line(f"{error.render()}")], 1)
-    return Response("", [report.line(f"{error.render()}")], 1)
+        newline = "" if text.endswith("\n") else "\n"
+        return Response([(0, len(text)), newline + _results_block([result])], said, 1, text)
+    return Response([], said, 1)
 
 
 def _refuse_arguments(argv: Sequence[str]) -> None:
@@ -184,7 +208,7 @@ def main(argv: Sequence[str] = ()) -> int:
         response = transform(text, Path.cwd())
     except XpnetError as error:
         response = _error_response(text, error)
-    sys.stdout.write(response.stdout)
+    response.write(sys.stdout)
     sys.stdout.flush()
     for line in response.stderr:
         sys.stderr.write(line + "\n")

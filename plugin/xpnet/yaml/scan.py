@@ -23,17 +23,27 @@ _ANY_TARGET = re.compile(r"\b(" + "|".join(sorted(TARGET_KINDS)) + r")\b")
 _TOP_KEY = re.compile(r"\n([A-Za-z_][\w./-]*)[ \t]*:(?=[ \t\r\n]|\Z)")
 _INDENT_TAB = re.compile(r"\n *\t")
 _MARKER = re.compile(r"\n(---|\.\.\.)(?=[ \t\r\n]|\Z)")
+_FIRST_DASH = re.compile(r"^( *)-(?=[ \r\n]|$)", re.M)
+_ITEM: dict[int, re.Pattern[str]] = {}
 _RESOURCE_LIST_KEYS = frozenset({"apiVersion", "kind", "items", "functionConfig", "results"})
 
 
 class Segment(NamedTuple):
-    """One resource's text: text[start:end] of the whole, with a list item's dash blanked."""
+    """One resource's text: whole[start:end], with a list item's dash blanked. The text is cut
+    from the whole when asked for, so a large input is not held twice (issue 17)."""
 
     start: int
     end: int
-    text: str
+    whole: str
     line: int  # 1-based line of `start` in the whole text
     dash: int | None = None  # column of the blanked list dash, restored by `unmask`
+
+    @property
+    def text(self) -> str:
+        chunk = self.whole[self.start : self.end]
+        if self.dash is None:
+            return chunk
+        return chunk[: self.dash] + " " + chunk[self.dash + 1 :]
 
     def unmask(self, text: str) -> str:
         """Put the list dash back into (an edited copy of) this segment's text."""
@@ -54,18 +64,29 @@ def _blank_or_comment(line: str) -> bool:
     return not s or s.startswith("#")
 
 
+def _line_starts(pattern: re.Pattern[str], text: str) -> list[tuple[int, re.Match[str]]]:
+    """Each (line start, match) of a "\n..." pattern, scanning the text in place (a 50 MB
+    ResourceList is not copied, issue 17); the first line, which has no newline before it, is
+    matched on a copy of itself that has one."""
+    head = text[: text.find("\n") + 1 or len(text)]
+    first = pattern.match("\n" + head)
+    found = [(0, first)] if first else []
+    return found + [(m.start() + 1, m) for m in pattern.finditer(text)]
+
+
 def resource_list_layout(text: str) -> ResourceListLayout | None:
     """Split a block-style ResourceList; None when the text is not in the expected shape
-    (flow style, JSON, a document marker, tabs): the caller then takes the slow, sure path."""
-    padded = "\n" + text
+    (flow style, JSON, a document marker, tabs): the caller then takes the slow, sure path.
+    Scans the text in place: a 50 MB ResourceList is not copied (issue 17)."""
+    size = len(text)
     if (
-        ("\t" in text and _INDENT_TAB.search(padded))  # tabs inside scalars are fine
-        or _MARKER.search(padded)
+        ("\t" in text and _line_starts(_INDENT_TAB, text))  # tabs inside scalars are fine
+        or _line_starts(_MARKER, text)
         or text.lstrip().startswith("{")
     ):
         return None
     keys: dict[str, tuple[int, int]] = {}
-    starts = [(m.group(1), m.start()) for m in _TOP_KEY.finditer(padded)]
+    starts = [(m.group(1), at) for at, m in _line_starts(_TOP_KEY, text)]
     if not starts or any(name not in _RESOURCE_LIST_KEYS for name, _ in starts):
         return None
     if not all(_blank_or_comment(line) for line in text[: starts[0][1]].splitlines()):
@@ -73,35 +94,33 @@ def resource_list_layout(text: str) -> ResourceListLayout | None:
     for i, (name, start) in enumerate(starts):
         if name in keys:
             return None
-        keys[name] = (start, starts[i + 1][1] if i + 1 < len(starts) else len(text))
+        keys[name] = (start, starts[i + 1][1] if i + 1 < len(starts) else size)
     if "items" not in keys:
         return ResourceListLayout(keys, ())
     start, end = keys["items"]
-    header_end = text.find("\n", start)
+    header_end = text.find("\n", start, end)
     header_end = end if header_end < 0 else header_end + 1
     rest = text[text.index(":", start) + 1 : header_end].split("#", 1)[0].strip()
     if rest:
         return ResourceListLayout(keys, ()) if rest == "[]" else None
-    body = text[header_end:end]
-    dash = re.search(r"^( *)-(?=[ \r\n]|$)", body, re.M)  # stops at the first item
+    dash = _FIRST_DASH.search(text, header_end, end)  # stops at the first item
     if dash is None:
-        if all(_blank_or_comment(line) for line in body.splitlines()):
+        if all(_blank_or_comment(line) for line in text[header_end:end].splitlines()):
             return ResourceListLayout(keys, ())
         return None
     indent = len(dash.group(1))
-    if not all(_blank_or_comment(line) for line in body[: dash.start()].splitlines()):
+    if not all(_blank_or_comment(line) for line in text[header_end : dash.start()].splitlines()):
         return None
-    item = re.compile(rf"\n {{{indent}}}-(?=[ \r\n]|\Z)")
-    item_starts = [header_end + m.start() for m in item.finditer("\n" + body)]
+    item = _ITEM.get(indent) or _ITEM.setdefault(
+        indent, re.compile(rf"\n {{{indent}}}-(?=[ \r\n]|\Z)")
+    )
+    item_starts = [m.start() + 1 for m in item.finditer(text, header_end - 1, end)]
     items = []
-    first_line = text.count("\n", 0, header_end) + 1
-    line = first_line + body.count("\n", 0, dash.start())
+    line = text.count("\n", 0, dash.start()) + 1
     for i, s in enumerate(item_starts):
         e = item_starts[i + 1] if i + 1 < len(item_starts) else end
-        chunk = text[s:e]
-        masked = chunk[:indent] + " " + chunk[indent + 1 :]
-        items.append(Segment(s, e, masked, line, indent))
-        line += chunk.count("\n")
+        items.append(Segment(s, e, text, line, indent))
+        line += text.count("\n", s, e)
     return ResourceListLayout(keys, tuple(items))
 
 
@@ -111,11 +130,11 @@ def split_stream(text: str) -> list[Segment]:
     pos, line = 0, 1
     for m in _MARKER.finditer("\n" + text):
         start, end = m.start(), m.end() - 1
-        segments.append(Segment(pos, start, text[pos:start], line))
+        segments.append(Segment(pos, start, text, line))
         line += text.count("\n", pos, end)
         pos = end
-    segments.append(Segment(pos, len(text), text[pos:], line))
-    return [s for s in segments if s.text.strip()]
+    segments.append(Segment(pos, len(text), text, line))
+    return [s for s in segments if not text[s.start : s.end].isspace() and s.start < s.end]
 
 
 _FIRST_CONTENT = re.compile(r"^( *)([^ \r\n#][^\r\n]*)", re.M)
