@@ -204,6 +204,34 @@ def test_configmap_form_maps_to_the_same_model() -> None:
     assert config.spec.cluster.domain == "k8s.internal"
 
 
+def test_cloud_in_both_forms() -> None:
+    data = {"httpsProxy": "http://p:1", "podCIDRs": "10.244.0.0/16", "serviceCIDRs": "10.96.0.0/12"}
+    configmap = {"kind": "ConfigMap", "metadata": {"name": "c"}, "data": data | {"cloud": "gcp"}}
+    assert load_config(configmap, "cm.yaml").spec.cluster.cloud == "gcp"
+    assert load_config({"kind": "ConfigMap", "data": data}, "cm.yaml").spec.cluster.cloud is None
+    with pytest.raises(ConfigError) as raised:
+        load_config({"kind": "ConfigMap", "data": data | {"cloud": "AWS"}}, "cm.yaml")
+    assert raised.value.problems == [
+        "data.cloud: must be aws or azure or gcp, got the string 'AWS'; did you mean aws?"
+    ]
+    doc = {
+        "apiVersion": "xpnet.dev/v1alpha1",
+        "kind": "ClusterNetwork",
+        "metadata": {"name": "c"},
+        "spec": {
+            "proxy": {"httpsProxy": "http://p:1"},
+            "cluster": {"podCIDRs": ["10.244.0.0/16"], "serviceCIDRs": ["10.96.0.0/12"]},
+        },
+    }
+    doc["spec"]["cluster"]["cloud"] = "eks"  # type: ignore[index]
+    with pytest.raises(ConfigError) as raised:
+        load_config(doc, "c.yaml")
+    assert raised.value.problems == [
+        "spec.cluster.cloud: must be aws or azure or gcp, got the string 'eks'; write cloud: aws "
+        "or cloud: azure or cloud: gcp, or remove the line"
+    ]
+
+
 def test_configmap_errors_name_data_keys() -> None:
     bad = {"kind": "ConfigMap", "data": {"httpsProxy": "http://p:1", "podCIDRs": "x"}}
     with pytest.raises(ConfigError) as raised:
@@ -332,7 +360,7 @@ MESSAGES = {
     "key not a string": (
         doc(cluster={3: "x"}),
         "spec.cluster: the key 3 is not a field name; cluster takes podCIDRs, serviceCIDRs, "
-        "nodeCIDRs, domain, apiServerAddresses",
+        "nodeCIDRs, domain, apiServerAddresses, cloud",
     ),
     "no proxy": (
         doc(proxy={"httpsProxy": None}),
@@ -408,7 +436,7 @@ MESSAGES = {
     "unknown field": (
         doc(cluster={"flavour": "kind"}),
         "spec.cluster.flavour: unknown field; cluster takes podCIDRs, serviceCIDRs, nodeCIDRs, "
-        "domain, apiServerAddresses",
+        "domain, apiServerAddresses, cloud",
     ),
     "unknown top-level field": (
         doc() | {"status": {}},

@@ -41,7 +41,15 @@ def test_every_slow_test_listed_still_exists() -> None:
 LAYERS = [
     {"xpnet.errors", "xpnet.sources"},
     {"xpnet.yaml"},
-    {"xpnet.config", "xpnet.config_model", "xpnet.versions", "xpnet.envvars", "xpnet.rules"},
+    {
+        "xpnet.config",
+        "xpnet.config_model",
+        "xpnet.versions",
+        "xpnet.envvars",
+        "xpnet.rules",
+        "xpnet.clouds",
+        "xpnet.entries",
+    },
     {"xpnet.runtimes"},
     {"xpnet.noproxy"},
     {"xpnet.install"},

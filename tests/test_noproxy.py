@@ -88,3 +88,30 @@ def test_entries_go_cannot_use(entry: str, problem: str | None) -> None:
 
 def test_split_trims_and_lowercases() -> None:
     assert noproxy.split(" A.example, ,B ,") == ["a.example", "b"]
+
+
+@pytest.mark.parametrize(
+    ("cloud", "entries"),
+    [
+        ("aws", ["169.254.169.254", "fd00:ec2::254", "169.254.170.23", "fd00:ec2::23"]),
+        ("azure", ["169.254.169.254", "168.63.129.16"]),
+        ("gcp", ["169.254.169.254", "metadata.google.internal"]),
+    ],
+)
+def test_a_cloud_adds_its_metadata_and_identity_endpoints_with_reasons(
+    cloud: str, entries: list[str]
+) -> None:
+    plain = noproxy.compute(config(), "crossplane-system")
+    nps = noproxy.compute(config(cloud=cloud), "crossplane-system")
+    added = [e for e in nps.entries if e.group == "cloud"]
+    assert [e.value for e in added] == entries
+    assert all(e.reason.startswith(f"cloud {cloud}: ") for e in added)
+    # after the cluster's networks, before the user's entries; nothing else changes
+    assert [e for e in nps.entries if e.group != "cloud"] == list(plain.entries)
+    groups = [e.group for e in nps.entries]
+    assert groups.index("cloud") > groups.index("networks")
+    assert groups.index("cloud") < groups.index("user")
+
+
+def test_no_cloud_no_cloud_entries() -> None:
+    assert all(e.group != "cloud" for e in noproxy.compute(config(), "xp").entries)

@@ -32,6 +32,7 @@ _CONFIGMAP_KEYS: dict[str, tuple[tuple[str, ...], bool]] = {
     "nodeCIDRs": (("cluster", "nodeCIDRs"), True),
     "domain": (("cluster", "domain"), False),
     "apiServerAddresses": (("cluster", "apiServerAddresses"), True),
+    "cloud": (("cluster", "cloud"), False),
     "namespace": (("crossplane", "namespace"), False),
     "version": (("crossplane", "version"), False),
     "mode": (("policy", "mode"), False),
@@ -43,6 +44,7 @@ _CONFIGMAP_KEYS: dict[str, tuple[tuple[str, ...], bool]] = {
 CONFIGMAP_KEYS = tuple(_CONFIGMAP_KEYS)
 
 Mode = Literal["fix", "check"]
+Cloud = Literal["aws", "azure", "gcp"]  # clouds.ENDPOINTS has an entry for each
 
 
 # A validated configuration. The field names are the model's (config_model), which a test keeps
@@ -69,6 +71,7 @@ class Cluster(NamedTuple):
     nodeCIDRs: tuple[str, ...]
     domain: str
     apiServerAddresses: tuple[str, ...]
+    cloud: Cloud | None
 
 
 class Crossplane(NamedTuple):
@@ -130,6 +133,7 @@ def _from_data(data: dict[str, Any]) -> ClusterNetwork:
                 nodeCIDRs=tuple(cluster["nodeCIDRs"]),
                 domain=cluster["domain"],
                 apiServerAddresses=tuple(cluster["apiServerAddresses"]),
+                cloud=cluster["cloud"],
             ),
             crossplane=Crossplane(**spec["crossplane"]),
             policy=Policy(**spec["policy"]),
@@ -192,18 +196,20 @@ def _stamp(path: str) -> tuple[int, int] | None:
 
 
 def _validation_stamp() -> tuple[Any, ...]:
-    """What a validation result depends on besides the document: the model's source and the
-    pydantic installed (its version file; pydantic pins pydantic-core exactly)."""
+    """What a validation result depends on besides the document: the model's source (and the
+    entry check it shares with the manifests' annotations) and the pydantic installed (its
+    version file; pydantic pins pydantic-core exactly)."""
     here = os.path.dirname(__file__)
     pydantic = next(
         (s for p in sys.path if (s := _stamp(os.path.join(p, "pydantic", "version.py")))), None
     )
-    return __version__, sys.version, _stamp(os.path.join(here, "config_model.py")), pydantic
+    model = tuple(_stamp(os.path.join(here, name)) for name in ("config_model.py", "entries.py"))
+    return __version__, sys.version, model, pydantic
 
 
 def _cache_key(doc: Any) -> bytes | None:
     try:
-        return marshal.dumps((1, _validation_stamp(), doc))
+        return marshal.dumps((2, _validation_stamp(), doc))
     except ValueError:  # a value marshal cannot write (not from YAML text): no caching
         return None
 

@@ -26,6 +26,8 @@ from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
 from xpnet.config import _CONFIGMAP_KEYS, API_VERSION, CONFIGMAP_KEYS, KIND
+from xpnet.entries import NO_PROXY_ENTRY_PATTERN, ascii_hint
+from xpnet.entries import problem as entry_problem
 from xpnet.errors import ConfigError
 
 # The JSON Schema carries these patterns; the validators below say the same thing in words and
@@ -39,8 +41,6 @@ CIDR_PATTERN = (
 PROXY_URL_PATTERN = (
     r"^https?://([^\s/?#@]+@)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+;=-]+)(:[0-9]{1,5})?/?$"
 )
-# Printable ASCII without ',' and '%' (IDN must be written as punycode; zone IDs are unusable).
-NO_PROXY_ENTRY_PATTERN = r"^\s*[!-$&-+\--~]+\s*$"
 DNS_NAME_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
 DNS_LABEL_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 VERSION_PATTERN = r"^(auto|unknown|v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.+-]+)?)$"
@@ -94,21 +94,10 @@ def _not_a_cidr(value: str) -> str:
     return f"{value!r} is not a valid IPv4 or IPv6 CIDR: {reason}"
 
 
-def _ascii_hint(value: str) -> str:
-    """Why a non-ASCII or zoned host cannot be used, and what to write instead."""
-    if "%" in value:
-        return "has an IPv6 zone ID (%...); proxies and NO_PROXY matching cannot use it: drop it"
-    try:
-        ascii_form = value.encode("idna").decode("ascii")
-    except UnicodeError:
-        return "is not ASCII; write internationalised names in their xn-- (punycode) form"
-    return f"is an internationalised name; write its ASCII form {ascii_form}"
-
-
 def _proxy_url(value: str) -> str:
     host = urlsplit(value).hostname or ""
     if not host.isascii() or "%" in host:
-        raise ValueError(f"the proxy host {_ascii_hint(host)}")
+        raise ValueError(f"the proxy host {ascii_hint(host)}")
     if not re.match(PROXY_URL_PATTERN, value):
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https"):
@@ -134,10 +123,8 @@ def _proxy_url(value: str) -> str:
 
 
 def _no_proxy_entry(value: str) -> str:
-    if not value.strip().isascii() or "%" in value:
-        raise ValueError(f"{value.strip()!r} {_ascii_hint(value.strip())}")
-    if not re.match(NO_PROXY_ENTRY_PATTERN, value):
-        raise ValueError(f"{value!r}: give one entry per list item, without commas or inner spaces")
+    if (why := entry_problem(value)) is not None:
+        raise ValueError(why)
     return value.strip()
 
 
@@ -306,6 +293,18 @@ class Cluster(_Strict):
             f"{_WHERE_TO_LOOK['apiServerAddresses']}."
         ),
         examples=[["api-int.corp.example"]],
+    )
+    cloud: Literal["aws", "azure", "gcp"] | None = Field(
+        default=None,
+        description=(
+            "The cloud the cluster runs on (optional): NO_PROXY then gets the metadata and "
+            "identity endpoints its SDKs call from pods, which no proxy can reach. aws: "
+            "169.254.169.254 and fd00:ec2::254 (instance metadata), 169.254.170.23 and "
+            "fd00:ec2::23 (EKS Pod Identity agent); azure: 169.254.169.254 (instance metadata, "
+            "managed identity) and 168.63.129.16 (platform address); gcp: 169.254.169.254 and "
+            "metadata.google.internal (metadata server, Workload Identity)."
+        ),
+        examples=["aws"],
     )
 
 

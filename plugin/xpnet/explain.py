@@ -7,6 +7,7 @@ import ipaddress
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from xpnet.clouds import ENDPOINTS
 from xpnet.config import ClusterNetwork
 from xpnet.install import CrossplaneInstall, EnvBlock, Resource
 from xpnet.noproxy import first_ip
@@ -38,7 +39,8 @@ def destinations(
     registry: str = DEFAULT_REGISTRY,
     hosts: Sequence[str] = (),
 ) -> list[Destination]:
-    """Function endpoints (resolving to a pod IP), the API server by IP, the registry, extras."""
+    """Function endpoints (resolving to a pod IP), the API server by IP, the registry, the
+    cloud's metadata and identity endpoints (spec.cluster.cloud), extras."""
     pod = config.spec.cluster.podCIDRs[0]
     pod_ip = str(ipaddress.ip_network(pod, strict=False).network_address + 10)
     out = [
@@ -52,6 +54,8 @@ def destinations(
         host = f"[{ip}]" if ":" in ip else ip
         out.append(Destination("API server", f"https://{host}:443"))
     out.append(Destination("package registry", f"https://{registry}:443"))
+    cloud = config.spec.cluster.cloud
+    out += [Destination(f"{cloud} {e.what}", e.url) for e in ENDPOINTS.get(cloud or "", ())]
     out += [Destination("named host", h if "://" in h else f"https://{h}") for h in hosts]
     return out
 

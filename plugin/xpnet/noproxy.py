@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
+from xpnet.clouds import ENDPOINTS
 from xpnet.config import ClusterNetwork
 
 
@@ -135,6 +136,13 @@ def compute(
             + [(c, "node network") for c in cluster.nodeCIDRs],
         ),
         (
+            "cloud",
+            [
+                (e.value, f"cloud {cluster.cloud}: {e.what}")
+                for e in ENDPOINTS.get(cluster.cloud or "", ())
+            ],
+        ),
+        (
             "user",
             [
                 (e, f"ClusterNetwork {config.metadata.name}: spec.proxy.noProxy")
@@ -145,12 +153,18 @@ def compute(
     if config.spec.policy.existingEntries == "merge":
         groups.append(("existing", list(existing)))
 
+    return NoProxySet(
+        _unique((raw, group, reason) for group, items in groups for raw, reason in items)
+    )
+
+
+def _unique(items: Iterable[tuple[str, str, str]]) -> tuple[Entry, ...]:
+    """Entries trimmed and lower-cased, the first of each value kept (SPEC §3)."""
     seen: set[str] = set()
     entries: list[Entry] = []
-    for group, items in groups:
-        for raw, reason in items:
-            value = raw.strip().lower()
-            if value and value not in seen:
-                seen.add(value)
-                entries.append(Entry(value, group, reason))
-    return NoProxySet(tuple(entries))
+    for raw, group, reason in items:
+        value = raw.strip().lower()
+        if value and value not in seen:
+            seen.add(value)
+            entries.append(Entry(value, group, reason))
+    return tuple(entries)

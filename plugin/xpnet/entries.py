@@ -1,0 +1,33 @@
+"""What a NO_PROXY entry given to xpnet may look like: the one check behind spec.proxy.noProxy,
+spec.cluster.apiServerAddresses and the xpnet.dev/extra-no-proxy annotation. Pure, and free of
+pydantic so that reading manifests does not load the configuration's validator."""
+
+from __future__ import annotations
+
+import re
+
+# Printable ASCII without ',' and '%' (IDN must be written as punycode; zone IDs are unusable).
+NO_PROXY_ENTRY_PATTERN = r"^\s*[!-$&-+\--~]+\s*$"
+
+
+def ascii_hint(value: str) -> str:
+    """Why a non-ASCII or zoned host cannot be used, and what to write instead."""
+    if "%" in value:
+        return "has an IPv6 zone ID (%...); proxies and NO_PROXY matching cannot use it: drop it"
+    try:
+        ascii_form = value.encode("idna").decode("ascii")
+    except UnicodeError:
+        return "is not ASCII; write internationalised names in their xn-- (punycode) form"
+    return f"is an internationalised name; write its ASCII form {ascii_form}"
+
+
+def problem(
+    value: str, fix: str = "give one entry per list item, without commas or inner spaces"
+) -> str | None:
+    """Why `value` cannot be a NO_PROXY entry, or None; `fix` says how to write entries where
+    it came from."""
+    if not value.strip().isascii() or "%" in value:
+        return f"{value.strip()!r} {ascii_hint(value.strip())}"
+    if not re.match(NO_PROXY_ENTRY_PATTERN, value):
+        return f"{value!r}: {fix}"
+    return None
