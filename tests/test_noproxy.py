@@ -115,3 +115,13 @@ def test_a_cloud_adds_its_metadata_and_identity_endpoints_with_reasons(
 
 def test_no_cloud_no_cloud_entries() -> None:
     assert all(e.group != "cloud" for e in noproxy.compute(config(), "xp").entries)
+
+
+def test_a_runtime_configs_extras_come_after_the_install_set() -> None:
+    nps = noproxy.compute(config(), "xp")
+    scoped = nps.extended(["Vault.Example", "localhost"], "runtime-config", "DRC/v: annotation")
+    assert scoped.value == nps.value + ",vault.example"
+    assert scoped.entries[-1].reason == "DRC/v: annotation"
+    assert noproxy.extend(nps.value, ["vault.example", "localhost"]) == scoped.value
+    assert noproxy.without_extras(scoped.value, ("vault.example",)) == nps.value
+    assert noproxy.extend("", ["a"]) == "a"

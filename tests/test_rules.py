@@ -225,6 +225,15 @@ EXAMPLES: dict[str, tuple[str, str, dict[str, Any]]] = {
         install(SIX),
         {"credentialsSecret": {"name": "proxy-credentials"}},
     ),
+    "XPN023": (
+        install(SIX)
+        + drc(
+            "          - name: package-runtime\n            env:\n" + env(SIX, "            ")
+        ).replace("  name: rt\n", '  name: rt\n  annotations:\n    xpnet.dev/skip: "true"\n'),
+        install(SIX)
+        + drc("          - name: package-runtime\n            env:\n" + env(SIX, "            ")),
+        {},
+    ),
 }
 
 

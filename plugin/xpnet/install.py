@@ -6,6 +6,7 @@ import enum
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
+from xpnet import entries
 from xpnet.envvars import NO_PROXY_VARS, PROXY_VARS
 from xpnet.errors import InputError
 from xpnet.versions import CrossplaneVersion, from_image, from_text, unknown
@@ -30,6 +31,10 @@ RUNTIME_CONFIG_PODSPEC = ("spec", "deploymentTemplate", "spec", "template", "spe
 REQUIRED_SIBLINGS: dict[tuple[str | int, ...], dict[str, Any]] = {
     RUNTIME_CONFIG_PODSPEC[:3]: {"selector": {}},
 }
+# Per-runtime-config overrides (issue 14), read from a DeploymentRuntimeConfig's or
+# ControllerConfig's metadata.annotations: leave it alone, or give it NO_PROXY entries of its own.
+SKIP = "xpnet.dev/skip"
+EXTRA_NO_PROXY = "xpnet.dev/extra-no-proxy"
 
 
 class Role(enum.Enum):
@@ -109,6 +114,8 @@ class Resource(NamedTuple):
     chart_version: str | None = None
     ignored: tuple[str, ...] = ()  # values keys this chart version does not read
     note: str | None = None  # for Role.OTHER: why it is left alone
+    skip: bool = False  # annotated xpnet.dev/skip: "true": neither rewritten nor judged
+    extra_no_proxy: tuple[str, ...] = ()  # xpnet.dev/extra-no-proxy: NO_PROXY for it alone
 
     @property
     def pods_namespace(self) -> str | None:
@@ -222,6 +229,53 @@ def _containers(
     return blocks
 
 
+def _annotation(doc: Document, ref: str, key: str) -> tuple[str, int] | None:
+    """The value of one of xpnet's annotations and its line, None when absent; a value
+    Kubernetes would refuse (not a string) is refused here too."""
+    node = get(get_in(doc.root, "metadata", "annotations"), key)
+    if node is None:
+        return None
+    if not isinstance(node, ScalarNode) or not (node.tag or "").endswith(":str"):
+        shown = scalar(node) if isinstance(node, ScalarNode) else None
+        raise InputError(
+            doc.source,
+            [
+                f"line {_line(doc, node)}: {ref}: annotation {key}: {shown or 'this value'} is "
+                f'not a string (Kubernetes refuses it); quote it, e.g. {key}: "{shown or ""}"'
+            ],
+        )
+    return str(node.value), _line(doc, node)
+
+
+def _overrides(doc: Document, ref: str) -> dict[str, Any]:
+    """A runtime config's xpnet.dev/skip and xpnet.dev/extra-no-proxy annotations, checked."""
+    found: dict[str, Any] = {}
+    if (skip := _annotation(doc, ref, SKIP)) is not None:
+        value, line = skip
+        if value.strip().lower() not in ("true", "false"):
+            raise InputError(
+                doc.source,
+                [
+                    f'line {line}: {ref}: annotation {SKIP}: {value!r} is neither "true" nor '
+                    f'"false"; write {SKIP}: "true" to have xpnet leave {ref} alone, or remove '
+                    "the annotation"
+                ],
+            )
+        found["skip"] = value.strip().lower() == "true"
+    if (extra := _annotation(doc, ref, EXTRA_NO_PROXY)) is not None:
+        value, line = extra
+        values = [p.strip() for p in value.split(",") if p.strip()]
+        fix = "separate entries with commas, without inner spaces"
+        problems = [why for v in values if (why := entries.problem(v, fix))]
+        if problems:
+            raise InputError(
+                doc.source,
+                [f"line {line}: {ref}: annotation {EXTRA_NO_PROXY}: entry {p}" for p in problems],
+            )
+        found["extra_no_proxy"] = tuple(dict.fromkeys(v.lower() for v in values))
+    return found
+
+
 def _args(container: Node) -> list[str]:
     out = []
     for key in ("command", "args"):
@@ -295,7 +349,16 @@ def classify(doc: Document) -> Resource | None:
                     line=_line(doc, root),
                 )
             )
-        return Resource(Role.RUNTIME_CONFIG, api_version, kind, name, None, tuple(blocks), doc)
+        return Resource(
+            Role.RUNTIME_CONFIG,
+            api_version,
+            kind,
+            name,
+            None,
+            tuple(blocks),
+            doc,
+            **_overrides(doc, ref),
+        )
     if kind == "ControllerConfig":
         ref = f"ControllerConfig/{name}"
         block = EnvBlock(
@@ -308,7 +371,16 @@ def classify(doc: Document) -> Resource | None:
             field_path="spec.env",
             line=_line(doc, root),
         )
-        return Resource(Role.CONTROLLER_CONFIG, api_version, kind, name, None, (block,), doc)
+        return Resource(
+            Role.CONTROLLER_CONFIG,
+            api_version,
+            kind,
+            name,
+            None,
+            (block,),
+            doc,
+            **_overrides(doc, ref),
+        )
     return None
 
 

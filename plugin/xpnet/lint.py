@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from xpnet import noproxy, rules
 from xpnet.config import ClusterNetwork
-from xpnet.envvars import PROXY_VARS, SIX, UPPER
+from xpnet.envvars import NO_PROXY_VARS, PROXY_VARS, SIX, UPPER
 from xpnet.install import CrossplaneInstall, EnvBlock, Resource, Role
 from xpnet.plan import (
     FUNCTION_PORT,
@@ -26,6 +26,7 @@ from xpnet.plan import (
     plan_fix,
     redact,
     resource_findings,
+    skipped_findings,
     targets,
 )
 from xpnet.rules import Rule, Severity
@@ -70,8 +71,15 @@ def xpn002_xpn012_cases(c: Container) -> Iterator[Finding]:
 
 
 def xpn001_differs_between_containers(c: Container) -> Iterator[Finding]:
+    """One set per install, plus the entries a runtime config declares for itself."""
+    extras = c.resource.extra_no_proxy
     for var, value in c.env.items():
-        if var in c.reference and value != c.reference[var]:
+        if var not in c.reference:
+            continue
+        expected = c.reference[var]
+        if extras and var in NO_PROXY_VARS:
+            expected = noproxy.extend(expected, extras)
+        if value != expected:
             yield c.finding(rules.XPN001, var)
 
 
@@ -167,13 +175,27 @@ LINTS: tuple[Callable[[Container], Iterator[Finding]], ...] = (
 
 
 def _reference(found: list[tuple[Resource, EnvBlock]]) -> dict[str, str]:
-    """Per variable, the core's value, else the most common one."""
+    """Per variable, the core's value, else the most common one (NO_PROXY: among the blocks
+    without declared extras, else of the others without them)."""
     reference = {}
     for var in SIX:
-        counts = Counter(v for _, b in found if (v := b.values().get(var)) is not None)
         core = next((b.values().get(var) for r, b in found if r.role is Role.CORE and b.main), None)
-        if counts:
-            reference[var] = core if core is not None else counts.most_common(1)[0][0]
+        scoped = var in NO_PROXY_VARS
+        counts = Counter(
+            v
+            for r, b in found
+            if not (scoped and r.extra_no_proxy) and (v := b.values().get(var)) is not None
+        )
+        if not counts and scoped:
+            counts = Counter(
+                noproxy.without_extras(v, r.extra_no_proxy)
+                for r, b in found
+                if (v := b.values().get(var)) is not None
+            )
+        if core is not None:
+            reference[var] = core
+        elif counts:
+            reference[var] = counts.most_common(1)[0][0]
     return reference
 
 
@@ -182,7 +204,11 @@ def plan_check(config: ClusterNetwork, install: CrossplaneInstall) -> Plan:
     fix would change (XPN016); the edits are kept so that the engine can tell whether fix
     could make them, but nothing is written."""
     fix = plan_fix(config, install)
-    findings = entry_findings(install, config) + resource_findings(install, config)
+    findings = (
+        entry_findings(install, config)
+        + resource_findings(install, config)
+        + skipped_findings(install)
+    )
     found = [(r, b) for r, b, _ in targets(install, config)]
     reference = _reference(found)
     for resource, block in found:

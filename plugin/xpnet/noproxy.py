@@ -32,10 +32,31 @@ class NoProxySet(NamedTuple):
     def __contains__(self, value: object) -> bool:
         return any(e.value == value for e in self.entries)
 
+    def extended(self, values: Iterable[str], group: str, reason: str) -> NoProxySet:
+        """This set with `values` appended where absent (a runtime config's declared extras)."""
+        own = ((e.value, e.group, e.reason) for e in self.entries)
+        return NoProxySet(_unique((*own, *((v, group, reason) for v in values))))
+
 
 def split(value: str) -> list[str]:
     """Entries of a NO_PROXY value as every runtime reads them: comma separated, trimmed."""
     return [p.strip().lower() for p in value.split(",") if p.strip()]
+
+
+def extend(value: str, extras: Sequence[str]) -> str:
+    """A NO_PROXY value with a runtime config's declared extras appended where absent: what
+    fix writes there when `value` is the install's."""
+    have = set(split(value))
+    more = [e for e in extras if e not in have]
+    return ",".join(([value] if value else []) + more)
+
+
+def without_extras(value: str, extras: Sequence[str]) -> str:
+    """The install's part of a value `extend` made: the declared extras at its end removed."""
+    parts = value.split(",")
+    while parts and parts[-1].strip().lower() in extras:
+        parts.pop()
+    return ",".join(parts)
 
 
 def first_ip(cidr: str) -> str:

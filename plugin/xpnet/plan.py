@@ -18,7 +18,7 @@ from xpnet.envvars import (
     SIX,
     USERNAME_VAR,
 )
-from xpnet.install import CrossplaneInstall, EnvBlock, Resource, Role
+from xpnet.install import EXTRA_NO_PROXY, SKIP, CrossplaneInstall, EnvBlock, Resource, Role
 from xpnet.noproxy import NoProxySet
 from xpnet.rules import Rule
 
@@ -105,8 +105,11 @@ def _written(resource: Resource, block: EnvBlock, config: ClusterNetwork) -> tup
 def targets(
     install: CrossplaneInstall, config: ClusterNetwork
 ) -> Iterator[tuple[Resource, EnvBlock, tuple[str, ...]]]:
-    """The env blocks xpnet writes (or checks), with the variables it writes there."""
+    """The env blocks xpnet writes (or checks), with the variables it writes there; a runtime
+    config annotated xpnet.dev/skip has none."""
     for resource in install.resources:
+        if resource.skip:
+            continue
         for block in resource.blocks:
             names = _written(resource, block, config)
             if names:
@@ -122,8 +125,21 @@ def _existing(install: CrossplaneInstall, config: ClusterNetwork) -> list[tuple[
                 where = f"already in {resource.ref}" + (
                     f" container {block.container}" if block.container else ""
                 )
-                found += [(entry, f"{where} {var}") for entry in noproxy.split(env.value)]
+                found += [
+                    (entry, f"{where} {var}")
+                    for entry in noproxy.split(env.value)
+                    if entry not in resource.extra_no_proxy  # its own, not the install's
+                ]
     return found
+
+
+def scoped(nps: NoProxySet, resource: Resource) -> NoProxySet:
+    """The install's set plus the entries a runtime config declares for itself
+    (xpnet.dev/extra-no-proxy): what its NO_PROXY holds."""
+    if not resource.extra_no_proxy:
+        return nps
+    reason = f"{resource.ref}: annotation {EXTRA_NO_PROXY}"
+    return nps.extended(resource.extra_no_proxy, "runtime-config", reason)
 
 
 def _with_credentials(url: str | None, config: ClusterNetwork) -> str:
@@ -201,10 +217,12 @@ def resource_findings(install: CrossplaneInstall, config: ClusterNetwork) -> lis
         )
     if install.covers:
         cores = ", ".join(c.ref for c in install.covers)
-        for resource in install.resources:
+        for resource in (r for r in install.resources if not r.skip):
             out.append(finding(rules.XPN018, resource, count=len(install.covers), cores=cores))
     secret = config.spec.proxy.credentialsSecret is not None
     for resource in install.resources:
+        if resource.skip:  # left alone: XPN023 in check mode says so
+            continue
         if resource.role is Role.OTHER:
             out.append(finding(rules.XPN020, resource, what=resource.note))
         for key in resource.ignored:
@@ -231,6 +249,12 @@ def resource_findings(install: CrossplaneInstall, config: ClusterNetwork) -> lis
     return out
 
 
+def skipped_findings(install: CrossplaneInstall) -> list[Finding]:
+    """XPN023 for every runtime config annotated xpnet.dev/skip (check mode: fix just leaves
+    them alone)."""
+    return [finding(rules.XPN023, r, annotation=SKIP) for r in install.resources if r.skip]
+
+
 def config_findings(config: ClusterNetwork) -> list[Finding]:
     """Findings about the configuration itself, reported once a run."""
     out = []
@@ -251,12 +275,15 @@ def plan_fix(config: ClusterNetwork, install: CrossplaneInstall) -> Plan:
     """The edits that give every rewritten container the one consistent set (SPEC §4)."""
     nps = noproxy.compute(config, install.namespaces, _existing(install, config))
     findings = entry_findings(install, config) + resource_findings(install, config)
-    values_of = variables(config, nps)
+    install_values = variables(config, nps)
     edits: list[EnvEdit] = []
     secret = config.spec.proxy.credentialsSecret is not None
     for resource, block, names in targets(install, config):
         if block.keyed and secret:  # XPN022: chart values cannot hold secretKeyRef entries
             continue
+        values_of = (
+            variables(config, scoped(nps, resource)) if resource.extra_no_proxy else install_values
+        )
         values = []
         for name in names:
             env = block.get(name)

@@ -235,6 +235,17 @@ XPN022 = Rule(
     ),
 )
 
+XPN023 = Rule(
+    "XPN023",
+    Severity.INFO,
+    "runtime config skipped by its xpnet.dev/skip annotation",
+    "nothing to do; remove the annotation to have xpnet fix and check its proxy variables",
+    (
+        '{annotation}: "true": xpnet fix leaves its proxy variables as they are, and check does '
+        "not judge them"
+    ),
+)
+
 CATALOGUE: tuple[Rule, ...] = (
     XPN001,
     XPN002,
@@ -258,6 +269,7 @@ CATALOGUE: tuple[Rule, ...] = (
     XPN020,
     XPN021,
     XPN022,
+    XPN023,
 )
 RULES: dict[str, Rule] = {r.id: r for r in CATALOGUE}
 DOCS = "docs/rules.md"  # relative to the repository root: xpnet has no published site yet
