@@ -228,7 +228,13 @@ class Proxy(_Strict):
     )
     noProxy: list[NoProxyEntry] = Field(
         default_factory=list,
-        description="Extra NO_PROXY entries, added after the ones xpnet computes.",
+        description=(
+            "Extra NO_PROXY entries, added after the ones xpnet computes. Per runtime config, a "
+            "DeploymentRuntimeConfig or ControllerConfig annotated "
+            'xpnet.dev/extra-no-proxy: "a,b" gets further entries of its own (after these), and '
+            'one annotated xpnet.dev/skip: "true" is left alone by fix and reported as skipped by '
+            "check."
+        ),
         examples=[[".corp.example", "10.20.0.0/16"]],
     )
     grpcProxy: ProxyUrl | None = Field(
