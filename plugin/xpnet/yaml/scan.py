@@ -159,11 +159,29 @@ class Outline(NamedTuple):
     is_resource: bool  # it has apiVersion or kind at its root
 
 
+def _root_key(indent: int, key: str) -> re.Pattern[str]:
+    """A block mapping key at one indentation, with the rest of its line."""
+    pattern = _ROOT_KEYS.get((indent, key))
+    if pattern is None:
+        pattern = _ROOT_KEYS[(indent, key)] = re.compile(
+            rf"\n {{{indent}}}(['\"]?)({re.escape(key)})\1[ \t]*:(?=[ \t\r\n]|\Z)([^\r\n]*)"
+        )
+    return pattern
+
+
+_ROOT_KEYS: dict[tuple[int, str], re.Pattern[str]] = {}
+
+
 def outline(segment: Segment) -> Outline:
-    """Root keys in one pass: the kind, and whether apiVersion, kind and metadata.name are
-    there."""
-    text = segment.text
-    first = _FIRST_CONTENT.search(text)
+    """Root keys, looked up in place (no copy of the document: issue 17): the kind, and whether
+    apiVersion, kind and metadata.name are there."""
+    whole, end = segment.whole, segment.end
+    # The first line is read from a copy with a list item's dash blanked; later lines in place
+    # (a "\n..." pattern from the newline that ends the first line on).
+    eol = whole.find("\n", segment.start, end)
+    rest = end if eol < 0 else eol  # from here on, patterns start at a newline
+    head = segment.text if eol < 0 else segment._replace(end=eol + 1).text
+    first = _FIRST_CONTENT.search(head) or _FIRST_CONTENT.search(whole, rest + 1, end)
     if first is None:
         return Outline(None, "is empty", False)
     line = first.group(2)
@@ -172,34 +190,47 @@ def outline(segment: Segment) -> Outline:
     if line.startswith("[") or line == "-" or line.startswith("- "):
         return Outline(None, "is a list, not a resource (a mapping)", False)
     indent = len(first.group(1))
-    padded = "\n" + text  # offsets below are in padded text
-    keys = {m.group(2): m for m in _key_pattern(indent).finditer(padded)}
-    if not keys:
-        return Outline(None, "is not a mapping", False)
-    kind_match = keys.get("kind")
+
+    def root(key: str, after: int = rest) -> re.Match[str] | None:
+        """The key at the root, first on the first line, then anywhere after `after`."""
+        if after == rest and (found := _root_key(indent, key).match("\n" + head)):
+            return found
+        return _root_key(indent, key).search(whole, after, end)
+
+    kind_match = root("kind")
     kind = None
     if kind_match is not None:
         value = re.match(r"\s*(['\"]?)([A-Za-z0-9]+)\1\s*(#.*)?$", kind_match.group(3))
         kind = value.group(2) if value else None
+    has_api = root("apiVersion") is not None
+    if kind_match is None and not has_api:
+        any_key = _key_pattern(indent)
+        if not (any_key.match("\n" + head) or any_key.search(whole, rest, end)):
+            return Outline(None, "is not a mapping", False)
     # A kind that is not a plain word (a template's {{ .Values.kind }}) is not a manifest.
-    is_resource = kind is not None or "apiVersion" in keys
-    for needed in ("apiVersion", "kind"):
-        if needed not in keys:
-            return Outline(kind, f"has no {needed}", is_resource)
+    is_resource = kind is not None or has_api
+    if not has_api:
+        return Outline(kind, "has no apiVersion", is_resource)
+    if kind_match is None:
+        return Outline(kind, "has no kind", is_resource)
     if kind is None or kind.endswith("List"):
         return Outline(kind, None, True)
-    meta = keys.get("metadata")
+    meta = root("metadata")
     if meta is None:
         return Outline(kind, "has no metadata.name", True)
     inline = meta.group(3).strip()
     if inline.startswith("{"):
         named = re.search(r"[{,]\s*['\"]?name['\"]?\s*:", inline)
         return Outline(kind, None if named else "has no metadata.name", True)
-    later = [m.start() for m in keys.values() if m.start() > meta.start()]
-    block = padded[meta.end() : min(later, default=len(padded))]
-    child = _FIRST_CONTENT.search(block)
-    names = {m.group(2) for m in _key_pattern(len(child.group(1))).finditer(block)} if child else ()
-    return Outline(kind, None if "name" in names else "has no metadata.name", True)
+    # metadata's block: its lines up to the next root key
+    begin = meta.end() if meta.string is whole else rest
+    later = _key_pattern(indent).search(whole, begin, end)
+    stop = later.start() if later else end
+    child = _FIRST_CONTENT.search(whole, begin, stop)
+    if child is None:
+        return Outline(kind, "has no metadata.name", True)
+    named = _root_key(len(child.group(1)), "name").search(whole, child.start() - 1, stop)
+    return Outline(kind, None if named else "has no metadata.name", True)
 
 
 # A Crossplane Deployment has a container named crossplane that runs `core start` or `rbac start`
@@ -209,11 +240,12 @@ _CORE_OR_RBAC = re.compile(r"\b(?:core|rbac)\b")
 _START = re.compile(r"\bstart\b")
 
 
-def _may_be_crossplane_deployment(text: str) -> bool:
+def _may_be_crossplane_deployment(segment: Segment) -> bool:
+    whole, start, end = segment.whole, segment.start, segment.end
     return (
-        "crossplane" in text
-        and _START.search(text) is not None
-        and _CORE_OR_RBAC.search(text) is not None
+        whole.find("crossplane", start, end) >= 0
+        and _START.search(whole, start, end) is not None
+        and _CORE_OR_RBAC.search(whole, start, end) is not None
     )
 
 
@@ -222,13 +254,13 @@ def may_need_change(segment: Segment, found: Outline | None = None) -> bool:
     kind = (found or outline(segment)).kind
     if kind is None:
         # Not recognisable from the text (flow style, JSON): parse it if it can be a target.
-        kinds = set(_ANY_TARGET.findall(segment.text))
+        kinds = set(_ANY_TARGET.findall(segment.whole, segment.start, segment.end))
         return bool(kinds - {"Deployment"}) or (
-            bool(kinds) and _may_be_crossplane_deployment(segment.text)
+            bool(kinds) and _may_be_crossplane_deployment(segment)
         )
     if kind not in TARGET_KINDS:
         return False
-    return kind != "Deployment" or _may_be_crossplane_deployment(segment.text)
+    return kind != "Deployment" or _may_be_crossplane_deployment(segment)
 
 
 def shape_problem(found: Outline, strict: bool) -> str | None:
