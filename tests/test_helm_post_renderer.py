@@ -84,3 +84,25 @@ def test_the_packaged_plugin_says_when_xpnet_helm_is_missing(tmp_path: Path) -> 
     assert done.returncode == 1
     assert "xpnet-helm is not on PATH" in done.stderr
     assert "xpnet-helm is not on PATH" in log.read_text()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],
+        ["--config=x.yaml"],
+        ["--config", "x.yaml"],
+        ["-c", "x.yaml"],
+        ["--config="],
+        ["-cx.yaml"],
+        ["--config=a", "b"],
+        ["-c", "-x"],
+    ],
+)
+def test_the_usual_arguments_are_read_as_argparse_reads_them(args: list[str]) -> None:
+    """Helm's invocations skip argparse (start-up, issue 17); they must mean the same."""
+    usual, config = helm._usual_config(args)
+    if usual:
+        assert config == helm._parse(args)
+    else:
+        assert args not in ([], ["--config=x.yaml"], ["--config", "x.yaml"], ["-c", "x.yaml"])

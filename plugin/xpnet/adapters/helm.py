@@ -7,7 +7,6 @@ is never empty and every failure is also appended to a log file.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
@@ -60,7 +59,22 @@ def _log(lines: list[str]) -> str | None:
     return str(path)
 
 
-def main(argv: list[str] | None = None) -> int:
+def _usual_config(argv: list[str]) -> tuple[bool, str | None]:
+    """The --config of the invocations Helm makes, read without argparse (importing it is a
+    tenth of a post-renderer's start-up, issue 17): (True, FILE or None), or (False, None) for
+    anything else, which argparse then reads (and explains)."""
+    if not argv:
+        return True, None
+    if len(argv) == 1 and argv[0].startswith("--config=") and len(argv[0]) > 9:
+        return True, argv[0][9:]
+    if len(argv) == 2 and argv[0] in ("-c", "--config") and argv[1] and argv[1][0] != "-":
+        return True, argv[1]
+    return False, None
+
+
+def _parse(argv: list[str]) -> str | None:
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="xpnet-helm",
         description=DESCRIPTION.format(log=log_path()),
@@ -75,9 +89,17 @@ def main(argv: list[str] | None = None) -> int:
         "in this folder or the nearest parent",
     )
     parser.add_argument("--version", action="version", version=f"xpnet-helm {__version__}")
-    args = parser.parse_args(argv)
+    config: str | None = parser.parse_args(argv).config
+    return config
 
-    out, lines, code = filter_bytes(sys.stdin.buffer.read(), args.config)
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    usual, config = _usual_config(argv)
+    if not usual:
+        config = _parse(argv)
+
+    out, lines, code = filter_bytes(sys.stdin.buffer.read(), config)
     for line in lines:
         print(line, file=sys.stderr)
     if code != 0:
