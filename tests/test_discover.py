@@ -167,6 +167,7 @@ def test_eks_needs_the_vpc_for_pods_and_says_so() -> None:
     # the disassociated block is left out
     assert list(got.spec.cluster.podCIDRs) == ["192.168.0.0/16", "100.64.0.0/16"]
     assert list(got.spec.cluster.nodeCIDRs) == ["192.168.0.0/16", "100.64.0.0/16"]
+    assert got.spec.cluster.cloud == "aws"  # its metadata endpoints bypass the proxy
 
 
 def test_aks_and_gke_cli_output() -> None:
@@ -176,6 +177,9 @@ def test_aks_and_gke_cli_output() -> None:
     gke = config(run("gke.json"))
     assert list(gke.spec.cluster.podCIDRs) == ["10.8.0.0/14"]
     assert list(gke.spec.cluster.serviceCIDRs) == ["34.118.224.0/20"]
+    assert (aks.spec.cluster.cloud, gke.spec.cluster.cloud) == ("azure", "gcp")
+    mixed = run("aks.json", "gke.json")
+    assert mixed.text is None and any("cloud" in p for p in mixed.problems), mixed.problems
 
 
 def test_configmap_form_uses_the_configmap_keys() -> None:

@@ -371,6 +371,7 @@ def _eks(s: Saved, cluster: Mapping[str, Any], reading: Reading) -> None:
     serviceIpv6Cidr (EKS API DescribeCluster, KubernetesNetworkConfigResponse). EKS has no pod
     network field: the VPC CNI gives pods addresses of the VPC's subnets."""
     where = f"{s.file}: aws eks describe-cluster {cluster.get('name') or ''}".rstrip()
+    _add(reading, "cloud", ["aws"], f"{where} (an EKS cluster)")
     config = cluster.get("kubernetesNetworkConfig") or {}
     for key in ("serviceIpv4Cidr", "serviceIpv6Cidr"):
         origin = f"{where} cluster.kubernetesNetworkConfig.{key}"
@@ -389,6 +390,7 @@ def _vpcs(s: Saved, reading: Reading) -> None:
         if not isinstance(vpc, Mapping):
             continue
         where = f"{s.file}: aws ec2 describe-vpcs {vpc.get('VpcId') or ''}".rstrip()
+        _add(reading, "cloud", ["aws"], f"{where} (an AWS VPC)")
         blocks = [
             str(b.get("CidrBlock"))
             for b in vpc.get("CidrBlockAssociationSet") or [{"CidrBlock": vpc.get("CidrBlock")}]
@@ -412,6 +414,7 @@ def _aks(s: Saved, profile: Mapping[str, Any], prefix: str, reading: Reading) ->
     """`az aks show`: networkProfile.podCidr(s), serviceCidr(s) and dnsServiceIp (AKS API
     ContainerServiceNetworkProfile; the REST form spells it dnsServiceIP)."""
     where = f"{s.file}: az aks show {s.data.get('name') or ''}".rstrip()
+    _add(reading, "cloud", ["azure"], f"{where} (an AKS cluster)")
     pods = _strings(profile.get("podCidrs")) or _strings(profile.get("podCidr"))
     key = "podCidrs" if profile.get("podCidrs") else "podCidr"
     _add(reading, "podCIDRs", pods, f"{where} {prefix}networkProfile.{key}")
@@ -435,6 +438,7 @@ def _gke(s: Saved, reading: Reading) -> None:
     ipAllocationPolicy.clusterIpv4CidrBlock/servicesIpv4CidrBlock/servicesIpv6CidrBlock (GKE
     API v1 Cluster and IPAllocationPolicy)."""
     where = f"{s.file}: gcloud container clusters describe {s.data.get('name') or ''}".rstrip()
+    _add(reading, "cloud", ["gcp"], f"{where} (a GKE cluster)")
     policy = s.data.get("ipAllocationPolicy") or {}
     pods = _strings(policy.get("clusterIpv4CidrBlock"))
     key = "ipAllocationPolicy.clusterIpv4CidrBlock"
@@ -872,6 +876,7 @@ _PATHS = {
     "serviceCIDRs": "spec.cluster.serviceCIDRs",
     "nodeCIDRs": "spec.cluster.nodeCIDRs",
     "domain": "spec.cluster.domain",
+    "cloud": "spec.cluster.cloud",
     "apiServerAddresses": "spec.cluster.apiServerAddresses",
     "namespace": "spec.crossplane.namespace",
     "version": "spec.crossplane.version",
@@ -903,6 +908,7 @@ def _verify(text: str, spec: Spec) -> list[str]:
         "serviceCIDRs": config.spec.cluster.serviceCIDRs,
         "nodeCIDRs": config.spec.cluster.nodeCIDRs,
         "domain": config.spec.cluster.domain,
+        "cloud": config.spec.cluster.cloud,
         "apiServerAddresses": config.spec.cluster.apiServerAddresses,
         "namespace": config.spec.crossplane.namespace,
         "version": config.spec.crossplane.version,
@@ -987,6 +993,9 @@ def discover(
         ("cluster.local",),
         (f"the default: no source gave the cluster domain (`{SAVE['kubelet']}` says)",),
     )
+    cloud = _single("cloud", reading)  # its metadata and identity endpoints bypass the proxy
+    if cloud is not None:
+        cluster["cloud"] = cloud
     crossplane = _crossplane(installs, reading)
 
     proxies: dict[str, Value] = {}

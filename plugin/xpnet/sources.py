@@ -44,10 +44,14 @@ SOURCES = (
     ),
     ("openshift", "OpenShift: pod and service networks, proxy URLs, status.noProxy"),
     ("k3s", "k3s/RKE2 (/etc/rancher/rke2/config.yaml): cluster-cidr, service-cidr, cluster-domain"),
-    ("eks", "EKS: service CIDRs (kubernetesNetworkConfig)"),
+    ("eks", "EKS: service CIDRs (kubernetesNetworkConfig), cloud: aws"),
     ("vpc", "EKS with the VPC CNI: pod and node CIDRs (the VPC's CIDR blocks)"),
-    ("aks", "AKS: pod and service CIDRs (networkProfile)"),
-    ("gke", "GKE: pod and service CIDRs (clusterIpv4Cidr, servicesIpv4Cidr, ipAllocationPolicy)"),
+    ("aks", "AKS: pod and service CIDRs (networkProfile), cloud: azure"),
+    (
+        "gke",
+        "GKE: pod and service CIDRs (clusterIpv4Cidr, servicesIpv4Cidr, ipAllocationPolicy), "
+        "cloud: gcp",
+    ),
 )
 
 
