@@ -222,3 +222,32 @@ def test_without_arguments_it_reads_the_resource_list(
     monkeypatch.setattr(sys, "stdin", stdin)
     assert krm.main() == 0
     assert capsys.readouterr().out == transform(wrap(INSTALL, CONFIG)).stdout
+
+
+STARTUP = """
+import sys
+from xpnet.adapters.krm import transform
+transform(sys.stdin.read())
+heavy = ("pydantic", "netaddr", "dataclasses", "inspect", "argparse", "hashlib", "tempfile")
+print(" ".join(m for m in heavy if m in sys.modules) or "none")
+"""
+
+
+def test_a_run_with_a_cached_configuration_loads_only_what_it_needs(tmp_path: Path) -> None:
+    """Start-up is most of a chart-sized run (issue 17): once the configuration is cached, the
+    function imports neither the validator nor anything else that only some runs need."""
+    env = {"XPNET_CACHE_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    text = wrap(INSTALL, CONFIG)
+    loaded = [
+        subprocess.run(
+            [sys.executable, "-c", STARTUP],
+            input=text,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        for _ in range(2)
+    ]
+    assert "pydantic" in loaded[0]  # the first run validates
+    assert loaded[1] == ["none"]
