@@ -403,6 +403,13 @@ def main() -> int:
         help=f"one xpnet check over N chart renders against one render ({FULL['renders']}; "
         "0: none)",
     )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="DIR",
+        help="also time the xpnet of another tree (`git archive REV plugin | tar -x -C DIR`), "
+        "run from DIR/plugin with this interpreter: its rows say (baseline)",
+    )
     args = parser.parse_args()
     defaults = QUICK if args.quick else FULL
     for key in ("repeat", "sizes", "platform", "large", "renders"):
@@ -437,6 +444,14 @@ def main() -> int:
         m = measure(cmd, stdin, args.repeat, say=say, label=f"{label}: {name}", **kw)
         results[(label, name)] = m
         rows.append((label, name, m))
+
+    old = {**os.environ, "PYTHONPATH": str(args.baseline / "plugin")} if args.baseline else None
+
+    def baseline(label: str, name: str, adapter: str, argv: list[str], stdin: Path | None) -> None:
+        """The same command with the baseline checkout's xpnet (`adapter`'s console script)."""
+        if old is not None:
+            code = f"from xpnet.adapters.{adapter} import entry; entry()"
+            timed(label, f"{name} (baseline)", [PY, "-c", code, *argv], stdin, env=old)
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -477,6 +492,7 @@ def main() -> int:
             verification[n] = verification_seconds(rl.read_text(), args.repeat)
             for name, cmd, stdin, before in runs:
                 timed(label, name, cmd, stdin, before=before)
+            baseline(label, "xpnet-fn", "krm", [], rl)
             kustomize_runs = (
                 ("kustomize build + cat", "/bin/cat"),
                 ("kustomize build + xpnet-fn", str(VENV / "xpnet-fn")),
@@ -507,6 +523,15 @@ def main() -> int:
                     ),
                 ):
                     timed(label, name, [*helm, *renderer], None, env=env)
+                if old is not None:
+                    wrapper = folder / "xpnet-helm-baseline"
+                    code = "from xpnet.adapters.helm import entry; entry()"
+                    wrapper.write_text(f'#!/bin/sh\nexec {PY} -c "{code}" "$@"\n')
+                    wrapper.chmod(0o755)
+                    name = "helm 3 template + xpnet-helm post-renderer (baseline)"
+                    renderer = ["--post-renderer", str(wrapper)]
+                    renderer.append(f"--post-renderer-args=--config={config}")
+                    timed(label, name, [*helm, *renderer], None, env={**env, **old})
             elif n == 0:
                 say(f"no Helm 3 at {helm3} or no chart at {CHART}: the Helm rows are left out")
 
@@ -525,6 +550,7 @@ def main() -> int:
                 ("pyyaml load/edit/dump", [PY, str(base / "pyyaml_fn.py")]),
             ):
                 timed(label, name, cmd, rl)
+            baseline(label, "xpnet-fn", "krm", [], rl)
 
         if args.large:
             label = f"large {args.large}"
@@ -537,6 +563,7 @@ def main() -> int:
                 ("python identity", [PY, str(base / "identity.py")]),
             ):
                 timed(label, name, cmd, rl)
+            baseline(label, "xpnet-fn", "krm", [], rl)
 
         if args.renders:
             # Renders as CI checks them once the post-renderer has fixed them (check passes), and
@@ -554,6 +581,14 @@ def main() -> int:
                 timed(label, "xpnet check, one render", [*check, str(paths[0])], None, ok=ok)
                 every = [*check, *map(str, paths)]
                 timed(label, f"xpnet check, {args.renders} renders", every, None, ok=ok)
+                if old is not None:
+                    code = "from xpnet.adapters.cli import entry; entry()"
+                    argv = [PY, "-c", code, *check[1:]]
+                    for name, files in (
+                        ("xpnet check, one render (baseline)", [str(paths[0])]),
+                        (f"xpnet check, {args.renders} renders (baseline)", list(map(str, paths))),
+                    ):
+                        timed(label, name, [*argv, *files], None, env=old, ok=ok)
 
     say.close(f"done in {say.elapsed():.0f} s")
     report(args, rows, results, verification, sizes_mb)
@@ -577,10 +612,10 @@ def report(
         f"Python {platform.python_version()}, {KUSTOMIZE.parent.name} kustomize; "
         f"median of {args.repeat} after a warm-up; RSS: peak of the command itself"
     )
-    print(f"{'input':27} {'command':45} {'wall s':>8} {'RSS MiB':>8}")
+    print(f"{'input':27} {'command':54} {'wall s':>8} {'RSS MiB':>8}")
     for label, name, m in rows:
         where = f"{label} ({sizes_mb[label]:.1f} MB)" if label in sizes_mb else label
-        print(f"{where:27} {name:45} {m.wall:8.3f} {m.rss_mib:8.1f}")
+        print(f"{where:27} {name:54} {m.wall:8.3f} {m.rss_mib:8.1f}")
     for n, seconds in verification.items():
         print(f"verification inside xpnet-fn at {n} items: {seconds * 1000:.1f} ms a run")
     if args.quick:
