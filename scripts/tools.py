@@ -7,6 +7,7 @@ Pinned versions live here and nowhere else; tests/conftest.py imports this modul
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -313,7 +314,13 @@ GRPC_GO_VERSIONS = ("v1.70.0", "v1.71.1")  # the last before and the first after
 
 
 def grpcprobe_path(version: str) -> Path:
-    return TOOLS / f"grpcprobe-{version}"
+    """The probe built from the current sources: a changed probe is built again."""
+    folder = ROOT / "tests" / "differential" / "grpcprobe"
+    digest = hashlib.sha256()
+    for source in sorted(folder.iterdir()):
+        if source.is_file():
+            digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    return TOOLS / f"grpcprobe-{version}-{digest.hexdigest()[:12]}"
 
 
 def build_grpc_probes() -> str | None:

@@ -247,7 +247,19 @@ def test_explain_tells_each_runtime_why_before_and_after(tmp_path: Path) -> None
     assert before["decision"] == "PROXY" and after["decision"] == "DIRECT"
     assert "10.244.0.0/16" in after["reason"]
     runtimes = {v["runtime"] for v in verdicts}
-    assert len(runtimes) == 9
+    assert len(runtimes) == 11
+    # what the seed analysis' other remedies would do for this install (issue 13)
+    remedies = {
+        v["runtime"]: v
+        for v in verdicts
+        if v["container"] == "crossplane"
+        and v["when"] == "before"
+        and v["target"].startswith("dns:///")
+        and v["runtime"].startswith("grpc-go-")
+    }
+    assert remedies["grpc-go-noproxy"]["decision"] == "DIRECT"
+    assert "WithNoProxy" in remedies["grpc-go-noproxy"]["reason"]
+    assert "passthrough" in remedies["grpc-go-passthrough"]["reason"]
     text = run_in(
         tmp_path,
         "explain",

@@ -35,7 +35,10 @@ def test_bash_completes_commands_options_and_choices() -> None:
     assert complete("xpnet", "check", "-o", "s") == ["sarif"]
     assert complete("xpnet", "check", "--ch") == ["--chart-version"]
     assert complete("xpnet", "completion", "") == ["bash", "zsh", "fish"]
-    assert complete("xpnet", "explain", "--runtime", "grpc-go") == ["grpc-go-1.70", "grpc-go-1.71"]
+    assert complete("xpnet", "explain", "--runtime", "grpc-go-1") == [
+        "grpc-go-1.70",
+        "grpc-go-1.71",
+    ]
     assert "README.md" in complete("xpnet", "fix", "READ")
 
 

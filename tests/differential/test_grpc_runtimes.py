@@ -35,7 +35,12 @@ CLIENTS = {
     "grpc-go-1.70": lambda: str(require(tools.grpcprobe_path("v1.70.0"), "grpc-go 1.70 probe")),
     "grpc-go-1.71": lambda: str(require(tools.grpcprobe_path("v1.71.1"), "grpc-go 1.71 probe")),
     "grpc-core": lambda: "grpcio",
+    # The seed analysis' other remedies (issue 13), on the grpc-go that needs them: the 1.70
+    # probe dialling with grpc.WithNoProxy(), and dialling passthrough:/// targets.
+    "grpc-go-noproxy": lambda: CLIENTS["grpc-go-1.70"](),
+    "grpc-go-passthrough": lambda: CLIENTS["grpc-go-1.70"](),
 }
+CLIENT_ENV = {"grpc-go-noproxy": {"GRPCPROBE_WITH_NO_PROXY": "1"}}
 
 
 def envs() -> list[dict[str, str]]:
@@ -52,6 +57,8 @@ def envs() -> list[dict[str, str]]:
 
 
 def targets_for(runtime: str) -> list[str]:
+    if runtime == "grpc-go-passthrough":
+        return list(dict.fromkeys(f"passthrough:///{t.split('///')[-1]}" for t in TARGETS))
     # C-core has no passthrough resolver: it would take the whole string as a host name.
     return [t for t in TARGETS if not (runtime == "grpc-core" and t.startswith("passthrough"))]
 
@@ -79,7 +86,8 @@ def run_clients(runtime: str, cases: list[dict[str, object]]) -> list[dict[str, 
 
 @cache
 def real(runtime: str) -> dict[tuple[int, str], dict[str, str]]:
-    cases = [{"env": env, "targets": targets_for(runtime)} for env in envs()]
+    extra = CLIENT_ENV.get(runtime, {})
+    cases = [{"env": {**env, **extra}, "targets": targets_for(runtime)} for env in envs()]
     return {(r["case"], r["target"]): r for r in run_clients(runtime, cases)}
 
 
@@ -173,3 +181,27 @@ def test_headline_claim_end_to_end(runtime: str, version: str) -> None:
     fixed, broken = (json.loads(line) for line in done.stdout.splitlines())
     assert fixed["via"] == "DIRECT" and fixed["state"] == "READY", fixed
     assert broken["via"] == "127.0.0.1:30013", broken
+
+
+def test_the_remedies_on_grpc_go_1_70_with_the_bug_reports_env() -> None:
+    """Issue 13: the NO_PROXY of the bug reports sends a grpc-go 1.70 function call to the proxy;
+    dialled WithNoProxy it goes direct, and a passthrough:/// target is matched by its name."""
+    bare, remedied = BUG_REPORT, {**BUG_REPORT, "GRPCPROBE_WITH_NO_PROXY": "1"}
+    with_name = {**BUG_REPORT, "NO_PROXY": BUG_REPORT["NO_PROXY"] + ",.crossplane-system"}
+    records = run_clients(
+        "grpc-go-1.70",
+        [
+            {"env": bare, "targets": ["dns:///fn.crossplane-system:9443"]},
+            {"env": remedied, "targets": ["dns:///fn.crossplane-system:9443"]},
+            {"env": with_name, "targets": ["dns:///fn.crossplane-system:9443"]},
+            {"env": with_name, "targets": ["passthrough:///fn.crossplane-system:9443"]},
+        ],
+    )
+    assert [r["via"] for r in records] == ["127.0.0.1:30013", "DIRECT", "127.0.0.1:30013", "DIRECT"]
+    for runtime, env, target, direct in (
+        ("grpc-go-1.70", bare, "dns:///fn.crossplane-system:9443", False),
+        ("grpc-go-noproxy", remedied, "dns:///fn.crossplane-system:9443", True),
+        ("grpc-go-1.70", with_name, "dns:///fn.crossplane-system:9443", False),
+        ("grpc-go-passthrough", with_name, "passthrough:///fn.crossplane-system:9443", True),
+    ):
+        assert (model(runtime, env, target) == "DIRECT") is direct, runtime

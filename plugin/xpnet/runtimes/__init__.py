@@ -58,6 +58,9 @@ _MODELS = {
     "grpc-go-1.70": ("go", "decide_grpc_1_70"),
     "grpc-go-1.71": ("go", "decide_grpc_1_71"),
     "grpc-core": ("grpc_core", "decide"),
+    # Crossplane changed as the seed analysis proposes (issue 13): what each would change.
+    "grpc-go-noproxy": ("go", "decide_grpc_noproxy"),
+    "grpc-go-passthrough": ("go", "decide_grpc_passthrough"),
     "curl": ("curl", "decide"),
     "python-requests": ("python", "decide_requests"),
     "python-urllib": ("python", "decide_urllib"),
@@ -75,7 +78,13 @@ def _model(runtime: str) -> Callable[..., Decision]:
     return found
 
 
-GRPC_RUNTIMES = ("grpc-go-1.70", "grpc-go-1.71", "grpc-core")
+GRPC_RUNTIMES = (
+    "grpc-go-1.70",
+    "grpc-go-1.71",
+    "grpc-core",
+    "grpc-go-noproxy",
+    "grpc-go-passthrough",
+)
 
 
 def decide(

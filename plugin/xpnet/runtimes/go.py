@@ -144,3 +144,24 @@ def decide_grpc_1_71(env: Mapping[str, str], target: Target, resolved: str | Non
     """grpc-go >= 1.71: the delegating resolver checks the unresolved target host:port and,
     when proxied, sends CONNECT host:port (FACTS.md §3)."""
     return go_http(env, "https", target.host, target.port, "grpc-go >= 1.71 (target host)")
+
+
+# The remedies the seed analysis lists besides NO_PROXY (issue 13), as clients built with them.
+
+
+def decide_grpc_noproxy(env: Mapping[str, str], target: Target, resolved: str | None) -> Decision:
+    """grpc-go dialled with grpc.WithNoProxy(): proxies are disabled for the ClientConn
+    (grpc-go dialoptions.go), whatever the environment says."""
+    return Decision(
+        None, "grpc-go with WithNoProxy: WithNoProxy turns proxies off, whatever HTTPS_PROXY says"
+    )
+
+
+def decide_grpc_passthrough(
+    env: Mapping[str, str], target: Target, resolved: str | None
+) -> Decision:
+    """grpc-go <= 1.70 dialling passthrough:///host:port instead of dns:///: the passthrough
+    resolver hands the dialer the target itself, so NO_PROXY is matched against the host name,
+    as grpc-go >= 1.71 does (FACTS.md §3)."""
+    host, port = target.host, target.port
+    return go_http(env, "https", host, port, "grpc-go <= 1.70 with a passthrough:/// target")

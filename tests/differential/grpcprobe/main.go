@@ -2,6 +2,7 @@
 // Dials each gRPC target given as an argument with grpc.NewClient (insecure credentials) and
 // waits briefly for a connection attempt; whether it went through a proxy is observed by the
 // recording CONNECT proxy the test runs. The grpc-go version comes from the go.mod used.
+// GRPCPROBE_WITH_NO_PROXY=1 dials with grpc.WithNoProxy() (one of the remedies of issue 13).
 package main
 
 import (
@@ -16,8 +17,12 @@ import (
 )
 
 func main() {
+	options := []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}
+	if os.Getenv("GRPCPROBE_WITH_NO_PROXY") == "1" {
+		options = append(options, grpc.WithNoProxy())
+	}
 	for _, target := range os.Args[1:] {
-		conn, err := grpc.NewClient(target, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		conn, err := grpc.NewClient(target, options...)
 		if err != nil {
 			fmt.Println("ERROR", err)
 			continue
