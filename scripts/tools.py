@@ -56,6 +56,34 @@ def install_kustomize(version: str) -> str | None:
     return None
 
 
+# cyclonus evaluates NetworkPolicies offline: the proof of the generated policies (issue 13).
+CYCLONUS_VERSION = "v0.5.6"
+
+
+def cyclonus_path() -> Path:
+    return TOOLS / "cyclonus" / "cyclonus"
+
+
+def install_cyclonus() -> str | None:
+    """Build cyclonus with the machine's Go; returns a reason when it cannot."""
+    target = cyclonus_path()
+    if target.exists():
+        return None
+    go = shutil.which("go")
+    if go is None:
+        return "Go is not installed: cyclonus is built with `go install`"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(
+        [go, "install", f"github.com/mattfenwick/cyclonus/cmd/cyclonus@{CYCLONUS_VERSION}"],
+        env={**os.environ, "GOBIN": str(target.parent)},
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        return f"go install cyclonus {CYCLONUS_VERSION} failed:\n{done.stderr[-2000:]}"
+    return None
+
+
 # helmfile drives the Helm 3 binary for the helmfile recipe (examples/helmfile).
 HELMFILE_VERSION = "v1.8.0"
 
@@ -394,6 +422,7 @@ def installers() -> dict[str, tuple[str, Callable[[], str | None]]]:
         )
     table["helmfile"] = (f"helmfile {HELMFILE_VERSION} (go build)", install_helmfile)
     table["kpt"] = (f"kpt {KPT_VERSION} (go install)", install_kpt)
+    table["cyclonus"] = (f"cyclonus {CYCLONUS_VERSION} (go install)", install_cyclonus)
     table["node"] = ("node packages " + ", ".join(NODE_PACKAGES), install_node_packages)
     table["goproxy"] = ("Go ProxyFromEnvironment probe", build_goproxy)
     table["goyaml"] = ("sigs.k8s.io/yaml reader", build_goyaml)

@@ -333,7 +333,8 @@ MESSAGES = {
     ),
     "null for a mapping": (
         doc() | {"spec": None},
-        "spec: must be a mapping (proxy, cluster, crossplane, policy), got nothing (null); "
+        "spec: must be a mapping (proxy, cluster, crossplane, policy, networkPolicy), got "
+        "nothing (null); "
         "give one, e.g. spec: {proxy: {httpsProxy: http://proxy.corp.example:3128}, "
         "cluster: {podCIDRs: [10.244.0.0/16], serviceCIDRs: [10.96.0.0/12]}}",
     ),
@@ -645,6 +646,12 @@ def test_every_example_is_a_valid_value() -> None:
     for path, info in field_paths():
         for example in info.examples or []:
             config = set_at(doc(proxy={"credentialsSecret": {"name": "s"}}), path, example)
+            if path[:3] == ("spec", "networkPolicy", "extraEgress") and len(path) == 4:
+                item = {"cidr": "10.30.0.0/24", path[3]: example}  # a field of a list's item
+                config = set_at(doc(), path[:3], [item])
+            if path[:2] == ("spec", "networkPolicy"):  # issue 13: what enabled policies need
+                config["spec"]["cluster"]["apiServerAddresses"] = ["192.168.10.5"]
+                config["spec"]["networkPolicy"].setdefault("proxyCIDRs", ["10.20.0.10/32"])
             assert isinstance(load_config(config, "c.yaml"), ClusterNetwork), path
 
 
@@ -661,6 +668,9 @@ def test_the_records_have_the_models_fields() -> None:
     assert xpnet_config.CredentialsSecret._fields == tuple(
         config_model.CredentialsSecret.model_fields
     )
+    for name in ("NetworkPolicy", "ExtraEgress", "LabelSelector"):  # issue 13
+        model = getattr(config_model, name)
+        assert getattr(xpnet_config, name)._fields == tuple(model.model_fields), name
     assert "name" in config_model.Metadata.model_fields
 
 

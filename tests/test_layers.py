@@ -62,6 +62,7 @@ LAYERS = [
         "xpnet.explain",
         "xpnet.patches",
         "xpnet.discover",
+        "xpnet.netpol",
     },
     {"xpnet.report"},
     {"xpnet.engine"},

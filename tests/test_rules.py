@@ -28,7 +28,14 @@ SIX = {
 }
 
 
-def config(crossplane: dict[str, str] | None = None, **proxy: Any) -> Any:
+def config(
+    crossplane: dict[str, str] | None = None,
+    network_policy: dict[str, Any] | None = None,
+    **proxy: Any,
+) -> Any:
+    cluster: dict[str, Any] = {"podCIDRs": ["10.244.0.0/16"], "serviceCIDRs": ["10.96.0.0/12"]}
+    if network_policy:  # issue 13: the policies need the API server's own address
+        cluster["apiServerAddresses"] = ["192.168.10.5"]
     return with_mode(
         load_config(
             {
@@ -37,8 +44,9 @@ def config(crossplane: dict[str, str] | None = None, **proxy: Any) -> Any:
                 "metadata": {"name": "c"},
                 "spec": {
                     "proxy": {"httpsProxy": PROXY, **proxy},
-                    "cluster": {"podCIDRs": ["10.244.0.0/16"], "serviceCIDRs": ["10.96.0.0/12"]},
+                    "cluster": cluster,
                     "crossplane": crossplane or {},
+                    "networkPolicy": network_policy or {},
                 },
             },
             "c",
@@ -235,6 +243,28 @@ EXAMPLES: dict[str, tuple[str, str, dict[str, Any]]] = {
         {},
     ),
 }
+
+
+def xpnet_policy(port: int) -> str:
+    """The xpnet-core-egress policy install(SIX) gets with NETPOL, its proxy port changed."""
+    from xpnet import netpol
+
+    policy = netpol.policies(config(network_policy=NETPOL), "crossplane-system", {"app": "cp"})[1]
+    return "---\n" + netpol.render(policy).replace("port: 3128", f"port: {port}")
+
+
+NETPOL = {"enabled": True, "proxyCIDRs": ["10.20.0.10/32"]}
+LABELLED = "  template:\n    metadata:\n      labels:\n        app: cp\n"
+EXAMPLES["XPN024"] = (
+    install(SIX).replace("  template:\n", LABELLED) + xpnet_policy(3129),
+    install(SIX).replace("  template:\n", LABELLED) + xpnet_policy(3128),
+    {"network_policy": NETPOL},
+)
+EXAMPLES["XPN025"] = (
+    install(SIX),
+    install(SIX).replace("  template:\n", LABELLED),
+    {"network_policy": NETPOL},
+)
 
 
 def rules_found(text: str, options: dict[str, Any]) -> set[str]:

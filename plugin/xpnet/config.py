@@ -84,11 +84,29 @@ class Policy(NamedTuple):
     existingEntries: Literal["merge", "replace"]
 
 
+class ExtraEgress(NamedTuple):
+    cidr: str
+    ports: tuple[int, ...]
+    protocol: Literal["TCP", "UDP", "SCTP"]
+
+
+class LabelSelector(NamedTuple):
+    matchLabels: dict[str, str]
+
+
+class NetworkPolicy(NamedTuple):
+    enabled: bool
+    proxyCIDRs: tuple[str, ...]
+    extraEgress: tuple[ExtraEgress, ...]
+    metricsNamespaceSelector: LabelSelector | None
+
+
 class Spec(NamedTuple):
     proxy: Proxy
     cluster: Cluster
     crossplane: Crossplane
     policy: Policy
+    networkPolicy: NetworkPolicy
 
 
 class Metadata(NamedTuple):
@@ -115,6 +133,8 @@ def _from_data(data: dict[str, Any]) -> ClusterNetwork:
     spec = data["spec"]
     proxy, cluster = spec["proxy"], spec["cluster"]
     secret = proxy["credentialsSecret"]
+    netpol = spec["networkPolicy"]
+    metrics = netpol["metricsNamespaceSelector"]
     return ClusterNetwork(
         apiVersion=data["apiVersion"],
         kind=data["kind"],
@@ -137,6 +157,17 @@ def _from_data(data: dict[str, Any]) -> ClusterNetwork:
             ),
             crossplane=Crossplane(**spec["crossplane"]),
             policy=Policy(**spec["policy"]),
+            networkPolicy=NetworkPolicy(
+                enabled=netpol["enabled"],
+                proxyCIDRs=tuple(netpol["proxyCIDRs"]),
+                extraEgress=tuple(
+                    ExtraEgress(e["cidr"], tuple(e["ports"]), e["protocol"])
+                    for e in netpol["extraEgress"]
+                ),
+                metricsNamespaceSelector=LabelSelector(dict(metrics["matchLabels"]))
+                if metrics
+                else None,
+            ),
         ),
     )
 
@@ -209,7 +240,7 @@ def _validation_stamp() -> tuple[Any, ...]:
 
 def _cache_key(doc: Any) -> bytes | None:
     try:
-        return marshal.dumps((2, _validation_stamp(), doc))
+        return marshal.dumps((3, _validation_stamp(), doc))
     except ValueError:  # a value marshal cannot write (not from YAML text): no caching
         return None
 

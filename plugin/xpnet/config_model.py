@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import ipaddress
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -359,6 +360,66 @@ class Policy(_Strict):
     )
 
 
+class ExtraEgress(_Strict):
+    """A further destination the Crossplane pods may reach directly."""
+
+    cidr: Cidr = Field(description="The destination network.", examples=["10.30.0.0/24"])
+    ports: list[Annotated[int, Field(ge=1, le=65535)]] = Field(
+        default_factory=list,
+        description="Destination ports; empty: every port.",
+        examples=[[443]],
+    )
+    protocol: Literal["TCP", "UDP", "SCTP"] = Field(
+        default="TCP", description="The ports' protocol.", examples=["TCP"]
+    )
+
+
+class LabelSelector(_Strict):
+    """Namespaces chosen by their labels (a Kubernetes label selector's matchLabels)."""
+
+    matchLabels: dict[str, str] = Field(
+        min_length=1,
+        description="Labels a namespace must carry, all of them.",
+        examples=[{"kubernetes.io/metadata.name": "monitoring"}],
+    )
+
+
+class NetworkPolicy(_Strict):
+    """NetworkPolicies for the Crossplane namespace that make the proxy the only way out."""
+
+    enabled: bool = Field(
+        default=False,
+        description=(
+            "Generate NetworkPolicies named xpnet-*: function pods accept TCP 9443 only from the "
+            "core's pods; core, provider and function pods reach only the proxy, the API "
+            "server, cluster DNS and extraEgress (and the core the function pods). Added to the "
+            "output of the KRM function and the Helm post-renderer; `xpnet netpol` prints them."
+        ),
+        examples=[True],
+    )
+    proxyCIDRs: list[Cidr] = Field(
+        default_factory=list,
+        description=(
+            "The proxy's addresses as CIDRs (a policy cannot name a host): required when the "
+            "proxy URL names a host; a proxy URL with an IP address is used as it is."
+        ),
+        examples=[["10.20.0.10/32"]],
+    )
+    extraEgress: list[ExtraEgress] = Field(
+        default_factory=list,
+        description="Further destinations the core, provider and function pods may reach.",
+        examples=[[{"cidr": "10.30.0.0/24", "ports": [443]}]],
+    )
+    metricsNamespaceSelector: LabelSelector | None = Field(
+        default=None,
+        description=(
+            "Namespaces whose pods may scrape the function pods' metrics (TCP 8080); default: "
+            "none. Core and provider pods are not ingress-isolated by xpnet."
+        ),
+        examples=[{"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}],
+    )
+
+
 class Spec(_Strict):
     """What xpnet needs to know and what it should do."""
 
@@ -380,6 +441,11 @@ class Spec(_Strict):
         default_factory=Policy,
         description="Fix or check, and how.",
         examples=[{"mode": "check"}],
+    )
+    networkPolicy: NetworkPolicy = Field(
+        default_factory=NetworkPolicy,
+        description="Opt-in NetworkPolicies that enforce the proxy and protect function pods.",
+        examples=[{"enabled": True, "proxyCIDRs": ["10.20.0.10/32"]}],
     )
 
 
@@ -544,6 +610,10 @@ def _flow(value: Any) -> str:
         return "{" + ", ".join(f"{k}: {_flow(v)}" for k, v in value.items()) + "}"
     if isinstance(value, list):
         return "[" + ", ".join(_flow(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
     text = str(value)
     plain = re.fullmatch(r"[A-Za-z0-9./_-][A-Za-z0-9./:_-]*", text)
     if plain and not re.fullmatch(r"[0-9.]+|true|false|null|yes|no|on|off", text, re.I):
@@ -679,6 +749,10 @@ def _message(item: ErrorDetails, configmap: bool) -> tuple[Loc, str]:
         return loc, _wrong_type(item, configmap)
     if kind == "literal_error":
         return loc, _choices(item)
+    if kind in ("bool_type", "bool_parsing"):
+        key, info = _field_at(loc)
+        fix = f"write {key}: true or {key}: false{_or_default(info)}"
+        return loc, f"must be true or false, got {_got(item['input'])}; {fix}"
     if kind in ("too_short", "string_too_short"):
         return loc, _too_short(item, configmap)
     if kind == "invalid_key":
@@ -739,7 +813,61 @@ def validate(doc: Any, source: str) -> dict[str, Any]:
         config = ClusterNetwork.model_validate(doc)
     except ValidationError as error:
         raise ConfigError(source, _explain(error, configmap)) from None
+    if problems := _network_policy_problems(config):
+        raise ConfigError(source, problems)
     return config.model_dump()
+
+
+def _address(entry: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    """An API server address entry as a network, when it is an IP or a CIDR."""
+    try:
+        return ipaddress.ip_network(entry.strip("[]"), strict=False)
+    except ValueError:
+        return None
+
+
+def _network_policy_problems(config: ClusterNetwork) -> list[str]:
+    """What spec.networkPolicy cannot be generated from (issue 13), each with its field path."""
+    policy, cluster, proxy = config.spec.networkPolicy, config.spec.cluster, config.spec.proxy
+    if not policy.enabled:
+        return []
+    problems = []
+    named = sorted(
+        {
+            host
+            for url in (proxy.httpProxy, proxy.httpsProxy, proxy.grpcProxy)
+            if url and (host := urlsplit(url).hostname) and _address(host) is None
+        }
+    )
+    if named and not policy.proxyCIDRs:
+        problems.append(
+            f"spec.networkPolicy.proxyCIDRs: the proxy is named by host ({', '.join(named)}) and "
+            "a NetworkPolicy cannot name a host: give the proxy's addresses, e.g. proxyCIDRs: "
+            "[10.20.0.10/32] (what the name resolves to), or write the proxy URL with its IP"
+        )
+    pods = [ipaddress.ip_network(c) for c in cluster.podCIDRs]
+    given = [(f"proxyCIDRs[{i}]", c) for i, c in enumerate(policy.proxyCIDRs)]
+    given += [(f"extraEgress[{i}].cidr", e.cidr) for i, e in enumerate(policy.extraEgress)]
+    for where, cidr in given:
+        net = ipaddress.ip_network(cidr)
+        for i, pod in enumerate(pods):
+            if net.version == pod.version and net.overlaps(pod):
+                problems.append(
+                    f"spec.networkPolicy.{where}: {cidr} overlaps the pod network {pod} "
+                    f"(spec.cluster.podCIDRs[{i}]): the policy would let the Crossplane pods "
+                    "reach every pod in it; give addresses outside the pod network (a proxy "
+                    "running as a pod changes its IP: expose it on a fixed address)"
+                )
+    if not any(_address(a) for a in cluster.apiServerAddresses):
+        problems.append(
+            "spec.cluster.apiServerAddresses: networkPolicy.enabled restricts egress to the API "
+            "server, and no address of it is given as an IP: most CNIs judge egress after the "
+            "kubernetes Service IP was translated to the API server's own address, so the "
+            "Service IP alone would cut Crossplane off; list the addresses kubectl get "
+            "endpointslices -l kubernetes.io/service-name=kubernetes shows, e.g. "
+            "apiServerAddresses: [192.168.10.5]"
+        )
+    return problems
 
 
 def json_schema() -> dict[str, Any]:

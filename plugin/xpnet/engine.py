@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from xpnet import rules
+from xpnet import netpol, rules
 from xpnet.apply import rewrite
 from xpnet.config import ClusterNetwork
 from xpnet.errors import InputError
@@ -24,6 +24,7 @@ class Outcome(NamedTuple):
     plans: tuple[Plan, ...]  # one per install
     findings: tuple[Finding, ...]
     texts: dict[int, str]  # Document.index → the document's new text, for changed ones only
+    added: tuple[str, ...] = ()  # new documents to append: NetworkPolicies (issue 13)
 
     @property
     def failed(self) -> bool:
@@ -90,9 +91,14 @@ def run(config: ClusterNetwork, docs: Sequence[Document]) -> Outcome:
     plans = tuple((plan_check if check else plan_fix)(config, i) for i in installs)
     findings = config_findings(config) + [f for p in plans for f in p.findings]
     edits = [e for p in plans for e in p.edits]
+    policies = netpol.NetpolPlan((), {}, ())
+    if config.spec.networkPolicy.enabled:
+        policies = netpol.plan(config, installs, docs)
+        findings += policies.findings
     if check:
         return Outcome(plans, tuple(findings + _refusals(edits)), {})
     outcome = Outcome(plans, tuple(findings), {})
     if outcome.failed:  # an error in fix mode: nothing is written
         return outcome
-    return Outcome(plans, tuple(findings), apply(edits))
+    texts = apply(edits) | policies.replace
+    return Outcome(plans, tuple(findings), texts, policies.added)

@@ -246,6 +246,25 @@ XPN023 = Rule(
     ),
 )
 
+XPN024 = Rule(
+    "XPN024",
+    _E,
+    "an xpnet NetworkPolicy disagrees with spec.networkPolicy",
+    "run xpnet fix: it replaces xpnet's policies (labelled app.kubernetes.io/managed-by: xpnet)",
+    ("{what}"),
+)
+
+XPN025 = Rule(
+    "XPN025",
+    _W,
+    "no pod labels to choose the core's pods by",
+    "give the core Deployment spec.selector.matchLabels and the same pod template labels",
+    (
+        "spec.networkPolicy.enabled, but the core Deployment has no pod template labels to "
+        "choose its pods by: no NetworkPolicies were generated"
+    ),
+)
+
 CATALOGUE: tuple[Rule, ...] = (
     XPN001,
     XPN002,
@@ -270,6 +289,8 @@ CATALOGUE: tuple[Rule, ...] = (
     XPN021,
     XPN022,
     XPN023,
+    XPN024,
+    XPN025,
 )
 RULES: dict[str, Rule] = {r.id: r for r in CATALOGUE}
 DOCS = "docs/rules.md"  # relative to the repository root: xpnet has no published site yet

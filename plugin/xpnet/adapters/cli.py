@@ -138,6 +138,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--explain", action="store_true", help="one entry a line, with its reason")
     p.set_defaults(func=commands.noproxy_cmd)
 
+    p = sub.add_parser(
+        "netpol",
+        help="print the NetworkPolicies of spec.networkPolicy for the install in FILE (- or "
+        "none for stdin)",
+    )
+    _config_option(p)
+    p.add_argument("files", nargs="*", metavar="FILE", help="the install's manifests")
+    p.set_defaults(func=commands.netpol_cmd)
+
     p = sub.add_parser("values", help="print the settings as Helm values for the Crossplane chart")
     _config_option(p)
     _chart_options(p, "the chart version (before v2.0 the chart has no extraEnvVarsCrossplaneInit)")

@@ -8,7 +8,7 @@ import difflib
 import json
 import sys
 
-from xpnet import __version__, explain, noproxy, patches, releases, report
+from xpnet import __version__, explain, noproxy, patches, releases, report, rules
 from xpnet.adapters import krm
 from xpnet.adapters.streams import filter_bytes, find_config, read_config, run_streams
 from xpnet.config import ClusterNetwork, json_schema, with_mode
@@ -260,6 +260,38 @@ def noproxy_cmd(args: argparse.Namespace) -> int:
             print(f"{entry.value:40} {entry.reason}")
     else:
         print(nps.value)
+    return 0
+
+
+def netpol_cmd(args: argparse.Namespace) -> int:
+    """`xpnet netpol`: the NetworkPolicies of spec.networkPolicy for the installs in FILE."""
+    from xpnet import netpol  # only this command needs it here
+
+    path = find_config(args.config)
+    config = read_config(path)
+    if not config.spec.networkPolicy.enabled:
+        raise ConfigError(
+            path, ["spec.networkPolicy.enabled: is false; set it to true to generate policies"]
+        )
+    sources = _sources(args.files or [STDIN])
+    crossplane = config.spec.crossplane
+    installs = discover(stream.load(sources), crossplane.namespace, crossplane.version, resources)
+    texts = []
+    for install in installs:
+        if install.core is None or install.core.kind != "Deployment":
+            continue
+        labels = netpol.core_labels(install.core)
+        if labels is None:
+            raise InputError(install.core.doc.source, [rules.XPN025.say()])
+        policies = netpol.policies(config, install.namespaces[0], labels)
+        texts += [netpol.render(p) for p in policies]
+    if not texts:
+        names = ", ".join(s.name for s in sources)
+        raise InputError(
+            names,
+            ["no Crossplane core Deployment: xpnet netpol reads the core's pod labels from it"],
+        )
+    sys.stdout.write("".join(f"---\n{t}" for t in texts))
     return 0
 
 

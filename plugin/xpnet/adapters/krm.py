@@ -99,6 +99,15 @@ def _results_block(results: list[dict[str, Any]]) -> str:
     return "".join(line + "\n" for line in render_block({"results": results}, 0, None))
 
 
+def _new_items(docs: Sequence[str], dash: int, before: str) -> str:
+    """Documents (block style, at column 0) as ResourceList items with the dash at `dash`."""
+    out = "" if before == "\n" else "\n"
+    for doc in docs:
+        first, *rest = doc.splitlines()
+        out += f"{' ' * dash}- {first}\n" + "".join(f"{' ' * (dash + 2)}{r}\n" for r in rest)
+    return out
+
+
 def transform(text: str, workdir: Path | None = None) -> Response:
     """Run the function on a ResourceList's text; `workdir`: where kustomize runs it."""
     layout = resource_list_layout(text)
@@ -155,6 +164,10 @@ def transform(text: str, workdir: Path | None = None) -> Response:
         if index in outcome.texts:
             pieces += [(pos, segment.start), segment.unmask(outcome.texts[index])]
             pos = segment.end
+    if outcome.added and layout.items:  # NetworkPolicies (issue 13): new items at the end
+        tail = layout.items[-1]
+        pieces += [(pos, tail.end), _new_items(outcome.added, tail.dash or 0, text[tail.end - 1])]
+        pos = tail.end
     pieces.append((pos, len(text)))
     last = next((p for p in reversed(pieces) if p and (isinstance(p, str) or p[0] < p[1])), "")
     if not (last if isinstance(last, str) else text[last[1] - 1]).endswith("\n"):

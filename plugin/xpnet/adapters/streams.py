@@ -95,7 +95,12 @@ def filter_stream(text: str, config_file: str | None) -> tuple[str, list[str], i
     lines = [report.line(report.finding_line(f, True)) for f in result.outcome.findings]
     if result.outcome.failed:
         return "", lines, 1
-    return result.outputs["-"], lines, 0
+    out = result.outputs["-"]
+    if result.outcome.added:  # NetworkPolicies (issue 13), appended as documents
+        out += ("" if not out or out.endswith("\n") else "\n") + "".join(
+            f"---\n{doc}" for doc in result.outcome.added
+        )
+    return out, lines, 0
 
 
 def filter_bytes(data: bytes, config_file: str | None) -> tuple[str, list[str], int]:

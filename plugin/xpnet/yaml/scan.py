@@ -13,6 +13,7 @@ TARGET_KINDS = frozenset(
         "ControllerConfig",
         "HelmRelease",  # Flux: the chart values (issue 11)
         "Application",  # Argo CD: likewise
+        "NetworkPolicy",  # xpnet's own, when spec.networkPolicy is enabled (issue 13)
     }
 )
 

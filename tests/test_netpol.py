@@ -1,0 +1,255 @@
+"""NetworkPolicies (issue 13): what is generated, that it is a valid NetworkPolicy, that a second
+run changes nothing, and the refusals. cyclonus judges the traffic in
+tests/integration/test_netpol_cyclonus.py."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+from contextlib import redirect_stdout
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+from tests.conftest import ROOT
+from xpnet import netpol
+from xpnet.adapters import cli, krm
+from xpnet.adapters.streams import filter_stream, run_streams
+from xpnet.config import ClusterNetwork, load_config, with_mode
+from xpnet.errors import ConfigError
+from xpnet.yaml.stream import Source
+
+SCHEMA = json.loads(
+    (ROOT / "tests/fixtures/networkpolicy/networkpolicy-networking-v1.schema.json").read_text()
+)
+CORE = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: crossplane
+  namespace: crossplane-system
+spec:
+  selector:
+    matchLabels:
+      app: crossplane
+  template:
+    metadata:
+      labels:
+        app: crossplane
+        helm.sh/chart: crossplane-2.1.0
+    spec:
+      containers:
+      - name: crossplane
+        image: xpkg.crossplane.io/crossplane/crossplane:v2.1.0
+        args: [core, start]
+"""
+NETWORK_POLICY: dict[str, Any] = {"enabled": True, "proxyCIDRs": ["10.20.0.10/32"]}
+
+
+def spec(**changes: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "proxy": {"httpsProxy": "http://proxy.corp.example:3128"},
+        "cluster": {
+            "podCIDRs": ["10.244.0.0/16"],
+            "serviceCIDRs": ["10.96.0.0/12"],
+            "apiServerAddresses": ["192.168.10.5"],
+        },
+        "networkPolicy": NETWORK_POLICY,
+    }
+    out.update(changes)
+    return out
+
+
+def document(**changes: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "xpnet.dev/v1alpha1",
+        "kind": "ClusterNetwork",
+        "metadata": {"name": "c"},
+        "spec": spec(**changes),
+    }
+
+
+def config(mode: str = "fix", **changes: Any) -> ClusterNetwork:
+    return with_mode(load_config(document(**changes), "c"), mode)  # type: ignore[arg-type]
+
+
+def test_the_policies_are_valid_networkpolicies_with_stable_names() -> None:
+    policies = netpol.policies(config(), "crossplane-system", {"app": "crossplane"})
+    assert [p["metadata"]["name"] for p in policies] == list(netpol.NAMES)
+    for policy in policies:
+        jsonschema.validate(policy, SCHEMA)
+        assert policy["metadata"]["labels"] == {"app.kubernetes.io/managed-by": "xpnet"}
+        assert yaml.safe_load(netpol.render(policy)) == policy
+
+
+def test_the_schema_refuses_a_misspelt_field() -> None:
+    policy = netpol.policies(config(), "ns", {"app": "crossplane"})[0]
+    policy["spec"]["podSelectr"] = policy["spec"].pop("podSelector")
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(policy, SCHEMA)
+
+
+def test_the_core_is_chosen_by_its_deployments_selector() -> None:
+    result = run_streams(config(), [Source("x.yaml", CORE)])
+    core = result.outcome.plans[0].install.core
+    assert core is not None
+    assert netpol.core_labels(core) == {"app": "crossplane"}
+
+
+def test_function_ingress_only_from_the_core_and_egress_to_what_is_needed() -> None:
+    ingress, core_egress, provider_egress, _ = netpol.policies(
+        config(), "crossplane-system", {"app": "crossplane"}
+    )
+    assert ingress["spec"]["ingress"] == [
+        {
+            "from": [{"podSelector": {"matchLabels": {"app": "crossplane"}}}],
+            "ports": [{"protocol": "TCP", "port": 9443}],
+        }
+    ]
+    to = [rule["to"] for rule in core_egress["spec"]["egress"]]
+    assert to[0] == [{"ipBlock": {"cidr": "10.20.0.10/32"}}]
+    assert to[1] == [
+        {"ipBlock": {"cidr": "10.96.0.1/32"}},
+        {"ipBlock": {"cidr": "192.168.10.5/32"}},
+    ]
+    assert to[3] == [
+        {
+            "podSelector": {
+                "matchExpressions": [{"key": netpol.FUNCTION_LABEL, "operator": "Exists"}]
+            }
+        }
+    ]
+    assert len(provider_egress["spec"]["egress"]) == 3  # no function pods for providers
+
+
+def test_a_proxy_ip_literal_needs_no_proxy_cidrs() -> None:
+    policies = netpol.policies(
+        config(proxy={"httpsProxy": "http://[fd00:cafe::1]:3128"}, networkPolicy={"enabled": True}),
+        "ns",
+        {"app": "crossplane"},
+    )
+    assert policies[1]["spec"]["egress"][0] == {
+        "to": [{"ipBlock": {"cidr": "fd00:cafe::1/128"}}],
+        "ports": [{"protocol": "TCP", "port": 3128}],
+    }
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        (
+            {"networkPolicy": {"enabled": True}},
+            "spec.networkPolicy.proxyCIDRs: the proxy is named by host (proxy.corp.example)",
+        ),
+        (
+            {"networkPolicy": {"enabled": True, "proxyCIDRs": ["10.244.0.0/24"]}},
+            "spec.networkPolicy.proxyCIDRs[0]: 10.244.0.0/24 overlaps the pod network "
+            "10.244.0.0/16 (spec.cluster.podCIDRs[0])",
+        ),
+        (
+            {
+                "networkPolicy": {
+                    **NETWORK_POLICY,
+                    "extraEgress": [{"cidr": "10.0.0.0/8", "ports": [443]}],
+                }
+            },
+            "spec.networkPolicy.extraEgress[0].cidr: 10.0.0.0/8 overlaps the pod network",
+        ),
+        (
+            {"cluster": {"podCIDRs": ["10.244.0.0/16"], "serviceCIDRs": ["10.96.0.0/12"]}},
+            "spec.cluster.apiServerAddresses: networkPolicy.enabled restricts egress to the API "
+            "server, and no address of it is given as an IP",
+        ),
+    ],
+)
+def test_bad_network_policy_settings_are_refused_with_the_field_path(
+    changes: dict[str, Any], expected: str
+) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_config(document(**changes), "c")
+    assert expected in error.value.render()
+
+
+def test_disabled_is_the_default_and_validates_nothing_more() -> None:
+    loaded = load_config(document(networkPolicy={}), "c")
+    assert loaded.spec.networkPolicy.enabled is False
+    assert load_config(document(networkPolicy={"enabled": False}), "c")
+
+
+def test_helm_post_renderer_appends_them_and_a_second_run_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(json.dumps(document()))
+    once, _, code = filter_stream(CORE, str(cfg))
+    assert code == 0
+    kinds = [d["kind"] for d in yaml.safe_load_all(once)]
+    assert kinds == ["Deployment"] + ["NetworkPolicy"] * 4
+    twice, _, _ = filter_stream(once, str(cfg))
+    assert twice == once
+
+
+def test_fix_replaces_a_disagreeing_policy_and_check_reports_it(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(json.dumps(document()))
+    good, _, _ = filter_stream(CORE, str(cfg))
+    bad = good.replace("port: 3128", "port: 3129")
+    fixed, _, code = filter_stream(bad, str(cfg))
+    assert (code, fixed) == (0, good)
+    result = run_streams(config("check"), [Source("x.yaml", bad)])
+    found = [(f.rule.id, f.resource.name if f.resource else "") for f in result.outcome.findings]
+    assert ("XPN024", "xpnet-core-egress") in found
+
+
+def test_an_unlabelled_policy_with_an_xpnet_name_is_not_replaced() -> None:
+    other = (
+        "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n"
+        "  name: xpnet-core-egress\n  namespace: crossplane-system\nspec:\n  podSelector: {}\n"
+    )
+    result = run_streams(config(), [Source("x.yaml", CORE + other)])
+    assert [f.rule.id for f in result.outcome.findings] == ["XPN024"]
+    assert result.outcome.texts == {}
+
+
+def test_krm_function_adds_them_as_items_once() -> None:
+    items = "".join("  " + line + "\n" for line in ("- " + CORE.replace("\n", "\n  ")).splitlines())
+    fn_config = json.dumps(document())
+    text = f"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n{items}"
+    text += f"functionConfig: {fn_config}\n"
+    once = krm.transform(text).stdout
+    listed = yaml.safe_load(once)["items"]
+    assert [i["kind"] for i in listed] == ["Deployment"] + ["NetworkPolicy"] * 4
+    again = yaml.safe_load(krm.transform(once).stdout)["items"]
+    assert again == listed
+
+
+def test_xpnet_netpol_prints_them(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(json.dumps(document()))
+    install = tmp_path / "install.yaml"
+    install.write_text(CORE)
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert cli.main(["netpol", "-c", str(cfg), str(install)]) == 0
+    docs = list(yaml.safe_load_all(out.getvalue()))
+    assert [d["metadata"]["name"] for d in docs] == list(netpol.NAMES)
+
+
+def test_xpnet_netpol_refuses_when_disabled_or_without_a_core(tmp_path: Path) -> None:
+    xpnet = str(ROOT / ".venv" / "bin" / "xpnet")
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(json.dumps(document(networkPolicy={"enabled": False})))
+    install = tmp_path / "install.yaml"
+    install.write_text(CORE)
+    done = subprocess.run([xpnet, "netpol", "-c", str(cfg), str(install)], capture_output=True)
+    assert done.returncode == 1
+    assert b"spec.networkPolicy.enabled: is false" in done.stderr
+    cfg.write_text(json.dumps(document()))
+    install.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n")
+    done = subprocess.run([xpnet, "netpol", "-c", str(cfg), str(install)], capture_output=True)
+    assert done.returncode == 1
+    assert b"no Crossplane core Deployment" in done.stderr
