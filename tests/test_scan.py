@@ -64,3 +64,11 @@ def test_unrecognisable_kind_is_parsed_to_be_sure() -> None:
     assert may_need_change(whole("  {kind: Deployment}\n")) is False
     assert may_need_change(whole("  kind: Deployment\n  x: 1\n")) is False
     assert may_need_change(whole("  kind: 'ControllerConfig'\n")) is True
+
+
+def test_only_xpnets_own_network_policies_are_parsed() -> None:
+    theirs = (
+        "  apiVersion: networking.k8s.io/v1\n  kind: NetworkPolicy\n  metadata:\n    name: deny\n"
+    )
+    assert may_need_change(whole(theirs)) is False
+    assert may_need_change(whole(theirs.replace("deny", "xpnet-core-egress"))) is True

@@ -261,6 +261,8 @@ def may_need_change(segment: Segment, found: Outline | None = None) -> bool:
         )
     if kind not in TARGET_KINDS:
         return False
+    if kind == "NetworkPolicy":  # only xpnet's own (xpnet-...) are looked at
+        return segment.whole.find("xpnet-", segment.start, segment.end) >= 0
     return kind != "Deployment" or _may_be_crossplane_deployment(segment)
 
 
