@@ -223,8 +223,13 @@ def test_krm_function_adds_them_as_items_once() -> None:
     once = krm.transform(text).stdout
     listed = yaml.safe_load(once)["items"]
     assert [i["kind"] for i in listed] == ["Deployment"] + ["NetworkPolicy"] * 4
-    again = yaml.safe_load(krm.transform(once).stdout)["items"]
-    assert again == listed
+    said = [r["message"] for r in yaml.safe_load(once)["results"] if r["severity"] == "info"]
+    assert [m for m in said if m.startswith("added")] == [
+        f"added NetworkPolicy {p['metadata']['name']} (spec.networkPolicy)" for p in listed[1:]
+    ]
+    twice = yaml.safe_load(krm.transform(once).stdout)
+    assert twice["items"] == listed
+    assert not any(r["message"].startswith("added") for r in twice.get("results") or [])
 
 
 def test_xpnet_netpol_prints_them(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ so results go to stdout for kpt, readable lines to stderr, and errors exit 1.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Sequence
 from io import StringIO
@@ -174,6 +175,10 @@ def transform(text: str, workdir: Path | None = None) -> Response:
         pieces.append("\n")
 
     results = [report.edit_result(e) for e in outcome.edits] if outcome.texts else []
+    for added in outcome.added:  # each NetworkPolicy appended (issue 13), as edits are said
+        name = re.search(r"(?m)^ *name: *(\S+)", added)
+        what = f"NetworkPolicy {name.group(1)}" if name else "a NetworkPolicy"
+        results.append({"message": f"added {what} (spec.networkPolicy)", "severity": "info"})
     results += [report.finding_result(f) for f in outcome.findings]
     stderr = [report.line(report.finding_line(f)) for f in outcome.findings]
     if not outcome.plans:
