@@ -232,6 +232,29 @@ def test_cloud_in_both_forms() -> None:
     ]
 
 
+def test_configmap_form_turns_network_policies_on() -> None:
+    configmap = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "corp"},
+        "data": {
+            "httpsProxy": "http://proxy.corp.example:3128",
+            "podCIDRs": "10.244.0.0/16",
+            "serviceCIDRs": "10.96.0.0/12",
+            "apiServerAddresses": "192.168.10.5",
+            "networkPolicy": "true",
+            "networkPolicyProxyCIDRs": "10.20.0.10/32, fd00:20::10/128",
+        },
+    }
+    policy = load_config(configmap, "cm.yaml").spec.networkPolicy
+    assert policy.enabled is True
+    assert policy.proxyCIDRs == ("10.20.0.10/32", "fd00:20::10/128")
+    off = {**configmap, "data": {**configmap["data"], "networkPolicy": "false"}}
+    assert load_config(off, "cm.yaml").spec.networkPolicy.enabled is False
+    with pytest.raises(ConfigError, match=r"data\.networkPolicy: .*networkPolicy: \"true\""):
+        load_config({**configmap, "data": {**configmap["data"], "networkPolicy": "maybe"}}, "c")
+
+
 def test_configmap_errors_name_data_keys() -> None:
     bad = {"kind": "ConfigMap", "data": {"httpsProxy": "http://p:1", "podCIDRs": "x"}}
     with pytest.raises(ConfigError) as raised:

@@ -40,6 +40,8 @@ _CONFIGMAP_KEYS: dict[str, tuple[tuple[str, ...], bool]] = {
     "credentialsSecret": (("proxy", "credentialsSecret", "name"), False),
     "credentialsUsernameKey": (("proxy", "credentialsSecret", "usernameKey"), False),
     "credentialsPasswordKey": (("proxy", "credentialsSecret", "passwordKey"), False),
+    "networkPolicy": (("networkPolicy", "enabled"), False),  # "true" or "false"
+    "networkPolicyProxyCIDRs": (("networkPolicy", "proxyCIDRs"), True),
 }
 CONFIGMAP_KEYS = tuple(_CONFIGMAP_KEYS)
 
@@ -227,14 +229,15 @@ def _stamp(path: str) -> tuple[int, int] | None:
 
 
 def _validation_stamp() -> tuple[Any, ...]:
-    """What a validation result depends on besides the document: the model's source (and the
-    entry check it shares with the manifests' annotations) and the pydantic installed (its
-    version file; pydantic pins pydantic-core exactly)."""
+    """What a validation result depends on besides the document: the model's source (with the
+    ConfigMap keys here and the entry check it shares with the manifests' annotations) and the
+    pydantic installed (its version file; pydantic pins pydantic-core exactly)."""
     here = os.path.dirname(__file__)
     pydantic = next(
         (s for p in sys.path if (s := _stamp(os.path.join(p, "pydantic", "version.py")))), None
     )
-    model = tuple(_stamp(os.path.join(here, name)) for name in ("config_model.py", "entries.py"))
+    sources = ("config_model.py", "config.py", "entries.py")
+    model = tuple(_stamp(os.path.join(here, name)) for name in sources)
     return __version__, sys.version, model, pydantic
 
 

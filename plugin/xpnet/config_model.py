@@ -751,7 +751,11 @@ def _message(item: ErrorDetails, configmap: bool) -> tuple[Loc, str]:
         return loc, _choices(item)
     if kind in ("bool_type", "bool_parsing"):
         key, info = _field_at(loc)
-        fix = f"write {key}: true or {key}: false{_or_default(info)}"
+        data_key = _configmap_key(loc) if configmap else None
+        if data_key is not None:  # ConfigMap values are strings
+            fix = f'write {data_key}: "true" or {data_key}: "false"{_or_default(info)}'
+        else:
+            fix = f"write {key}: true or {key}: false{_or_default(info)}"
         return loc, f"must be true or false, got {_got(item['input'])}; {fix}"
     if kind in ("too_short", "string_too_short"):
         return loc, _too_short(item, configmap)
