@@ -74,3 +74,26 @@ def test_bad_input(case: Path, entry: str, tmp_path: Path) -> None:
     assert target.read_bytes() == case.read_bytes(), "the input file was changed"
     if entry == "helm" and done.returncode != 0:
         assert done.stdout == b""
+
+
+def test_the_cheap_nesting_bound_never_lets_deep_input_through() -> None:
+    """compose counts nesting only where a cheap bound says the limit can be passed (issue 17);
+    the bound must say so wherever the count would refuse."""
+    import random
+
+    from xpnet.yaml import nodes
+
+    rng = random.Random(1)
+    parts = ["a: 1", "[x, {y: [z]}]", "b:", "- c", "{a: [1]}", "|", "'[['"]
+    deep = 0
+    for limit in (3, 5, 10, 20):
+        for _ in range(2000):
+            lines = [
+                " " * rng.randint(0, 12) + "- " * rng.randint(0, 4) + rng.choice(parts)
+                for _ in range(rng.randint(1, 12))
+            ]
+            text = "\n".join(lines) + "\n"
+            if nodes._depth(text) > limit:
+                deep += 1
+                assert nodes._may_nest_deeper(text, limit), (limit, text)
+    assert deep > 1000  # the inputs do go past the limits
