@@ -268,14 +268,17 @@ def _cached(key: bytes) -> dict[str, Any] | None:
 
 def _keep(key: bytes, data: dict[str, Any]) -> None:
     """Write the entry atomically (a temporary file renamed over it), so concurrent runs read
-    a whole entry or none; a cache that cannot be written is no cache."""
+    a whole entry or none, and readable by the user only (a proxy URL may carry a password); a
+    cache that cannot be written is no cache."""
     path = _entry(key)
     if path is None:
         return
     tmp = path.with_name(f"{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(marshal.dumps((key, data)))
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with open(fd, "wb") as handle:
+            handle.write(marshal.dumps((key, data)))
         os.replace(tmp, path)
     except (OSError, ValueError):
         with contextlib.suppress(OSError):
