@@ -108,6 +108,38 @@ def test_helm3_post_renderer(helm3: Path, tmp_path: Path) -> None:
     assert "# A hook: Helm 3 does not send it" in done.stdout
 
 
+def test_helm3_post_renderer_appends_network_policies(
+    helm3: Path, goyaml: Path, tmp_path: Path
+) -> None:
+    """Issue 13 through real Helm 3: the policies come after the chart's documents, read alike
+    by libyaml and Go, and a render of the render adds none."""
+    from tests.goyaml import go_load
+
+    config = tmp_path / "xpnet.yaml"
+    config.write_text(
+        CONFIG.read_text().replace(
+            "    serviceCIDRs: [10.96.0.0/12]\n",
+            "    serviceCIDRs: [10.96.0.0/12]\n    apiServerAddresses: [192.168.10.5]\n",
+        )
+        + "  networkPolicy:\n    enabled: true\n    proxyCIDRs: [10.20.0.10/32]\n"
+    )
+    renderer = str(ROOT / ".venv" / "bin" / "xpnet-helm")
+    done = template(helm3, helm_env(tmp_path), renderer, f"--post-renderer-args=--config={config}")
+    assert done.returncode == 0, done.stderr
+    rendered = docs(done.stdout)
+    kinds = [d["kind"] for d in rendered]
+    first = kinds.index("NetworkPolicy")  # after what Helm sent (its hooks come later)
+    assert kinds[first : first + 4] == ["NetworkPolicy"] * 4
+    assert kinds.count("NetworkPolicy") == 4 and set(kinds[first + 4 :]) <= {"Job"}
+    (go_docs,) = go_load([done.stdout], goyaml)
+    assert go_docs == rendered
+    again = subprocess.run(
+        [renderer, f"--config={config}"], input=done.stdout, capture_output=True, text=True
+    )
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == done.stdout
+
+
 def test_helm3_failure_shows_the_reason(helm3: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(CONFIG.read_text().replace("10.244.0.0/16", "10.244.0.0/99"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import re
 import shutil
 import subprocess
@@ -264,3 +265,49 @@ def test_config_errors_name_the_config_file(kustomize: Path, tmp_path: Path) -> 
             f"xpnet: {base / 'fn' / 'xpnet.yaml'}: functionConfig corp: "
             "spec.cluster.podCIRDs: unknown field; did you mean podCIDRs?"
         ], done.stderr
+
+
+NETPOL_CONFIG = (
+    CHART_CONFIG.replace(
+        "    serviceCIDRs: [10.96.0.0/12]\n",
+        "    serviceCIDRs: [10.96.0.0/12]\n    apiServerAddresses: [192.168.10.5]\n",
+    )
+    + "  networkPolicy:\n    enabled: true\n    proxyCIDRs: [10.20.0.10/32]\n"
+)
+NETPOL_SCHEMA = (
+    ROOT / "tests" / "fixtures" / "networkpolicy" / "networkpolicy-networking-v1.schema.json"
+)
+
+
+def test_network_policies_through_real_kustomize(
+    kustomize: Path, shared_crossplane: Path, goyaml: Path, tmp_path: Path
+) -> None:
+    """Issue 13 through the real tool: with spec.networkPolicy.enabled the build gains xpnet's
+    four policies, valid NetworkPolicies as libyaml and Go read them; building the output again
+    adds none and changes nothing."""
+    from tests.goyaml import go_load
+
+    (tmp_path / "chart.yaml").write_text(
+        (shared_crossplane / "chart-v1.20.11-proxy.yaml").read_text()
+    )
+    kustomization(tmp_path, ["chart.yaml"], NETPOL_CONFIG, fn=VENV_FN)
+    done = build(kustomize, tmp_path)
+    assert done.returncode == 0, done.stderr
+    policies = [d for d in load_all(done.stdout) if d["kind"] == "NetworkPolicy"]
+    assert sorted(p["metadata"]["name"] for p in policies) == [
+        "xpnet-core-egress",
+        "xpnet-function-egress",
+        "xpnet-function-ingress",
+        "xpnet-provider-egress",
+    ]
+    schema = json.loads(NETPOL_SCHEMA.read_text())
+    for policy in policies:
+        jsonschema.validate(policy, schema)
+        assert policy["metadata"]["namespace"] == "crossplane-system"
+    (go_docs,) = go_load([done.stdout], goyaml)
+    assert isinstance(go_docs, list)
+    assert [d for d in go_docs if d["kind"] == "NetworkPolicy"] == policies
+    (tmp_path / "chart.yaml").write_text(done.stdout)
+    again = build(kustomize, tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == done.stdout
