@@ -299,8 +299,10 @@ def check_duplicate_keys(root: Node, source: str, first_line: int) -> None:
 
 
 def is_merge(key: Node) -> bool:
-    # ruamel's tag property is slow: a merge key is written <<, so look at the text first
-    return isinstance(key, ScalarNode) and key.value == "<<" and key.tag == MERGE_TAG
+    if not isinstance(key, ScalarNode):
+        return False
+    tag = key.ctag  # str(Tag), which ruamel's tag property builds, is slow (issue 17)
+    return (tag.suffix if tag.handle is None else key.tag) == MERGE_TAG
 
 
 def merged_sources(node: MappingNode) -> list[MappingNode]:
