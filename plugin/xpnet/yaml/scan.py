@@ -192,11 +192,10 @@ def outline(segment: Segment) -> Outline:
         return Outline(None, "is a list, not a resource (a mapping)", False)
     indent = len(first.group(1))
 
-    def root(key: str, after: int = rest) -> re.Match[str] | None:
-        """The key at the root, first on the first line, then anywhere after `after`."""
-        if after == rest and (found := _root_key(indent, key).match("\n" + head)):
-            return found
-        return _root_key(indent, key).search(whole, after, end)
+    def root(key: str) -> re.Match[str] | None:
+        """The key at the root: on the first line, else on a later one."""
+        pattern = _root_key(indent, key)
+        return pattern.match("\n" + head) or pattern.search(whole, rest, end)
 
     kind_match = root("kind")
     kind = None
