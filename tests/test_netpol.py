@@ -203,6 +203,13 @@ def test_fix_replaces_a_disagreeing_policy_and_check_reports_it(tmp_path: Path) 
     result = run_streams(config("check"), [Source("x.yaml", bad)])
     found = [(f.rule.id, f.resource.name if f.resource else "") for f in result.outcome.findings]
     assert ("XPN024", "xpnet-core-egress") in found
+    # without them, check fails too: fix (the KRM function, the Helm post-renderer) adds them
+    found = run_streams(config("check"), [Source("x.yaml", CORE)]).outcome.findings
+    missing = [f for f in found if f.rule.id == "XPN024"]
+    assert len(missing) == 4
+    assert all("is missing" in f.message and f.resource is not None for f in missing)
+    passed = run_streams(config("check"), [Source("x.yaml", good)]).outcome.findings
+    assert not [f for f in passed if f.rule.id == "XPN024"]
 
 
 def test_an_unlabelled_policy_with_an_xpnet_name_is_not_replaced() -> None:

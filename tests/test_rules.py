@@ -245,19 +245,21 @@ EXAMPLES: dict[str, tuple[str, str, dict[str, Any]]] = {
 }
 
 
-def xpnet_policy(port: int) -> str:
-    """The xpnet-core-egress policy install(SIX) gets with NETPOL, its proxy port changed."""
+def xpnet_policies(port: int) -> str:
+    """The four policies install(SIX) gets with NETPOL, xpnet-core-egress's proxy port changed."""
     from xpnet import netpol
 
-    policy = netpol.policies(config(network_policy=NETPOL), "crossplane-system", {"app": "cp"})[1]
-    return "---\n" + netpol.render(policy).replace("port: 3128", f"port: {port}")
+    found = netpol.policies(config(network_policy=NETPOL), "crossplane-system", {"app": "cp"})
+    texts = [netpol.render(p) for p in found]
+    texts[1] = texts[1].replace("port: 3128", f"port: {port}")
+    return "".join(f"---\n{t}" for t in texts)
 
 
 NETPOL = {"enabled": True, "proxyCIDRs": ["10.20.0.10/32"]}
 LABELLED = "  template:\n    metadata:\n      labels:\n        app: cp\n"
 EXAMPLES["XPN024"] = (
-    install(SIX).replace("  template:\n", LABELLED) + xpnet_policy(3129),
-    install(SIX).replace("  template:\n", LABELLED) + xpnet_policy(3128),
+    install(SIX).replace("  template:\n", LABELLED) + xpnet_policies(3129),
+    install(SIX).replace("  template:\n", LABELLED) + xpnet_policies(3128),
     {"network_policy": NETPOL},
 )
 EXAMPLES["XPN025"] = (

@@ -311,6 +311,14 @@ def plan(
         for policy in policies(config, namespace, labels):
             name = policy["metadata"]["name"]
             doc = existing.get(name)
+            if doc is None and check:  # fix would add it: check must fail (issue 13)
+                what = (
+                    f"NetworkPolicy {name} is missing: spec.networkPolicy.enabled asks for it; "
+                    "xpnet fix adds it as the KRM function or Helm post-renderer, and xpnet "
+                    "netpol prints it for plain manifests"
+                )
+                findings.append(finding(rules.XPN024, core, what=what))
+                continue
             if doc is None:
                 added.append(render(policy))
                 continue

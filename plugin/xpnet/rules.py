@@ -249,8 +249,9 @@ XPN023 = Rule(
 XPN024 = Rule(
     "XPN024",
     _E,
-    "an xpnet NetworkPolicy disagrees with spec.networkPolicy",
-    "run xpnet fix: it replaces xpnet's policies (labelled app.kubernetes.io/managed-by: xpnet)",
+    "an xpnet NetworkPolicy is missing or disagrees with spec.networkPolicy",
+    "run xpnet fix: it adds missing policies (as the KRM function or Helm post-renderer) and "
+    "replaces xpnet's own (labelled app.kubernetes.io/managed-by: xpnet); xpnet netpol prints them",
     ("{what}"),
 )
 
