@@ -475,14 +475,6 @@ class ClusterNetwork(_Strict):
         ],
     )
 
-    @property
-    def https_proxy(self) -> str | None:
-        return self.spec.proxy.httpsProxy or self.spec.proxy.httpProxy
-
-    @property
-    def http_proxy(self) -> str | None:
-        return self.spec.proxy.httpProxy or self.spec.proxy.httpsProxy
-
 
 def _name_of(doc: Mapping[str, Any]) -> str | None:
     meta = doc.get("metadata")
