@@ -621,8 +621,6 @@ def report(
     if args.quick:
         return
 
-    bare = results[("-", "bare interpreter (python -c pass)")]
-
     def wall(label: str, name: str) -> float | None:
         m = results.get((label, name))
         return m.wall if m else None
@@ -631,112 +629,56 @@ def report(
         return a / b if a is not None and b is not None else None
 
     n_platform, n_large, n_renders = args.platform, args.large, args.renders
-    large = f"large {n_large}"
+    large, platform_ = f"large {n_large}", f"platform+{n_platform}"
+    k, renders = "install+1000", f"{n_renders} renders"
+    helm = "helm 3 template + {} post-renderer"
+    # (the target, its issue), what is divided by what (input, command), the bound and its sense
+    # The targets as a table, one or two lines each.
+    # fmt: off
+    ratios: list[tuple[str, tuple[str, str], tuple[str, str], float, str]] = [
+        ("chart alone: xpnet-fn / python -c pass <= 6 (17)",
+         ("install", "xpnet-fn"), ("-", "bare interpreter (python -c pass)"), 6, "le"),
+        ("chart alone: helm 3 + xpnet-helm / + cat <= 2.5 (17)",
+         ("install", helm.format("xpnet-helm")), ("install", helm.format("cat")), 2.5, "le"),
+        (f"platform {n_platform}: pyyaml / xpnet-fn >= 5 (17)",
+         (platform_, "pyyaml load/edit/dump"), (platform_, "xpnet-fn"), 5, "ge"),
+        ("1000: pyyaml / xpnet-fn >= 8 (17; 5 in issue 5)",
+         (k, "pyyaml load/edit/dump"), (k, "xpnet-fn"), 8, "ge"),
+        (f"{n_large}: xpnet-fn / python identity <= 4 (17)",
+         (large, "xpnet-fn"), (large, "python identity"), 4, "le"),
+        *((f"{n_renders} renders / one, {kind}: xpnet check <= 10 (17)",
+           (f"{renders}, {kind}", f"xpnet check, {n_renders} renders"),
+           (f"{renders}, {kind}", "xpnet check, one render"), 10, "le")
+          for kind in ("fixed", "unfixed")),
+        ("1000: kustomize+xpnet / kustomize+cat <= 1.10 (5)",
+         (k, "kustomize build + xpnet-fn"), (k, "kustomize build + cat"), 1.10, "le"),
+        ("1000: xpnet-helm / xpnet-fn <= 1.2 (5)", (k, "xpnet-helm"), (k, "xpnet-fn"), 1.2, "le"),
+        ("1000: xpnet fix / xpnet-fn <= 1.2 (5)", (k, "xpnet fix"), (k, "xpnet-fn"), 1.2, "le"),
+        ("1000: ruamel / xpnet-fn >= 50 (5)", (k, "ruamel round-trip"), (k, "xpnet-fn"), 50, "ge"),
+        ("5000 / 1000 xpnet-fn time <= 5.5 (5)",
+         ("install+5000", "xpnet-fn"), (k, "xpnet-fn"), 5.5, "le"),
+    ]
+    # fmt: on
+    checks = [(name, ratio(wall(*a), wall(*b)), bound, how) for name, a, b, bound, how in ratios]
     rss_large = results.get((large, "xpnet-fn"))
-    checks: list[tuple[str, float | None, float, str]] = [
-        (
-            "chart alone: xpnet-fn / python -c pass <= 6 (17)",
-            ratio(wall("install", "xpnet-fn"), bare.wall),
-            6,
-            "le",
-        ),
-        (
-            "chart alone: helm 3 + xpnet-helm / + cat <= 2.5 (17)",
-            ratio(
-                wall("install", "helm 3 template + xpnet-helm post-renderer"),
-                wall("install", "helm 3 template + cat post-renderer"),
-            ),
-            2.5,
-            "le",
-        ),
-        (
-            f"platform {n_platform}: pyyaml / xpnet-fn >= 5 (17)",
-            ratio(
-                wall(f"platform+{n_platform}", "pyyaml load/edit/dump"),
-                wall(f"platform+{n_platform}", "xpnet-fn"),
-            ),
-            5,
-            "ge",
-        ),
-        (
-            "1000: pyyaml / xpnet-fn >= 8 (17; 5 in issue 5)",
-            ratio(wall("install+1000", "pyyaml load/edit/dump"), wall("install+1000", "xpnet-fn")),
-            8,
-            "ge",
-        ),
-        (
-            f"{n_large}: xpnet-fn / python identity <= 4 (17)",
-            ratio(wall(large, "xpnet-fn"), wall(large, "python identity")),
-            4,
-            "le",
-        ),
+    checks.insert(
+        5,
         (
             f"{n_large}: xpnet-fn peak RSS / input size <= 3 (17)",
             rss_large.rss_mib / sizes_mb[large] if rss_large and rss_large.rss_mib else None,
             3,
             "le",
         ),
+    )
+    checks += [
         (
-            f"{n_renders} renders / one, fixed: xpnet check <= 10 (17)",
-            ratio(
-                wall(f"{n_renders} renders, fixed", f"xpnet check, {n_renders} renders"),
-                wall(f"{n_renders} renders, fixed", "xpnet check, one render"),
-            ),
-            10,
+            f"{n}: verification / xpnet-fn run <= 0.05 (9)",
+            ratio(verification.get(n), wall(f"install+{n}", "xpnet-fn")),
+            0.05,
             "le",
-        ),
-        (
-            f"{n_renders} renders / one, unfixed: xpnet check <= 10 (17)",
-            ratio(
-                wall(f"{n_renders} renders, unfixed", f"xpnet check, {n_renders} renders"),
-                wall(f"{n_renders} renders, unfixed", "xpnet check, one render"),
-            ),
-            10,
-            "le",
-        ),
-        (
-            "1000: kustomize+xpnet / kustomize+cat <= 1.10 (5)",
-            ratio(
-                wall("install+1000", "kustomize build + xpnet-fn"),
-                wall("install+1000", "kustomize build + cat"),
-            ),
-            1.10,
-            "le",
-        ),
-        (
-            "1000: xpnet-helm / xpnet-fn <= 1.2 (5)",
-            ratio(wall("install+1000", "xpnet-helm"), wall("install+1000", "xpnet-fn")),
-            1.2,
-            "le",
-        ),
-        (
-            "1000: xpnet fix / xpnet-fn <= 1.2 (5)",
-            ratio(wall("install+1000", "xpnet fix"), wall("install+1000", "xpnet-fn")),
-            1.2,
-            "le",
-        ),
-        (
-            "1000: ruamel / xpnet-fn >= 50 (5)",
-            ratio(wall("install+1000", "ruamel round-trip"), wall("install+1000", "xpnet-fn")),
-            50,
-            "ge",
-        ),
-        (
-            "5000 / 1000 xpnet-fn time <= 5.5 (5)",
-            ratio(wall("install+5000", "xpnet-fn"), wall("install+1000", "xpnet-fn")),
-            5.5,
-            "le",
-        ),
-    ]
-    for n in (1000, 5000):
-        checks.append(
-            (
-                f"{n}: verification / xpnet-fn run <= 0.05 (9)",
-                ratio(verification.get(n), wall(f"install+{n}", "xpnet-fn")),
-                0.05,
-                "le",
-            )
         )
+        for n in (1000, 5000)
+    ]
     print("\ntargets (the issue in brackets)")
     for name, value, target, how in checks:
         if value is None:
