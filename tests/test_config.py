@@ -183,21 +183,31 @@ def test_defaults() -> None:
     assert config.spec.policy.existingEntries == "merge"
 
 
-def test_configmap_form_maps_to_the_same_model() -> None:
-    configmap = {
+def configmap(**data: str) -> dict[str, Any]:
+    """The ConfigMap form: a proxy and the cluster networks, then `data`."""
+    base = {
+        "httpsProxy": "http://proxy.corp.example:3128",
+        "podCIDRs": "10.244.0.0/16",
+        "serviceCIDRs": "10.96.0.0/12",
+    }
+    return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": {"name": "corp"},
-        "data": {
-            "httpsProxy": "http://proxy.corp.example:3128",
-            "noProxy": ".corp, 10.20.0.0/16,",
-            "podCIDRs": "10.244.0.0/16,fd00:10:244::/56",
-            "serviceCIDRs": "10.96.0.0/12",
-            "domain": "k8s.internal",
-            "mode": "check",
-        },
+        "data": base | data,
     }
-    config = load_config(configmap, "cm.yaml")
+
+
+def test_configmap_form_maps_to_the_same_model() -> None:
+    config = load_config(
+        configmap(
+            noProxy=".corp, 10.20.0.0/16,",
+            podCIDRs="10.244.0.0/16,fd00:10:244::/56",
+            domain="k8s.internal",
+            mode="check",
+        ),
+        "cm.yaml",
+    )
     assert config.spec.proxy.noProxy == (".corp", "10.20.0.0/16")
     assert config.spec.cluster.podCIDRs == ("10.244.0.0/16", "fd00:10:244::/56")
     assert config.spec.policy.mode == "check"
@@ -233,26 +243,18 @@ def test_cloud_in_both_forms() -> None:
 
 
 def test_configmap_form_turns_network_policies_on() -> None:
-    configmap = {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {"name": "corp"},
-        "data": {
-            "httpsProxy": "http://proxy.corp.example:3128",
-            "podCIDRs": "10.244.0.0/16",
-            "serviceCIDRs": "10.96.0.0/12",
-            "apiServerAddresses": "192.168.10.5",
-            "networkPolicy": "true",
-            "networkPolicyProxyCIDRs": "10.20.0.10/32, fd00:20::10/128",
-        },
-    }
-    policy = load_config(configmap, "cm.yaml").spec.networkPolicy
-    assert policy.enabled is True
-    assert policy.proxyCIDRs == ("10.20.0.10/32", "fd00:20::10/128")
-    off = {**configmap, "data": {**configmap["data"], "networkPolicy": "false"}}
-    assert load_config(off, "cm.yaml").spec.networkPolicy.enabled is False
+    def policy(enabled: str) -> Any:
+        cidrs = "10.20.0.10/32, fd00:20::10/128"
+        data = configmap(
+            apiServerAddresses="192.168.10.5", networkPolicy=enabled, networkPolicyProxyCIDRs=cidrs
+        )
+        return load_config(data, "cm.yaml").spec.networkPolicy
+
+    assert policy("true").enabled is True
+    assert policy("true").proxyCIDRs == ("10.20.0.10/32", "fd00:20::10/128")
+    assert policy("false").enabled is False
     with pytest.raises(ConfigError, match=r"data\.networkPolicy: .*networkPolicy: \"true\""):
-        load_config({**configmap, "data": {**configmap["data"], "networkPolicy": "maybe"}}, "c")
+        policy("maybe")
 
 
 def test_configmap_errors_name_data_keys() -> None:
