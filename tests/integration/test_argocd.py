@@ -161,25 +161,47 @@ def test_cmp_generate_without_a_destination_namespace_says_so(
     assert done.stdout == ""
 
 
-def test_cmp_sidecar_patch_merges_into_the_repo_server(kubectl: Path, tmp_path: Path) -> None:
-    """The sidecar patch applies (strategic merge, real kubectl) next to the repo-server container,
-    and mounts the ConfigMap made as the plugin's comment says at the path Argo CD reads."""
-    repo_server = tmp_path / "argocd-repo-server.yaml"
-    repo_server.write_text(REPO_SERVER)
-    env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+def patched_repo_server(kubectl: Path, folder: Path, repo_server: str, patch: Path) -> Any:
+    """The repo-server's pod spec after `kubectl patch --local` merged `patch` into it."""
+    path = folder / "argocd-repo-server.yaml"
+    path.write_text(repo_server)
     patched = subprocess.run(
         [
             str(kubectl),
-            *("patch", "--local", "-f", str(repo_server), "--type", "strategic"),
-            *("--patch-file", str(ARGOCD / "cmp-sidecar.yaml"), "-o", "yaml"),
+            *("patch", "--local", "-f", str(path), "--type", "strategic"),
+            *("--patch-file", str(patch), "-o", "yaml"),
         ],
-        env=env,
+        env={"HOME": str(folder), "PATH": "/usr/bin:/bin"},
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert patched.returncode == 0, patched.stderr
-    spec = YAML(typ="safe", pure=True).load(patched.stdout)["spec"]["template"]["spec"]
+    return YAML(typ="safe", pure=True).load(patched.stdout)["spec"]["template"]["spec"]
+
+
+def plugin_configmap(kubectl: Path, folder: Path, name: str, plugin: Path) -> Any:
+    """The ConfigMap `kubectl create configmap NAME --from-file=plugin.yaml=PLUGIN` makes."""
+    made = subprocess.run(
+        [
+            str(kubectl),
+            *("-n", "argocd", "create", "configmap", name),
+            f"--from-file=plugin.yaml={plugin}",
+            *("--dry-run=client", "-o=yaml"),
+        ],
+        env={"HOME": str(folder), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert made.returncode == 0, made.stderr
+    return YAML(typ="safe", pure=True).load(made.stdout)
+
+
+def test_cmp_sidecar_patch_merges_into_the_repo_server(kubectl: Path, tmp_path: Path) -> None:
+    """The sidecar patch applies (strategic merge, real kubectl) next to the repo-server container,
+    and mounts the ConfigMap made as the plugin's comment says at the path Argo CD reads."""
+    spec = patched_repo_server(kubectl, tmp_path, REPO_SERVER, ARGOCD / "cmp-sidecar.yaml")
     containers = {c["name"]: c for c in spec["containers"]}
     assert set(containers) == {"argocd-repo-server", "xpnet-cmp"}
     sidecar = containers["xpnet-cmp"]
@@ -191,20 +213,7 @@ def test_cmp_sidecar_patch_merges_into_the_repo_server(kubectl: Path, tmp_path: 
     volumes = {v["name"]: v for v in spec["volumes"]}
     assert {"var-files", "plugins"} <= set(volumes), "the repo-server's volumes are kept"
 
-    configmap = subprocess.run(
-        [
-            str(kubectl),
-            *("-n", "argocd", "create", "configmap", "xpnet-cmp-plugin"),
-            f"--from-file=plugin.yaml={ARGOCD / 'cmp-plugin.yaml'}",
-            *("--dry-run=client", "-o=yaml"),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert configmap.returncode == 0, configmap.stderr
-    made = YAML(typ="safe", pure=True).load(configmap.stdout)
+    made = plugin_configmap(kubectl, tmp_path, "xpnet-cmp-plugin", ARGOCD / "cmp-plugin.yaml")
     assert volumes[plugin_mount["name"]]["configMap"]["name"] == made["metadata"]["name"]
     assert plugin_mount["subPath"] in made["data"]
     assert made["data"]["plugin.yaml"] == (ARGOCD / "cmp-plugin.yaml").read_text()

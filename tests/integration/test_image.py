@@ -22,7 +22,7 @@ import pytest
 import yaml
 
 from tests.conftest import IN_CI, ROOT, tools
-from tests.integration.test_argocd import REPO_SERVER
+from tests.integration.test_argocd import REPO_SERVER, patched_repo_server, plugin_configmap
 from tests.resource_lists import wrap
 
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -282,27 +282,13 @@ def test_argocd_cmp_sidecar_image_patch_merges_into_the_repo_server(
     """The image-based sidecar patch (strategic merge, real kubectl) keeps the repo-server's
     container and its copyutil init container, and mounts the plugin ConfigMap its comment makes
     and the kustomize the init container copies."""
-    repo_server = tmp_path / "argocd-repo-server.yaml"
     with_copyutil = REPO_SERVER.replace(
         "      containers:\n",
         "      initContainers:\n      - name: copyutil\n        image: quay.io/argoproj/argocd\n"
         "      containers:\n",
     )
-    repo_server.write_text(with_copyutil)
-    env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
-    patched = subprocess.run(
-        [
-            str(kubectl),
-            *("patch", "--local", "-f", str(repo_server), "--type", "strategic"),
-            *("--patch-file", str(ARGOCD / "cmp-sidecar-image.yaml"), "-o", "yaml"),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert patched.returncode == 0, patched.stderr
-    spec = yaml.safe_load(patched.stdout)["spec"]["template"]["spec"]
+    patch = ARGOCD / "cmp-sidecar-image.yaml"
+    spec = patched_repo_server(kubectl, tmp_path, with_copyutil, patch)
     inits = {c["name"]: c for c in spec["initContainers"]}
     assert set(inits) == {"copyutil", "xpnet-kustomize"}  # (the patch's first: no matter)
     containers = {c["name"]: c for c in spec["containers"]}
@@ -315,20 +301,7 @@ def test_argocd_cmp_sidecar_image_patch_merges_into_the_repo_server(
     copied_to = Path(init["command"][-1])
     assert mounts[str(copied_to.parent)]["name"] == init["volumeMounts"][0]["name"]
     assert str(copied_to.parent) in sidecar["env"][0]["value"].split(":")[0]
-    configmap = subprocess.run(
-        [
-            str(kubectl),
-            *("-n", "argocd", "create", "configmap", "xpnet-cmp-image"),
-            f"--from-file=plugin.yaml={ARGOCD / 'cmp-plugin-image.yaml'}",
-            *("--dry-run=client", "-o=yaml"),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert configmap.returncode == 0, configmap.stderr
-    made = yaml.safe_load(configmap.stdout)
+    made = plugin_configmap(kubectl, tmp_path, "xpnet-cmp-image", ARGOCD / "cmp-plugin-image.yaml")
     plugin_mount = mounts["/home/argocd/cmp-server/config/plugin.yaml"]
     assert volumes[plugin_mount["name"]]["configMap"]["name"] == made["metadata"]["name"]
     assert made["data"][plugin_mount["subPath"]] == (ARGOCD / "cmp-plugin-image.yaml").read_text()
