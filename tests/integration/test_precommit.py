@@ -29,6 +29,26 @@ def precommit(repo: Path, hook: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def readme_repo(folder: Path, config: str) -> None:
+    """A git repository with a .pre-commit-config.yaml, the case's configuration and install."""
+    subprocess.run(["git", "init", "-q", str(folder)], check=True)
+    (folder / ".pre-commit-config.yaml").write_text(config)
+    shutil.copy(CASE / "config.yaml", folder / ".xpnet.yaml")
+    shutil.copy(CASE / "input.yaml", folder / "install.yaml")
+    subprocess.run(["git", "add", "-A"], cwd=folder, check=True)
+
+
+def run_all_files(folder: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "pre-commit"), "run", "--all-files"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+
+
 def test_check_fails_fix_rewrites_then_check_passes(tmp_path: Path) -> None:
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     shutil.copy(CASE / "config.yaml", tmp_path / ".xpnet.yaml")
@@ -64,31 +84,16 @@ def test_the_readme_snippet_works_as_written(tmp_path: Path) -> None:
     """The README's .pre-commit-config.yaml, verbatim, with xpnet on PATH."""
     readme = (ROOT / "README.md").read_text()
     snippet = readme.split("```yaml\n# .pre-commit-config.yaml\n", 1)[1].split("```", 1)[0]
-    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
-    (tmp_path / ".pre-commit-config.yaml").write_text(snippet)
-    shutil.copy(CASE / "config.yaml", tmp_path / ".xpnet.yaml")
-    shutil.copy(CASE / "input.yaml", tmp_path / "install.yaml")
-    subprocess.run(["git", "add", "-A"], cwd=tmp_path, check=True)
+    readme_repo(tmp_path, snippet)
     env = {
         **os.environ,
         "PRE_COMMIT_HOME": str(ROOT / ".tools" / "pre-commit"),
         "PATH": f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}",
     }
-
-    def run() -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(ROOT / ".venv" / "bin" / "pre-commit"), "run", "--all-files"],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=300,
-        )
-
-    failed = run()
+    failed = run_all_files(tmp_path, env)
     assert failed.returncode == 1 and "XPN016" in failed.stdout, failed.stdout
     shutil.copy(CASE / "expected.yaml", tmp_path / "install.yaml")
-    passed = run()
+    passed = run_all_files(tmp_path, env)
     assert passed.returncode == 0, passed.stdout
     assert "xpnet check" in passed.stdout and "Passed" in passed.stdout
 
@@ -127,11 +132,7 @@ def test_hooks_install_xpnet_from_a_tag(
     assert f"- repo: {PUBLISHED}" in snippet and f"rev: {TAG}" in snippet
     repo = str(tagged_clone) if form == "path" else tagged_clone.as_uri()
     config = snippet.replace(PUBLISHED, repo).replace("# - id: xpnet-fix", "- id: xpnet-fix")
-    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
-    (tmp_path / ".pre-commit-config.yaml").write_text(config)
-    shutil.copy(CASE / "config.yaml", tmp_path / ".xpnet.yaml")
-    shutil.copy(CASE / "input.yaml", tmp_path / "install.yaml")
-    subprocess.run(["git", "add", "-A"], cwd=tmp_path, check=True)
+    readme_repo(tmp_path, config)
     env = {
         **os.environ,
         "PRE_COMMIT_HOME": str(store),
@@ -139,22 +140,11 @@ def test_hooks_install_xpnet_from_a_tag(
             p for p in os.environ["PATH"].split(os.pathsep) if p != str(ROOT / ".venv" / "bin")
         ),
     }
-
-    def run() -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(ROOT / ".venv" / "bin" / "pre-commit"), "run", "--all-files"],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=600,
-        )
-
-    first = run()
+    first = run_all_files(tmp_path, env)
     assert first.returncode == 1, first.stdout + first.stderr
     assert "XPN016" in first.stdout and "files were modified by this hook" in first.stdout
     assert (tmp_path / "install.yaml").read_text() == (CASE / "expected.yaml").read_text()
-    again = run()
+    again = run_all_files(tmp_path, env)
     assert again.returncode == 0, again.stdout + again.stderr
     assert again.stdout.count("Passed") == 2, again.stdout
 
