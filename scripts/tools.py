@@ -371,6 +371,34 @@ def build_grpc_probes() -> str | None:
     return None
 
 
+def tlsprobe_path() -> Path:
+    """The TLS trust probe built from the current sources: a changed probe is built again."""
+    folder = ROOT / "tests" / "differential" / "tlsprobe"
+    digest = hashlib.sha256()
+    for source in sorted(folder.iterdir()):
+        if source.is_file():
+            digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    return TOOLS / f"tlsprobe-{digest.hexdigest()[:12]}"
+
+
+def build_tlsprobe() -> str | None:
+    """Build tests/differential/tlsprobe (standard library only: nothing is downloaded)."""
+    target = tlsprobe_path()
+    if target.exists():
+        return None
+    go = shutil.which("go")
+    if go is None:
+        return "Go is not installed"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(
+        [go, "build", "-o", str(target), "."],
+        cwd=ROOT / "tests" / "differential" / "tlsprobe",
+        capture_output=True,
+        text=True,
+    )
+    return None if done.returncode == 0 else f"go build tlsprobe failed:\n{done.stderr[-2000:]}"
+
+
 IMAGE_PACKAGES = ("mmdebstrap", "umoci", "skopeo")  # Debian's: build, unpack, inspect the image
 
 
@@ -427,6 +455,7 @@ def installers() -> dict[str, tuple[str, Callable[[], str | None]]]:
     table["goproxy"] = ("Go ProxyFromEnvironment probe", build_goproxy)
     table["goyaml"] = ("sigs.k8s.io/yaml reader", build_goyaml)
     table["grpcprobe"] = ("grpc-go probes " + ", ".join(GRPC_GO_VERSIONS), build_grpc_probes)
+    table["tlsprobe"] = ("Go TLS trust probe (system roots, CA_BUNDLE_PATH)", build_tlsprobe)
     table["image"] = ("xpnet's OCI image (scripts/build-image)", build_image)
     return table
 
