@@ -358,7 +358,7 @@ MESSAGES = {
     ),
     "null for a mapping": (
         doc() | {"spec": None},
-        "spec: must be a mapping (proxy, cluster, crossplane, policy, networkPolicy), got "
+        "spec: must be a mapping (proxy, cluster, crossplane, policy, networkPolicy, trust), got "
         "nothing (null); "
         "give one, e.g. spec: {proxy: {httpsProxy: http://proxy.corp.example:3128}, "
         "cluster: {podCIDRs: [10.244.0.0/16], serviceCIDRs: [10.96.0.0/12]}}",
@@ -674,6 +674,10 @@ def test_every_example_is_a_valid_value() -> None:
             if path[:3] == ("spec", "networkPolicy", "extraEgress") and len(path) == 4:
                 item = {"cidr": "10.30.0.0/24", path[3]: example}  # a field of a list's item
                 config = set_at(doc(), path[:3], [item])
+            if path[:2] == ("spec", "trust") and len(path) > 2:  # a field of a whole bundle
+                ref = {"name": "corp-ca", "key": "ca.crt"}
+                bundle = {"secretRef" if "secretRef" in path else "configMapRef": ref}
+                config = set_at(set_at(doc(), path[:2], {"caBundle": bundle}), path, example)
             if path[:2] == ("spec", "networkPolicy"):  # issue 13: what enabled policies need
                 config["spec"]["cluster"]["apiServerAddresses"] = ["192.168.10.5"]
                 config["spec"]["networkPolicy"].setdefault("proxyCIDRs", ["10.20.0.10/32"])
@@ -686,7 +690,8 @@ def test_every_example_is_a_valid_value() -> None:
 def test_the_records_have_the_models_fields() -> None:
     """xpnet reads configurations through config's records; they name every field of the model
     (a field added to the model only would be validated and then dropped)."""
-    for name in ("ClusterNetwork", "Spec", "Proxy", "Cluster", "Crossplane", "Policy"):
+    names = ("ClusterNetwork", "Spec", "Proxy", "Cluster", "Crossplane", "Policy")
+    for name in (*names, "Trust", "CaBundle", "BundleRef"):
         model = getattr(config_model, name)
         record = getattr(xpnet_config, name)
         assert record._fields == tuple(model.model_fields), name

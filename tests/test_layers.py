@@ -54,6 +54,7 @@ LAYERS = [
     {"xpnet.noproxy"},
     {"xpnet.install"},
     {"xpnet.releases"},
+    {"xpnet.trust"},
     {"xpnet.plan"},
     {
         "xpnet.lint",

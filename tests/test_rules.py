@@ -31,6 +31,7 @@ SIX = {
 def config(
     crossplane: dict[str, str] | None = None,
     network_policy: dict[str, Any] | None = None,
+    trust: dict[str, Any] | None = None,
     **proxy: Any,
 ) -> Any:
     cluster: dict[str, Any] = {"podCIDRs": ["10.244.0.0/16"], "serviceCIDRs": ["10.96.0.0/12"]}
@@ -47,6 +48,7 @@ def config(
                     "cluster": cluster,
                     "crossplane": crossplane or {},
                     "networkPolicy": network_policy or {},
+                    **({"trust": trust} if trust else {}),
                 },
             },
             "c",
@@ -266,6 +268,55 @@ EXAMPLES["XPN025"] = (
     install(SIX),
     install(SIX).replace("  template:\n", LABELLED),
     {"network_policy": NETPOL},
+)
+
+
+TRUST = {"caBundle": {"configMapRef": {"name": "corp-ca", "key": "ca.crt"}}}
+CA_VOLUME = (
+    "      volumes:\n      - name: ca-certs\n        configMap:\n          name: corp-ca\n"
+    "          items:\n          - {key: ca.crt, path: ca.crt}\n"
+)
+CA_MOUNT = "        volumeMounts:\n        - {mountPath: /certs, name: ca-certs}\n"
+CA_ENV = {"CA_BUNDLE_PATH": "/certs/ca.crt"}
+WIRED = install({**SIX, **CA_ENV}, extra=CA_MOUNT + CA_VOLUME)
+
+
+def runtime_drc(runtime: str, variables: dict[str, str], mount: str = "/etc/xpnet/ca") -> str:
+    """A runtime config with the bundle mounted at `mount` and these trust variables."""
+    return (
+        drc(
+            "          - name: package-runtime\n            env:\n"
+            + env({**SIX, **variables}, "            ")
+            + "            volumeMounts:\n"
+            + f"            - {{mountPath: {mount}, name: xpnet-ca-bundle, readOnly: true}}\n"
+        )
+        + "          volumes:\n          - name: xpnet-ca-bundle\n            configMap:\n"
+        "              name: corp-ca\n              items: [{key: ca.crt, path: ca.crt}]\n"
+    ).replace("  name: rt\n", f"  name: rt\n  annotations:\n    xpnet.dev/runtime: {runtime}\n")
+
+
+EXAMPLES["XPN026"] = (install({**SIX, **CA_ENV}), WIRED, {"trust": TRUST})
+EXAMPLES["XPN027"] = (
+    WIRED
+    + runtime_drc(
+        "python", dict.fromkeys(("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"), "/etc/xpnet/ca/ca.crt")
+    ),
+    WIRED + runtime_drc("go", {"SSL_CERT_DIR": "/etc/xpnet/ca"}),
+    {"trust": TRUST},
+)
+EXAMPLES["XPN028"] = (install({**SIX, **CA_ENV}), WIRED, {})
+EXAMPLES["XPN029"] = (
+    install(SIX) + runtime_drc("go", {"SSL_CERT_DIR": "/etc/ssl/certs"}, "/etc/ssl/certs"),
+    install(SIX) + runtime_drc("go", {"SSL_CERT_DIR": "/etc/xpnet/ca"}),
+    {},
+)
+EXAMPLES["XPN030"] = (
+    install(
+        {**SIX, **CA_ENV},
+        extra=CA_MOUNT.replace("ca-certs", "data") + CA_VOLUME.replace("ca-certs", "data"),
+    ),
+    WIRED,
+    {"trust": TRUST},
 )
 
 

@@ -16,6 +16,7 @@ from xpnet.envvars import PROXY_URL_VARS
 from xpnet.errors import InputError
 from xpnet.install import REQUIRED_SIBLINGS
 from xpnet.plan import EnvEdit, SecretRef
+from xpnet.trust import ItemEdit, same
 from xpnet.yaml import splice
 from xpnet.yaml.nodes import (
     MappingNode,
@@ -27,9 +28,12 @@ from xpnet.yaml.nodes import (
     is_null,
     locate,
     path_counts,
+    raw_compose,
     scalar,
     style,
+    to_data,
 )
+from xpnet.yaml.scan import Segment
 from xpnet.yaml.splice import Splice
 from xpnet.yaml.stream import Document
 
@@ -233,8 +237,12 @@ class _Rewriter:
             )
             refs = []
         new: list[dict[str, Any]] = refs
+        after = dict(edit.after)
         for name, value in edit.values:
             item = next((i for i in seq.value if scalar(get(i, "name")) == name), None)
+            if item is None and name in after:
+                self._insert_after(seq, after[name], _entry(name, value), quoting)
+                continue
             if item is None:
                 new.append(_entry(name, value))
                 continue
@@ -253,6 +261,94 @@ class _Rewriter:
                 self.values.append(_ValueEdit(owner, key, node, value, entry))
         if new:
             self.splices.append(splice.append_items(self.text, seq, new, quoting))
+
+    def _insert_after(
+        self, seq: SequenceNode, names: tuple[str, ...], item: dict[str, Any], quoting: str | None
+    ) -> None:
+        """Insert a new item after the last item named one of `names`, else at the end."""
+        found = [k for k, i in enumerate(seq.value) if scalar(get(i, "name")) in names]
+        if found and found[-1] + 1 < len(seq.value):
+            following = seq.value[found[-1] + 1]
+            self.splices.append(
+                splice.insert_items_before(self.text, seq, following, [item], quoting)
+            )
+        else:
+            self.splices.append(splice.append_items(self.text, seq, [item], quoting))
+
+    def item(self, edit: ItemEdit) -> None:
+        """Make the item (a volume, a mount) or the mapping of an ItemEdit hold its data."""
+        holder: Node | None = self.doc.root
+        for step in edit.path:
+            holder = child(holder, step)
+        if edit.container is not None:
+            holder = next(
+                (
+                    i
+                    for i in (holder.value if isinstance(holder, SequenceNode) else ())
+                    if scalar(get(i, "name")) == edit.container
+                ),
+                None,
+            )
+        where = f"{edit.resource.ref}: {'.'.join(map(str, edit.path))}"
+        if not isinstance(holder, MappingNode):
+            self.refuse(self.doc.root, f"{where} is not a mapping")
+        found = locate(holder, edit.key)
+        if found is None:
+            self.unshared(holder, where)
+            data = edit.item if edit.match is None else [edit.item]
+            self.splices.append(splice.add_to_mapping(self.text, holder, {edit.key: data}, None))
+            return
+        owner, key, node = found
+        where = f"{where}.{edit.key}"
+        if edit.match is None:
+            if isinstance(node, MappingNode) and node.value:
+                self._fields(node, edit.item, where)
+                return
+        elif isinstance(node, SequenceNode) and node.value:
+            self.unshared(node, where)
+            want = str(edit.item[edit.match]).rstrip("/")
+            existing = next(
+                (i for i in node.value if (scalar(get(i, edit.match)) or "").rstrip("/") == want),
+                None,
+            )
+            if existing is not None:
+                self._fields(existing, edit.item, f"{where} {edit.what}")
+            else:
+                self._insert_after(node, edit.after, edit.item, None)
+            return
+        if not (is_null(node) or (is_flow(node) and not node.value)):
+            self.refuse(node, f"{where} must be a {'mapping' if edit.match is None else 'list'}")
+        self.unshared(owner, where)
+        data = edit.item if edit.match is None else [edit.item]
+        self.splices += splice.set_value(self.text, key, node, data, None, is_flow(owner))
+
+    def _fields(self, node: Node, item: dict[str, Any], where: str) -> None:
+        """Set the fields of an existing mapping that differ from `item`, add missing ones."""
+        if not isinstance(node, MappingNode):
+            self.refuse(node, f"{where} must be a mapping")
+        missing = {}
+        for name, value in item.items():
+            found = locate(node, name)
+            if found is None:
+                missing[name] = value
+                continue
+            owner, key, old = found
+            if same(to_data(old, self.doc.source), value):
+                continue
+            self.unshared(owner, f"{where}.{name}")
+            if isinstance(value, str | bool) and isinstance(old, ScalarNode):
+                if isinstance(value, bool):
+                    start, end = int(old.start_mark.index), int(old.end_mark.index)
+                    self.splices.append(Splice(start, end, str(value).lower()))
+                else:
+                    self.splices.append(
+                        splice.replace_value(self.text, key, old, value, is_flow(owner))
+                    )
+            else:
+                self.splices += splice.set_value(self.text, key, old, value, None, is_flow(owner))
+        if missing:
+            self.unshared(node, where)
+            self.splices.append(splice.add_to_mapping(self.text, node, missing, None))
 
     def _holder(self, edit: EnvEdit) -> MappingNode | None:
         node: Node | None = self.doc.root
@@ -357,6 +453,7 @@ def rewrite(
     doc: Document,
     edits: Iterable[EnvEdit],
     strings: dict[tuple[str | int, ...], str] | None = None,
+    items: Iterable[ItemEdit] = (),
 ) -> str:
     """The document's text with its env edits applied, and the new text of documents written
     as strings inside it (`strings`: path → text); every other byte as it was."""
@@ -365,4 +462,17 @@ def rewrite(
         rewriter.edit(edit)
     for path, text in (strings or {}).items():
         rewriter.replace_string(path, text)
+    text = rewriter.result()
+    items = list(items)
+    if not items:
+        return text
+    # Volumes and mounts go into the text the env edits made, so that a container or pod spec
+    # they created is there to hold them (issue 12).
+    root = raw_compose(text)
+    if not isinstance(root, MappingNode):
+        raise InputError(doc.source, ["internal error: the rewritten document is not a mapping"])
+    again = Document(doc.index, Segment(0, len(text), text, doc.segment.line), root, doc.source)
+    rewriter = _Rewriter(again)
+    for item in items:
+        rewriter.item(item)
     return rewriter.result()

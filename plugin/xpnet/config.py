@@ -42,6 +42,12 @@ _CONFIGMAP_KEYS: dict[str, tuple[tuple[str, ...], bool]] = {
     "credentialsPasswordKey": (("proxy", "credentialsSecret", "passwordKey"), False),
     "networkPolicy": (("networkPolicy", "enabled"), False),  # "true" or "false"
     "networkPolicyProxyCIDRs": (("networkPolicy", "proxyCIDRs"), True),
+    # issue 12; with caBundleSecret instead of caBundleConfigMap the key goes to secretRef
+    "caBundleConfigMap": (("trust", "caBundle", "configMapRef", "name"), False),
+    "caBundleSecret": (("trust", "caBundle", "secretRef", "name"), False),
+    "caBundleKey": (("trust", "caBundle", "configMapRef", "key"), False),
+    "caBundleComplete": (("trust", "caBundle", "complete"), False),  # "true" or "false"
+    "caMountPath": (("trust", "mountPath"), False),
 }
 CONFIGMAP_KEYS = tuple(_CONFIGMAP_KEYS)
 
@@ -103,12 +109,36 @@ class NetworkPolicy(NamedTuple):
     metricsNamespaceSelector: LabelSelector | None
 
 
+class BundleRef(NamedTuple):
+    name: str
+    key: str
+
+
+class CaBundle(NamedTuple):
+    configMapRef: BundleRef | None
+    secretRef: BundleRef | None
+    complete: bool
+
+    @property
+    def ref(self) -> BundleRef:
+        """The ConfigMap's or Secret's key (exactly one is set)."""
+        found = self.configMapRef or self.secretRef
+        assert found is not None
+        return found
+
+
+class Trust(NamedTuple):
+    caBundle: CaBundle
+    mountPath: str
+
+
 class Spec(NamedTuple):
     proxy: Proxy
     cluster: Cluster
     crossplane: Crossplane
     policy: Policy
     networkPolicy: NetworkPolicy
+    trust: Trust | None
 
 
 class Metadata(NamedTuple):
@@ -137,6 +167,8 @@ def _from_data(data: dict[str, Any]) -> ClusterNetwork:
     secret = proxy["credentialsSecret"]
     netpol = spec["networkPolicy"]
     metrics = netpol["metricsNamespaceSelector"]
+    trust = spec["trust"]
+    bundle = trust["caBundle"] if trust else {}
     return ClusterNetwork(
         apiVersion=data["apiVersion"],
         kind=data["kind"],
@@ -170,6 +202,16 @@ def _from_data(data: dict[str, Any]) -> ClusterNetwork:
                 if metrics
                 else None,
             ),
+            trust=Trust(
+                CaBundle(
+                    BundleRef(**bundle["configMapRef"]) if bundle["configMapRef"] else None,
+                    BundleRef(**bundle["secretRef"]) if bundle["secretRef"] else None,
+                    bundle["complete"],
+                ),
+                trust["mountPath"],
+            )
+            if trust
+            else None,
         ),
     )
 
@@ -243,7 +285,7 @@ def _validation_stamp() -> tuple[Any, ...]:
 
 def _cache_key(doc: Any) -> bytes | None:
     try:
-        return marshal.dumps((3, _validation_stamp(), doc))
+        return marshal.dumps((4, _validation_stamp(), doc))
     except ValueError:  # a value marshal cannot write (not from YAML text): no caching
         return None
 

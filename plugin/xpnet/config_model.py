@@ -420,6 +420,115 @@ class NetworkPolicy(_Strict):
     )
 
 
+# A ConfigMap (or Secret) key: what Kubernetes accepts (IsConfigMapKey).
+KEY_PATTERN = r"^[-._a-zA-Z0-9]+$"
+# Where runtimes look for the public roots (FACTS.md §13): a mount at or above one hides them.
+SYSTEM_TRUST_DIRS = (
+    "/etc/ssl/certs",
+    "/etc/pki/tls/certs",
+    "/etc/pki/ca-trust",
+    "/usr/share/ca-certificates",
+)
+
+
+def _key(value: str) -> str:
+    if not re.match(KEY_PATTERN, value) or value in (".", "..") or len(value) > 253:
+        raise ValueError(
+            f"{value!r} is not a valid ConfigMap or Secret key: use letters, digits, '-', '_' "
+            "and '.', e.g. ca.crt"
+        )
+    return value
+
+
+def _mount_path(value: str) -> str:
+    if not value.startswith("/"):
+        raise ValueError(f"{value!r} is not an absolute path: write it from /, e.g. /etc/xpnet/ca")
+    parts = value.rstrip("/").split("/")
+    if ".." in parts or value.rstrip("/") == "" or ":" in value:
+        raise ValueError(f"{value!r} cannot be a mount path: no '..' or ':', not /")
+    clean = value.rstrip("/")
+    hidden = [d for d in SYSTEM_TRUST_DIRS if d == clean or d.startswith(clean + "/")]
+    if hidden:
+        raise ValueError(
+            f"a mount at {clean} would hide the image's public roots in {hidden[0]}; mount the "
+            "corporate CA elsewhere, e.g. /etc/xpnet/ca"
+        )
+    return clean
+
+
+class BundleRef(_Strict):
+    """A key of a ConfigMap or Secret in Crossplane's namespace holding PEM certificates."""
+
+    name: Annotated[
+        str,
+        AfterValidator(_dns_name(DNS_NAME_PATTERN, "ConfigMap or Secret name", "corp-ca")),
+        Field(json_schema_extra={"pattern": DNS_NAME_PATTERN}, max_length=253),
+    ] = Field(description="The ConfigMap's or Secret's name.", examples=["corp-ca"])
+    key: Annotated[
+        str,
+        AfterValidator(_key),
+        Field(json_schema_extra={"pattern": KEY_PATTERN}, max_length=253),
+    ] = Field(description="The key holding the PEM bundle.", examples=["ca.crt"])
+
+
+class CaBundle(_Strict):
+    """Where the corporate CA certificates are: a ConfigMap key or a Secret key."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={"oneOf": [{"required": ["configMapRef"]}, {"required": ["secretRef"]}]},
+    )
+
+    configMapRef: BundleRef | None = Field(
+        default=None,
+        description=("A ConfigMap key (the chart's registryCaBundleConfig takes a ConfigMap too)."),
+        examples=[{"name": "corp-ca", "key": "ca.crt"}],
+    )
+    secretRef: BundleRef | None = Field(
+        default=None,
+        description="A Secret key, instead of a ConfigMap key.",
+        examples=[{"name": "corp-ca", "key": "ca.crt"}],
+    )
+    complete: bool = Field(
+        default=False,
+        description=(
+            "The bundle also holds the public roots. Python's SSL_CERT_FILE and requests' "
+            "REQUESTS_CA_BUNDLE replace the roots instead of adding to them: with a bundle of "
+            "only the corporate CAs those runtimes lose the public roots (XPN027)."
+        ),
+        examples=[False],
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> CaBundle:
+        if (self.configMapRef is None) == (self.secretRef is None):
+            raise ValueError("give exactly one of configMapRef and secretRef")
+        return self
+
+
+class Trust(_Strict):
+    """The corporate CA next to the proxy: wired into the core, providers and functions."""
+
+    caBundle: CaBundle = Field(
+        description=(
+            "The CA bundle: the core gets the chart's wiring (volume ca-certs at /certs, "
+            "CA_BUNDLE_PATH, for package pulls); every runtime config's package-runtime "
+            "container a read-only mount and the variable that adds it for its runtime "
+            "(annotation xpnet.dev/runtime: go, the default, python or node)."
+        ),
+        examples=[{"configMapRef": {"name": "corp-ca", "key": "ca.crt"}}],
+    )
+    mountPath: Annotated[str, AfterValidator(_mount_path)] = Field(
+        default="/etc/xpnet/ca",
+        description=(
+            "Where runtime configs mount the bundle (the core's is the chart's /certs); not at "
+            "or above a system trust directory such as /etc/ssl/certs."
+        ),
+        examples=["/etc/xpnet/ca"],
+    )
+
+
 class Spec(_Strict):
     """What xpnet needs to know and what it should do."""
 
@@ -446,6 +555,11 @@ class Spec(_Strict):
         default_factory=NetworkPolicy,
         description="Opt-in NetworkPolicies that enforce the proxy and protect function pods.",
         examples=[{"enabled": True, "proxyCIDRs": ["10.20.0.10/32"]}],
+    )
+    trust: Trust | None = Field(
+        default=None,
+        description="The corporate CA bundle to trust beside the public roots (issue 12).",
+        examples=[{"caBundle": {"configMapRef": {"name": "corp-ca", "key": "ca.crt"}}}],
     )
 
 
@@ -510,6 +624,11 @@ def _from_configmap(doc: Mapping[str, Any], source: str) -> dict[str, Any]:
         node[path[-1]] = value
     if problems:
         raise ConfigError(source, problems)
+    bundle = spec.get("trust", {}).get("caBundle", {})
+    if "secretRef" in bundle and "key" in bundle.get("configMapRef", {}):  # caBundleSecret
+        bundle["secretRef"]["key"] = bundle["configMapRef"].pop("key")
+        if not bundle["configMapRef"]:
+            del bundle["configMapRef"]
     return {
         "apiVersion": API_VERSION,
         "kind": KIND,

@@ -16,6 +16,7 @@ from xpnet.lint import plan_check
 from xpnet.plan import EnvEdit, Finding, Plan, config_findings, finding, plan_fix
 from xpnet.releases import resources
 from xpnet.report import OK, exit_code
+from xpnet.trust import ItemEdit
 from xpnet.verify import verify
 from xpnet.yaml.stream import Document
 
@@ -35,42 +36,51 @@ class Outcome(NamedTuple):
         return tuple(e for p in self.plans for e in p.edits)
 
 
-def _by_document(edits: Sequence[EnvEdit]) -> list[list[EnvEdit]]:
+Edit = EnvEdit | ItemEdit
+
+
+def _by_document(edits: Sequence[Edit]) -> list[list[Edit]]:
     """The edits of each document of the input (with those of documents written inside it)."""
-    by_doc: dict[int, list[EnvEdit]] = defaultdict(list)
+    by_doc: dict[int, list[Edit]] = defaultdict(list)
     for edit in edits:
         by_doc[edit.resource.doc.top.index].append(edit)
     return list(by_doc.values())
 
 
-def _rewrite(doc_edits: list[EnvEdit], read_back: bool = True) -> str:
+def _split(edits: list[Edit]) -> tuple[list[EnvEdit], list[ItemEdit]]:
+    env = [e for e in edits if isinstance(e, EnvEdit)]
+    return env, [e for e in edits if isinstance(e, ItemEdit)]
+
+
+def _rewrite(doc_edits: list[Edit], read_back: bool = True) -> str:
     """One document's new text, read back and compared with what was intended; a document
     written as a string inside it (Argo CD's helm.values) is rewritten and verified first."""
     top = doc_edits[0].resource.doc.top
-    inner: dict[int, list[EnvEdit]] = defaultdict(list)
+    inner: dict[int, list[Edit]] = defaultdict(list)
     for edit in doc_edits:
         if edit.resource.doc is not top:
             inner[id(edit.resource.doc)].append(edit)
     strings = {}
     for group in inner.values():
         doc = group[0].resource.doc
-        text = rewrite(doc, group)
+        env, items = _split(group)
+        text = rewrite(doc, env, items=items)
         if read_back:
-            verify(doc, group, text)
+            verify(doc, env, text, items=items)
         strings[doc.path] = text
-    own = [e for e in doc_edits if e.resource.doc is top]
-    text = rewrite(top, own, strings)
+    env, items = _split([e for e in doc_edits if e.resource.doc is top])
+    text = rewrite(top, env, strings, items)
     if read_back:
-        verify(top, own, text, strings, doc_edits[0].resource.ref)
+        verify(top, env, text, strings, doc_edits[0].resource.ref, items)
     return text
 
 
-def apply(edits: Sequence[EnvEdit]) -> dict[int, str]:
+def apply(edits: Sequence[Edit]) -> dict[int, str]:
     """Each changed document's new text (Document.index → text), verified."""
     return {group[0].resource.doc.top.index: _rewrite(group) for group in _by_document(edits)}
 
 
-def _refusals(edits: Sequence[EnvEdit]) -> list[Finding]:
+def _refusals(edits: Sequence[Edit]) -> list[Finding]:
     """Check mode: what fix would refuse to rewrite, as findings (XPN019). Nothing is written
     and every edit already fails the check (XPN016), so the read-back that guards what fix
     writes is left to fix: it was half of checking 200 renders (issue 17)."""
@@ -90,7 +100,7 @@ def run(config: ClusterNetwork, docs: Sequence[Document]) -> Outcome:
     check = config.spec.policy.mode == "check"
     plans = tuple((plan_check if check else plan_fix)(config, i) for i in installs)
     findings = config_findings(config) + [f for p in plans for f in p.findings]
-    edits = [e for p in plans for e in p.edits]
+    edits: list[Edit] = [*(e for p in plans for e in p.edits), *(i for p in plans for i in p.items)]
     policies = netpol.NetpolPlan((), {}, ())
     if config.spec.networkPolicy.enabled:
         policies = netpol.plan(config, installs, docs)

@@ -35,6 +35,9 @@ REQUIRED_SIBLINGS: dict[tuple[str | int, ...], dict[str, Any]] = {
 # ControllerConfig's metadata.annotations: leave it alone, or give it NO_PROXY entries of its own.
 SKIP = "xpnet.dev/skip"
 EXTRA_NO_PROXY = "xpnet.dev/extra-no-proxy"
+# What the package-runtime container runs (issue 12): which variable adds a CA for it.
+RUNTIME = "xpnet.dev/runtime"
+RUNTIME_KINDS = ("go", "python", "node")
 
 
 class Role(enum.Enum):
@@ -116,6 +119,7 @@ class Resource(NamedTuple):
     note: str | None = None  # for Role.OTHER: why it is left alone
     skip: bool = False  # annotated xpnet.dev/skip: "true": neither rewritten nor judged
     extra_no_proxy: tuple[str, ...] = ()  # xpnet.dev/extra-no-proxy: NO_PROXY for it alone
+    runtime: str = "go"  # xpnet.dev/runtime: what a runtime config's containers run
 
     @property
     def pods_namespace(self) -> str | None:
@@ -273,6 +277,18 @@ def _overrides(doc: Document, ref: str) -> dict[str, Any]:
                 [f"line {line}: {ref}: annotation {EXTRA_NO_PROXY}: entry {p}" for p in problems],
             )
         found["extra_no_proxy"] = tuple(dict.fromkeys(v.lower() for v in values))
+    if (runtime := _annotation(doc, ref, RUNTIME)) is not None:
+        value, line = runtime
+        if value.strip().lower() not in RUNTIME_KINDS:
+            raise InputError(
+                doc.source,
+                [
+                    f"line {line}: {ref}: annotation {RUNTIME}: {value!r} is not one of "
+                    f"{', '.join(RUNTIME_KINDS)}; write what the package's container runs, "
+                    "e.g. python for a function written in Python (go is the default)"
+                ],
+            )
+        found["runtime"] = value.strip().lower()
     return found
 
 

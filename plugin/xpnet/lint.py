@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
-from xpnet import noproxy, rules
+from xpnet import noproxy, rules, trust
 from xpnet.config import ClusterNetwork
 from xpnet.envvars import NO_PROXY_VARS, PROXY_VARS, SIX, UPPER
 from xpnet.install import CrossplaneInstall, EnvBlock, Resource, Role
@@ -162,6 +162,23 @@ def xpn004_function_endpoints(c: Container) -> Iterator[Finding]:
             )
 
 
+def xpn027_partial_bundle(c: Container) -> Iterator[Finding]:
+    """Python's SSL_CERT_FILE and REQUESTS_CA_BUNDLE replace the roots (FACTS.md §13)."""
+    for var, path, source in trust.partial_bundles(c.config, c.resource, c.block, c.env):
+        yield c.finding(rules.XPN027, var, path=path, source=source, runtime=c.resource.runtime)
+
+
+def xpn028_bundle_path_unmounted(c: Container) -> Iterator[Finding]:
+    if (path := trust.bundle_path_unmounted(c.resource, c.block, c.env)) is not None:
+        folder = path.rsplit("/", 1)[0] or "/"
+        yield c.finding(rules.XPN028, trust.CORE_VAR, path=path, folder=folder)
+
+
+def xpn029_hiding_mount(c: Container) -> Iterator[Finding]:
+    for volume, path, hidden in trust.hiding_mounts(c.resource, c.block):
+        yield c.finding(rules.XPN029, None, volume=volume, path=path, hidden=hidden)
+
+
 LINTS: tuple[Callable[[Container], Iterator[Finding]], ...] = (
     xpn010_value_from,
     xpn002_xpn012_cases,
@@ -171,6 +188,9 @@ LINTS: tuple[Callable[[Container], Iterator[Finding]], ...] = (
     xpn015_inline_password,
     xpn003_api_server,
     xpn004_function_endpoints,
+    xpn027_partial_bundle,
+    xpn028_bundle_path_unmounted,
+    xpn029_hiding_mount,
 )
 
 
@@ -208,6 +228,7 @@ def plan_check(config: ClusterNetwork, install: CrossplaneInstall) -> Plan:
         entry_findings(install, config)
         + resource_findings(install, config)
         + skipped_findings(install)
+        + [f for f in fix.findings if f.rule is rules.XPN030]
     )
     found = [(r, b) for r, b, _ in targets(install, config)]
     reference = _reference(found)

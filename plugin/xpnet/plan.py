@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-from xpnet import noproxy, rules
+from xpnet import noproxy, rules, trust
 from xpnet.config import ClusterNetwork
 from xpnet.envvars import (
     BYPASS_VARS,
@@ -21,6 +21,8 @@ from xpnet.envvars import (
 from xpnet.install import EXTRA_NO_PROXY, SKIP, CrossplaneInstall, EnvBlock, Resource, Role
 from xpnet.noproxy import NoProxySet
 from xpnet.rules import Rule
+from xpnet.trust import TRUST_VARS, ItemEdit
+from xpnet.yaml.splice import flow
 
 SAMPLE_FUNCTION = "function-example"  # any name: the Service lives in Crossplane's namespace
 FUNCTION_PORT = "9443"  # FACTS.md §2
@@ -62,6 +64,9 @@ class EnvEdit(NamedTuple):
     values: tuple[tuple[str, str], ...]
     changed: tuple[str, ...]  # the names whose value is added or changed
     refs: tuple[SecretRef, ...] = ()
+    # New entries placed after an existing one, as the chart places them (CA_BUNDLE_PATH after
+    # LEADER_ELECTION), instead of at the end: name → the names to follow, last one found wins.
+    after: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 class Plan(NamedTuple):
@@ -69,6 +74,7 @@ class Plan(NamedTuple):
     no_proxy: NoProxySet
     edits: tuple[EnvEdit, ...]
     findings: tuple[Finding, ...]
+    items: tuple[ItemEdit, ...] = ()
 
 
 def redact(url: str) -> str:
@@ -291,12 +297,37 @@ def plan_fix(config: ClusterNetwork, install: CrossplaneInstall) -> Plan:
                 findings.append(finding(rules.XPN010, resource, block, name))
                 continue
             values.append((name, values_of[name]))
+        pairs, after = trust.env_for(config, resource, block)
+        values += [(n, v) for n, v in pairs if not ((e := block.get(n)) and e.from_ref)]
         refs = _refs(config) if any(n in PROXY_URL_VARS for n, _ in values) else ()
         changed = tuple(r.name for r in refs if block.get(r.name) is None)
         changed += tuple(n for n, v in values if (e := block.get(n)) is None or e.value != v)
         if changed:
-            edits.append(EnvEdit(resource, block, tuple(values), changed, refs))
-    return Plan(install, nps, tuple(edits), tuple(findings))
+            edits.append(EnvEdit(resource, block, tuple(values), changed, refs, after))
+    items: list[ItemEdit] = []
+    for resource in install.resources:
+        wiring, problems = trust.items_for(config, resource)
+        items += wiring
+        findings += [finding(rules.XPN030, resource, problem=p) for p in problems]
+    findings += trust_findings(install, config)
+    return Plan(install, nps, tuple(edits), tuple(findings), tuple(items))
+
+
+def trust_findings(install: CrossplaneInstall, config: ClusterNetwork) -> list[Finding]:
+    """XPN027 where fix wires a bundle of only the corporate CA through variables that replace
+    the roots (a Python runtime)."""
+    bundle = config.spec.trust.caBundle if config.spec.trust else None
+    if bundle is None or bundle.complete:
+        return []
+    out = []
+    for resource, block, _ in targets(install, config):
+        pairs, _ = trust.env_for(config, resource, block)
+        for name, path in pairs:
+            if name in trust.REPLACING.get(resource.runtime, ()):
+                source = f"{'ConfigMap' if bundle.configMapRef else 'Secret'} {bundle.ref.name}"
+                fields = {"path": path, "source": source, "runtime": resource.runtime}
+                out.append(finding(rules.XPN027, resource, block, name, **fields))
+    return out
 
 
 def _shown(entries: list[str]) -> str:
@@ -330,7 +361,19 @@ def differences(plan: Plan) -> list[Finding]:
     for edit in plan.edits:
         for name in edit.changed:
             difference = _difference(edit, name)
+            if name in TRUST_VARS:
+                what = f"{difference}; spec.trust wants {dict(edit.values)[name]!r}"
+                out.append(finding(rules.XPN026, edit.resource, edit.block, name, what=what))
+                continue
             out.append(
                 finding(rules.XPN016, edit.resource, edit.block, name, difference=difference)
             )
+    for item in plan.items:
+        out.append(finding(rules.XPN026, item.resource, what=_item_difference(item)))
     return out
+
+
+def _item_difference(item: ItemEdit) -> str:
+    where = f"container {item.container}: " if item.container else ""
+    wanted = flow(item.item)
+    return f"{where}{item.key}: {item.what} is missing or differs; spec.trust wants {wanted}"

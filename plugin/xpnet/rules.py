@@ -266,6 +266,60 @@ XPN025 = Rule(
     ),
 )
 
+XPN026 = Rule(
+    "XPN026",
+    _E,
+    "the corporate CA bundle is not wired as spec.trust says",
+    "run xpnet fix: it adds the volume, the read-only mount and the variable that adds the CA "
+    "for the container's runtime (the core: the chart's registryCaBundleConfig wiring)",
+    "{what}",
+)
+
+XPN027 = Rule(
+    "XPN027",
+    _W,
+    "a variable that replaces the trusted roots points at a bundle of only the corporate CA",
+    "put the public roots into the bundle too (then set spec.trust.caBundle.complete: true); "
+    "Python's SSL_CERT_FILE and requests' REQUESTS_CA_BUNDLE replace the roots, they do not add",
+    (
+        "points at {path}, mounted from {source}; a {runtime} program reads it instead of the "
+        "public roots, so every public endpoint fails with an unknown certificate authority "
+        "unless that bundle holds the public roots too"
+    ),
+)
+
+XPN028 = Rule(
+    "XPN028",
+    _E,
+    "CA_BUNDLE_PATH is not on a mounted volume",
+    "mount the CA bundle's ConfigMap where CA_BUNDLE_PATH points (the chart: "
+    "registryCaBundleConfig mounts it at /certs)",
+    (
+        "is {path}, and no volume is mounted there: the core cannot read its CA bundle for "
+        "package pulls; mount the ConfigMap at {folder} or set registryCaBundleConfig"
+    ),
+)
+
+XPN029 = Rule(
+    "XPN029",
+    _W,
+    "a mount hides the image's trusted roots",
+    "mount the CA bundle in a directory of its own (spec.trust.mountPath, default /etc/xpnet/ca) "
+    "and point the runtime's variable at it",
+    (
+        "mounts volume {volume} at {path}, which hides the image's {hidden}: the public roots "
+        "(and any bundle there) are gone for this container"
+    ),
+)
+
+XPN030 = Rule(
+    "XPN030",
+    _E,
+    "the corporate CA bundle cannot be wired here",
+    "follow the message: a volume or mount path is taken, or chart values cannot name a Secret",
+    "{problem}",
+)
+
 CATALOGUE: tuple[Rule, ...] = (
     XPN001,
     XPN002,
@@ -292,6 +346,11 @@ CATALOGUE: tuple[Rule, ...] = (
     XPN023,
     XPN024,
     XPN025,
+    XPN026,
+    XPN027,
+    XPN028,
+    XPN029,
+    XPN030,
 )
 RULES: dict[str, Rule] = {r.id: r for r in CATALOGUE}
 DOCS = "docs/rules.md"  # relative to the repository root: xpnet has no published site yet

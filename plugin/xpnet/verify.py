@@ -14,6 +14,7 @@ from xpnet.envvars import PROXY_URL_VARS
 from xpnet.errors import InputError
 from xpnet.install import REQUIRED_SIBLINGS
 from xpnet.plan import EnvEdit
+from xpnet.trust import ItemEdit
 from xpnet.yaml.nodes import (
     MappingNode,
     Node,
@@ -142,13 +143,70 @@ def intended(tree: Any, edits: Iterable[EnvEdit]) -> Any:
         ]
         first_proxy = next((k for k, n in enumerate(names) if n in PROXY_URL_VARS), len(env))
         env[first_proxy:first_proxy] = refs
+        after = dict(edit.after)
         for name, value in edit.values:
             item = next((i for i in env if i.get("name") == name), None)
             if item is None:
-                env.append({"name": name, "value": value})
+                _insert_after(env, after.get(name, ()), {"name": name, "value": value})
             elif "valueFrom" not in item:
                 item["value"] = value
     return out
+
+
+def _insert_after(items: list[Any], names: tuple[str, ...], item: Any) -> None:
+    found = [k for k, i in enumerate(items) if isinstance(i, dict) and i.get("name") in names]
+    items.insert(found[-1] + 1 if found else len(items), item)
+
+
+def _as_read(value: Any) -> Any:
+    """New data as `data` reads it back: booleans tagged."""
+    if isinstance(value, bool):
+        return ("tag:yaml.org,2002:bool", str(value).lower())
+    if isinstance(value, dict):
+        return {k: _as_read(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_read(v) for v in value]
+    return value
+
+
+def _walk(tree: Any, path: tuple[str | int, ...]) -> Any:
+    for key in path:
+        tree = tree[key]
+    return tree
+
+
+def with_items(tree: Any, items: Iterable[ItemEdit]) -> Any:
+    """The data with the ItemEdits applied (after the env edits, as the rewriter does)."""
+    for edit in items:
+        holder = _walk(tree, edit.path)
+        if edit.container is not None:
+            holder = next(
+                i for i in holder if isinstance(i, dict) and i.get("name") == edit.container
+            )
+        want = _as_read(edit.item)
+        if edit.match is None:
+            if isinstance(holder.get(edit.key), dict):
+                holder[edit.key].update(want)
+            else:
+                holder[edit.key] = want
+            continue
+        if not isinstance(holder.get(edit.key), list):
+            holder[edit.key] = []
+        seq = holder[edit.key]
+        key = str(edit.item[edit.match]).rstrip("/")
+        existing = next(
+            (
+                i
+                for i in seq
+                if isinstance(i, dict) and str(i.get(edit.match) or "").rstrip("/") == key
+            ),
+            None,
+        )
+        if existing is not None:
+            existing.update(want)
+        else:
+            _insert_after(seq, edit.after, want)
+    return tree
 
 
 def difference(a: Any, b: Any, path: str = "") -> str | None:
@@ -206,11 +264,13 @@ def verify(
     new_text: str,
     strings: dict[tuple[str | int, ...], str] | None = None,
     ref: str | None = None,
+    items: Iterable[ItemEdit] = (),
 ) -> None:
     """Refuse (nothing is written) when the new text does not read back as intended."""
-    ref = ref or edits[0].resource.ref
+    items = list(items)
+    ref = ref or (edits[0] if edits else items[0]).resource.ref
     try:
-        want = intended(data(doc.root), edits)
+        want = with_items(intended(data(doc.root), edits), items)
         got = load(new_text)
         problem = _strings(want, got, strings or {}) or difference(want, got)
     except _Unreadable as error:

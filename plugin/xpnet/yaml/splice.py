@@ -82,6 +82,8 @@ def render_block(data: dict[str, Any], indent: int, value_style: str | None) -> 
             lines.extend(render_items(value, indent, indent + 2, value_style))
         elif isinstance(value, list):
             lines.append(f"{pad}{key}: []")
+        elif isinstance(value, bool):  # a boolean (readOnly: true), not a string
+            lines.append(f"{pad}{key}: {str(value).lower()}")
         else:
             style = value_style if key == "value" else None
             lines.append(f"{pad}{key}: {render_scalar(str(value), style)}")

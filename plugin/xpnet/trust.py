@@ -1,0 +1,348 @@
+"""The corporate CA next to the proxy (issue 12): what fix wires into each container, what
+check judges, and which roots each runtime reads with a given env. Pure: config + install in,
+edits and findings out.
+
+The core gets exactly the chart's registryCaBundleConfig wiring (a ConfigMap volume ca-certs,
+mounted at /certs, CA_BUNDLE_PATH=/certs/<key>; chart templates/deployment.yaml), which Crossplane
+adds to the system pool for package pulls (cmd/crossplane/core/certs.go). A runtime config's
+package-runtime container gets a read-only mount and the variable that adds a CA for what it
+runs (FACTS.md §13, measured in tests/differential/test_trust_runtimes.py)."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator
+from typing import Any, NamedTuple
+
+from xpnet.config import ClusterNetwork, Trust
+from xpnet.install import (
+    DEPLOYMENT_PODSPEC,
+    RUNTIME_CONFIG_PODSPEC,
+    EnvBlock,
+    Resource,
+    Role,
+)
+from xpnet.yaml.nodes import Node, SequenceNode, get, get_in, scalar, to_data
+
+CORE_VOLUME = "ca-certs"  # the chart's names (registryCaBundleConfig)
+CORE_MOUNT = "/certs"
+CORE_VAR = "CA_BUNDLE_PATH"
+CHART_VALUES_KEY = "registryCaBundleConfig"
+# Where the chart puts its entries: after these, before anything else.
+CORE_VAR_AFTER = ("LEADER_ELECTION",)
+CORE_CACHES = ("package-cache", "function-cache")
+RUNTIME_VOLUME = "xpnet-ca-bundle"
+# Per runtime, the variables that make it trust the bundle, and whether each points at the
+# directory of the mount or at the bundle file; "adds" when the public roots stay.
+ADDING: dict[str, tuple[tuple[str, str], ...]] = {
+    "go": (("SSL_CERT_DIR", "dir"),),  # replaces only the directory list: the bundle file stays
+    "node": (("NODE_EXTRA_CA_CERTS", "file"),),
+    "python": (("SSL_CERT_FILE", "file"), ("REQUESTS_CA_BUNDLE", "file")),  # both replace
+}
+REPLACING: dict[str, tuple[str, ...]] = {"python": ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE")}
+TRUST_VARS = (
+    CORE_VAR,
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "REQUESTS_CA_BUNDLE",
+    "NODE_EXTRA_CA_CERTS",
+)
+# A mount at or above one of these hides the image's public roots.
+SYSTEM_TRUST_DIRS = ("/etc/ssl/certs", "/etc/pki/tls/certs", "/etc/pki/ca-trust")
+
+
+class ItemEdit(NamedTuple):
+    """Make one item of a list (a volume, a volume mount) or one mapping (chart values'
+    registryCaBundleConfig) hold `item`: added when missing, its differing fields set."""
+
+    resource: Resource
+    path: tuple[str | int, ...]  # the mapping holding `key`, or the container list
+    container: str | None  # with it: the container of the list at `path` that holds `key`
+    key: str  # volumes, volumeMounts, registryCaBundleConfig
+    item: dict[str, Any]
+    match: str | None  # the field naming the item in the list; None: `key` holds `item` itself
+    after: tuple[str, ...] = ()  # a new item goes after the last item with one of these names
+    what: str = ""  # for messages: "volume ca-certs"
+
+
+class Wiring(NamedTuple):
+    """Where one resource's pods see the bundle."""
+
+    podspec: tuple[str, ...]  # the mapping holding `volumes`
+    container: str | None  # the container holding `volumeMounts` (None: a ControllerConfig)
+    containers: tuple[str, ...]  # the container list's path
+    volume: str
+    mount: str
+
+
+def _wiring(resource: Resource) -> Wiring | None:
+    path: tuple[str, ...]
+    if resource.role is Role.CORE:
+        path = DEPLOYMENT_PODSPEC
+        return Wiring(path, "crossplane", (*path, "containers"), CORE_VOLUME, CORE_MOUNT)
+    if resource.role is Role.RUNTIME_CONFIG:
+        path = RUNTIME_CONFIG_PODSPEC
+        return Wiring(path, "package-runtime", (*path, "containers"), RUNTIME_VOLUME, "")
+    if resource.role is Role.CONTROLLER_CONFIG:
+        return Wiring(("spec",), None, (), RUNTIME_VOLUME, "")
+    return None
+
+
+def _source(trust: Trust) -> dict[str, Any]:
+    """A volume's source: the bundle's one key, at a file of the same name."""
+    ref = trust.caBundle.ref
+    items = [{"key": ref.key, "path": ref.key}]
+    if trust.caBundle.configMapRef is not None:
+        return {"configMap": {"name": ref.name, "items": items}}
+    return {"secret": {"secretName": ref.name, "items": items}}
+
+
+def variables(trust: Trust, resource: Resource) -> tuple[tuple[str, str], ...]:
+    """The trust variables of a resource's main container, with their values."""
+    key = trust.caBundle.ref.key
+    if resource.role is Role.CORE:
+        return ((CORE_VAR, f"{CORE_MOUNT}/{key}"),)
+    if resource.role in (Role.RUNTIME_CONFIG, Role.CONTROLLER_CONFIG):
+        runtime = resource.runtime
+        return tuple(
+            (name, trust.mountPath if to == "dir" else f"{trust.mountPath}/{key}")
+            for name, to in ADDING[runtime]
+        )
+    return ()
+
+
+def env_for(
+    config: ClusterNetwork, resource: Resource, block: EnvBlock
+) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, tuple[str, ...]], ...]]:
+    """The trust variables fix writes into a block and where new ones go; none for chart
+    values (registryCaBundleConfig renders CA_BUNDLE_PATH) or without spec.trust."""
+    trust = config.spec.trust
+    if trust is None or not block.main or block.keyed or resource.skip:
+        return (), ()
+    pairs = variables(trust, resource)
+    after = ((CORE_VAR, CORE_VAR_AFTER),) if resource.role is Role.CORE else ()
+    return pairs, after
+
+
+def _at(node: Node | None, path: tuple[str | int, ...]) -> Node | None:
+    for key in path:
+        if isinstance(key, int):
+            node = (
+                node.value[key]
+                if isinstance(node, SequenceNode) and key < len(node.value)
+                else None
+            )
+        else:
+            node = get(node, key)
+    return node
+
+
+def _container(root: Node, wiring: Wiring) -> Node | None:
+    seq = get_in(root, *wiring.containers)
+    if not isinstance(seq, SequenceNode):
+        return None
+    return next((i for i in seq.value if scalar(get(i, "name")) == wiring.container), None)
+
+
+def _list(node: Node | None, source: str) -> list[dict[str, Any]]:
+    found = to_data(node, source) if node is not None else None
+    return [i for i in found if isinstance(i, dict)] if isinstance(found, list) else []
+
+
+def same(have: Any, want: Any) -> bool:
+    """Data as read (every scalar a string) against data as written."""
+    if isinstance(want, dict):
+        return isinstance(have, dict) and all(same(have.get(k), v) for k, v in want.items())
+    if isinstance(want, list):
+        return (
+            isinstance(have, list)
+            and len(have) == len(want)
+            and all(same(h, w) for h, w in zip(have, want, strict=True))
+        )
+    if isinstance(want, bool):
+        return bool(have == str(want).lower())
+    return bool(have == want)
+
+
+def _kind(volume: dict[str, Any]) -> str | None:
+    return next((k for k in volume if k != "name"), None)
+
+
+def items_for(config: ClusterNetwork, resource: Resource) -> tuple[list[ItemEdit], list[str]]:
+    """The volumes, mounts (or chart values) that wire the bundle into one resource, and why
+    that cannot be done where it cannot (XPN030)."""
+    trust = config.spec.trust
+    wiring = _wiring(resource)
+    if trust is None or wiring is None or resource.skip:
+        return [], []
+    keyed = next((b for b in resource.blocks if b.keyed and b.main), None)
+    if resource.role is Role.CORE and keyed is not None:
+        return _chart_values(trust, resource, keyed)
+    if any(b.keyed for b in resource.blocks):
+        return [], []
+    root, source = resource.doc.root, resource.doc.source
+    volumes = _list(get_in(root, *wiring.podspec, "volumes"), source)
+    container = _container(root, wiring) if wiring.container else root
+    mount_holder = get_in(container, "spec") if wiring.container is None else container
+    mounts = _list(get(mount_holder, "volumeMounts"), source)
+    wanted = _source(trust)
+    core = resource.role is Role.CORE
+    mount_path = CORE_MOUNT if core else trust.mountPath
+    out: list[ItemEdit] = []
+    problems: list[str] = []
+    by_name = {v.get("name"): v for v in volumes}
+    if core:
+        name = CORE_VOLUME
+        have = by_name.get(name)
+        if have is not None and _kind(have) != _kind(wanted):
+            problems.append(
+                f"its volume {name} is a {_kind(have)} volume; the chart's registryCaBundleConfig "
+                f"names the CA bundle's volume {name}: rename that volume"
+            )
+    else:
+        reuse = next((v["name"] for v in volumes if same(v, wanted) and v.get("name")), None)
+        taken = set(by_name)
+        candidates = [RUNTIME_VOLUME] + [f"{RUNTIME_VOLUME}-{n}" for n in range(2, 100)]
+        name = reuse or next(n for n in candidates if n not in taken)
+        have = by_name.get(name)
+    volume = {"name": name, **wanted}
+    after = CORE_CACHES if core else ()
+    if not problems and not (have is not None and same(have, volume)):
+        out.append(
+            ItemEdit(
+                resource, wiring.podspec, None, "volumes", volume, "name", after, f"volume {name}"
+            )
+        )
+    mount: dict[str, Any] = {"mountPath": mount_path, "name": name}
+    if not core:
+        mount["readOnly"] = True
+    at_path = next(
+        (m for m in mounts if (m.get("mountPath") or "").rstrip("/") == mount_path), None
+    )
+    if at_path is not None and at_path.get("name") != name:
+        other = str(at_path.get("name"))
+        if not other.startswith(RUNTIME_VOLUME):
+            fix = (
+                "the chart mounts the CA bundle there: move that mount"
+                if core
+                else "choose another spec.trust.mountPath"
+            )
+            problems.append(f"{mount_path} is already the mount path of volume {other}; {fix}")
+    if not problems and not (at_path is not None and same(at_path, mount)):
+        holder = wiring.containers if wiring.container else wiring.podspec
+        out.append(
+            ItemEdit(
+                resource,
+                holder,
+                wiring.container,
+                "volumeMounts",
+                mount,
+                "mountPath",
+                after,
+                f"mount {mount_path}",
+            )
+        )
+    if problems:
+        return [], problems
+    # The mount first: where the container is the pod spec's last content, both are added at
+    # one offset, and the deeper lines must come first.
+    return out[::-1], []
+
+
+def _chart_values(
+    trust: Trust, resource: Resource, block: EnvBlock
+) -> tuple[list[ItemEdit], list[str]]:
+    """Chart values: registryCaBundleConfig, which renders the same wiring."""
+    if trust.caBundle.configMapRef is None:
+        problem = (
+            "the chart's registryCaBundleConfig takes a ConfigMap, and spec.trust.caBundle "
+            "names a Secret: give configMapRef, or fix the rendered manifests instead"
+        )
+        return [], [problem]
+    ref = trust.caBundle.configMapRef
+    want = {"name": ref.name, "key": ref.key}
+    values = to_data(_at(resource.doc.root, block.holder_path), "values")
+    have = values.get(CHART_VALUES_KEY) if isinstance(values, dict) else None
+    if same(have, want):
+        return [], []
+    edit = ItemEdit(
+        resource, block.holder_path, None, CHART_VALUES_KEY, want, None, (), CHART_VALUES_KEY
+    )
+    return [edit], []
+
+
+def _mount_holder(resource: Resource, block: EnvBlock) -> Node | None:
+    wiring = _wiring(resource)
+    if wiring is None:
+        return None
+    if wiring.container is None:
+        return get(resource.doc.root, "spec")
+    return _container(resource.doc.root, wiring._replace(container=block.container))
+
+
+def mounts(resource: Resource, block: EnvBlock) -> list[dict[str, Any]]:
+    """The volume mounts of a block's container (a ControllerConfig's spec.volumeMounts)."""
+    return _list(get(_mount_holder(resource, block), "volumeMounts"), resource.doc.source)
+
+
+def volumes(resource: Resource) -> list[dict[str, Any]]:
+    wiring = _wiring(resource)
+    if wiring is None:
+        return []
+    return _list(get_in(resource.doc.root, *wiring.podspec, "volumes"), resource.doc.source)
+
+
+def _under(path: str, folder: str) -> bool:
+    folder = folder.rstrip("/") or "/"
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def mount_of(path: str, found: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The mount a file path is on (the deepest one)."""
+    on = [m for m in found if isinstance(m.get("mountPath"), str) and _under(path, m["mountPath"])]
+    return max(on, key=lambda m: len(m["mountPath"]), default=None)
+
+
+def partial_bundles(
+    config: ClusterNetwork, resource: Resource, block: EnvBlock, env: dict[str, str]
+) -> Iterator[tuple[str, str, str]]:
+    """XPN027: (variable, path, source) for each variable that replaces the roots of the
+    resource's runtime and points into a ConfigMap or Secret volume not declared complete."""
+    names = REPLACING.get(resource.runtime, ())
+    if not names or resource.role not in (Role.RUNTIME_CONFIG, Role.CONTROLLER_CONFIG):
+        return
+    found, by_name = mounts(resource, block), {v.get("name"): v for v in volumes(resource)}
+    bundle = config.spec.trust.caBundle if config.spec.trust else None
+    for name in names:
+        path = env.get(name)
+        mount = mount_of(path, found) if path else None
+        volume = by_name.get(mount.get("name")) if mount else None
+        if not path or volume is None or _kind(volume) not in ("configMap", "secret"):
+            continue
+        source = volume[_kind(volume) or ""] or {}
+        ref = source.get("name") or source.get("secretName")
+        if bundle is not None and bundle.complete and ref == bundle.ref.name:
+            continue
+        yield name, path, f"{'ConfigMap' if _kind(volume) == 'configMap' else 'Secret'} {ref}"
+
+
+def bundle_path_unmounted(resource: Resource, block: EnvBlock, env: dict[str, str]) -> str | None:
+    """XPN028: CA_BUNDLE_PATH of the core when no mount holds it."""
+    path = env.get(CORE_VAR)
+    if resource.role is not Role.CORE or not block.main or block.keyed or not path:
+        return None
+    return None if mount_of(path, mounts(resource, block)) else path
+
+
+def hiding_mounts(resource: Resource, block: EnvBlock) -> Iterator[tuple[str, str, str]]:
+    """XPN029: (volume, mount path, hidden directory) for mounts at or above a system trust
+    directory."""
+    if block.keyed:
+        return
+    for mount in mounts(resource, block):
+        path = mount.get("mountPath")
+        if not isinstance(path, str) or not path.startswith("/"):
+            continue
+        hidden = next((d for d in SYSTEM_TRUST_DIRS if _under(d, posixpath.normpath(path))), None)
+        if hidden:
+            yield str(mount.get("name")), path, hidden
