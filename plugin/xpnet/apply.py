@@ -467,12 +467,15 @@ def rewrite(
     if not items:
         return text
     # Volumes and mounts go into the text the env edits made, so that a container or pod spec
-    # they created is there to hold them (issue 12).
-    root = raw_compose(text)
-    if not isinstance(root, MappingNode):
-        raise InputError(doc.source, ["internal error: the rewritten document is not a mapping"])
-    again = Document(doc.index, Segment(0, len(text), text, doc.segment.line), root, doc.source)
-    rewriter = _Rewriter(again)
+    # they created is there to hold them, one at a time: two additions at one offset (a new
+    # key after a list that another adds to) would have to be ordered by what closes what
+    # (issue 12; a document has at most a mount, a volume and a values key to add).
     for item in items:
+        root = raw_compose(text)
+        if not isinstance(root, MappingNode):
+            raise InputError(doc.source, ["internal error: the rewritten text is not a mapping"])
+        segment = Segment(0, len(text), text, doc.segment.line)
+        rewriter = _Rewriter(Document(doc.index, segment, root, doc.source))
         rewriter.item(item)
-    return rewriter.result()
+        text = rewriter.result()
+    return text

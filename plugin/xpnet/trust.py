@@ -244,9 +244,7 @@ def items_for(config: ClusterNetwork, resource: Resource) -> tuple[list[ItemEdit
         )
     if problems:
         return [], problems
-    # The mount first: where the container is the pod spec's last content, both are added at
-    # one offset, and the deeper lines must come first.
-    return out[::-1], []
+    return out, []
 
 
 def _chart_values(

@@ -1,0 +1,138 @@
+"""Issue 12's proof, end to end: the env and mounts `xpnet fix` writes for spec.trust, given to
+real clients in namespaces of their own (trust_runner.py): behind a TLS-intercepting proxy (a
+registry whose certificate a corporate CA signed, reached through a CONNECT proxy), the core,
+a Go provider, a Python and a Node function trust the registry after the fix and not before, and
+the Go ones still trust a server signed by a CA that is only in the image's system bundle.
+
+A container's mounts are reproduced from the manifest: each volumeMount of a ConfigMap volume
+of the bundle becomes a folder at its mountPath holding the volume's items (key → path)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT
+from tests.differential.trust import PUBLIC_URL, REGISTRY_URL, run_trust, shared_mount_points
+from xpnet.adapters.streams import run_streams
+from xpnet.config import load_config
+from xpnet.yaml.stream import Source
+
+CHART = ROOT.parent / "shared" / "crossplane" / "chart-v1.20.11-proxy.yaml"
+PROXY = "http://127.0.0.1:3128"  # trust_runner.py's recording CONNECT proxy
+BUNDLE = "CORP_CA_PEM"  # the ConfigMap's content: the corporate CA only
+COMPLETE = "PUBLIC_CA_PEM\nCORP_CA_PEM"  # ... with the public roots too (complete: true)
+
+
+def runtime_config(name: str, runtime: str) -> str:
+    return (
+        "---\napiVersion: pkg.crossplane.io/v1beta1\nkind: DeploymentRuntimeConfig\n"
+        f"metadata:\n  name: {name}\n  annotations:\n    xpnet.dev/runtime: {runtime}\n"
+        "spec: {}\n"
+    )
+
+
+INPUT = (
+    CHART.read_text()
+    + runtime_config("provider-go", "go")
+    + runtime_config("function-python", "python")
+    + runtime_config("function-node", "node")
+)
+
+
+def config(complete: bool = False) -> Any:
+    return load_config(
+        {
+            "apiVersion": "xpnet.dev/v1alpha1",
+            "kind": "ClusterNetwork",
+            "metadata": {"name": "corp"},
+            "spec": {
+                "proxy": {"httpsProxy": PROXY},
+                "cluster": {"podCIDRs": ["10.244.0.0/16"], "serviceCIDRs": ["10.96.0.0/12"]},
+                # the four lines a user adds
+                "trust": {
+                    "caBundle": {
+                        "configMapRef": {"name": "corp-ca", "key": "ca.crt"},
+                        "complete": complete,
+                    }
+                },
+            },
+        },
+        "corp.yaml",
+    )
+
+
+def fixed(complete: bool = False) -> list[dict[str, Any]]:
+    result = run_streams(config(complete), [Source("in.yaml", INPUT)])
+    assert not result.outcome.failed, [f.message for f in result.outcome.findings]
+    return [d for d in yaml.safe_load_all(result.outputs["in.yaml"]) if d]
+
+
+def podspec(doc: dict[str, Any]) -> dict[str, Any]:
+    spec = doc["spec"]
+    if doc["kind"] == "DeploymentRuntimeConfig":
+        spec = spec["deploymentTemplate"]["spec"]
+    return spec["template"]["spec"]  # type: ignore[no-any-return]
+
+
+def case(docs: list[dict[str, Any]], name: str, container: str, content: str) -> dict[str, Any]:
+    """One container's env (plain values) and the bundle's mounts, as its pod would see them."""
+    kinds = ("Deployment", "DeploymentRuntimeConfig")
+    doc = next(d for d in docs if d["kind"] in kinds and d["metadata"]["name"] == name)
+    pod = podspec(doc)
+    found = next(c for c in pod["containers"] if c["name"] == container)
+    env = {e["name"]: e["value"] for e in found.get("env") or [] if "value" in e}
+    volumes = {v["name"]: v for v in pod.get("volumes") or []}
+    mounts = {}
+    for mount in found.get("volumeMounts") or []:
+        source = volumes.get(mount["name"], {}).get("configMap") or {}
+        if source.get("name") == "corp-ca":
+            mounts[mount["mountPath"]] = {i["path"]: content for i in source["items"]}
+    return {"env": env, "mounts": mounts, "urls": [REGISTRY_URL, PUBLIC_URL]}
+
+
+# (document, container, client) → (registry trusted, public server trusted) after the fix.
+# Python's variables replace the roots: with a bundle of only the corporate CA, the public
+# server fails (XPN027 warns); with complete: true it does not.
+CONTAINERS = {
+    ("crossplane", "crossplane", "crossplane-core"): (True, True),
+    ("provider-go", "package-runtime", "go"): (True, True),
+    ("function-python", "package-runtime", "python-ssl"): (True, False),
+    ("function-python", "package-runtime", "python-requests"): (True, False),
+    ("function-node", "package-runtime", "node"): (True, False),  # Node: its own roots only
+}
+
+
+def unfixed() -> list[dict[str, Any]]:
+    """The same input with the proxy wired but no trust: what the user had before."""
+    result = run_streams(
+        config()._replace(spec=config().spec._replace(trust=None)), [Source("in.yaml", INPUT)]
+    )
+    return [d for d in yaml.safe_load_all(result.outputs["in.yaml"]) if d]
+
+
+@pytest.mark.parametrize(("name", "container", "client"), list(CONTAINERS))
+def test_what_fix_writes_makes_real_clients_trust_the_corporate_ca(
+    name: str, container: str, client: str
+) -> None:
+    after, before = fixed(), unfixed()
+    cases = [
+        case(before, name, container, BUNDLE),
+        case(after, name, container, BUNDLE),
+        case(fixed(complete=True), name, container, COMPLETE),
+    ]
+    assert cases[1]["mounts"], "fix mounted no bundle"
+    with shared_mount_points(cases):
+        records = run_trust(client, cases)
+    got = {(r["case"], r["url"]): r for r in records}
+    assert all(r["authority"] for r in records), "a client did not go through the proxy"
+    registry, public = CONTAINERS[(name, container, client)]
+    # Before: the registry's certificate is refused (what users see: unknown authority).
+    assert not got[(0, REGISTRY_URL)]["ok"]
+    assert got[(0, REGISTRY_URL)]["error"] == "unknown-authority"
+    assert got[(1, REGISTRY_URL)]["ok"] is registry, got[(1, REGISTRY_URL)]
+    assert got[(1, PUBLIC_URL)]["ok"] is public, got[(1, PUBLIC_URL)]
+    # A bundle with the public roots too: every runtime trusts both.
+    assert got[(2, REGISTRY_URL)]["ok"] and got[(2, PUBLIC_URL)]["ok"], records

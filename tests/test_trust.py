@@ -1,0 +1,239 @@
+"""spec.trust (issue 12): what fix wires into the core, runtime configs and ControllerConfigs, in
+every input style people and tools write, read back by libyaml and Go's sigs.k8s.io/yaml; a
+second run and check change nothing; check fails wherever fix would wire something."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.test_verified_writes import both_parsers
+from tests.unit_helpers import config, core
+from xpnet.adapters.streams import run_streams
+from xpnet.errors import InputError
+from xpnet.yaml.stream import Source
+
+TRUST = {"caBundle": {"configMapRef": {"name": "corp-ca", "key": "ca.crt"}}}
+CM_VOLUME = {"configMap": {"name": "corp-ca", "items": [{"key": "ca.crt", "path": "ca.crt"}]}}
+DRC_HEAD = "apiVersion: pkg.crossplane.io/v1beta1\nkind: DeploymentRuntimeConfig\n"
+
+
+def run(text: str, mode: str = "fix", **trust: Any) -> Any:
+    return run_streams(config(mode, trust={**TRUST, **trust}), [Source("in.yaml", text)])
+
+
+def fix(text: str, **trust: Any) -> str:
+    result = run(text, **trust)
+    assert not result.outcome.failed, [f.message for f in result.outcome.findings]
+    return str(result.outputs["in.yaml"])
+
+
+def check_rules(text: str, **trust: Any) -> tuple[bool, set[str]]:
+    outcome = run(text, "check", **trust).outcome
+    return outcome.failed, {f.rule.id for f in outcome.findings}
+
+
+def pod_of(doc: dict[str, Any]) -> dict[str, Any]:
+    spec = doc["spec"]
+    if doc["kind"] == "DeploymentRuntimeConfig":
+        spec = spec["deploymentTemplate"]["spec"]
+    return spec["template"]["spec"]  # type: ignore[no-any-return]
+
+
+def wiring(doc: dict[str, Any], container: str) -> tuple[dict[str, Any], list[Any], list[Any]]:
+    """A container's env (name → value), its mounts and the pod's volumes."""
+    if doc["kind"] == "ControllerConfig":
+        spec = doc["spec"]
+        env = {e["name"]: e.get("value") for e in spec.get("env") or []}
+        return env, spec.get("volumeMounts") or [], spec.get("volumes") or []
+    pod = pod_of(doc)
+    found = next(c for c in pod["containers"] if c["name"] == container)
+    env = {e["name"]: e.get("value") for e in found.get("env") or []}
+    return env, found.get("volumeMounts") or [], pod.get("volumes") or []
+
+
+def assert_wired(goyaml: Path, text: str, **trust: Any) -> list[dict[str, Any]]:
+    """Fix: both parsers agree on the output; every runtime config and the core are wired; a
+    second run changes nothing and check passes; check on the input failed (XPN026)."""
+    failed, found = check_rules(text, **trust)
+    assert failed and "XPN026" in found, found
+    out = fix(text, **trust)
+    _, docs = both_parsers(goyaml, text, out)
+    for doc in docs:
+        if doc["kind"] == "Deployment":
+            env, mounts, volumes = wiring(doc, "crossplane")
+            assert env["CA_BUNDLE_PATH"] == "/certs/ca.crt"
+            assert {"mountPath": "/certs", "name": "ca-certs"} in mounts
+            assert {"name": "ca-certs", **CM_VOLUME} in volumes
+        elif doc["kind"] in ("DeploymentRuntimeConfig", "ControllerConfig"):
+            env, mounts, volumes = wiring(doc, "package-runtime")
+            assert env["SSL_CERT_DIR"] == "/etc/xpnet/ca", env
+            mount = next(m for m in mounts if m["mountPath"] == "/etc/xpnet/ca")
+            assert mount["readOnly"] is True
+            assert {"name": mount["name"], **CM_VOLUME} in volumes
+    assert fix(out, **trust) == out, "a second run changes something"
+    failed, found = check_rules(out, **trust)
+    assert not failed and "XPN026" not in found, found
+    return docs
+
+
+STYLES = {
+    "block, nothing yet": DRC_HEAD + "metadata:\n  name: default\nspec: {}\n",
+    "block, container and volumes": DRC_HEAD
+    + "metadata:\n  name: rt\nspec:\n  deploymentTemplate:\n    spec:\n      selector: {}\n"
+    "      template:\n        spec:\n          containers:\n          - name: package-runtime\n"
+    "            volumeMounts:\n            - name: data\n              mountPath: /data\n"
+    "          volumes:\n          - name: data\n            emptyDir: {}\n",
+    "JSON": '{"apiVersion": "pkg.crossplane.io/v1beta1", "kind": "DeploymentRuntimeConfig", '
+    '"metadata": {"name": "rt"}, "spec": {"deploymentTemplate": {"spec": {"selector": {}, '
+    '"template": {"spec": {"containers": [{"name": "package-runtime", "volumeMounts": '
+    '[{"name": "data", "mountPath": "/data"}]}], "volumes": [{"name": "data", "emptyDir": {}}]'
+    "}}}}}}\n",
+    "flow pod spec": DRC_HEAD
+    + "metadata: {name: rt}\nspec:\n  deploymentTemplate:\n    spec:\n      selector: {}\n"
+    "      template: {spec: {containers: [{name: package-runtime}], volumes: []}}\n",
+    "anchored containers": DRC_HEAD
+    + "metadata:\n  name: rt\nbase: &pod\n  containers:\n  - name: package-runtime\n"
+    "spec:\n  deploymentTemplate:\n    spec:\n      selector: {}\n      template:\n"
+    "        spec:\n          <<: *pod\n          volumes: []\n",
+    "merge key used once": DRC_HEAD
+    + "metadata:\n  name: rt\nspec:\n  deploymentTemplate:\n    spec:\n      selector: {}\n"
+    "      template:\n        spec:\n          <<: {containers: [{name: package-runtime}]}\n"
+    "          volumes: []\n",
+    "ControllerConfig": "apiVersion: pkg.crossplane.io/v1alpha1\nkind: ControllerConfig\n"
+    "metadata:\n  name: cc\nspec:\n  env: []\n  volumes:\n  - name: data\n    emptyDir: {}\n",
+    "the core": core(env="        env:\n        - name: LEADER_ELECTION\n          value: 'true'\n")
+    + "        volumeMounts:\n        - {name: function-cache, mountPath: /cache/xfn}\n"
+    "      volumes:\n      - {name: function-cache, emptyDir: {}}\n",
+}
+
+
+@pytest.mark.parametrize("style", [s for s in STYLES if s != "anchored containers"])
+@pytest.mark.parametrize("newline", ["\n", "\r\n"], ids=["LF", "CRLF"])
+def test_fix_wires_the_bundle_in_every_style(goyaml: Path, style: str, newline: str) -> None:
+    assert_wired(goyaml, STYLES[style].replace("\n", newline))
+
+
+def test_anchored_containers_shared_with_another_key_are_refused_clearly() -> None:
+    """The containers come through a merge key from a mapping another key holds too: writing
+    the mount would change both, so fix refuses naming the anchor (never an internal error)."""
+    with pytest.raises(InputError) as raised:
+        fix(STYLES["anchored containers"])
+    assert "anchor &pod" in str(raised.value) and "internal error" not in str(raised.value)
+
+
+def test_core_gets_the_charts_order_and_quoting(goyaml: Path) -> None:
+    """CA_BUNDLE_PATH right after LEADER_ELECTION, the mount and volume after the caches: what
+    the chart renders for registryCaBundleConfig (tests/integration/test_trust_chart.py checks
+    it against Helm)."""
+    docs = assert_wired(goyaml, STYLES["the core"])
+    env, mounts, volumes = wiring(docs[0], "crossplane")
+    assert list(env)[:2] == ["LEADER_ELECTION", "CA_BUNDLE_PATH"]
+    assert [m["name"] for m in mounts] == ["function-cache", "ca-certs"]
+    assert [v["name"] for v in volumes] == ["function-cache", "ca-certs"]
+
+
+def test_an_existing_ca_certs_configmap_volume_is_pointed_at_the_bundle(goyaml: Path) -> None:
+    text = STYLES["the core"].replace(
+        "      - {name: function-cache, emptyDir: {}}\n",
+        "      - {name: function-cache, emptyDir: {}}\n"
+        "      - name: ca-certs\n        configMap: {name: old-ca}\n",
+    )
+    assert_wired(goyaml, text)
+
+
+def test_names_that_are_taken_are_not_reused(goyaml: Path) -> None:
+    text = STYLES["block, container and volumes"].replace("name: data", "name: xpnet-ca-bundle")
+    docs = assert_wired(goyaml, text)
+    _, mounts, volumes = wiring(docs[0], "package-runtime")
+    assert [m["name"] for m in mounts] == ["xpnet-ca-bundle", "xpnet-ca-bundle-2"]
+    assert {"name": "xpnet-ca-bundle", "emptyDir": {}} in volumes
+    assert {"name": "xpnet-ca-bundle-2", **CM_VOLUME} in volumes
+
+
+@pytest.mark.parametrize(
+    ("runtime", "variables"),
+    [
+        ("go", {"SSL_CERT_DIR": "/etc/xpnet/ca"}),
+        ("node", {"NODE_EXTRA_CA_CERTS": "/etc/xpnet/ca/ca.crt"}),
+        (
+            "python",
+            {"SSL_CERT_FILE": "/etc/xpnet/ca/ca.crt", "REQUESTS_CA_BUNDLE": "/etc/xpnet/ca/ca.crt"},
+        ),
+    ],
+)
+def test_each_runtime_gets_its_variable(runtime: str, variables: dict[str, str]) -> None:
+    text = STYLES["block, nothing yet"].replace(
+        "  name: default\n", f"  name: default\n  annotations:\n    xpnet.dev/runtime: {runtime}\n"
+    )
+    result = run(text)
+    warned = {f.var for f in result.outcome.findings if f.rule.id == "XPN027"}
+    assert warned == ({"SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"} if runtime == "python" else set())
+    out = str(result.outputs["in.yaml"])
+    for name, value in variables.items():
+        assert f"- name: {name}\n" in out and f"value: {value}\n" in out
+    # complete: true says the bundle holds the public roots: no warning.
+    complete = {**TRUST["caBundle"], "complete": True}
+    assert not {f.rule.id for f in run(text, caBundle=complete).outcome.findings} & {"XPN027"}
+    # check after fix: the replacing variables are still warned about, nothing fails.
+    failed, found = check_rules(out)
+    assert not failed and ("XPN027" in found) == (runtime == "python")
+
+
+def test_secret_bundle_and_mount_path() -> None:
+    secret = {"configMapRef": None, "secretRef": {"name": "corp-ca", "key": "ca.pem"}}
+    out = fix(STYLES["block, nothing yet"], caBundle=secret, mountPath="/opt/ca")
+    assert "secretName: corp-ca" in out and "mountPath: /opt/ca\n" in out
+    assert "value: /opt/ca\n" in out
+
+
+def test_a_mount_path_taken_by_another_volume_is_refused_with_the_fix() -> None:
+    text = STYLES["block, container and volumes"].replace("/data", "/etc/xpnet/ca")
+    result = run(text)
+    assert result.outcome.failed
+    (found,) = [f for f in result.outcome.findings if f.rule.id == "XPN030"]
+    assert "/etc/xpnet/ca is already the mount path of volume data" in found.message
+    assert "spec.trust.mountPath" in found.message
+    assert check_rules(text)[0]
+
+
+def test_bad_runtime_annotation_is_refused() -> None:
+    text = STYLES["block, nothing yet"].replace(
+        "  name: default\n", "  name: default\n  annotations:\n    xpnet.dev/runtime: rust\n"
+    )
+    with pytest.raises(InputError) as raised:
+        run(text)
+    assert "line 6: DeploymentRuntimeConfig/default: annotation xpnet.dev/runtime" in str(
+        raised.value
+    )
+    assert "go, python, node" in str(raised.value)
+
+
+HELMRELEASE = (
+    "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: crossplane\n"
+    "  namespace: flux-system\nspec:\n  targetNamespace: crossplane-system\n  chart:\n"
+    "    spec:\n      chart: crossplane\n      version: 1.20.11\n  values:\n"
+    "    extraEnvVarsCrossplane:\n      HTTPS_PROXY: http://proxy.corp.example:3128\n"
+)
+
+
+def test_chart_values_get_registry_ca_bundle_config(goyaml: Path) -> None:
+    assert "XPN026" in check_rules(HELMRELEASE)[1]
+    out = fix(HELMRELEASE)
+    (doc,) = both_parsers(goyaml, out)[0]
+    assert doc["spec"]["values"]["registryCaBundleConfig"] == {"name": "corp-ca", "key": "ca.crt"}
+    assert "CA_BUNDLE_PATH" not in out  # the chart renders it from registryCaBundleConfig
+    assert fix(out) == out
+    assert not check_rules(out)[0]
+
+
+def test_chart_values_cannot_name_a_secret() -> None:
+    secret = {"configMapRef": None, "secretRef": {"name": "corp-ca", "key": "ca.pem"}}
+    result = run(HELMRELEASE, caBundle=secret)
+    assert result.outcome.failed
+    assert any(
+        f.rule.id == "XPN030" and "registryCaBundleConfig takes a ConfigMap" in f.message
+        for f in result.outcome.findings
+    )
