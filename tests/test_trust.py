@@ -4,13 +4,15 @@ second run and check change nothing; check fails wherever fix would wire somethi
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
-from tests.test_verified_writes import both_parsers
-from tests.unit_helpers import config, core
+from tests.test_verified_writes import both_parsers, xpnet
+from tests.unit_helpers import CONFIG_DATA, config, core
 from xpnet.adapters.streams import run_streams
 from xpnet.errors import InputError
 from xpnet.yaml.stream import Source
@@ -237,3 +239,51 @@ def test_chart_values_cannot_name_a_secret() -> None:
         f.rule.id == "XPN030" and "registryCaBundleConfig takes a ConfigMap" in f.message
         for f in result.outcome.findings
     )
+
+
+def test_explain_shows_the_roots_each_runtime_reads_and_checks_a_local_bundle(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "xpnet.yaml").write_text(yaml.safe_dump(trust_config()))
+    text = STYLES["block, nothing yet"] + "---\n" + STYLES["the core"]
+    (tmp_path / "in.yaml").write_text(text)
+    (tmp_path / "ca.pem").write_text(PEM)
+    done = xpnet(tmp_path, "explain", "-c", "xpnet.yaml", "--ca-bundle", "ca.pem", "in.yaml")
+    assert done.returncode == 0, done.stderr
+    assert "ca.pem: 1 certificate (PEM)" in done.stdout
+    assert (
+        "DeploymentRuntimeConfig/default container package-runtime go: the first of Go's "
+        "default bundle files that exists"
+    ) in done.stdout
+    assert "every file in /etc/xpnet/ca (SSL_CERT_DIR)" in done.stdout
+    assert "for package pulls also /certs/ca.crt (CA_BUNDLE_PATH)" in done.stdout
+    (tmp_path / "bad.pem").write_text("-----BEGIN PRIVATE KEY-----\nAAAA\n")
+    done = xpnet(tmp_path, "explain", "-c", "xpnet.yaml", "--ca-bundle", "bad.pem", "in.yaml")
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert "bad.pem: not a PEM bundle: no -----BEGIN CERTIFICATE----- block" in done.stderr
+    assert done.stdout == ""
+
+
+def test_values_set_registry_ca_bundle_config(tmp_path: Path) -> None:
+    (tmp_path / "xpnet.yaml").write_text(yaml.safe_dump(trust_config()))
+    done = xpnet(tmp_path, "values", "-c", "xpnet.yaml")
+    assert done.returncode == 0, done.stderr
+    values = yaml.safe_load(done.stdout)
+    assert values["registryCaBundleConfig"] == {"name": "corp-ca", "key": "ca.crt"}
+    secret = trust_config({"secretRef": {"name": "corp-ca", "key": "ca.crt"}})
+    (tmp_path / "xpnet.yaml").write_text(yaml.safe_dump(secret))
+    done = xpnet(tmp_path, "values", "-c", "xpnet.yaml")
+    assert done.returncode != 0 and "registryCaBundleConfig takes a ConfigMap" in done.stderr
+
+
+def trust_config(bundle: dict[str, Any] | None = None) -> dict[str, Any]:
+    data = copy.deepcopy(CONFIG_DATA)
+    data["spec"]["trust"] = {"caBundle": bundle or TRUST["caBundle"]}
+    return data
+
+
+PEM = (  # a throwaway self-signed certificate: only its shape matters here
+    "-----BEGIN CERTIFICATE-----\n"
+    "MIIBhTCCASugAwIBAgIUW2Xo2iN1s0tQm7m8aQ1y0m0Jd9kwCgYIKoZIzj0EAwIw\n"
+    "-----END CERTIFICATE-----\n"
+)

@@ -35,6 +35,10 @@ class Outcome(NamedTuple):
     def edits(self) -> tuple[EnvEdit, ...]:
         return tuple(e for p in self.plans for e in p.edits)
 
+    @property
+    def items(self) -> tuple[ItemEdit, ...]:
+        return tuple(i for p in self.plans for i in p.items)
+
 
 Edit = EnvEdit | ItemEdit
 

@@ -13,6 +13,7 @@ from xpnet.install import CrossplaneInstall, EnvBlock, Resource
 from xpnet.noproxy import first_ip
 from xpnet.plan import FUNCTION_PORT, SAMPLE_FUNCTION, Plan, targets
 from xpnet.runtimes import GRPC_RUNTIMES, RUNTIMES, Decision, decide
+from xpnet.trust import explained_runtimes, reads
 
 DEFAULT_REGISTRY = "xpkg.crossplane.io"
 
@@ -81,3 +82,24 @@ def explain(
                     )
                     verdicts.append(Verdict(resource, block, when, destination, runtime, decision))
     return verdicts
+
+
+class TrustLine(NamedTuple):
+    resource: Resource
+    block: EnvBlock
+    runtime: str
+    reads: tuple[str, ...]
+
+
+def trust(config: ClusterNetwork, plan: Plan) -> list[TrustLine]:
+    """For each rewritten main container, which roots its runtime trusts after the fix."""
+    edits = {(id(e.resource), id(e.block)): e for e in plan.edits}
+    out = []
+    for resource, block, _ in targets(plan.install, config):
+        if not block.main or block.keyed:
+            continue
+        edit = edits.get((id(resource), id(block)))
+        env = {**block.values(), **(dict(edit.values) if edit else {})}
+        for runtime in explained_runtimes(resource):
+            out.append(TrustLine(resource, block, runtime, tuple(reads(runtime, env))))
+    return out

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from xpnet.install import CrossplaneInstall, EnvBlock, Resource
 from xpnet.plan import EnvEdit, Finding, redact
 from xpnet.rules import CATALOGUE, Severity, help_uri
+from xpnet.trust import ItemEdit
 
 if TYPE_CHECKING:  # explain is imported by the commands that explain, not by every run
     from xpnet.explain import Verdict
@@ -87,6 +88,14 @@ def edit_line(edit: EnvEdit, with_file: bool = False) -> str:
     return where + _prefix(edit.resource, edit.block, None) + f"{verb} {', '.join(edit.changed)}"
 
 
+def item_line(item: ItemEdit, with_file: bool = False) -> str:
+    """A volume, mount or values key fix wrote for spec.trust (issue 12)."""
+    line = item.resource.doc.segment.line
+    where = f"{item.resource.doc.source}:{line}: " if with_file else ""
+    container = f"container {item.container}: " if item.container else ""
+    return f"{where}{item.resource.ref}: {container}wired {item.what} ({item.key})"
+
+
 def finding_data(finding: Finding) -> dict[str, Any]:
     """A finding as JSON data (`xpnet check -o json`)."""
     file, line = finding_position(finding)
@@ -141,6 +150,16 @@ def edit_result(edit: EnvEdit) -> dict[str, Any]:
         "severity": "info",
         "resourceRef": _resource_ref(edit.resource),
         "field": {"path": edit.block.field_path},
+    }
+
+
+def item_result(item: ItemEdit) -> dict[str, Any]:
+    path = ".".join(map(str, item.path)) + (f"[name={item.container}]" if item.container else "")
+    return {
+        "message": item_line(item).split(": ", 1)[1],
+        "severity": "info",
+        "resourceRef": _resource_ref(item.resource),
+        "field": {"path": f"{path}.{item.key}"},
     }
 
 

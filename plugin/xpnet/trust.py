@@ -10,11 +10,14 @@ runs (FACTS.md §13, measured in tests/differential/test_trust_runtimes.py)."""
 
 from __future__ import annotations
 
+import binascii
 import posixpath
+import re
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 from xpnet.config import ClusterNetwork, Trust
+from xpnet.errors import InputError
 from xpnet.install import (
     DEPLOYMENT_PODSPEC,
     RUNTIME_CONFIG_PODSPEC,
@@ -344,3 +347,82 @@ def hiding_mounts(resource: Resource, block: EnvBlock) -> Iterator[tuple[str, st
         hidden = next((d for d in SYSTEM_TRUST_DIRS if _under(d, posixpath.normpath(path))), None)
         if hidden:
             yield str(mount.get("name")), path, hidden
+
+
+# Which roots each runtime reads with a given env (FACTS.md §13; measured by
+# tests/differential/test_trust_runtimes.py): `xpnet explain`'s trust lines.
+GO_FILES = (
+    "the first of Go's default bundle files that exists (/etc/ssl/certs/ca-certificates.crt, ...)"
+)
+GO_DIRS = "/etc/ssl/certs:/etc/pki/tls/certs"
+EXPLAINED = ("go", "crossplane-core", "python-ssl", "python-requests", "node")
+
+
+def reads(runtime: str, env: dict[str, str]) -> list[str]:
+    """What a runtime trusts with this env, in words, one item per source of roots."""
+    if runtime in ("go", "crossplane-core"):
+        out = [
+            f"bundle file {env['SSL_CERT_FILE']} (SSL_CERT_FILE)"
+            if env.get("SSL_CERT_FILE")
+            else GO_FILES,
+            f"every file in {env.get('SSL_CERT_DIR') or GO_DIRS}"
+            + (" (SSL_CERT_DIR)" if env.get("SSL_CERT_DIR") else ""),
+        ]
+        if runtime == "crossplane-core" and env.get(CORE_VAR):
+            out.append(f"for package pulls also {env[CORE_VAR]} ({CORE_VAR})")
+        return out
+    if runtime == "python-ssl":
+        return [
+            f"{env['SSL_CERT_FILE']} instead of OpenSSL's default bundle (SSL_CERT_FILE)"
+            if env.get("SSL_CERT_FILE")
+            else "OpenSSL's default bundle (/usr/lib/ssl/cert.pem)",
+            f"hash-named files (<hash>.0) in {env['SSL_CERT_DIR']} (SSL_CERT_DIR)"
+            if env.get("SSL_CERT_DIR")
+            else "hash-named files in OpenSSL's default directory (/usr/lib/ssl/certs)",
+        ]
+    if runtime == "python-requests":
+        for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+            if env.get(name):
+                return [f"{env[name]} only, instead of certifi's bundle ({name})"]
+        return ["certifi's bundle only (not the system bundle)"]
+    extra = env.get("NODE_EXTRA_CA_CERTS")
+    return ["its built-in roots"] + ([f"and {extra} (NODE_EXTRA_CA_CERTS)"] if extra else [])
+
+
+def explained_runtimes(resource: Resource) -> tuple[str, ...]:
+    """The runtimes a trust line is shown for: the core's, or a runtime config's."""
+    if resource.role is Role.CORE:
+        return ("crossplane-core",)
+    if resource.role in (Role.RUNTIME_CONFIG, Role.CONTROLLER_CONFIG):
+        return {"go": ("go",), "python": ("python-ssl", "python-requests"), "node": ("node",)}[
+            resource.runtime
+        ]
+    return ()
+
+
+_PEM = re.compile(
+    r"-----BEGIN CERTIFICATE-----\r?\n([A-Za-z0-9+/=\r\n]+?)-----END CERTIFICATE-----"
+)
+
+
+def certificates(text: str, source: str) -> int:
+    """How many PEM certificates a bundle holds; a file that holds none is refused."""
+    found = 0
+    for match in _PEM.finditer(text):
+        try:
+            binascii.a2b_base64(match.group(1).encode())
+        except binascii.Error:
+            raise InputError(
+                source, [f"a certificate is not valid base64 ({match.start()})"]
+            ) from None
+        found += 1
+    if not found:
+        raise InputError(
+            source,
+            [
+                "not a PEM bundle: no -----BEGIN CERTIFICATE----- block; give the CA "
+                "certificates in PEM, as the ConfigMap key holds them (openssl x509 -inform der "
+                "-in ca.der -out ca.pem converts DER)"
+            ],
+        )
+    return found

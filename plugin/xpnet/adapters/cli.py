@@ -111,6 +111,12 @@ def parser() -> argparse.ArgumentParser:
         choices=RUNTIMES,
         help="only this runtime (repeatable; default all)",
     )
+    p.add_argument(
+        "--ca-bundle",
+        metavar="PEM",
+        help="a local copy of the CA bundle (spec.trust.caBundle): checked to be PEM, and "
+        "its certificates counted (xpnet never reads the cluster)",
+    )
     p.add_argument("-o", "--output", choices=("text", "json"), default="text")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.set_defaults(func=commands.explain_cmd)

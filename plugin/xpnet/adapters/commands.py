@@ -7,8 +7,9 @@ import argparse
 import difflib
 import json
 import sys
+from pathlib import Path
 
-from xpnet import __version__, explain, noproxy, patches, releases, report, rules
+from xpnet import __version__, explain, noproxy, patches, releases, report, rules, trust
 from xpnet.adapters import krm
 from xpnet.adapters.streams import filter_bytes, find_config, read_config, run_streams
 from xpnet.config import ClusterNetwork, json_schema, with_mode
@@ -103,6 +104,8 @@ def fix_cmd(args: argparse.Namespace) -> int:
     verb = "would fix" if args.diff or args.dry_run else "fixed"
     for edit in outcome.edits:
         print(report.line(f"{verb} {report.edit_line(edit, with_file=True)}"), file=sys.stderr)
+    for item in outcome.items:
+        print(report.line(f"{verb} {report.item_line(item, with_file=True)}"), file=sys.stderr)
     count = len(changed) + piped
     done = f"{verb} {len(outcome.edits)} env blocks in {count} {'file' if count == 1 else 'files'}"
     print(
@@ -134,13 +137,26 @@ def check_cmd(args: argparse.Namespace) -> int:
     return report.exit_code(findings)
 
 
+def bundle_summary(path: str) -> str:
+    """A local copy of the CA bundle, checked to be PEM (explain --ca-bundle)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError as error:
+        raise InputError(path, [f"cannot read it: {error.strerror}"]) from None
+    count = trust.certificates(text, path)
+    return f"{path}: {count} certificate{'s' if count != 1 else ''} (PEM)"
+
+
 def explain_cmd(args: argparse.Namespace) -> int:
+    if args.ca_bundle:
+        bundle_summary(args.ca_bundle)  # refused before anything is explained
     config = with_mode(_config(args), "fix")
     docs = stream.load(_sources(args.files))
     crossplane = config.spec.crossplane
     runtimes = args.runtime or list(RUNTIMES)
     sections = []
-    for install in discover(docs, crossplane.namespace, crossplane.version, resources):
+    installs = discover(docs, crossplane.namespace, crossplane.version, resources)
+    for install in installs:
         plan = plan_fix(config, install)
         where = explain.destinations(
             config, install, args.function or [SAMPLE_FUNCTION], args.registry, args.host or []
@@ -153,6 +169,14 @@ def explain_cmd(args: argparse.Namespace) -> int:
         print(report.line(f"{', '.join(args.files)}: {report.NOTHING_FOUND}"), file=sys.stderr)
     for line in report.explain_lines(sections):
         print(line)
+    lines = [t for install in installs for t in explain.trust(config, plan_fix(config, install))]
+    if lines:
+        print("\nTrusted roots after the fix (issue 12; a runtime config's xpnet.dev/runtime):")
+        if args.ca_bundle:
+            print(f"  {bundle_summary(args.ca_bundle)}")
+    for t in lines:
+        label = f" {t.block.label}" if t.block.label else ""
+        print(f"  {t.resource.ref}{label} {t.runtime}: {'; '.join(t.reads)}")
     return 0
 
 
@@ -189,6 +213,19 @@ def values_cmd(args: argparse.Namespace) -> int:
     major = releases.chart_major(releases.exact(args.chart_version))
     if major is not None and major < releases.FIRST_INIT_CHART:
         del chart[releases.INIT_KEY]
+    bundle = config.spec.trust.caBundle if config.spec.trust else None
+    if bundle is not None and bundle.configMapRef is None:
+        raise ConfigError(
+            f"ClusterNetwork {config.metadata.name}",
+            [
+                "spec.trust.caBundle: the chart's registryCaBundleConfig takes a ConfigMap, and "
+                "secretRef names a Secret: give configMapRef, or run xpnet fix on the rendered "
+                "manifests instead"
+            ],
+        )
+    if bundle is not None and bundle.configMapRef is not None:  # issue 12: /certs, CA_BUNDLE_PATH
+        ref = bundle.configMapRef
+        chart[trust.CHART_VALUES_KEY] = {"name": ref.name, "key": ref.key}
     for line in render_block(chart, 0, None):
         print(line)
     return 0

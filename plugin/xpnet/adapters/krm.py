@@ -175,6 +175,7 @@ def transform(text: str, workdir: Path | None = None) -> Response:
         pieces.append("\n")
 
     results = [report.edit_result(e) for e in outcome.edits] if outcome.texts else []
+    results += [report.item_result(i) for i in outcome.items] if outcome.texts else []
     for added in outcome.added:  # each NetworkPolicy appended (issue 13), as edits are said
         name = re.search(r"(?m)^ *name: *(\S+)", added)
         what = f"NetworkPolicy {name.group(1)}" if name else "a NetworkPolicy"
