@@ -14,7 +14,8 @@ import yaml
 from tests.test_verified_writes import both_parsers, xpnet
 from tests.unit_helpers import CONFIG_DATA, config, core
 from xpnet.adapters.streams import run_streams
-from xpnet.errors import InputError
+from xpnet.config import load_config
+from xpnet.errors import ConfigError, InputError
 from xpnet.yaml.stream import Source
 
 TRUST = {"caBundle": {"configMapRef": {"name": "corp-ca", "key": "ca.crt"}}}
@@ -287,3 +288,66 @@ PEM = (  # a throwaway self-signed certificate: only its shape matters here
     "MIIBhTCCASugAwIBAgIUW2Xo2iN1s0tQm7m8aQ1y0m0Jd9kwCgYIKoZIzj0EAwIw\n"
     "-----END CERTIFICATE-----\n"
 )
+
+
+@pytest.mark.parametrize(
+    ("trust", "message"),
+    [
+        (
+            {"caBundle": {"configMapRef": {"name": "Corp_CA", "key": "ca.crt"}}},
+            "spec.trust.caBundle.configMapRef.name: 'Corp_CA' is not a valid ConfigMap or "
+            "Secret name: did you mean corp-ca?",
+        ),
+        (
+            {"caBundle": {"secretRef": {"name": "corp-ca", "key": "ca crt"}}},
+            "spec.trust.caBundle.secretRef.key: 'ca crt' is not a valid ConfigMap or Secret "
+            "key: use letters, digits, '-', '_' and '.', e.g. ca.crt",
+        ),
+        (
+            {**TRUST, "mountPath": "etc/ca"},
+            "spec.trust.mountPath: 'etc/ca' is not an absolute path: write it from /, e.g. "
+            "/etc/xpnet/ca",
+        ),
+        (
+            {**TRUST, "mountPath": "/etc/ssl"},
+            "spec.trust.mountPath: a mount at /etc/ssl would hide the image's public roots in "
+            "/etc/ssl/certs; mount the corporate CA elsewhere, e.g. /etc/xpnet/ca",
+        ),
+        (
+            {"caBundle": {}},
+            "spec.trust.caBundle: give exactly one of configMapRef and secretRef",
+        ),
+    ],
+)
+def test_bad_trust_configuration_names_the_field_and_the_fix(
+    trust: dict[str, Any], message: str
+) -> None:
+    data = copy.deepcopy(CONFIG_DATA)
+    data["spec"]["trust"] = trust
+    with pytest.raises(ConfigError) as raised:
+        load_config(data, "corp.yaml")
+    assert raised.value.problems == [message]
+
+
+def test_configmap_form_keys() -> None:
+    form = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "xpnet"},
+        "data": {
+            "httpsProxy": "http://proxy:3128",
+            "podCIDRs": "10.244.0.0/16",
+            "serviceCIDRs": "10.96.0.0/12",
+            "caBundleSecret": "corp-ca",
+            "caBundleKey": "ca.pem",
+            "caBundleComplete": "true",
+            "caMountPath": "/opt/ca",
+        },
+    }
+    found = load_config(form, "cm.yaml").spec.trust
+    assert found is not None and found.mountPath == "/opt/ca"
+    assert found.caBundle.secretRef == ("corp-ca", "ca.pem") and found.caBundle.complete
+    form["data"] = {**form["data"], "caBundleConfigMap": "corp-ca"}
+    del form["data"]["caBundleSecret"]
+    found = load_config(form, "cm.yaml").spec.trust
+    assert found is not None and found.caBundle.configMapRef == ("corp-ca", "ca.pem")

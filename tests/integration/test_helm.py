@@ -391,3 +391,38 @@ def test_helm4_uninstalls_the_plugin_installed_under_its_old_folder_name(
     assert (done.returncode, done.stdout) == (0, "Uninstalled plugin: xpnet\n"), done.stderr
     assert list(plugins.iterdir()) == []
     assert (PLUGIN / "plugin.yaml").is_file(), "the link went, not the checkout"
+
+
+def test_helm3_post_renderer_wires_the_corporate_ca(
+    helm3: Path, goyaml: Path, tmp_path: Path
+) -> None:
+    """Issue 12 through real Helm 3 as post-renderer: the core gets the chart's own
+    registryCaBundleConfig wiring, read alike by libyaml and Go; a render of the render is the
+    same."""
+    from tests.goyaml import go_load
+
+    config = tmp_path / "xpnet.yaml"
+    config.write_text(
+        CONFIG.read_text()
+        + "  trust:\n    caBundle:\n      configMapRef: {name: corp-ca, key: ca.crt}\n"
+    )
+    renderer = str(ROOT / ".venv" / "bin" / "xpnet-helm")
+    done = template(helm3, helm_env(tmp_path), renderer, f"--post-renderer-args=--config={config}")
+    assert done.returncode == 0, done.stderr
+    rendered = docs(done.stdout)
+    core = next(
+        d for d in rendered if d["kind"] == "Deployment" and "rbac" not in d["metadata"]["name"]
+    )
+    assert env_of(core, "crossplane")["CA_BUNDLE_PATH"] == "/certs/ca.crt"
+    pod = core["spec"]["template"]["spec"]
+    assert {
+        "name": "ca-certs",
+        "configMap": {"name": "corp-ca", "items": [{"key": "ca.crt", "path": "ca.crt"}]},
+    } in pod["volumes"]
+    (go_docs,) = go_load([done.stdout], goyaml)
+    assert go_docs == rendered
+    again = subprocess.run(
+        [renderer, f"--config={config}"], input=done.stdout, capture_output=True, text=True
+    )
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == done.stdout
