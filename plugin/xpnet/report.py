@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from xpnet.install import CrossplaneInstall, EnvBlock, Resource
 from xpnet.plan import EnvEdit, Finding, redact
-from xpnet.rules import CATALOGUE, Severity, help_uri
+from xpnet.rules import CATALOGUE, Rule, Severity, help_uri
 from xpnet.trust import ItemEdit
 
 if TYPE_CHECKING:  # explain is imported by the commands that explain, not by every run
@@ -57,7 +57,14 @@ def line(text: str) -> str:
 OK, FAILED = 0, 1
 
 
-def exit_code(findings: Sequence[Finding]) -> int:
+class Judged(Protocol):
+    """A finding, or what is left of one once rendered: its rule."""
+
+    @property
+    def rule(self) -> Rule: ...
+
+
+def exit_code(findings: Sequence[Judged]) -> int:
     """The exit code of a run: only error findings fail it."""
     return FAILED if any(f.rule.severity is Severity.ERROR for f in findings) else OK
 
@@ -66,7 +73,7 @@ def _count(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def summary(findings: Sequence[Finding], files: int, empty: int = 0) -> str:
+def summary(findings: Sequence[Judged], files: int, empty: int = 0) -> str:
     """The line that closes a run: `2 errors, 1 warning in 3 files`."""
     errors = sum(f.rule.severity is Severity.ERROR for f in findings)
     warnings = sum(f.rule.severity is Severity.WARNING for f in findings)
@@ -93,7 +100,8 @@ def item_line(item: ItemEdit, with_file: bool = False) -> str:
     line = item.resource.doc.segment.line
     where = f"{item.resource.doc.source}:{line}: " if with_file else ""
     container = f"container {item.container}: " if item.container else ""
-    return f"{where}{item.resource.ref}: {container}wired {item.what} ({item.key})"
+    field = f" ({item.key})" if item.key != item.what else ""
+    return f"{where}{item.resource.ref}: {container}wired {item.what}{field}"
 
 
 def finding_data(finding: Finding) -> dict[str, Any]:
@@ -170,9 +178,43 @@ def sarif(findings: Sequence[Finding], version: str) -> dict[str, Any]:
     """A SARIF 2.1.0 log (`xpnet check -o sarif`, for code scanning): every rule of the
     catalogue with its help, a result per finding with a region at the variable's line and a
     fingerprint that stays while the file moves around it."""
+    return sarif_log([sarif_result(f) for f in findings], version)
+
+
+def sarif_result(finding: Finding) -> dict[str, Any]:
+    """One finding as a SARIF result."""
     import hashlib  # only SARIF needs it
 
-    index = {rule.id: i for i, rule in enumerate(CATALOGUE)}
+    file, line = finding_position(finding)
+    where = _prefix(finding.resource, finding.block, finding.var).removesuffix(": ")
+    result: dict[str, Any] = {
+        "ruleId": finding.rule.id,
+        "ruleIndex": _RULE_INDEX[finding.rule.id],
+        "level": _SARIF_LEVEL[finding.rule.severity],
+        "message": {"text": f"{where}: {finding.message}" if where else finding.message},
+        "partialFingerprints": {
+            "xpnet/v1": hashlib.sha256(f"{finding.rule.id}|{file}|{where}".encode()).hexdigest()[
+                :32
+            ]
+        },
+    }
+    if file is not None:
+        location: dict[str, Any] = {"artifactLocation": {"uri": file}}
+        if line:
+            location["region"] = {"startLine": line}
+        result["locations"] = [{"physicalLocation": location}]
+        if where:
+            result["locations"][0]["logicalLocations"] = [
+                {"fullyQualifiedName": where.replace(": ", "/"), "kind": "resource"}
+            ]
+    return result
+
+
+_RULE_INDEX = {rule.id: i for i, rule in enumerate(CATALOGUE)}
+
+
+def sarif_log(results: list[dict[str, Any]], version: str) -> dict[str, Any]:
+    """The SARIF log around results (`sarif_result`)."""
     rules = [
         {
             "id": rule.id,
@@ -184,31 +226,6 @@ def sarif(findings: Sequence[Finding], version: str) -> dict[str, Any]:
         }
         for rule in CATALOGUE
     ]
-    results = []
-    for finding in findings:
-        file, line = finding_position(finding)
-        where = _prefix(finding.resource, finding.block, finding.var).removesuffix(": ")
-        result: dict[str, Any] = {
-            "ruleId": finding.rule.id,
-            "ruleIndex": index[finding.rule.id],
-            "level": _SARIF_LEVEL[finding.rule.severity],
-            "message": {"text": f"{where}: {finding.message}" if where else finding.message},
-            "partialFingerprints": {
-                "xpnet/v1": hashlib.sha256(
-                    f"{finding.rule.id}|{file}|{where}".encode()
-                ).hexdigest()[:32]
-            },
-        }
-        if file is not None:
-            location: dict[str, Any] = {"artifactLocation": {"uri": file}}
-            if line:
-                location["region"] = {"startLine": line}
-            result["locations"] = [{"physicalLocation": location}]
-            if where:
-                result["locations"][0]["logicalLocations"] = [
-                    {"fullyQualifiedName": where.replace(": ", "/"), "kind": "resource"}
-                ]
-        results.append(result)
     return {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",

@@ -1,0 +1,118 @@
+"""`xpnet check` over many files runs two checks side by side (adapters/parallel.py, issue 17):
+its output, in every format, and its exit code are byte for byte those of one run
+(XPNET_JOBS=1), also where it must fall back to one run."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT
+from tests.unit_helpers import CONFIG_DATA
+
+CHART = ROOT.parent / "shared" / "crossplane" / "chart-v1.20.11-proxy.yaml"
+BIN = ROOT / ".venv" / "bin" / "xpnet"
+DRC = (
+    "---\napiVersion: pkg.crossplane.io/v1beta1\nkind: DeploymentRuntimeConfig\n"
+    "metadata:\n  name: rt{i}\nspec: {{}}\n"
+)
+
+
+def renders(folder: Path, n: int, change: dict[int, str] | None = None) -> list[str]:
+    """N renders of the real chart, one per cluster, each with its own instance label; files
+    in `change` get that text instead."""
+    text = CHART.read_text()
+    paths = []
+    for i in range(n):
+        path = folder / f"cluster-{i:03}.yaml"
+        body = text.replace(
+            "app.kubernetes.io/instance: crossplane", f"app.kubernetes.io/instance: c{i}"
+        )
+        path.write_text((change or {}).get(i, body))
+        paths.append(str(path))
+    return paths
+
+
+def check(folder: Path, files: list[str], output: str, jobs: str | None) -> tuple[int, str, str]:
+    env = {"PATH": "/usr/bin:/bin", "XPNET_CACHE_DIR": str(folder / "cache")}
+    if jobs:
+        env["XPNET_JOBS"] = jobs
+    done = subprocess.run(
+        [str(BIN), "check", "-c", str(folder / "xpnet.yaml"), "-o", output, *files],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+def same_as_one_run(folder: Path, files: list[str]) -> int:
+    (folder / "xpnet.yaml").write_text(yaml.safe_dump(CONFIG_DATA))
+    codes = set()
+    for output in ("text", "json", "sarif"):
+        one = check(folder, files, output, "1")
+        two = check(folder, files, output, None)
+        assert two == one, output
+        codes.add(one[0])
+    (code,) = codes
+    return code
+
+
+@pytest.mark.parametrize("fixed", [False, True], ids=["as rendered", "fixed"])
+def test_many_renders_give_one_runs_output(tmp_path: Path, fixed: bool) -> None:
+    files = renders(tmp_path, 12)
+    if fixed:
+        (tmp_path / "xpnet.yaml").write_text(yaml.safe_dump(CONFIG_DATA))
+        done = subprocess.run(
+            [str(BIN), "fix", "-c", str(tmp_path / "xpnet.yaml"), *files], capture_output=True
+        )
+        assert done.returncode == 0, done.stderr
+    assert same_as_one_run(tmp_path, files) == (0 if fixed else 1)
+
+
+def test_runtime_configs_in_files_without_a_core_fall_back_to_one_run(tmp_path: Path) -> None:
+    """A file of runtime configs joins the installs of other files: only one run over every
+    file groups it right (here: with several cores it is a shared group, XPN018)."""
+    files = renders(tmp_path, 12, {10: DRC.format(i=10), 11: DRC.format(i=11)})
+    assert same_as_one_run(tmp_path, files) == 1
+    assert "XPN018" in check(tmp_path, files, "text", None)[1]
+
+
+def test_an_rbac_manager_without_its_core_falls_back_to_one_run(tmp_path: Path) -> None:
+    text = CHART.read_text()
+    rbac_only = "---\n".join(
+        d
+        for d in text.split("---\n")
+        if "name: crossplane-rbac-manager\n" in d and "Deployment" in d
+    )
+    files = renders(tmp_path, 12, {11: rbac_only})
+    assert same_as_one_run(tmp_path, files) == 1
+
+
+BROKEN = (  # a core Deployment whose YAML does not parse
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\nspec:\n  template:\n"
+    "    spec:\n      containers:\n      - name: crossplane\n        args: [core, start\n"
+)
+
+
+def test_a_refused_file_in_either_half_gives_one_runs_error(tmp_path: Path) -> None:
+    for index in (1, 10):
+        files = renders(tmp_path, 12, {index: BROKEN})
+        code = same_as_one_run(tmp_path, files)
+        assert code == 1
+        out = check(tmp_path, files, "text", None)
+        assert f"cluster-{index:03}.yaml" in out[2] and "Traceback" not in out[2]
+
+
+def test_refusals_keep_one_runs_order(tmp_path: Path) -> None:
+    """XPN019 (what fix would refuse) comes after every install's findings in one run."""
+    from tests.test_rules import EXAMPLES
+
+    shared = EXAMPLES["XPN019"][0]  # an env list shared through an anchor: fix would refuse
+    files = renders(tmp_path, 12, {2: shared, 9: shared})
+    same_as_one_run(tmp_path, files)
+    assert check(tmp_path, files, "text", None)[1].count("XPN019") == 2
