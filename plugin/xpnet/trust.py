@@ -338,7 +338,8 @@ def bundle_path_unmounted(resource: Resource, block: EnvBlock, env: dict[str, st
 def hiding_mounts(resource: Resource, block: EnvBlock) -> Iterator[tuple[str, str, str]]:
     """XPN029: (volume, mount path, hidden directory) for mounts at or above a system trust
     directory; the main container's only: the one that talks to registries and APIs."""
-    if block.keyed or not block.main:
+    segment = resource.doc.segment
+    if block.keyed or not block.main or segment.whole.find("/etc", segment.start, segment.end) < 0:
         return
     for mount in mounts(resource, block):
         path = mount.get("mountPath")

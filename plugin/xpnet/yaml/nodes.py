@@ -271,7 +271,8 @@ def scalar(node: Node | None) -> str | None:
 
 def check_duplicate_keys(root: Node, source: str, first_line: int) -> None:
     """Refuse a document where a mapping has the same key twice: which one a tool uses differs
-    (kubectl takes the last, xpnet would read one and edit the other)."""
+    (kubectl takes the last, xpnet would read one and edit the other). Null keys are not
+    compared (as `scalar` reads them: no name)."""
     seen: set[int] = set()
     stack = [root]
     while stack:
@@ -280,22 +281,26 @@ def check_duplicate_keys(root: Node, source: str, first_line: int) -> None:
             continue
         seen.add(id(node))
         if isinstance(node, SequenceNode):
-            stack.extend(node.value)
+            stack.extend(n for n in node.value if not isinstance(n, ScalarNode))
             continue
         keys: set[str] = set()
         for key, value in node.value:
-            name = scalar(key)
-            if name is not None and name in keys:
-                raise InputError(
-                    source,
-                    [
-                        f"line {key.start_mark.line + first_line}: duplicate key {name!r}; "
-                        "remove one of them"
-                    ],
-                )
-            if name is not None:
-                keys.add(name)
-            stack.append(value)
+            if isinstance(key, ScalarNode):
+                name = key.value
+                if name in _NULLS and not getattr(key, "style", None):
+                    pass  # a null key
+                elif name in keys:
+                    raise InputError(
+                        source,
+                        [
+                            f"line {key.start_mark.line + first_line}: duplicate key {name!r}; "
+                            "remove one of them"
+                        ],
+                    )
+                else:
+                    keys.add(name)
+            if not isinstance(value, ScalarNode):
+                stack.append(value)
 
 
 def is_merge(key: Node) -> bool:
