@@ -13,6 +13,7 @@ from typing import Any
 from xpnet.errors import ConfigError, InputError
 from xpnet.install import DEFAULT_NAMESPACE, Role
 from xpnet.plan import EnvEdit, Plan
+from xpnet.trust import ItemEdit
 from xpnet.yaml.nodes import raw_compose, to_data
 from xpnet.yaml.splice import render_block, render_items
 
@@ -43,15 +44,19 @@ def _container(edit: EnvEdit) -> dict[str, Any]:
 
 def patches(plans: Sequence[Plan]) -> list[dict[str, Any]]:
     """One {target, patch} item per Deployment xpnet would change: every variable xpnet writes
-    there (not only the changed ones), so that the patch holds on its own."""
-    by_resource: dict[int, list[EnvEdit]] = {}
+    there (not only the changed ones), so that the patch holds on its own, and the CA bundle's
+    volume and mount (spec.trust, issue 12; merged by name and by mountPath)."""
+    by_resource: dict[int, tuple[list[EnvEdit], list[ItemEdit]]] = {}
     for plan in plans:
         for edit in plan.edits:
             if edit.resource.role in DEPLOYMENT_ROLES and not edit.block.keyed:
-                by_resource.setdefault(id(edit.resource), []).append(edit)
+                by_resource.setdefault(id(edit.resource), ([], []))[0].append(edit)
+        for item in plan.items:
+            if item.resource.role in DEPLOYMENT_ROLES:
+                by_resource.setdefault(id(item.resource), ([], []))[1].append(item)
     out = []
-    for edits in by_resource.values():
-        resource = edits[0].resource
+    for edits, items in by_resource.values():
+        resource = (edits or items)[0].resource
         if any(e.refs for e in edits):
             raise ConfigError(
                 "xpnet patch",
@@ -64,8 +69,18 @@ def patches(plans: Sequence[Plan]) -> list[dict[str, Any]]:
         pod: dict[str, Any] = {}
         for key, init in (("initContainers", True), ("containers", False)):
             containers = [_container(e) for e in edits if e.block.init is init]
+            for item in items:
+                if item.key != "volumeMounts" or init:
+                    continue
+                found = next((c for c in containers if c["name"] == item.container), None)
+                if found is None:
+                    containers.append(found := {"name": item.container})
+                found.setdefault("volumeMounts", []).append(item.item)
             if containers:
                 pod[key] = containers
+        volumes = [i.item for i in items if i.key == "volumes"]
+        if volumes:
+            pod["volumes"] = volumes
         target = {"group": "apps", "version": "v1", "kind": "Deployment", "name": resource.name}
         metadata = {"name": resource.name}
         if resource.namespace:

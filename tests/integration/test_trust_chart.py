@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, require, tools
 from tests.goyaml import go_load
 from tests.integration.test_chart_values import NAMESPACE, PROXY, VERSIONS, render
 from xpnet import verify
@@ -81,3 +81,41 @@ def test_fix_wires_what_the_chart_renders_for_registry_ca_bundle_config(
     assert verify.difference(read(goyaml, rendered), read(goyaml, plain)) is None
     assert xpnet("check", "-c", str(config), str(rendered)).returncode == 0
     assert NAMESPACE in rendered.read_text()
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_patches_wire_the_bundle_in_a_real_kustomize_build(
+    helm3: Path, goyaml: Path, shared_crossplane: Path, tmp_path: Path, version: str
+) -> None:
+    """`xpnet patch` with spec.trust over the plain render, built by real kustomize: the core
+    gets the volume and mount with CA_BUNDLE_PATH (a strategic merge patch merges volumes by
+    name and mounts by mountPath), and the build passes check."""
+    kustomize = require(tools.kustomize_path(tools.KUSTOMIZE_VERSIONS[-1]), "kustomize")
+    chart = tmp_path / "chart"
+    shutil.copytree(shared_crossplane / "charts" / f"crossplane-{version}", chart)
+    config = tmp_path / "xpnet.yaml"
+    config.write_text(yaml.safe_dump(CONFIG))
+    plain = render(helm3, chart, VALUES, tmp_path).rename(tmp_path / "plain.yaml")
+    done = xpnet("patch", "-c", str(config), str(plain))
+    assert done.returncode == 0, done.stderr
+    (tmp_path / "kustomization.yaml").write_text(
+        yaml.safe_dump({"resources": [plain.name], "patches": yaml.safe_load(done.stdout)})
+    )
+    built = subprocess.run(
+        [str(kustomize), "build", str(tmp_path)], capture_output=True, text=True, timeout=120
+    )
+    assert built.returncode == 0, built.stderr
+    (tmp_path / "built.yaml").write_text(built.stdout)
+    docs = read(goyaml, tmp_path / "built.yaml")
+    core = next(
+        d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == "crossplane"
+    )
+    pod = core["spec"]["template"]["spec"]
+    main = next(c for c in pod["containers"] if c["name"] == "crossplane")
+    assert {"mountPath": "/certs", "name": "ca-certs"} in main["volumeMounts"]
+    assert {"name": "ca-certs", "configMap": CA_VOLUME} in pod["volumes"]
+    check = xpnet("check", "-c", str(config), str(tmp_path / "built.yaml"))
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+CA_VOLUME = {"name": "corp-ca", "items": [{"key": "ca.crt", "path": "ca.crt"}]}
