@@ -10,9 +10,7 @@ runs (FACTS.md §13, measured in tests/differential/test_trust_runtimes.py)."""
 
 from __future__ import annotations
 
-import binascii
 import posixpath
-import re
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
@@ -35,9 +33,10 @@ CHART_VALUES_KEY = "registryCaBundleConfig"
 CORE_VAR_AFTER = ("LEADER_ELECTION",)
 CORE_CACHES = ("package-cache", "function-cache")
 RUNTIME_VOLUME = "xpnet-ca-bundle"
-# Per runtime, the variables that make it trust the bundle, and whether each points at the
-# directory of the mount or at the bundle file; "adds" when the public roots stay.
-ADDING: dict[str, tuple[tuple[str, str], ...]] = {
+# Per runtime (xpnet.dev/runtime), the variables fix writes to make it trust the bundle, and
+# whether each points at the mount's directory or at the bundle file. Go's and Node's add the
+# CA to the public roots; Python has none that adds (REPLACING, XPN027).
+WRITTEN: dict[str, tuple[tuple[str, str], ...]] = {
     "go": (("SSL_CERT_DIR", "dir"),),  # replaces only the directory list: the bundle file stays
     "node": (("NODE_EXTRA_CA_CERTS", "file"),),
     "python": (("SSL_CERT_FILE", "file"), ("REQUESTS_CA_BUNDLE", "file")),  # both replace
@@ -74,20 +73,18 @@ class Wiring(NamedTuple):
     podspec: tuple[str, ...]  # the mapping holding `volumes`
     container: str | None  # the container holding `volumeMounts` (None: a ControllerConfig)
     containers: tuple[str, ...]  # the container list's path
-    volume: str
-    mount: str
 
 
 def _wiring(resource: Resource) -> Wiring | None:
     path: tuple[str, ...]
     if resource.role is Role.CORE:
         path = DEPLOYMENT_PODSPEC
-        return Wiring(path, "crossplane", (*path, "containers"), CORE_VOLUME, CORE_MOUNT)
+        return Wiring(path, "crossplane", (*path, "containers"))
     if resource.role is Role.RUNTIME_CONFIG:
         path = RUNTIME_CONFIG_PODSPEC
-        return Wiring(path, "package-runtime", (*path, "containers"), RUNTIME_VOLUME, "")
+        return Wiring(path, "package-runtime", (*path, "containers"))
     if resource.role is Role.CONTROLLER_CONFIG:
-        return Wiring(("spec",), None, (), RUNTIME_VOLUME, "")
+        return Wiring(("spec",), None, ())
     return None
 
 
@@ -109,7 +106,7 @@ def variables(trust: Trust, resource: Resource) -> tuple[tuple[str, str], ...]:
         runtime = resource.runtime
         return tuple(
             (name, trust.mountPath if to == "dir" else f"{trust.mountPath}/{key}")
-            for name, to in ADDING[runtime]
+            for name, to in WRITTEN[runtime]
         )
     return ()
 
@@ -401,15 +398,14 @@ def explained_runtimes(resource: Resource) -> tuple[str, ...]:
     return ()
 
 
-_PEM = re.compile(
-    r"-----BEGIN CERTIFICATE-----\r?\n([A-Za-z0-9+/=\r\n]+?)-----END CERTIFICATE-----"
-)
-
-
 def certificates(text: str, source: str) -> int:
     """How many PEM certificates a bundle holds; a file that holds none is refused."""
+    import binascii  # explain --ca-bundle only
+    import re
+
+    pem = r"-----BEGIN CERTIFICATE-----\r?\n([A-Za-z0-9+/=\r\n]+?)-----END CERTIFICATE-----"
     found = 0
-    for match in _PEM.finditer(text):
+    for match in re.finditer(pem, text):
         try:
             binascii.a2b_base64(match.group(1).encode())
         except binascii.Error:

@@ -12,7 +12,6 @@ as one run orders them. Anything else, and the files are checked again in one ru
 from __future__ import annotations
 
 import os
-import pickle
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
@@ -104,6 +103,8 @@ def check(
         if size * 2 >= total:
             half = max(1, min(i + 1, len(sources) - 1))
             break
+    import pickle  # only a run that splits needs it
+
     first, second = sources[:half], sources[half:]
     read, write = os.pipe()
     pid = os.fork()
