@@ -351,3 +351,14 @@ def test_configmap_form_keys() -> None:
     del form["data"]["caBundleSecret"]
     found = load_config(form, "cm.yaml").spec.trust
     assert found is not None and found.caBundle.configMapRef == ("corp-ca", "ca.pem")
+
+
+def test_trust_without_a_proxy_is_refused_naming_the_proxy() -> None:
+    data = trust_config()
+    data["spec"]["proxy"] = {}
+    with pytest.raises(ConfigError) as raised:
+        load_config(data, "corp.yaml")
+    assert raised.value.problems == [
+        "spec.proxy: no proxy URL: set httpsProxy and/or httpProxy, e.g. httpsProxy: "
+        "http://proxy.corp.example:3128"
+    ]
