@@ -341,14 +341,20 @@ def build_goyaml() -> str | None:
 GRPC_GO_VERSIONS = ("v1.70.0", "v1.71.1")  # the last before and the first after the change
 
 
-def grpcprobe_path(version: str) -> Path:
-    """The probe built from the current sources: a changed probe is built again."""
-    folder = ROOT / "tests" / "differential" / "grpcprobe"
+def sources_digest(folder: Path) -> str:
+    """A short digest of a probe's source files: a changed probe gets a new binary name, so it
+    is built again."""
     digest = hashlib.sha256()
     for source in sorted(folder.iterdir()):
         if source.is_file():
             digest.update(source.name.encode() + b"\0" + source.read_bytes())
-    return TOOLS / f"grpcprobe-{version}-{digest.hexdigest()[:12]}"
+    return digest.hexdigest()[:12]
+
+
+def grpcprobe_path(version: str) -> Path:
+    """The probe built from the current sources: a changed probe is built again."""
+    digest = sources_digest(ROOT / "tests" / "differential" / "grpcprobe")
+    return TOOLS / f"grpcprobe-{version}-{digest}"
 
 
 def build_grpc_probes() -> str | None:
@@ -373,12 +379,7 @@ def build_grpc_probes() -> str | None:
 
 def tlsprobe_path() -> Path:
     """The TLS trust probe built from the current sources: a changed probe is built again."""
-    folder = ROOT / "tests" / "differential" / "tlsprobe"
-    digest = hashlib.sha256()
-    for source in sorted(folder.iterdir()):
-        if source.is_file():
-            digest.update(source.name.encode() + b"\0" + source.read_bytes())
-    return TOOLS / f"tlsprobe-{digest.hexdigest()[:12]}"
+    return TOOLS / f"tlsprobe-{sources_digest(ROOT / 'tests' / 'differential' / 'tlsprobe')}"
 
 
 def build_tlsprobe() -> str | None:

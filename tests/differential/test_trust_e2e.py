@@ -16,6 +16,7 @@ import yaml
 
 from tests.conftest import ROOT
 from tests.differential.trust import PUBLIC_URL, REGISTRY_URL, run_trust, shared_mount_points
+from tests.test_trust import trust_config
 from xpnet.adapters.streams import run_streams
 from xpnet.config import load_config
 from xpnet.yaml.stream import Source
@@ -43,25 +44,13 @@ INPUT = (
 
 
 def config(complete: bool = False) -> Any:
-    return load_config(
-        {
-            "apiVersion": "xpnet.dev/v1alpha1",
-            "kind": "ClusterNetwork",
-            "metadata": {"name": "corp"},
-            "spec": {
-                "proxy": {"httpsProxy": PROXY},
-                "cluster": {"podCIDRs": ["10.244.0.0/16"], "serviceCIDRs": ["10.96.0.0/12"]},
-                # the four lines a user adds
-                "trust": {
-                    "caBundle": {
-                        "configMapRef": {"name": "corp-ca", "key": "ca.crt"},
-                        "complete": complete,
-                    }
-                },
-            },
-        },
-        "corp.yaml",
+    """The shared test ClusterNetwork with the proxy at the recorder and the four lines a user
+    adds (spec.trust)."""
+    data = trust_config(
+        {"configMapRef": {"name": "corp-ca", "key": "ca.crt"}, "complete": complete}
     )
+    data["spec"]["proxy"] = {"httpsProxy": PROXY}
+    return load_config(data, "corp.yaml")
 
 
 def fixed(complete: bool = False) -> list[dict[str, Any]]:

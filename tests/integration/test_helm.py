@@ -108,6 +108,15 @@ def test_helm3_post_renderer(helm3: Path, tmp_path: Path) -> None:
     assert "# A hook: Helm 3 does not send it" in done.stdout
 
 
+def assert_second_pass_changes_nothing(renderer: str, config: Path, rendered: str) -> None:
+    """The post-renderer over its own output gives the same output."""
+    again = subprocess.run(
+        [renderer, f"--config={config}"], input=rendered, capture_output=True, text=True
+    )
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == rendered
+
+
 def test_helm3_post_renderer_appends_network_policies(
     helm3: Path, goyaml: Path, tmp_path: Path
 ) -> None:
@@ -133,11 +142,7 @@ def test_helm3_post_renderer_appends_network_policies(
     assert kinds.count("NetworkPolicy") == 4 and set(kinds[first + 4 :]) <= {"Job"}
     (go_docs,) = go_load([done.stdout], goyaml)
     assert go_docs == rendered
-    again = subprocess.run(
-        [renderer, f"--config={config}"], input=done.stdout, capture_output=True, text=True
-    )
-    assert again.returncode == 0, again.stderr
-    assert again.stdout == done.stdout
+    assert_second_pass_changes_nothing(renderer, config, done.stdout)
 
 
 def test_helm3_failure_shows_the_reason(helm3: Path, tmp_path: Path) -> None:
@@ -421,8 +426,4 @@ def test_helm3_post_renderer_wires_the_corporate_ca(
     } in pod["volumes"]
     (go_docs,) = go_load([done.stdout], goyaml)
     assert go_docs == rendered
-    again = subprocess.run(
-        [renderer, f"--config={config}"], input=done.stdout, capture_output=True, text=True
-    )
-    assert again.returncode == 0, again.stderr
-    assert again.stdout == done.stdout
+    assert_second_pass_changes_nothing(renderer, config, done.stdout)

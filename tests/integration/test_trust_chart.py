@@ -16,18 +16,10 @@ import yaml
 from tests.conftest import ROOT, require, tools
 from tests.goyaml import go_load
 from tests.integration.test_chart_values import NAMESPACE, PROXY, VERSIONS, render
+from tests.test_trust import trust_config
 from xpnet import verify
 
-CONFIG = {
-    "apiVersion": "xpnet.dev/v1alpha1",
-    "kind": "ClusterNetwork",
-    "metadata": {"name": "corp"},
-    "spec": {
-        "proxy": {"httpsProxy": PROXY},
-        "cluster": {"podCIDRs": ["10.244.0.0/16"], "serviceCIDRs": ["10.96.0.0/12"]},
-        "trust": {"caBundle": {"configMapRef": {"name": "corp-ca", "key": "ca.crt"}}},
-    },
-}
+CONFIG = trust_config()  # the shared test ClusterNetwork (proxy PROXY) with spec.trust
 VALUES: dict[str, Any] = {"extraEnvVarsCrossplane": {"HTTPS_PROXY": PROXY}}
 CA_VALUES = {**VALUES, "registryCaBundleConfig": {"name": "corp-ca", "key": "ca.crt"}}
 
