@@ -147,6 +147,32 @@ def test_an_existing_ca_certs_configmap_volume_is_pointed_at_the_bundle(goyaml: 
     assert_wired(goyaml, text)
 
 
+def test_an_existing_block_volume_of_another_configmap_is_replaced(goyaml: Path) -> None:
+    """A block mapping's end mark is where the next line's content starts: the old value is
+    cut at its own last character (a first version cut into the next volume)."""
+    text = STYLES["the core"].replace(
+        "      - {name: function-cache, emptyDir: {}}\n",
+        "      - name: function-cache\n        emptyDir: {}\n      - name: ca-certs\n"
+        "        configMap:\n          name: old-ca\n          items:\n          - key: old.crt\n"
+        "            path: old.crt\n      - name: tls-server-certs\n        secret:\n"
+        "          secretName: crossplane-tls-server\n",
+    )
+    docs = assert_wired(goyaml, text)
+    _, _, volumes = wiring(docs[0], "crossplane")
+    assert [v["name"] for v in volumes] == ["function-cache", "ca-certs", "tls-server-certs"]
+
+
+def test_a_mount_of_an_old_xpnet_volume_is_pointed_at_the_new_one(goyaml: Path) -> None:
+    text = STYLES["block, container and volumes"].replace(
+        "            - name: data\n              mountPath: /data\n",
+        "            - name: xpnet-ca-bundle-old\n              mountPath: /etc/xpnet/ca\n"
+        "              readOnly: false\n",
+    )
+    docs = assert_wired(goyaml, text)
+    _, mounts, _ = wiring(docs[0], "package-runtime")
+    assert mounts == [{"name": "xpnet-ca-bundle", "mountPath": "/etc/xpnet/ca", "readOnly": True}]
+
+
 def test_names_that_are_taken_are_not_reused(goyaml: Path) -> None:
     text = STYLES["block, container and volumes"].replace("name: data", "name: xpnet-ca-bundle")
     docs = assert_wired(goyaml, text)

@@ -257,8 +257,11 @@ def set_value(
     else:
         lines = render_items(data, col, col + 2, style)
     splices = []
-    if not _empty(value):  # "key: {}", "key: []", "key: null", "key: ~": drop the old value
-        splices.append(Splice(key.end_mark.index, value.end_mark.index, ":"))
-    pos = line_end(text, key.end_mark.index if _empty(value) else value.end_mark.index)
+    # "key: {}", "key: []", "key: null", "key: ~", or a block collection (whose end mark is
+    # where the next line's content starts): drop the old value up to its own last character
+    end = content_end(text, value)
+    if not _empty(value):
+        splices.append(Splice(key.end_mark.index, end, ":"))
+    pos = line_end(text, key.end_mark.index if _empty(value) else end)
     splices.append(_lines_at(text, pos, lines, newline_of(text)))
     return splices
