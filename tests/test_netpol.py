@@ -212,6 +212,15 @@ def test_fix_replaces_a_disagreeing_policy_and_check_reports_it(tmp_path: Path) 
     assert not [f for f in passed if f.rule.id == "XPN024"]
 
 
+def test_a_policy_replaced_in_a_crlf_file_keeps_its_line_ends(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(json.dumps(document()))
+    good, _, _ = filter_stream(CORE, str(cfg))
+    bad = good.replace("port: 3128", "port: 3129").replace("\n", "\r\n")
+    fixed, _, code = filter_stream(bad, str(cfg))
+    assert (code, fixed) == (0, good.replace("\n", "\r\n"))
+
+
 def test_an_unlabelled_policy_with_an_xpnet_name_is_not_replaced() -> None:
     other = (
         "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n"

@@ -282,11 +282,13 @@ def _item_text(doc: Document, policy: dict[str, Any]) -> str:
     """The new text of a document: as a ResourceList item (its dash is put back) or a
     stream's document."""
     dash = doc.segment.dash
+    text = doc.segment.text
+    newline = "\r\n" if "\r\n" in text else "\n"  # a CRLF file stays CRLF
     if dash is not None:
-        return render(policy, dash + 2)
+        return render(policy, dash + 2).replace("\n", newline)
     # The rest of a `---` line, blank lines and comments before the document stay.
-    lead = re.match(r"(?:[ \t]*(?:#[^\n]*)?\r?\n)*", doc.segment.text)
-    return (lead.group(0) if lead else "") + render(policy)
+    lead = re.match(r"(?:[ \t]*(?:#[^\n]*)?\r?\n)*", text)
+    return (lead.group(0) if lead else "") + render(policy).replace("\n", newline)
 
 
 def plan(
