@@ -221,6 +221,35 @@ def test_a_policy_replaced_in_a_crlf_file_keeps_its_line_ends(tmp_path: Path) ->
     assert (code, fixed) == (0, good.replace("\n", "\r\n"))
 
 
+@pytest.mark.parametrize("newline", ["\n", "\r\n"], ids=["LF", "CRLF"])
+def test_fix_on_files_appends_them_to_the_cores_file(tmp_path: Path, newline: str) -> None:
+    """Check fails while one is missing, so fix on plain files adds them: at the end of the
+    file that holds the core, in its line ends; then check passes and a second fix changes
+    nothing."""
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(json.dumps(document()))
+    crossplane = tmp_path / "crossplane.yaml"
+    crossplane.write_bytes(CORE.replace("\n", newline).encode())
+    other = tmp_path / "other.yaml"
+    other.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n")
+    xpnet = str(ROOT / ".venv" / "bin" / "xpnet")
+    files = [str(crossplane), str(other)]
+    assert subprocess.run([xpnet, "check", "-c", str(cfg), *files], capture_output=True).returncode
+    done = subprocess.run([xpnet, "fix", "-c", str(cfg), *files], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count(f"{crossplane}: added NetworkPolicy xpnet-") == 4
+    text = crossplane.read_bytes().decode()
+    assert text.count("kind: NetworkPolicy") == 4 and other.read_text().count("NetworkPolicy") == 0
+    if newline == "\r\n":
+        assert text.count("\n") == text.count("\r\n")
+    good, _, _ = filter_stream(CORE, str(cfg))
+    assert text == good.replace("\n", newline)  # what the post-renderer gives
+    check = subprocess.run([xpnet, "check", "-c", str(cfg), *files], capture_output=True)
+    assert check.returncode == 0, check.stdout
+    again = subprocess.run([xpnet, "fix", "-c", str(cfg), *files], capture_output=True, text=True)
+    assert again.returncode == 0 and "nothing to fix" in again.stderr
+
+
 def test_an_unlabelled_policy_with_an_xpnet_name_is_not_replaced() -> None:
     other = (
         "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n"

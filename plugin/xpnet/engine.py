@@ -26,6 +26,7 @@ class Outcome(NamedTuple):
     findings: tuple[Finding, ...]
     texts: dict[int, str]  # Document.index → the document's new text, for changed ones only
     added: tuple[str, ...] = ()  # new documents to append: NetworkPolicies (issue 13)
+    added_to: tuple[int, ...] = ()  # for each: the input stream of its install's core
 
     @property
     def failed(self) -> bool:
@@ -115,4 +116,4 @@ def run(config: ClusterNetwork, docs: Sequence[Document]) -> Outcome:
     if outcome.failed:  # an error in fix mode: nothing is written
         return outcome
     texts = apply(edits) | policies.replace
-    return Outcome(plans, tuple(findings), texts, policies.added)
+    return Outcome(plans, tuple(findings), texts, policies.added, policies.streams)

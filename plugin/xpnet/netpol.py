@@ -259,6 +259,7 @@ class NetpolPlan(NamedTuple):
     findings: tuple[Finding, ...]
     replace: dict[int, str]  # Document.index → a disagreeing xpnet policy's new text (fix)
     added: tuple[str, ...]  # the text of each policy the input lacks
+    streams: tuple[int, ...] = ()  # for each added policy: the input stream of its core
 
 
 def _existing(docs: Sequence[Document], namespace: str) -> dict[str, Document]:
@@ -300,6 +301,7 @@ def plan(
     findings: list[Finding] = []
     replace: dict[int, str] = {}
     added: list[str] = []
+    streams: list[int] = []
     for install in installs:
         core = install.core
         if core is None:
@@ -316,13 +318,14 @@ def plan(
             if doc is None and check:  # fix would add it: check must fail (issue 13)
                 what = (
                     f"NetworkPolicy {name} is missing: spec.networkPolicy.enabled asks for it; "
-                    "xpnet fix adds it as the KRM function or Helm post-renderer, and xpnet "
-                    "netpol prints it for plain manifests"
+                    "xpnet fix adds it (to the file of the core Deployment, or as the KRM "
+                    "function or Helm post-renderer), and xpnet netpol prints it"
                 )
                 findings.append(finding(rules.XPN024, core, what=what))
                 continue
             if doc is None:
                 added.append(render(policy))
+                streams.append(core.doc.stream)
                 continue
             have = _load(doc.segment.text, doc.source)
             ours = (have.get("metadata") or {}).get("labels") or {}
@@ -337,4 +340,4 @@ def plan(
                 findings.append(finding(rules.XPN024, resource, what=what))
             else:
                 replace[doc.index] = _item_text(doc, policy)
-    return NetpolPlan(tuple(findings), replace, tuple(added))
+    return NetpolPlan(tuple(findings), replace, tuple(added), tuple(streams))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -67,7 +68,7 @@ def _say_empty(sources: list[Source], empty: list[str]) -> None:
 def fix_cmd(args: argparse.Namespace) -> int:
     config = with_mode(_config(args), "fix")
     manifests, values, chart = _inputs(args)
-    result = run_streams(config, manifests, values=values, chart=chart)
+    result = run_streams(config, manifests, values=values, chart=chart, append=True)
     sources = manifests + values
     outcome = result.outcome
     for finding in outcome.findings:
@@ -108,6 +109,11 @@ def fix_cmd(args: argparse.Namespace) -> int:
         print(report.line(f"{verb} {report.edit_line(edit, with_file=True)}"), file=sys.stderr)
     for item in outcome.items:
         print(report.line(f"{verb} {report.item_line(item, with_file=True)}"), file=sys.stderr)
+    for stream_index, doc in zip(outcome.added_to, outcome.added, strict=True):
+        found = re.search(r"(?m)^ *name: *(\S+)", doc)
+        what = f"NetworkPolicy {found.group(1)}" if found else "a NetworkPolicy"
+        name = "<stdout>" if sources[stream_index].name == STDIN else sources[stream_index].name
+        print(report.line(f"{verb} {name}: added {what} (spec.networkPolicy)"), file=sys.stderr)
     count = len(changed) + piped
     done = f"{verb} {len(outcome.edits)} env blocks in {count} {'file' if count == 1 else 'files'}"
     print(

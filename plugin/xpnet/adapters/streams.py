@@ -62,9 +62,11 @@ def run_streams(
     label: Callable[[Source, Segment], str] | None = None,
     values: list[Source] | None = None,
     chart: ChartValues | None = None,
+    append: bool = False,
 ) -> StreamsRun:
     """One engine run over all sources: one consistent set for everything they hold. `values`
-    are chart values files (of the chart `chart` describes), after the manifests."""
+    are chart values files (of the chart `chart` describes), after the manifests. `append`:
+    the NetworkPolicies fix adds go at the end of the stream of their install's core."""
     docs = stream.load(sources, label)
     index = sum(len(s.segments) for s in sources)
     for number, source in enumerate(values or [], start=len(sources)):
@@ -74,7 +76,20 @@ def run_streams(
             docs.append(doc)
     outcome = run(config, docs)
     every = [*sources, *(values or [])]
-    return StreamsRun(outcome, {s.name: s.render(outcome.texts) for s in every})
+    outputs = {s.name: s.render(outcome.texts) for s in every}
+    if append:
+        for stream_index, policy in zip(outcome.added_to, outcome.added, strict=True):
+            name = every[stream_index].name
+            outputs[name] = appended(outputs[name], policy)
+    return StreamsRun(outcome, outputs)
+
+
+def appended(text: str, doc: str) -> str:
+    """A stream with one more document at its end, in the stream's line ends."""
+    newline = "\r\n" if "\r\n" in text else "\n"
+    if text and not text.endswith("\n"):
+        text += newline
+    return text + f"---\n{doc}".replace("\n", newline)
 
 
 _SOURCE = re.compile(r"^# Source: (\S.*?)\s*$", re.M)
