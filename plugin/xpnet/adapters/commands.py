@@ -184,9 +184,12 @@ def explain_cmd(args: argparse.Namespace) -> int:
     crossplane = config.spec.crossplane
     runtimes = args.runtime or list(RUNTIMES)
     sections = []
-    installs = discover(docs, crossplane.namespace, crossplane.version, resources)
-    for install in installs:
-        plan = plan_fix(config, install)
+    plans = [
+        plan_fix(config, install)
+        for install in discover(docs, crossplane.namespace, crossplane.version, resources)
+    ]
+    for plan in plans:
+        install = plan.install
         where = explain.destinations(
             config, install, args.function or [SAMPLE_FUNCTION], args.registry, args.host or []
         )
@@ -198,7 +201,7 @@ def explain_cmd(args: argparse.Namespace) -> int:
         print(report.line(f"{', '.join(args.files)}: {report.NOTHING_FOUND}"), file=sys.stderr)
     for line in report.explain_lines(sections):
         print(line)
-    lines = [t for install in installs for t in explain.trust(config, plan_fix(config, install))]
+    lines = [t for plan in plans for t in explain.trust(config, plan)]
     if lines:
         print("\nTrusted roots after the fix (issue 12; a runtime config's xpnet.dev/runtime):")
         if args.ca_bundle:
