@@ -23,6 +23,7 @@ from xpnet.yaml.nodes import (
     Node,
     ScalarNode,
     SequenceNode,
+    child,
     get,
     is_flow,
     is_null,
@@ -32,6 +33,7 @@ from xpnet.yaml.nodes import (
     scalar,
     style,
     to_data,
+    walk,
 )
 from xpnet.yaml.scan import Segment
 from xpnet.yaml.splice import Splice
@@ -70,15 +72,6 @@ def new_entries(edit: EnvEdit) -> Any:
     if edit.block.keyed:
         return dict(edit.values)
     return [_ref_entry(r) for r in edit.refs] + [_entry(n, v) for n, v in edit.values]
-
-
-def child(node: Node | None, key: str | int) -> Node | None:
-    """A mapping's value or a sequence's item."""
-    if isinstance(key, int):
-        if isinstance(node, SequenceNode) and 0 <= key < len(node.value):
-            return node.value[key]  # type: ignore[no-any-return]
-        return None
-    return get(node, key)
 
 
 def _literal(text: str, header: str, indent: int, newline: str) -> str:
@@ -200,9 +193,7 @@ class _Rewriter:
     def replace_string(self, path: tuple[str | int, ...], text: str) -> None:
         """Write a new YAML string (a document written inside this one) at `path`: a literal
         block where the old one was a block scalar, else a JSON string."""
-        parent: Node | None = self.doc.root
-        for key in path[:-1]:
-            parent = child(parent, key)
+        parent = walk(self.doc.root, path[:-1])
         last = path[-1]
         found = locate(parent, last) if isinstance(last, str) else None
         if found is None or not isinstance(found[2], ScalarNode):
@@ -277,9 +268,7 @@ class _Rewriter:
 
     def item(self, edit: ItemEdit) -> None:
         """Make the item (a volume, a mount) or the mapping of an ItemEdit hold its data."""
-        holder: Node | None = self.doc.root
-        for step in edit.path:
-            holder = child(holder, step)
+        holder = walk(self.doc.root, edit.path)
         if edit.container is not None:
             holder = next(
                 (

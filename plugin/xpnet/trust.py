@@ -23,7 +23,7 @@ from xpnet.install import (
     Resource,
     Role,
 )
-from xpnet.yaml.nodes import Node, SequenceNode, get, get_in, scalar, to_data
+from xpnet.yaml.nodes import Node, SequenceNode, get, get_in, scalar, to_data, walk
 
 CORE_VOLUME = "ca-certs"  # the chart's names (registryCaBundleConfig)
 CORE_MOUNT = "/certs"
@@ -122,19 +122,6 @@ def env_for(
     pairs = variables(trust, resource)
     after = ((CORE_VAR, CORE_VAR_AFTER),) if resource.role is Role.CORE else ()
     return pairs, after
-
-
-def _at(node: Node | None, path: tuple[str | int, ...]) -> Node | None:
-    for key in path:
-        if isinstance(key, int):
-            node = (
-                node.value[key]
-                if isinstance(node, SequenceNode) and key < len(node.value)
-                else None
-            )
-        else:
-            node = get(node, key)
-    return node
 
 
 def _container(root: Node, wiring: Wiring) -> Node | None:
@@ -259,7 +246,7 @@ def _chart_values(
         return [], [problem]
     ref = trust.caBundle.configMapRef
     want = {"name": ref.name, "key": ref.key}
-    values = to_data(_at(resource.doc.root, block.holder_path), "values")
+    values = to_data(walk(resource.doc.root, block.holder_path), "values")
     have = values.get(CHART_VALUES_KEY) if isinstance(values, dict) else None
     if same(have, want):
         return [], []

@@ -236,9 +236,7 @@ _INNER = object()  # stands for a document written as a string, checked on its o
 
 
 def _at(tree: Any, path: tuple[str | int, ...]) -> tuple[Any, str | int]:
-    for key in path[:-1]:
-        tree = tree[key]
-    return tree, path[-1]
+    return _walk(tree, path[:-1]), path[-1]
 
 
 def _strings(want: Any, got: Any, strings: dict[tuple[str | int, ...], str]) -> str | None:

@@ -362,6 +362,22 @@ def path_counts(root: Node) -> dict[int, int]:
     return counts
 
 
+def child(node: Node | None, key: str | int) -> Node | None:
+    """A mapping's value or a sequence's item."""
+    if isinstance(key, int):
+        if isinstance(node, SequenceNode) and 0 <= key < len(node.value):
+            return node.value[key]  # type: ignore[no-any-return]
+        return None
+    return get(node, key)
+
+
+def walk(node: Node | None, path: tuple[str | int, ...]) -> Node | None:
+    """The node at a path of mapping keys and sequence indexes, None where there is none."""
+    for key in path:
+        node = child(node, key)
+    return node
+
+
 def get_in(node: Node | None, *path: str) -> Node | None:
     for key in path:
         node = get(node, key)
