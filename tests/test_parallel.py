@@ -6,12 +6,19 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
 from tests.conftest import ROOT
 from tests.unit_helpers import CONFIG_DATA
+from xpnet import report
+from xpnet.adapters import parallel
+from xpnet.adapters.streams import run_streams
+from xpnet.config import load_config, with_mode
+from xpnet.errors import XpnetError
+from xpnet.yaml.stream import Source
 
 CHART = ROOT.parent / "shared" / "crossplane" / "chart-v1.20.11-proxy.yaml"
 BIN = ROOT / ".venv" / "bin" / "xpnet"
@@ -116,3 +123,32 @@ def test_refusals_keep_one_runs_order(tmp_path: Path) -> None:
     files = renders(tmp_path, 12, {2: shared, 9: shared})
     same_as_one_run(tmp_path, files)
     assert check(tmp_path, files, "text", None)[1].count("XPN019") == 2
+
+
+def two_runs(files: list[str]) -> tuple[Any, Any]:
+    """parallel.check's result (None: it fell back) and, where one run succeeds, one run's,
+    rendered as JSON records."""
+    config = with_mode(load_config(CONFIG_DATA, "corp"), "check")
+    sources = [Source(f, Path(f).read_text()) for f in files]
+
+    def run(part: list[Source]) -> tuple[Any, list[int]]:
+        outcome = run_streams(config, part).outcome
+        found = {r.doc.stream for p in outcome.plans for r in p.install.resources}
+        return outcome, [i for i in range(len(part)) if i not in found]
+
+    both = parallel.check(config, sources, run, report.finding_data)
+    try:
+        outcome, empty = run(sources)
+    except XpnetError:
+        return both, None
+    return both, ([(f.rule.id, report.finding_data(f)) for f in outcome.findings], empty)
+
+
+def test_the_two_runs_are_used_where_they_are_one_run_and_not_elsewhere(tmp_path: Path) -> None:
+    """The output tests above would pass with no second process at all: here the split itself
+    answers (and equals one run) for self-contained renders, and declines otherwise."""
+    files = renders(tmp_path, 12, {3: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"})
+    both, one = two_runs(files)
+    assert both == one and both[1] == [3]
+    for change in ({10: DRC.format(i=10)}, {1: BROKEN}, {11: BROKEN}):
+        assert two_runs(renders(tmp_path, 12, change))[0] is None, change
