@@ -388,3 +388,14 @@ def test_trust_without_a_proxy_is_refused_naming_the_proxy() -> None:
         "spec.proxy: no proxy URL: set httpsProxy and/or httpProxy, e.g. httpsProxy: "
         "http://proxy.corp.example:3128"
     ]
+
+
+def test_two_installs_in_one_run_share_their_runtime_configs(goyaml: Path) -> None:
+    """Two cores (two namespaces) and a runtime config both use: each core gets the chart's
+    wiring, the shared runtime config one volume and mount; fix then check pass."""
+    second = STYLES["the core"].replace("namespace: crossplane-system", "namespace: other")
+    text = STYLES["the core"] + "---\n" + second + "---\n" + STYLES["block, nothing yet"]
+    docs = assert_wired(goyaml, text)
+    assert [d["kind"] for d in docs] == ["Deployment", "Deployment", "DeploymentRuntimeConfig"]
+    _, mounts, volumes = wiring(docs[2], "package-runtime")
+    assert len(mounts) == 1 and len(volumes) == 1
