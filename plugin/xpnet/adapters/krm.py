@@ -6,26 +6,22 @@ so results go to stdout for kpt, readable lines to stderr, and errors exit 1.
 
 from __future__ import annotations
 
+import marshal
+import os
 import re
 import sys
-from collections.abc import Sequence
-from io import StringIO
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
-
-from xpnet import __version__, report
-from xpnet.adapters.console import exit_with
-from xpnet.adapters.origin import config_file
-from xpnet.config import load_config
-from xpnet.engine import run
+from xpnet import __version__
 from xpnet.errors import ConfigError, InputError, XpnetError
-from xpnet.yaml.nodes import compose, to_data
-from xpnet.yaml.scan import resource_list_layout
-from xpnet.yaml.splice import render_block
-from xpnet.yaml.stream import decode, document
+from xpnet.yaml import listscan
+
+if TYPE_CHECKING:
+    from xpnet.engine import Outcome
+    from xpnet.yaml.scan import Segment
+    from xpnet.yaml.stream import Document
 
 SOURCE = "ResourceList"
 
@@ -49,33 +45,53 @@ exit codes:
 
 
 _CHUNK = 1 << 20
+# Below this a ResourceList is read in this process; above it, two forked processes run the
+# passes over it while this one imports the pipeline (issue 17: 20,000 items).
+FORK_MIN = 1 << 20
+JOBS = "XPNET_JOBS"  # XPNET_JOBS=1: one process
 
 
 class Response(NamedTuple):
-    """The function's answer. Its stdout is pieces: new text, and (start, end) spans of `text`
-    (the input) passed through as they were, written a chunk at a time so that a large input is
-    not copied whole on its way out (issue 17)."""
+    """The function's answer. Its stdout is pieces: new text, and (start, end) spans of
+    `source` (the input, as bytes or as text) passed through as they were, written a chunk at a
+    time so that a large input is not copied whole on its way out (issue 17)."""
 
     pieces: list[str | tuple[int, int]]
     stderr: list[str]
     code: int = 0
-    text: str = ""
+    source: bytes | str = b""
+
+    def _chunks(self) -> list[memoryview | str]:
+        """The pieces, spans of bytes as views (not copies), spans of text a MiB at a time."""
+        source = memoryview(self.source) if isinstance(self.source, bytes) else self.source
+        out: list[memoryview | str] = []
+        for piece in self.pieces:
+            if isinstance(piece, str):
+                out.append(piece)
+            elif isinstance(source, memoryview):
+                out.append(source[piece[0] : piece[1]])
+            else:
+                out += [source[a : min(a + _CHUNK, piece[1])] for a in range(*piece, _CHUNK)]
+        return out
 
     @property
     def stdout(self) -> str:
-        return "".join(p if isinstance(p, str) else self.text[p[0] : p[1]] for p in self.pieces)
+        return "".join(c if isinstance(c, str) else str(c, "utf-8") for c in self._chunks())
 
-    def write(self, out: TextIO) -> None:
-        for piece in self.pieces:
-            if isinstance(piece, str):
-                out.write(piece)
-                continue
-            for at in range(piece[0], piece[1], _CHUNK):
-                out.write(self.text[at : min(at + _CHUNK, piece[1])])
+    def write(self, out: BinaryIO) -> None:
+        for chunk in self._chunks():
+            out.write(chunk.encode() if isinstance(chunk, str) else chunk)
 
 
 def _normalise(text: str) -> str:
     """Re-emit a ResourceList the fast scan cannot split (flow style, JSON) in block style."""
+    from io import StringIO
+
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    from xpnet.yaml.nodes import compose
+
     compose(text, SOURCE)  # refuses malformed input with line and column
     loader = YAML(typ="safe", pure=True)
     try:
@@ -94,6 +110,7 @@ def _normalise(text: str) -> str:
 
 
 def _results_block(results: list[dict[str, Any]]) -> str:
+    from xpnet.yaml.splice import render_block
 
     if not results:
         return ""
@@ -109,23 +126,10 @@ def _new_items(docs: Sequence[str], dash: int, before: str) -> str:
     return out
 
 
-def transform(text: str, workdir: Path | None = None) -> Response:
-    """Run the function on a ResourceList's text; `workdir`: where kustomize runs it."""
-    layout = resource_list_layout(text)
-    if layout is None:
-        text = _normalise(text)
-        layout = resource_list_layout(text)
-        if layout is None:
-            raise InputError(SOURCE, ["cannot read the ResourceList"])
-    if "results" in layout.keys:  # a previous function's results are replaced by ours
-        rs, re_ = layout.keys["results"]
-        text = text[:rs] + text[re_:]
-        layout = resource_list_layout(text)
-        if layout is None:  # cannot happen: removing a top-level key keeps the shape
-            raise InputError(SOURCE, ["cannot read the ResourceList"])
-    if "items" not in layout.keys:
+def _require(keys: dict[str, tuple[int, int]]) -> None:
+    if "items" not in keys:
         raise InputError(SOURCE, ["no items: a ResourceList carries its resources in items"])
-    if "functionConfig" not in layout.keys:
+    if "functionConfig" not in keys:
         raise InputError(
             SOURCE,
             [
@@ -133,46 +137,58 @@ def transform(text: str, workdir: Path | None = None) -> Response:
                 "with the config.kubernetes.io/function annotation"
             ],
         )
-    start, end = layout.keys["functionConfig"]
-    node = compose(text[start:end], "functionConfig", text.count("\n", 0, start) + 1)
-    raw = to_data(node, "functionConfig") or {}
+
+
+def _config(text: str, line: Callable[[], int], workdir: Path | None) -> Any:
+    """The functionConfig (its lines, from line() on: counted only for a message) as the
+    run's configuration."""
+    from xpnet.adapters.origin import config_file
+    from xpnet.config import load_config
+    from xpnet.yaml.nodes import compose, to_data
+
+    try:
+        raw = to_data(compose(text, "functionConfig"), "functionConfig") or {}
+    except InputError:  # again, to say where
+        raw = to_data(compose(text, "functionConfig", line()), "functionConfig") or {}
     config_doc = raw.get("functionConfig") if isinstance(raw, dict) else None
     meta = config_doc.get("metadata") if isinstance(config_doc, dict) else None
     name = meta.get("name") if isinstance(meta, dict) else None
     source = f"functionConfig {name or ''}".strip()
     try:
-        config = load_config(config_doc, source)
+        return load_config(config_doc, source)
     except ConfigError as error:
         file = config_file(config_doc, workdir)
         if file is None:
             raise
         raise ConfigError(f"{file}: {source}", error.problems) from None
 
-    docs = [
-        doc
-        for index, segment in enumerate(layout.items)
-        if (
-            doc := document(
-                segment, index, f"items[{index}]", source=f"items[{index}]", strict=True
-            )
-        )
-    ]
-    outcome = run(config, docs)
+
+class _Item(NamedTuple):
+    start: int
+    end: int
+    dash: int
+    segment: Segment | None  # as the pipeline read it, when it did
+
+
+def _answer(
+    outcome: Outcome, items: dict[int, _Item], last: _Item | None, ends_line: bool
+) -> tuple[list[str | tuple[int, int]], list[str], int]:
+    """Output pieces, stderr lines and exit code: the changed items spliced in, NetworkPolicies
+    appended after `last` (`ends_line`: the input has a newline there), results at the end."""
+    from xpnet import report
 
     pieces: list[str | tuple[int, int]] = []
     pos = 0
-    for index, segment in enumerate(layout.items):
-        if index in outcome.texts:
-            pieces += [(pos, segment.start), segment.unmask(outcome.texts[index])]
-            pos = segment.end
-    if outcome.added and layout.items:  # NetworkPolicies (issue 13): new items at the end
-        tail = layout.items[-1]
-        pieces += [(pos, tail.end), _new_items(outcome.added, tail.dash or 0, text[tail.end - 1])]
-        pos = tail.end
-    pieces.append((pos, len(text)))
-    last = next((p for p in reversed(pieces) if p and (isinstance(p, str) or p[0] < p[1])), "")
-    if not (last if isinstance(last, str) else text[last[1] - 1]).endswith("\n"):
-        pieces.append("\n")
+    for index in sorted(outcome.texts):
+        item = items[index]
+        assert item.segment is not None
+        pieces += [(pos, item.start), item.segment.unmask(outcome.texts[index])]
+        pos = item.end
+    if outcome.added and last is not None:  # NetworkPolicies (issue 13): new items at the end
+        before = "\n" if ends_line else ""
+        pieces += [(pos, last.end), _new_items(outcome.added, last.dash, before)]
+        pos = last.end
+    pieces.append((pos, -1))  # to the end of the input
 
     results = [report.edit_result(e) for e in outcome.edits] if outcome.texts else []
     results += [report.item_result(i) for i in outcome.items] if outcome.texts else []
@@ -186,18 +202,167 @@ def transform(text: str, workdir: Path | None = None) -> Response:
         results.append({"message": report.NOTHING_FOUND, "severity": "info"})
         stderr.append(report.line(f"{SOURCE}: {report.NOTHING_FOUND}"))
     pieces.append(_results_block(results))
-    return Response(pieces, stderr, report.exit_code(outcome.findings), text)
+    return pieces, stderr, report.exit_code(outcome.findings)
 
 
-def _error_response(text: str, error: XpnetError) -> Response:
+def _finish(
+    pieces: list[str | tuple[int, int]], stderr: list[str], code: int, source: bytes | str
+) -> Response:
+    """The response, its open span closed at the input's end and a newline before the results
+    when the input ends without one."""
+    size = len(source)
+    out = [(p[0], size) if not isinstance(p, str) and p[1] < 0 else p for p in pieces]
+    body = [p for p in out[:-1] if (p if isinstance(p, str) else p[0] < p[1])]
+    last = body[-1] if body else ""
+    if isinstance(last, str):
+        ends = last.endswith("\n")
+    else:
+        ends = source[last[1] - 1 : last[1]] in (b"\n", "\n")
+    if not ends:
+        out.insert(len(out) - 1, "\n")
+    return Response(out, stderr, code, source)
+
+
+def transform_text(text: str, workdir: Path | None = None) -> Response:
+    """The function on a ResourceList's text, item by item (scan.resource_list_layout): the
+    path for what listscan leaves to it (flow style, JSON, markers, indented items)."""
+    from xpnet.engine import run
+    from xpnet.yaml.scan import resource_list_layout
+    from xpnet.yaml.stream import document
+
+    layout = resource_list_layout(text)
+    if layout is None:
+        text = _normalise(text)
+        layout = resource_list_layout(text)
+        if layout is None:
+            raise InputError(SOURCE, ["cannot read the ResourceList"])
+    if "results" in layout.keys:  # a previous function's results are replaced by ours
+        rs, re_ = layout.keys["results"]
+        text = text[:rs] + text[re_:]
+        layout = resource_list_layout(text)
+        if layout is None:  # cannot happen: removing a top-level key keeps the shape
+            raise InputError(SOURCE, ["cannot read the ResourceList"])
+    _require(layout.keys)
+    start, end = layout.keys["functionConfig"]
+    config = _config(text[start:end], lambda: text.count("\n", 0, start) + 1, workdir)
+    items = {index: _Item(s.start, s.end, s.dash or 0, s) for index, s in enumerate(layout.items)}
+    docs = [
+        doc
+        for index, segment in enumerate(layout.items)
+        if (
+            doc := document(
+                segment, index, f"items[{index}]", source=f"items[{index}]", strict=True
+            )
+        )
+    ]
+    outcome = run(config, docs)
+    last = items[len(items) - 1] if items else None
+    ends = last is not None and text[last.end - 1] == "\n"
+    return _finish(*_answer(outcome, items, last, ends), text)
+
+
+def respond(
+    data: bytes, workdir: Path | None = None, found: listscan.Hits | None = None
+) -> Response:
+    """The function on a ResourceList's bytes (UTF-8, checked by the caller): read by listscan
+    where it can (`found`: its passes' hits, when they ran elsewhere), else item by item."""
+    scanned = listscan.scan(data, found)
+    if scanned is None or "results" in scanned.keys:
+        from xpnet.yaml.stream import decode
+
+        return transform_text(decode(SOURCE, data)[0], workdir)
+    from xpnet.engine import run
+    from xpnet.yaml.scan import Segment, may_need_change, outline, shape_problem
+    from xpnet.yaml.stream import document
+
+    _require(scanned.keys)
+    start, end = scanned.keys["functionConfig"]
+    config = _config(data[start:end].decode(), lambda: data.count(b"\n", 0, start) + 1, workdir)
+    docs: list[Document] = []
+    items: dict[int, _Item] = {}
+    counted = [0, 1]  # lines are counted up to the items that need theirs: (offset, its line)
+
+    def line(at: int) -> int:
+        counted[1] += data.count(b"\n", counted[0], at)
+        counted[0] = at
+        return counted[1]
+
+    for index in scanned.look:
+        s, e = scanned.item(index)
+        text = data[s:e].decode()
+        segment = Segment(0, len(text), text, 0, 0)
+        shape = outline(segment)
+        name = f"items[{index}]"
+        if shape_problem(shape, strict=True) or may_need_change(segment, shape):
+            segment = segment._replace(line=line(s))
+            doc = document(segment, index, name, source=name, strict=True)  # refuses, or reads
+            if doc is not None:
+                docs.append(doc)
+                items[index] = _Item(s, e, 0, segment)
+    outcome = run(config, docs)
+    last = None
+    if scanned.starts:
+        s, e = scanned.item(len(scanned.starts) - 1)
+        last = _Item(s, e, 0, None)
+    ends = last is not None and data[last.end - 1 : last.end] == b"\n"
+    return _finish(*_answer(outcome, items, last, ends), data)
+
+
+def transform(text: str, workdir: Path | None = None) -> Response:
+    """The function on a ResourceList's text (as main() runs it on the same bytes)."""
+    return respond(text.encode(), workdir)
+
+
+def _error_response(data: bytes, error: XpnetError) -> Response:
+    from xpnet import report
+    from xpnet.yaml.scan import resource_list_layout
 
     result = {"message": error.render(), "severity": "error"}
+    text = data.decode()
     layout = resource_list_layout(text)
     said = [report.line(f"{error.render()}")]
     if layout is not None and "results" not in layout.keys:
         newline = "" if text.endswith("\n") else "\n"
         return Response([(0, len(text)), newline + _results_block([result])], said, 1, text)
     return Response([], said, 1)
+
+
+def _hits(data: bytes) -> Callable[[], listscan.Hits]:
+    """listscan's passes over a large input in two forked processes, while this one goes on
+    (it imports the pipeline: 2 cores, issue 17); the answer when asked for. A child that fails
+    leaves its range to this process."""
+    if len(data) < FORK_MIN or not hasattr(os, "fork") or os.environ.get(JOBS) == "1":
+        return lambda: listscan.hits(data)
+    children = []
+    for start, end in listscan.split(data, 2):
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child; its answer is what is tested
+            code = 1
+            try:
+                os.close(read)
+                payload = marshal.dumps(tuple(listscan.hits(data, start, end)))
+                with os.fdopen(write, "wb") as out:
+                    out.write(payload)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write)
+        children.append((pid, read, start, end))
+
+    def join() -> listscan.Hits:
+        parts = []
+        for pid, read, start, end in children:
+            with os.fdopen(read, "rb") as src:
+                payload = src.read()
+            _, status = os.waitpid(pid, 0)
+            ok = status == 0 and payload
+            parts.append(
+                listscan.Hits(*marshal.loads(payload)) if ok else listscan.hits(data, start, end)
+            )
+        return listscan.join(parts)
+
+    return join
 
 
 def _refuse_arguments(argv: Sequence[str]) -> None:
@@ -218,17 +383,27 @@ def main(argv: Sequence[str] = ()) -> int:
     """Run the function; `argv` are the command's arguments (kustomize and kpt pass none)."""
     if argv:
         _refuse_arguments(argv)
+    data = sys.stdin.buffer.read()
     try:
-        text, _ = decode(SOURCE, sys.stdin.buffer.read())
+        if not data.isascii():
+            from xpnet.yaml.stream import decode
+
+            decode(SOURCE, data)  # refuses a byte that is not UTF-8, naming it
     except XpnetError as error:
+        from xpnet import report
+
         sys.stderr.write(report.line(f"{error.render()}\n"))
         return 1
+    found = _hits(data)
     try:
-        response = transform(text, Path.cwd())
+        from xpnet import engine  # noqa: F401  # the pipeline, imported while the passes run
+
+        response = respond(data, Path.cwd(), found())
     except XpnetError as error:
-        response = _error_response(text, error)
-    response.write(sys.stdout)
+        response = _error_response(data, error)
     sys.stdout.flush()
+    response.write(sys.stdout.buffer)
+    sys.stdout.buffer.flush()
     for line in response.stderr:
         sys.stderr.write(line + "\n")
     return response.code
@@ -236,4 +411,6 @@ def main(argv: Sequence[str] = ()) -> int:
 
 def entry() -> None:
     """The console script."""
+    from xpnet.adapters.console import exit_with
+
     exit_with(lambda: main(sys.argv[1:]))

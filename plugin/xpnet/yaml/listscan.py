@@ -1,0 +1,190 @@
+"""A block-style ResourceList read as bytes, every item at once (issue 17: 20,000 items).
+
+scan.resource_list_layout and scan.outline look at one item after another; at 20,000 items
+that is most of a run. Here a few whole-input passes (sre's literal-prefix search, no per-item
+Python) find the list's keys, its items, and, for the shape kustomize and Helm write (the
+item's dash line says `apiVersion: `, its root kind is a plain word followed by its metadata,
+whose first child is at the next indentation and which has a name there), the item's kind. An
+item proven so has what scan.outline requires (apiVersion, a kind, metadata.name) and the same
+kind; every other item, and every item whose kind xpnet may rewrite, is left to the exact
+per-item path (`Scan.look`). Where the list itself is not in the shape (a marker, tabs in
+indentation, items not at column 0, an unknown key), `layout` answers None and the caller
+takes scan.resource_list_layout's path, which gives the same answers.
+
+One thing differs, for invalid YAML only: with a root key duplicated inside an item (which
+kubectl, kustomize and xpnet's parser refuse), the per-item path reads the first and this one
+the one in kustomize's shape. Such an item is refused when xpnet parses it, as before; when it
+is passed through untouched it was not parsed before either.
+
+The passes take ranges, so that they can run in two processes (adapters.krm)."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from typing import NamedTuple
+
+# Every line that starts at column 0 ("\n" then not a space), and where that line opens an item
+# in kustomize's and Helm's shape, the item's root kind (a plain word): its dash line says
+# `apiVersion: `, the next line is its kind, the next its metadata, whose first child is at the
+# next indentation, and lines of that block (so indented, or deeper) lead to its name. One pass
+# for both: sre's literal-prefix search visits each newline once.
+_LINE_0 = re.compile(
+    rb"\n(?:- apiVersion: [^\r\n]*\r?\n  kind[ \t]*:[ \t]+([A-Za-z0-9]+)[ \t]*\r?\n"
+    rb"  metadata[ \t]*:[ \t]*\r?\n(?=    [^ \t\r\n#])(?:    [^\n]*\n)*?"
+    rb"    name[ \t]*:(?=[ \t\r\n])|[^ \n])"
+)
+_CROSSPLANE = re.compile(rb"crossplane")
+_KEY = re.compile(rb"([A-Za-z_][\w./-]*)[ \t]*:(?=[ \t\r\n]|\Z)")
+_INDENT_TAB = re.compile(rb"(?:\A|\n) *\t")
+_LIST_KEYS = frozenset({b"apiVersion", b"kind", b"items", b"functionConfig", b"results"})
+# scan.TARGET_KINDS
+_TARGETS = frozenset(
+    {
+        b"Deployment",
+        b"DeploymentRuntimeConfig",
+        b"ControllerConfig",
+        b"HelmRelease",
+        b"Application",
+        b"NetworkPolicy",
+    }
+)
+_DASH_END = (b" ", b"\r", b"\n", b"")
+
+
+class Hits(NamedTuple):
+    """What the passes found in a range (offsets in the whole input)."""
+
+    dashes: list[int]  # each dash at column 0 that opens a list item
+    others: list[int]  # the "\n" before every other line at column 0 (-1: the first line)
+    look: list[int]  # the dashes whose items are to be read one by one (see `hits`)
+
+
+def hits(data: bytes, start: int = 0, end: int | None = None) -> Hits:
+    """The passes over data[start:end]. A range starts at a "\\n" (or 0) and ends one byte
+    after one (or at the end), so that ranges cut by `split` find together what one range
+    finds. Items to read one by one: those not in kustomize's shape, and those whose kind
+    xpnet may rewrite (a Deployment only when it says "crossplane", as scan.may_need_change
+    asks). An item here runs to the next dash or to the range's end: the caller reads the
+    last item of the list (which runs to the list's next key) one by one whatever this says."""
+    stop = len(data) if end is None else end
+    dashes: list[int] = []
+    others: list[int] = [-1] if start == 0 and data[:1] not in (b"", b" ", b"\n") else []
+    look: list[int] = []
+    targets: list[tuple[int, bytes]] = []
+    for m in _LINE_0.finditer(data, start, stop):
+        p = m.start()
+        kind = m.group(1)
+        if kind is not None:
+            dashes.append(p + 1)
+            if kind in _TARGETS:
+                targets.append((p + 1, kind))
+        elif data[p + 1] == 45 and data[p + 2 : p + 3] in _DASH_END:
+            dashes.append(p + 1)
+            look.append(p + 1)
+        else:
+            others.append(p)
+    if targets:
+        said = {
+            dashes[bisect_right(dashes, m.start()) - 1]
+            for m in _CROSSPLANE.finditer(data, dashes[0], stop)
+        }
+        look += [s for s, kind in targets if kind != b"Deployment" or s in said]
+        look.sort()
+    return Hits(dashes, others, look)
+
+
+def split(data: bytes, parts: int) -> list[tuple[int, int]]:
+    """Ranges for `hits`, cut before an item's dash line (no pattern spans one)."""
+    cuts = [0]
+    for k in range(1, parts):
+        at = data.find(b"\n- ", len(data) * k // parts)
+        if at < 0 or at <= cuts[-1]:
+            break
+        cuts.append(at)
+    ends = [c + 1 for c in cuts[1:]] + [len(data)]
+    return list(zip(cuts, ends, strict=True))
+
+
+def join(parts: list[Hits]) -> Hits:
+    out = Hits([], [], [])
+    for part in parts:
+        for mine, theirs in zip(out, part, strict=True):
+            mine.extend(theirs)
+    return out
+
+
+class Scan(NamedTuple):
+    keys: dict[str, tuple[int, int]]  # the list's keys → (start, end) of their lines
+    starts: list[int]  # each item's dash
+    end: int  # where the last item ends
+    look: list[int]  # the items to read one by one, in order (scan.outline, may_need_change)
+
+    def item(self, index: int) -> tuple[int, int]:
+        last = index + 1 == len(self.starts)
+        return self.starts[index], self.end if last else self.starts[index + 1]
+
+
+def _blank_or_comment(data: bytes, start: int, end: int) -> bool | None:
+    """Whether data[start:end] is blank and comment lines (None: not ASCII, ask the exact path)."""
+    chunk = data[start:end]
+    if not chunk.isascii():
+        return None
+    return all(not s.strip() or s.strip().startswith("#") for s in chunk.decode().splitlines())
+
+
+def scan(data: bytes, found: Hits | None = None) -> Scan | None:
+    """The list's keys and items as scan.resource_list_layout finds them, and the items to read
+    one by one: those not proven in kustomize's shape, those whose kind xpnet may rewrite (a
+    Deployment only when it says "crossplane") and the last. None where the exact path must
+    decide (the caller then takes it), never a different answer. `found`: the passes' hits,
+    when they ran elsewhere."""
+    found = hits(data) if found is None else found
+    size = len(data)
+    if not data or data[:1] in b" \t\r\n#" or data.startswith(b"\xef\xbb\xbf"):
+        return None  # a first line the exact path reads (indentation, a comment, a BOM)
+    if b"\t" in data and _INDENT_TAB.search(data):
+        return None
+    keys: list[tuple[str, int]] = []
+    for p in found.others:
+        c = data[p + 1]
+        if c == 45:  # "-" not opening an item: a marker, or nothing
+            if data[p + 2 : p + 4] == b"--" and data[p + 4 : p + 5] in b" \t\r\n":
+                return None  # a document marker ("" is in every bytes: the end)
+            continue
+        if c in (35, 13):  # a comment, a blank line's "\r"
+            continue
+        if c == 46 and data[p + 2 : p + 4] == b".." and data[p + 4 : p + 5] in b" \t\r\n":
+            return None  # a document end marker
+        key = _KEY.match(data, p + 1)
+        if key is None:
+            eol = data.find(b"\n", p + 1)
+            if not data[p + 1 : eol if eol >= 0 else size].isascii():
+                return None  # a key with letters outside ASCII: ask the exact path
+            continue
+        if key.group(1) not in _LIST_KEYS:
+            return None
+        keys.append((key.group(1).decode(), p + 1))
+    if not keys or keys[0][1] != 0:
+        return None
+    spans: dict[str, tuple[int, int]] = {}
+    for i, (name, start) in enumerate(keys):
+        if name in spans:
+            return None
+        spans[name] = (start, keys[i + 1][1] if i + 1 < len(keys) else size)
+    if "items" not in spans:
+        return Scan(spans, [], 0, [])
+    start, end = spans["items"]
+    header = data.find(b"\n", start, end)
+    header = end if header < 0 else header + 1
+    rest = data[data.index(b":", start) + 1 : header].split(b"#", 1)[0].strip()
+    if rest:
+        return Scan(spans, [], 0, []) if rest == b"[]" else None
+    dashes = found.dashes
+    first, last = bisect_left(dashes, header), bisect_left(dashes, end)
+    starts = dashes[first:last]
+    if not starts or not _blank_or_comment(data, header, starts[0]):
+        return None  # no item at column 0, or something before the first: the exact path
+    look = found.look[bisect_left(found.look, header) : bisect_left(found.look, starts[-1])]
+    look = [bisect_left(starts, s) for s in look] + [len(starts) - 1]
+    return Scan(spans, starts, end, look)

@@ -1,0 +1,191 @@
+"""listscan reads a ResourceList's bytes all at once (issue 17); the function must answer what
+the item-by-item path answers (scan.resource_list_layout, scan.outline), byte for byte, on every
+shape of list and item, and the passes split over ranges must find what one range finds."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import ROOT
+from tests.resource_lists import documents
+from xpnet.adapters import krm
+from xpnet.errors import XpnetError
+from xpnet.yaml import listscan
+
+FN = ROOT / ".venv" / "bin" / "xpnet-fn"
+CASE = ROOT / "tests" / "cases" / "chart-indentation"
+CONFIG = (CASE / "config.yaml").read_text()
+INSTALL = (CASE / "input.yaml").read_text()
+HEAD = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n"
+
+
+def item(doc: str, dash: str = "- ") -> str:
+    lines = doc.splitlines(keepends=True)
+    pad = " " * len(dash)
+    return dash + lines[0] + "".join(pad + ln if ln.strip() else ln for ln in lines[1:])
+
+
+CROSSPLANE = [item(d) for d in documents(INSTALL)]
+FUNCTION_CONFIG = "functionConfig:\n" + "".join("  " + ln for ln in CONFIG.splitlines(True))
+
+# Items in kustomize's shape and every way out of it the exact path reads differently.
+ITEMS = [
+    "- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    annotations:\n      a: b\n"
+    "    name: cm\n  data:\n    k: v\n",
+    "- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: cm\n",
+    # no name in metadata, one under data at metadata's children's indentation
+    "- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    labels:\n      a: b\n  data:\n"
+    "    name: x\n",
+    # metadata's children deeper than the name that follows
+    "- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n      labels: {}\n  data:\n    name: x\n",
+    "- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n\n    name: cm\n",
+    "- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    # a comment\n    name: cm\n",
+    "- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: cm}\n",
+    "- apiVersion: v1\n  kind: ConfigMap\n  metadata: {labels: {}}\n",
+    "- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    'name': cm\n",
+    '- apiVersion: v1\n  "kind": ConfigMap\n  metadata:\n    name: cm\n',
+    "- apiVersion: v1\n  kind: 'ConfigMap'\n  metadata:\n    name: cm\n",
+    "- apiVersion: v1\n  kind: ConfigMap # a comment\n  metadata:\n    name: cm\n",
+    '- apiVersion: v1\n  kind: "{{ .Values.kind }}"\n  metadata:\n    name: cm\n',
+    "- apiVersion: v1\n  kind:\n  metadata:\n    name: cm\n",
+    "- apiVersion: v1\n  metadata:\n    name: cm\n",
+    "- kind: ConfigMap\n  metadata:\n    name: cm\n",
+    "- apiVersion: v1\n  kind: ConfigMap\n",
+    "- apiVersion: v1\n  kind: ConfigMapList\n  items: []\n",
+    "- apiVersion: v1\n  kind: ConfigMap\n  data:\n    a: b\n  metadata:\n    name: cm\n",
+    "- aggregationRule: {}\n  apiVersion: rbac.authorization.k8s.io/v1\n  kind: ClusterRole\n"
+    "  metadata:\n    name: cr\n",
+    "- {apiVersion: v1, kind: ConfigMap, metadata: {name: flow}}\n",
+    "- - a\n  - b\n",
+    "-\n  apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: cm\n",
+    "-   apiVersion: v1\n    kind: ConfigMap\n    metadata:\n      name: cm\n",
+    "- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: cm\n  data:\n    x: |\n"
+    "      - apiVersion: v1\n      kind: Deployment\n",
+    "- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    annotations:\n      a: café\n"
+    "    name: cm\n",
+    "- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: cm\n  data:\n    k: 'a\n  b'\n",
+    "- apiVersion: apps/v1\n  kind: Deployment\n  metadata:\n    name: web\n  spec:\n"
+    "    template:\n      spec:\n        containers:\n        - name: web\n"
+    "          image: crossplane/not-it\n          args: [serve]\n",
+    "- apiVersion: apps/v1\n  kind: Deployment\n  metadata:\n    name: web\n",
+    "- apiVersion: pkg.crossplane.io/v1beta1\n  kind: DeploymentRuntimeConfig\n  metadata:\n"
+    "    name: default\n",
+    "- apiVersion: networking.k8s.io/v1\n  kind: NetworkPolicy\n  metadata:\n"
+    "    name: other\n  spec: {}\n",
+    "- apiVersion: networking.k8s.io/v1\n  kind: NetworkPolicy\n  metadata:\n"
+    "    name: xpnet-core\n  spec: {}\n",
+    "# a comment at column 0\n",
+    "\n",
+    *CROSSPLANE,
+]
+
+
+def resource_list(items: list[str], crlf: bool = False, head: str = HEAD) -> bytes:
+    text = head + "items:\n" + "".join(items) + FUNCTION_CONFIG
+    return (text.replace("\n", "\r\n") if crlf else text).encode()
+
+
+def answer(run: object, *args: object) -> tuple[str, ...]:
+    try:
+        response = run(*args)  # type: ignore[operator]
+    except XpnetError as error:
+        return ("refused", error.render())
+    return (response.stdout, "\n".join(response.stderr), str(response.code))
+
+
+def same_as_item_by_item(data: bytes) -> None:
+    """The function on the bytes answers as the item-by-item path on the text."""
+    exact = answer(krm.transform_text, data.decode())
+    assert answer(krm.respond, data) == exact
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(range(len(ITEMS))), max_size=12), st.booleans())
+def test_the_function_answers_as_item_by_item(picks: list[int], crlf: bool) -> None:
+    same_as_item_by_item(resource_list([ITEMS[i] for i in picks], crlf))
+
+
+@pytest.mark.parametrize("index", range(len(ITEMS)))
+def test_each_item_shape_alone_and_among_others(index: int) -> None:
+    for crlf in (False, True):
+        same_as_item_by_item(resource_list([ITEMS[index]], crlf))
+        same_as_item_by_item(resource_list([ITEMS[0], ITEMS[index], ITEMS[1]], crlf))
+
+
+LISTS = {
+    "indented items": HEAD + "items:\n" + "".join("  " + ln for ln in ITEMS[0].splitlines(True)),
+    "no items": HEAD + "items: []\n",
+    "items empty": HEAD + "items:\n",
+    "a marker": "---\n" + HEAD + "items:\n" + ITEMS[0],
+    "an end marker": HEAD + "items:\n" + ITEMS[0] + "...\n",
+    "a comment first": "# built\n" + HEAD + "items:\n" + ITEMS[0],
+    "a BOM": "\ufeff" + HEAD + "items:\n" + ITEMS[0],
+    "a tab in indentation": HEAD + "items:\n" + ITEMS[0] + "- apiVersion: v1\n\tkind: X\n",
+    "a tab in a value": HEAD + "items:\n" + ITEMS[0].replace("k: v", "k: a\tb"),
+    "results before": HEAD + "results:\n- message: old\nitems:\n" + ITEMS[0] + CROSSPLANE[0],
+    "an unknown key": HEAD + "spec: {}\nitems:\n" + ITEMS[0],
+    "a key outside ASCII": HEAD + "itéms:\nitems:\n" + ITEMS[0],
+    "a text before the first item": HEAD + "items:\nx\n" + ITEMS[0],
+    "a dash of another kind": HEAD + "items:\n" + ITEMS[0] + "-x: 1\n",
+    "flow": '{"apiVersion": "v1", "kind": "ResourceList", "items": []}\n',
+    "a list": "- a\n",
+    "duplicate keys": HEAD + "kind: ResourceList\nitems:\n" + ITEMS[0],
+}
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_lists_out_of_shape_answer_as_item_by_item(name: str) -> None:
+    text = LISTS[name]
+    if "functionConfig" not in text and name not in ("flow", "a list"):
+        text += FUNCTION_CONFIG
+    for data in (text.encode(), text.replace("\n", "\r\n").encode()):
+        exact = answer(krm.transform_text, data.decode().removeprefix("\ufeff"))
+        assert answer(krm.respond, data) == exact
+
+
+def test_the_list_without_a_newline_at_its_end() -> None:
+    text = HEAD + "functionConfig:\n" + "".join("  " + ln for ln in CONFIG.splitlines(True))
+    same_as_item_by_item((text.rstrip("\n") + "\nitems:\n" + ITEMS[1]).rstrip("\n").encode())
+    same_as_item_by_item(resource_list([ITEMS[1], *CROSSPLANE]).rstrip(b"\n"))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(range(len(ITEMS))), min_size=1, max_size=30), st.integers(2, 5))
+def test_passes_split_over_ranges_find_what_one_range_finds(picks: list[int], parts: int) -> None:
+    data = resource_list([ITEMS[i] for i in picks])
+    ranges = listscan.split(data, parts)
+    assert ranges[0][0] == 0 and ranges[-1][1] == len(data)
+    assert listscan.join([listscan.hits(data, a, b) for a, b in ranges]) == listscan.hits(data)
+
+
+def test_kustomize_shaped_items_are_read_without_a_look_unless_xpnet_may_change_them() -> None:
+    data = resource_list([ITEMS[0]] * 50 + CROSSPLANE + [ITEMS[0]] * 50)
+    scanned = listscan.scan(data)
+    assert scanned is not None
+    kinds = [d.split("kind: ", 1)[1].split("\n", 1)[0] for d in CROSSPLANE]
+    looked = [kinds[i - 50] for i in scanned.look if 50 <= i < 50 + len(CROSSPLANE)]
+    assert sorted(looked) == sorted(k for k in kinds if k == "Deployment")
+    assert scanned.look[-1] == len(scanned.starts) - 1  # the last item, always
+    assert len(scanned.look) == len(looked) + 1
+
+
+def test_a_large_list_read_by_two_processes_answers_as_one() -> None:
+    """Above FORK_MIN the passes run in two forked processes; the answer is the same bytes."""
+    data = resource_list(CROSSPLANE + ITEMS[:2] * (krm.FORK_MIN // 100))
+    assert len(data) > krm.FORK_MIN
+    forked = subprocess.run([str(FN)], input=data, capture_output=True, timeout=120)
+    alone = subprocess.run(
+        [str(FN)],
+        input=data,
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, "XPNET_JOBS": "1"},
+    )
+    assert forked.returncode == alone.returncode == 0
+    assert (forked.stdout, forked.stderr) == (alone.stdout, alone.stderr)
+    assert forked.stdout.decode() == krm.transform_text(data.decode()).stdout
