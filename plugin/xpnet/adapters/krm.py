@@ -11,14 +11,15 @@ import os
 import re
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple
 
 from xpnet import __version__
 from xpnet.errors import ConfigError, InputError, XpnetError
 from xpnet.yaml import listscan
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported where used: what comes before the fork is on every run's path
+    from pathlib import Path
+
     from xpnet.engine import Outcome
     from xpnet.yaml.scan import Segment
     from xpnet.yaml.stream import Document
@@ -396,6 +397,8 @@ def main(argv: Sequence[str] = ()) -> int:
         return 1
     found = _hits(data)
     try:
+        from pathlib import Path
+
         from xpnet import engine  # noqa: F401  # the pipeline, imported while the passes run
 
         response = respond(data, Path.cwd(), found())
