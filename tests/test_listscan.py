@@ -189,3 +189,16 @@ def test_a_large_list_read_by_two_processes_answers_as_one() -> None:
     assert forked.returncode == alone.returncode == 0
     assert (forked.stdout, forked.stderr) == (alone.stdout, alone.stderr)
     assert forked.stdout.decode() == krm.transform_text(data.decode()).stdout
+
+
+def test_a_refused_list_answers_alike_with_a_byte_order_mark() -> None:
+    """The input, then the error as a result (main's answer to a refused list), as before
+    bytes were read directly: without the mark, as the decoded text had none."""
+    text = HEAD + "items:\n" + ITEMS[0]  # no functionConfig
+    plain = subprocess.run([str(FN)], input=text.encode(), capture_output=True, timeout=60)
+    marked = subprocess.run(
+        [str(FN)], input=("\ufeff" + text).encode(), capture_output=True, timeout=60
+    )
+    assert plain.returncode == marked.returncode == 1
+    assert plain.stdout.startswith(text.encode()) and b"no functionConfig" in plain.stdout
+    assert (marked.stdout, marked.stderr) == (plain.stdout, plain.stderr)

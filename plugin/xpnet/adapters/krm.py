@@ -317,9 +317,10 @@ def transform(text: str, workdir: Path | None = None) -> Response:
 def _error_response(data: bytes, error: XpnetError) -> Response:
     from xpnet import report
     from xpnet.yaml.scan import resource_list_layout
+    from xpnet.yaml.stream import decode
 
     result = {"message": error.render(), "severity": "error"}
-    text = data.decode()
+    text = decode(SOURCE, data)[0]  # without a byte order mark, as the answer is written
     layout = resource_list_layout(text)
     said = [report.line(f"{error.render()}")]
     if layout is not None and "results" not in layout.keys:
