@@ -3,18 +3,15 @@
 scan.resource_list_layout and scan.outline look at one item after another; at 20,000 items
 that is most of a run. Here a few whole-input passes (sre's literal-prefix search, no per-item
 Python) find the list's keys, its items, and, for the shape kustomize and Helm write (the
-item's dash line says `apiVersion: `, its root kind is a plain word followed by its metadata,
-whose first child is at the next indentation and which has a name there), the item's kind. An
-item proven so has what scan.outline requires (apiVersion, a kind, metadata.name) and the same
-kind; every other item, and every item whose kind xpnet may rewrite, is left to the exact
+item's dash line says `apiVersion: `, its next line is its root kind, a plain word, the next
+its metadata, whose first child is at the next indentation and which has a name there), the
+item's kind. Those lines are the item's first root apiVersion, kind and metadata, which are
+what scan.outline reads, so an item proven so has what it requires and the same kind; every
+other item, every item whose kind xpnet may rewrite, and the last are left to the exact
 per-item path (`Scan.look`). Where the list itself is not in the shape (a marker, tabs in
-indentation, items not at column 0, an unknown key), `layout` answers None and the caller
-takes scan.resource_list_layout's path, which gives the same answers.
-
-One thing differs, for invalid YAML only: with a root key duplicated inside an item (which
-kubectl, kustomize and xpnet's parser refuse), the per-item path reads the first and this one
-the one in kustomize's shape. Such an item is refused when xpnet parses it, as before; when it
-is passed through untouched it was not parsed before either.
+indentation, items not at column 0, an unknown key, a previous function's results), `scan`
+answers None and the caller takes scan.resource_list_layout's path, which gives the same
+answers.
 
 The passes take ranges, so that they can run in two processes (adapters.krm)."""
 
