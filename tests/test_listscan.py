@@ -202,3 +202,77 @@ def test_a_refused_list_answers_alike_with_a_byte_order_mark() -> None:
     assert plain.returncode == marked.returncode == 1
     assert plain.stdout.startswith(text.encode()) and b"no functionConfig" in plain.stdout
     assert (marked.stdout, marked.stderr) == (plain.stdout, plain.stderr)
+
+
+def stream_document(item_text: str) -> str:
+    """An item of ITEMS as a document of a stream (the dash and its indentation taken off)."""
+    lines = item_text.splitlines(keepends=True)
+    first = lines[0][2:] if lines[0].startswith("- ") else lines[0]
+    return first + "".join(ln[2:] if ln.startswith("  ") else ln for ln in lines[1:])
+
+
+DOCUMENTS = [
+    *(stream_document(i) for i in ITEMS if i.startswith(("- ", "#"))),
+    "# Source: chart/templates/a.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
+    "# Source: x\n# Source: y\napiVersion: v1\nkind: Secret\nmetadata:\n  labels:\n"
+    "    a: b\n  name: s\n",
+    "  # indented comment\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  labels: {}\ndata:\n  name: x\n",
+    "values: 1\n",
+    "",
+    *INSTALL.split("---\n"),
+]
+MARKERS = ["---\n", "--- \n", "---\t\n", "--- # c\n", "...\n---\n", "---\n\n"]
+
+
+def loaded(text: str, exact: bool) -> tuple[str, ...]:
+    """What stream.load makes of a stream: the documents it parsed (index, name, line), or the
+    refusal; `exact`: every segment read one by one, as before settled()."""
+    from xpnet.yaml import scan, stream
+
+    source = stream.Source("s.yaml", text)
+    label = lambda src, seg: f"{src.name}@{seg.start}"  # noqa: E731
+    try:
+        if exact:
+            source.segments = scan.split_stream(text)
+            docs = [
+                d
+                for i, seg in enumerate(source.segments)
+                if (d := stream.document(seg, i, label(source, seg), source="s.yaml"))
+            ]
+        else:
+            docs = stream.load([source], label)
+    except XpnetError as error:
+        return ("refused", error.render())
+    return tuple(f"{d.index} {d.source} {d.segment.line}" for d in docs)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(range(len(MARKERS))), st.sampled_from(range(len(DOCUMENTS)))),
+        max_size=12,
+    ),
+    st.booleans(),
+    st.booleans(),
+)
+def test_streams_are_read_as_document_by_document(
+    picks: list[tuple[int, int]], crlf: bool, first_marker: bool
+) -> None:
+    text = "".join(MARKERS[m] + DOCUMENTS[d] for m, d in picks)
+    text = text if first_marker else text.removeprefix("---\n")
+    text = text.replace("\n", "\r\n") if crlf else text
+    assert loaded(text, exact=False) == loaded(text, exact=True)
+
+
+def test_helm_shaped_documents_are_settled_in_one_pass() -> None:
+    from xpnet.yaml import scan
+
+    config_map = "# Source: chart/templates/a.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+    text = INSTALL + "".join(f"---\n{config_map}  name: c{k}\n" for k in range(30))
+    segments = scan.split_stream(text)
+    kinds = scan.settled(text)
+    looked = [s.text for s in segments if scan.needs_look(s, kinds.get(s.start))]
+    assert sum(k == "ConfigMap" for k in kinds.values()) >= 30
+    assert not any("kind: ConfigMap" in t for t in looked)
+    assert any("kind: Deployment" in t and "crossplane" in t for t in looked)

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
 from xpnet.errors import InputError
 from xpnet.yaml.nodes import MappingNode, compose
-from xpnet.yaml.scan import Segment, may_need_change, outline, shape_problem, split_stream
+from xpnet.yaml.scan import (
+    Segment,
+    may_need_change,
+    needs_look,
+    outline,
+    settled,
+    shape_problem,
+    split_stream,
+)
 
 BOM = "\ufeff"
 
@@ -89,16 +98,24 @@ def decode(name: str, data: bytes) -> tuple[str, bool]:
 
 
 def document(
-    segment: Segment, index: int, name: str, *, source: str, stream: int = 0, strict: bool = False
+    segment: Segment,
+    index: int,
+    name: str | Callable[[], str],
+    *,
+    source: str,
+    stream: int = 0,
+    strict: bool = False,
 ) -> Document | None:
     """One document of a stream (or item of a ResourceList, `strict`: it must be a resource),
-    parsed when it can need a change; refused when it is not a Kubernetes resource."""
+    parsed when it can need a change; refused when it is not a Kubernetes resource. `name`
+    (for messages) is asked for only when the document is parsed."""
     found = outline(segment)
     if problem := shape_problem(found, strict=strict):
         what = "item" if strict else "document"
         raise InputError(source, [f"line {segment.line}: the {what} {problem}; fix the manifest"])
     if not may_need_change(segment, found):
         return None
+    name = name() if callable(name) else name
     root = compose(segment.text, name, segment.line)
     return Document(index, segment, root, name, stream) if isinstance(root, MappingNode) else None
 
@@ -113,11 +130,13 @@ def load(
     for number, source in enumerate(sources):
         source.segments = split_stream(source.text)
         source.first_index = index
+        kinds = settled(source.text)
         for segment in source.segments:
-            name = label(source, segment) if label else source.name
-            doc = document(segment, index, name, source=source.name, stream=number)
-            if doc is not None:
-                docs.append(doc)
+            if needs_look(segment, kinds.get(segment.start)):
+                name = partial(label, source, segment) if label else source.name
+                doc = document(segment, index, name, source=source.name, stream=number)
+                if doc is not None:
+                    docs.append(doc)
             index += 1
     return docs
 
