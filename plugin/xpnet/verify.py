@@ -35,38 +35,51 @@ class _Unreadable(Exception):
     pass
 
 
+_KINDS = (ScalarNode, MappingNode, SequenceNode)
+
+
 def data(node: Node | None) -> Any:
     """A document's data, types kept: str for strings, None for null, (tag, text) for any
     other scalar; merge keys resolved. A plain string that YAML 1.1 (kubectl's parser) would
     read as another type is ("1.1", text), so that writing one plain is a difference."""
-    if node is None:
-        return None
-    if isinstance(node, ScalarNode):
+    kind = type(node)
+    if kind not in _KINDS:  # None, or a subclass (none are made today)
+        kind = next((k for k in _KINDS if isinstance(node, k)), type(None))
+    if kind is ScalarNode:
+        assert isinstance(node, ScalarNode)
         tag = node.ctag.suffix if node.ctag.handle is None else node.tag  # str(Tag) is slow
-        if tag == _NULL:
-            return None
         if tag == _STR:
             plain = not getattr(node, "style", None)
             return ("1.1", node.value) if plain and NOT_A_STRING.match(node.value) else node.value
-        return (tag, node.value)
-    if isinstance(node, SequenceNode):
+        return None if tag == _NULL else (tag, node.value)
+    if kind is SequenceNode:
+        assert isinstance(node, SequenceNode)
         return [data(item) for item in node.value]
-    if isinstance(node, MappingNode):
-        out: dict[Any, Any] = {}
-        for merged in reversed(merged_sources(node)):
-            out.update(data(merged))
-        own: set[Any] = set()
-        for key, value in node.value:
-            if is_merge(key):
-                continue
+    if kind is not MappingNode:
+        return None
+    assert isinstance(node, MappingNode)
+    out: dict[Any, Any] = {}
+    merges = False
+    for key, value in node.value:
+        # a plain key other than `<<` with no tag of its own (nearly every key) is no merge key
+        if type(key) is ScalarNode and key.value != "<<" and key.ctag.handle is None:
+            name = data(key)
+        elif is_merge(key):
+            merges = True
+            continue
+        else:
             name = data(key)
             name = tuple(name) if isinstance(name, list) else name
-            if name in own:
-                raise _Unreadable(f"the key {name!r} is there twice")
-            own.add(name)
-            out[name] = data(value)
+        if name in out:
+            raise _Unreadable(f"the key {name!r} is there twice")
+        out[name] = data(value)
+    if not merges:
         return out
-    return None
+    merged: dict[Any, Any] = {}
+    for source in reversed(merged_sources(node)):
+        merged.update(data(source))
+    merged.update(out)
+    return merged
 
 
 def load(text: str) -> Any:
