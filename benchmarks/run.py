@@ -5,7 +5,7 @@
         [--platform N] [--large N] [--renders N]
 
 The full mode (the defaults) gives the figures in RESULTS.md and takes about 15 minutes on 2
-cores; --quick runs the same kinds of comparison on small inputs, 1 warm-up + 2 runs each, in
+cores; --quick runs the same kinds of comparison on small inputs, a warm-up round + 2 rounds, in
 about a minute, and is less precise. Progress goes to stderr as it runs.
 
 Inputs, each as the ResourceList real kustomize sends an exec function (captured from a
@@ -21,11 +21,12 @@ stream Helm gives a post-renderer:
 - --renders N: N renders of the chart (one per cluster overlay, each with its own instance label
   so no two are alike), checked by one `xpnet check` against one render checked alone.
 Floors, defined plainly: the bare interpreter (`python -c pass`, the same interpreter) and the
-bytes floor (`cat`, and a Python function that copies stdin to stdout). Every command runs once
-to warm up, then --repeat times, then once more under GNU time for the command's own peak RSS
-(measured from this process it would count this process's memory, which a forked child starts
-with); the table shows the median wall time, the peak RSS and, at the end, every target with
-its ratio.
+bytes floor (`cat`, and a Python function that copies stdin to stdout). The commands of one
+section (an input; the bare interpreter with the chart alone) run side by side: a warm-up round,
+then --repeat rounds that run each command once in turn, so that the machine's drift falls on
+all of them alike, then each once more under GNU time for its own peak RSS (measured from this
+process it would count this process's memory, which a forked child starts with); the table
+shows the median wall time, the peak RSS and, at the end, every target with its ratio.
 Before timing, xpnet's modules are compiled to bytecode, as installing a wheel does.
 Nothing here is part of the test suite.
 """
@@ -46,7 +47,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -242,54 +243,65 @@ class Measure:
     rss_mib: float  # the command's own peak RSS (GNU time); 0 where GNU time is missing
 
 
+class Command(NamedTuple):
+    """One row of a table: what to run and how."""
+
+    label: str
+    name: str
+    cmd: list[str]
+    stdin: Path | None
+    before: list[str] | None = None  # run first, untimed (a file to copy into place)
+    cwd: Path | None = None
+    env: dict[str, str] | None = None
+    ok: tuple[int, ...] = (0,)
+
+
+def _once(c: Command, peak: bool) -> tuple[float, float]:
+    """One run: its wall time, and (`peak`) its peak RSS in MiB under GNU time (a child forked
+    from this process would report this process's RSS)."""
+    if c.before:
+        subprocess.run(c.before, check=True)
+    with (
+        open(c.stdin or os.devnull, "rb") as src,
+        open(os.devnull, "wb") as sink,
+        tempfile.TemporaryFile() as errors,
+        tempfile.NamedTemporaryFile("r") as rss,
+    ):
+        argv = [str(GNU_TIME), "-f", "%M", "-o", rss.name, *c.cmd] if peak else c.cmd
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, stdin=src, stdout=sink, stderr=errors, cwd=c.cwd, env=c.env)
+        _, status, _ = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        if os.waitstatus_to_exitcode(status) not in c.ok:
+            errors.seek(0)
+            said = errors.read().decode(errors="replace")[-2000:]
+            code = os.waitstatus_to_exitcode(status)
+            raise SystemExit(f"benchmark command failed (exit {code}): {' '.join(c.cmd)}\n{said}")
+        return wall, int(rss.read().split()[-1]) / 1024 if peak else 0.0
+
+
 def measure(
-    cmd: list[str],
-    stdin: Path | None,
-    repeat: int,
-    before: list[str] | None = None,
-    cwd: Path | None = None,
-    say: Callable[[str], None] = lambda _: None,
-    label: str = "",
-    env: dict[str, str] | None = None,
-    ok: tuple[int, ...] = (0,),
-) -> Measure:
-    """The median wall time of `repeat` runs after a warm-up, and the peak RSS of one more run
-    under GNU time (a child forked from this process would report this process's RSS)."""
-    walls, rss = [], 0.0
-    for i in range(repeat + 2):
-        say(
-            f"{label}: warm-up"
-            if i == 0
-            else f"{label}: run {i}/{repeat}"
-            if i <= repeat
-            else f"{label}: peak RSS"
-        )
-        if before:
-            subprocess.run(before, check=True)
-        with (
-            open(stdin or os.devnull, "rb") as src,
-            open(os.devnull, "wb") as sink,
-            tempfile.TemporaryFile() as errors,
-            tempfile.NamedTemporaryFile("r") as peak,
-        ):
-            timed = i > repeat
-            if timed and not GNU_TIME.exists():
-                break
-            argv = [str(GNU_TIME), "-f", "%M", "-o", peak.name, *cmd] if timed else cmd
-            start = time.perf_counter()
-            proc = subprocess.Popen(argv, stdin=src, stdout=sink, stderr=errors, cwd=cwd, env=env)
-            _, status, _ = os.wait4(proc.pid, 0)
-            wall = time.perf_counter() - start
-            if os.waitstatus_to_exitcode(status) not in ok:
-                errors.seek(0)
-                said = errors.read().decode(errors="replace")[-2000:]
-                code = os.waitstatus_to_exitcode(status)
-                raise SystemExit(f"benchmark command failed (exit {code}): {' '.join(cmd)}\n{said}")
-            if timed:
-                rss = int(peak.read().split()[-1]) / 1024
-        if 0 < i <= repeat:  # the first run warms caches up; the last is for the RSS
-            walls.append(wall)
-    return Measure(statistics.median(walls), rss)
+    commands: list[Command], repeat: int, say: Callable[[str], None] = lambda _: None
+) -> list[Measure]:
+    """The commands of one table section side by side: a warm-up round, then `repeat` rounds
+    that run each once in turn (so that the machine's drift, large here, falls on all of them
+    alike, as the issue measured), then one run each under GNU time for the peak RSS. Each
+    gets the median of its timed rounds."""
+    walls: list[list[float]] = [[] for _ in commands]
+    for i in range(repeat + 1):
+        for c, times in zip(commands, walls, strict=True):
+            say(f"{c.label}: {c.name}: " + (f"round {i}/{repeat}" if i else "warm-up"))
+            wall, _ = _once(c, peak=False)
+            if i:
+                times.append(wall)
+    out = []
+    for c, times in zip(commands, walls, strict=True):
+        rss = 0.0
+        if GNU_TIME.exists():
+            say(f"{c.label}: {c.name}: peak RSS")
+            rss = _once(c, peak=True)[1]
+        out.append(Measure(statistics.median(times), rss))
+    return out
 
 
 def scaled(resource_list: str, n: int, once: int) -> str:
@@ -427,7 +439,7 @@ def main() -> int:
     mode = "quick mode (less precise)" if args.quick else "full mode"
     say(
         f"{mode}: sizes {','.join(map(str, sizes))}, platform {args.platform}, large "
-        f"{args.large}, renders {args.renders}, each command 1 warm-up + {args.repeat} runs; "
+        f"{args.large}, renders {args.renders}, a warm-up round + {args.repeat} rounds; "
         + ("about a minute on 2 cores" if args.quick else "about 15 minutes on 2 cores")
         + "; the table is printed at the end"
     )
@@ -445,10 +457,17 @@ def main() -> int:
     results: dict[tuple[str, str], Measure] = {}
     sizes_mb: dict[str, float] = {}
 
+    pending: list[Command] = []
+
     def timed(label: str, name: str, cmd: list[str], stdin: Path | None, **kw: Any) -> None:
-        m = measure(cmd, stdin, args.repeat, say=say, label=f"{label}: {name}", **kw)
-        results[(label, name)] = m
-        rows.append((label, name, m))
+        """A row of the section being gathered; `flush` measures the section's rows together."""
+        pending.append(Command(label, name, cmd, stdin, **kw))
+
+    def flush() -> None:
+        for c, m in zip(pending, measure(pending, args.repeat, say=say), strict=True):
+            results[(c.label, c.name)] = m
+            rows.append((c.label, c.name, m))
+        pending.clear()
 
     old = {**os.environ, "PYTHONPATH": str(args.baseline / "plugin")} if args.baseline else None
 
@@ -539,6 +558,7 @@ def main() -> int:
                     timed(label, name, [*helm, *renderer], None, env={**env, **old})
             elif n == 0:
                 say(f"no Helm 3 at {helm3} or no chart at {CHART}: the Helm rows are left out")
+            flush()  # with the bare interpreter, for the chart alone: one section side by side
 
         if args.platform:
             n = args.platform
@@ -556,6 +576,7 @@ def main() -> int:
             ):
                 timed(label, name, cmd, rl)
             baseline(label, "xpnet-fn", "krm", [], rl)
+            flush()
 
         if args.large:
             label = f"large {args.large}"
@@ -569,6 +590,7 @@ def main() -> int:
             ):
                 timed(label, name, cmd, rl)
             baseline(label, "xpnet-fn", "krm", [], rl)
+            flush()
 
         if args.renders:
             # Renders as CI checks them once the post-renderer has fixed them (check passes), and
@@ -594,6 +616,7 @@ def main() -> int:
                         (f"xpnet check, {args.renders} renders (baseline)", list(map(str, paths))),
                     ):
                         timed(label, name, [*argv, *files], None, env=old, ok=ok)
+                flush()
 
     say.close(f"done in {say.elapsed():.0f} s")
     report(args, rows, results, verification, sizes_mb)
@@ -615,7 +638,8 @@ def report(
     print(
         f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, {KUSTOMIZE.parent.name} kustomize; "
-        f"median of {args.repeat} after a warm-up; RSS: peak of the command itself"
+        f"median of {args.repeat} rounds side by side after a warm-up; RSS: peak of the command "
+        "itself"
     )
     print(f"{'input':27} {'command':54} {'wall s':>8} {'RSS MiB':>8}")
     for label, name, m in rows:

@@ -30,15 +30,22 @@ def test_progress_names_each_step_and_a_failure_its_stderr(
 ) -> None:
     run = load_run()
     said: list[str] = []
-    run.measure(["true"], None, 2, say=said.append, label="install+100: cat")
-    assert said == [
+    cat, true = (run.Command("install+100", name, [name], None) for name in ("cat", "true"))
+    measured = run.measure([cat, true], 2, say=said.append)
+    assert said == [  # side by side: a round runs each command once
         "install+100: cat: warm-up",
-        "install+100: cat: run 1/2",
-        "install+100: cat: run 2/2",
+        "install+100: true: warm-up",
+        "install+100: cat: round 1/2",
+        "install+100: true: round 1/2",
+        "install+100: cat: round 2/2",
+        "install+100: true: round 2/2",
         "install+100: cat: peak RSS",
+        "install+100: true: peak RSS",
     ]
+    assert len(measured) == 2 and all(m.wall > 0 for m in measured)
+    failing = run.Command("install", "xpnet-fn", ["sh", "-c", "echo boom >&2; exit 3"], None)
     with pytest.raises(SystemExit, match="exit 3\nboom"):
-        run.measure(["sh", "-c", "echo boom >&2; exit 3"], None, 1, label="install: xpnet-fn")
+        run.measure([failing], 1)
     say = run.Progress(every=0.1)
     say("install+5000: capturing kustomize's ResourceList")
     time.sleep(0.25)
@@ -64,12 +71,12 @@ def test_quick_mode_prints_progress_and_finishes() -> None:
     )
     assert all(re.match(r"\[ +\d+\.\d s\] ", line) for line in progress), done.stderr
     for step in (
-        "install+100: ruamel round-trip: run 2/2",
+        "install+100: ruamel round-trip: round 2/2",
         "install+100: kustomize build + xpnet-fn",
         "install+100: xpnet-fn: peak RSS",
-        "platform+100: pyyaml load/edit/dump: run 2/2",
-        "20 renders, fixed: xpnet check, 20 renders: run 2/2",
-        "20 renders, unfixed: xpnet check, one render: run 1/2",
+        "platform+100: pyyaml load/edit/dump: round 2/2",
+        "20 renders, fixed: xpnet check, 20 renders: round 2/2",
+        "20 renders, unfixed: xpnet check, one render: round 1/2",
     ):
         assert any(step in line for line in progress), step
     assert re.search(r"done in \d+ s$", progress[-1])
