@@ -289,11 +289,15 @@ def measure(
     gets the median of its timed rounds."""
     walls: list[list[float]] = [[] for _ in commands]
     for i in range(repeat + 1):
-        for c, times in zip(commands, walls, strict=True):
+        # each round starts one command later, so that no command always has the same place
+        # (right after a 10 s kustomize build, or after a cheap `cat`)
+        order = [(i + k) % len(commands) for k in range(len(commands))]
+        for k in order:
+            c = commands[k]
             say(f"{c.label}: {c.name}: " + (f"round {i}/{repeat}" if i else "warm-up"))
             wall, _ = _once(c, peak=False)
             if i:
-                times.append(wall)
+                walls[k].append(wall)
     out = []
     for c, times in zip(commands, walls, strict=True):
         rss = 0.0

@@ -35,8 +35,8 @@ def test_progress_names_each_step_and_a_failure_its_stderr(
     assert said == [  # side by side: a round runs each command once
         "install+100: cat: warm-up",
         "install+100: true: warm-up",
+        "install+100: true: round 1/2",  # each round starts one command later
         "install+100: cat: round 1/2",
-        "install+100: true: round 1/2",
         "install+100: cat: round 2/2",
         "install+100: true: round 2/2",
         "install+100: cat: peak RSS",

@@ -175,20 +175,17 @@ def test_kustomize_shaped_items_are_read_without_a_look_unless_xpnet_may_change_
 
 
 def test_a_large_list_read_by_two_processes_answers_as_one() -> None:
-    """Above FORK_MIN the passes run in two forked processes; the answer is the same bytes."""
-    data = resource_list(CROSSPLANE + ITEMS[:2] * (krm.FORK_MIN // 100))
+    """Above FORK_MIN the passes run in two forked processes; the answer is the same bytes as
+    one process gives (which the tests above compare with the item-by-item path)."""
+    data = resource_list(CROSSPLANE + ITEMS[:2] * (krm.FORK_MIN // 140))
     assert len(data) > krm.FORK_MIN
     forked = subprocess.run([str(FN)], input=data, capture_output=True, timeout=120)
-    alone = subprocess.run(
-        [str(FN)],
-        input=data,
-        capture_output=True,
-        timeout=120,
-        env={**os.environ, "XPNET_JOBS": "1"},
-    )
+    env = {**os.environ, "XPNET_JOBS": "1"}
+    alone = subprocess.run([str(FN)], input=data, capture_output=True, timeout=120, env=env)
     assert forked.returncode == alone.returncode == 0
     assert (forked.stdout, forked.stderr) == (alone.stdout, alone.stderr)
-    assert forked.stdout.decode() == krm.transform_text(data.decode()).stdout
+    config_maps = b"\n- apiVersion: v1\n  kind: ConfigMap\n"
+    assert forked.stdout.count(config_maps) == data.count(config_maps) > 200_000
 
 
 def test_a_refused_list_answers_alike_with_a_byte_order_mark() -> None:
