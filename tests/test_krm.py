@@ -251,3 +251,14 @@ def test_a_run_with_a_cached_configuration_loads_only_what_it_needs(tmp_path: Pa
     ]
     assert "pydantic" in loaded[0]  # the first run validates
     assert loaded[1] == ["none"]
+
+
+def test_the_console_script_reads_stdin_while_it_loads_and_answers_arguments_alike() -> None:
+    """xpnet-fn reads stdin on a thread while it imports (adapters.fn); with arguments it reads
+    nothing and answers as krm.entry does."""
+    text = wrap(INSTALL, CONFIG)
+    assert fn(text.encode()).stdout.decode() == transform(text).stdout
+    version = subprocess.run([str(FN), "--version"], capture_output=True, text=True, timeout=60)
+    assert (version.returncode, version.stdout) == (0, f"xpnet-fn {__version__}\n")
+    wrong = subprocess.run([str(FN), "-x"], capture_output=True, text=True, timeout=60)
+    assert wrong.returncode == 2 and "unrecognized arguments: -x" in wrong.stderr

@@ -168,7 +168,7 @@ def test_wheel_holds_the_package_license_and_metadata_and_no_tests(
     assert metadata.get_payload() == (ROOT / "README.md").read_text()
     for script, target in (
         ("xpnet", "xpnet.adapters.cli:entry"),
-        ("xpnet-fn", "xpnet.adapters.krm:entry"),
+        ("xpnet-fn", "xpnet.adapters.fn:entry"),
         ("xpnet-helm", "xpnet.adapters.helm:entry"),
     ):
         assert f"{script} = {target}\n" in entry_points

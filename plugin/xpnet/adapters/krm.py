@@ -382,11 +382,12 @@ def _refuse_arguments(argv: Sequence[str]) -> None:
     parser.parse_args(argv)
 
 
-def main(argv: Sequence[str] = ()) -> int:
-    """Run the function; `argv` are the command's arguments (kustomize and kpt pass none)."""
+def main(argv: Sequence[str] = (), data: bytes | None = None) -> int:
+    """Run the function; `argv` are the command's arguments (kustomize and kpt pass none),
+    `data` stdin's bytes when read already (adapters.fn)."""
     if argv:
         _refuse_arguments(argv)
-    data = sys.stdin.buffer.read()
+    data = sys.stdin.buffer.read() if data is None else data
     try:
         if not data.isascii():
             from xpnet.yaml.stream import decode
