@@ -330,38 +330,31 @@ def _error_response(data: bytes, error: XpnetError) -> Response:
     return Response([], said, 1)
 
 
+def _passes(data: bytes, start: int, end: int) -> bytes:
+    return marshal.dumps(tuple(listscan.hits(data, start, end)))
+
+
 def _hits(data: bytes) -> Callable[[], listscan.Hits]:
     """listscan's passes over a large input in two forked processes, while this one goes on
     (it imports the pipeline: 2 cores, issue 17); the answer when asked for. A child that fails
     leaves its range to this process."""
     if len(data) < FORK_MIN or not hasattr(os, "fork") or os.environ.get(JOBS) == "1":
         return lambda: listscan.hits(data)
-    children = []
-    for start, end in listscan.split(data, 2):
-        read, write = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - the child; its answer is what is tested
-            code = 1
-            try:
-                os.close(read)
-                payload = marshal.dumps(tuple(listscan.hits(data, start, end)))
-                with os.fdopen(write, "wb") as out:
-                    out.write(payload)
-                code = 0
-            finally:
-                os._exit(code)
-        os.close(write)
-        children.append((pid, read, start, end))
+    from functools import partial
+
+    from xpnet.adapters import forked
+
+    ranges = listscan.split(data, 2)
+    answers = [forked.start(partial(_passes, data, start, end)) for start, end in ranges]
 
     def join() -> listscan.Hits:
         parts = []
-        for pid, read, start, end in children:
-            with os.fdopen(read, "rb") as src:
-                payload = src.read()
-            _, status = os.waitpid(pid, 0)
-            ok = status == 0 and payload
+        for answer, (start, end) in zip(answers, ranges, strict=True):
+            payload = answer()
             parts.append(
-                listscan.Hits(*marshal.loads(payload)) if ok else listscan.hits(data, start, end)
+                listscan.Hits(*marshal.loads(payload))
+                if payload is not None
+                else listscan.hits(data, start, end)  # the child failed: its range here
             )
         return listscan.join(parts)
 

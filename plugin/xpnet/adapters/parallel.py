@@ -15,6 +15,7 @@ import os
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
+from xpnet.adapters import forked
 from xpnet.config import ClusterNetwork
 from xpnet.engine import Outcome
 from xpnet.errors import XpnetError
@@ -106,29 +107,19 @@ def check(
     import pickle  # only a run that splits needs it
 
     first, second = sources[:half], sources[half:]
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: check the second run, send it back, leave without cleaning up
-        code = 1
-        try:
-            os.close(read)
-            outcome, empty = run(second)
-            data = pickle.dumps(_part(outcome, config, render, empty))
-            with os.fdopen(write, "wb") as pipe:
-                pipe.write(data)
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(write)
+
+    def second_run() -> bytes:
+        outcome, empty = run(second)
+        return pickle.dumps(_part(outcome, config, render, empty))
+
+    answer = forked.start(second_run)
     try:
         outcome, empty = run(first)
         mine: Part | None = _part(outcome, config, render, empty)
     except XpnetError:
         mine = None  # one run says it again, naming the first refused file
-    with os.fdopen(read, "rb") as pipe:
-        data = pipe.read()
-    _, status = os.waitpid(pid, 0)
-    if mine is None or status != 0 or not data:
+    data = answer()
+    if mine is None or data is None:
         return None
     theirs: Part = pickle.loads(data)
     if not (mine.own and theirs.own) or mine.config != theirs.config:
