@@ -297,7 +297,8 @@ def respond(
         name = f"items[{index}]"
         if shape_problem(shape, strict=True) or may_need_change(segment, shape):
             segment = segment._replace(line=line(s))
-            doc = document(segment, index, name, source=name, strict=True)  # refuses, or reads
+            # refuses, or reads (the outline does not depend on the line)
+            doc = document(segment, index, name, source=name, strict=True, found=shape)
             if doc is not None:
                 docs.append(doc)
                 items[index] = _Item(s, e, 0, segment)

@@ -11,6 +11,7 @@ from typing import NamedTuple
 from xpnet.errors import InputError
 from xpnet.yaml.nodes import MappingNode, compose
 from xpnet.yaml.scan import (
+    Outline,
     Segment,
     may_need_change,
     needs_look,
@@ -105,11 +106,13 @@ def document(
     source: str,
     stream: int = 0,
     strict: bool = False,
+    found: Outline | None = None,
 ) -> Document | None:
     """One document of a stream (or item of a ResourceList, `strict`: it must be a resource),
     parsed when it can need a change; refused when it is not a Kubernetes resource. `name`
-    (for messages) is asked for only when the document is parsed."""
-    found = outline(segment)
+    (for messages) is asked for only when the document is parsed; `found`: its outline, when
+    the caller has it."""
+    found = outline(segment) if found is None else found
     if problem := shape_problem(found, strict=strict):
         what = "item" if strict else "document"
         raise InputError(source, [f"line {segment.line}: the {what} {problem}; fix the manifest"])
