@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import json
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from xpnet.yaml import splice
@@ -85,3 +89,8 @@ def test_crlf_is_kept() -> None:
     seq = get(_doc(text), "env")
     out = splice.apply(text, [splice.append_items(text, seq, [{"name": "X", "value": "v"}], None)])
     assert out == "env:\r\n- name: A\r\n  value: b\r\n- name: X\r\n  value: v\r\n"
+
+
+@given(st.text())
+def test_double_quoted_is_json_without_importing_json(value: str) -> None:
+    assert splice.double_quoted(value) == json.dumps(value, ensure_ascii=False)

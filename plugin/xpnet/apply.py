@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any, NamedTuple, NoReturn
+from typing import Any, NoReturn
 
 from xpnet.envvars import PROXY_URL_VARS
 from xpnet.errors import InputError
 from xpnet.install import REQUIRED_SIBLINGS
 from xpnet.plan import EnvEdit, SecretRef
+from xpnet.records import NamedTuple
 from xpnet.trust import ItemEdit, same
 from xpnet.yaml import splice
 from xpnet.yaml.nodes import (

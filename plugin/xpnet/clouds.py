@@ -7,7 +7,7 @@ OpenShift does for its platforms (FACTS.md §7)."""
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from xpnet.records import NamedTuple
 
 
 class CloudEndpoint(NamedTuple):

@@ -12,10 +12,13 @@ import marshal
 import os
 import sys
 import zlib
-from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal
 
 from xpnet import __version__
+from xpnet.records import NamedTuple
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 API_VERSION = "xpnet.dev/v1alpha1"
 KIND = "ClusterNetwork"
@@ -254,12 +257,20 @@ def json_schema() -> dict[str, Any]:
 def cache_dir() -> Path | None:
     """$XPNET_CACHE_DIR, else $XDG_CACHE_HOME/xpnet, else ~/.cache/xpnet; None when
     XPNET_NO_CACHE is set."""
+    from pathlib import Path
+
+    folder = _cache_folder()
+    return None if folder is None else Path(folder)
+
+
+def _cache_folder() -> str | None:
+    """cache_dir() without pathlib, which a run that finds its entry never needs (issue 17)."""
     if os.environ.get("XPNET_NO_CACHE"):
         return None
     if explicit := os.environ.get("XPNET_CACHE_DIR"):
-        return Path(explicit)
+        return explicit
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base, "xpnet")
+    return os.path.join(base, "xpnet")
 
 
 def _stamp(path: str) -> tuple[int, int] | None:
@@ -290,11 +301,11 @@ def _cache_key(doc: Any) -> bytes | None:
         return None
 
 
-def _entry(key: bytes) -> Path | None:
-    folder = cache_dir()
+def _entry(key: bytes) -> str | None:
+    folder = _cache_folder()
     if folder is None:
         return None
-    return folder / f"config-{zlib.crc32(key):08x}-{len(key)}"
+    return os.path.join(folder, f"config-{zlib.crc32(key):08x}-{len(key)}")
 
 
 def _cached(key: bytes) -> dict[str, Any] | None:
@@ -302,7 +313,8 @@ def _cached(key: bytes) -> dict[str, Any] | None:
     if path is None:
         return None
     try:
-        stored, data = marshal.loads(path.read_bytes())
+        with open(path, "rb") as handle:
+            stored, data = marshal.loads(handle.read())
     except (OSError, EOFError, ValueError, TypeError):
         return None
     return data if stored == key and isinstance(data, dict) else None
@@ -315,13 +327,13 @@ def _keep(key: bytes, data: dict[str, Any]) -> None:
     path = _entry(key)
     if path is None:
         return
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+    tmp = f"{path}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with open(fd, "wb") as handle:
             handle.write(marshal.dumps((key, data)))
         os.replace(tmp, path)
     except (OSError, ValueError):
         with contextlib.suppress(OSError):
-            tmp.unlink()
+            os.unlink(tmp)

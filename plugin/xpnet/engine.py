@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import NamedTuple
 
 from xpnet import netpol, rules
 from xpnet.apply import rewrite
@@ -14,6 +13,7 @@ from xpnet.errors import InputError
 from xpnet.install import discover
 from xpnet.lint import plan_check
 from xpnet.plan import EnvEdit, Finding, Plan, config_findings, finding, plan_fix
+from xpnet.records import NamedTuple
 from xpnet.releases import resources
 from xpnet.report import OK, exit_code
 from xpnet.trust import ItemEdit

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Sequence
-from typing import NamedTuple
 
 from xpnet.clouds import ENDPOINTS
 from xpnet.config import ClusterNetwork
 from xpnet.install import CrossplaneInstall, EnvBlock, Resource
 from xpnet.noproxy import first_ip
 from xpnet.plan import FUNCTION_PORT, SAMPLE_FUNCTION, Plan, targets
+from xpnet.records import NamedTuple
 from xpnet.runtimes import GRPC_RUNTIMES, RUNTIMES, Decision, decide
 from xpnet.trust import explained_runtimes, reads
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterable
-from typing import Any, NamedTuple
+from typing import Any
 
 from xpnet import entries
 from xpnet.envvars import NO_PROXY_VARS, PROXY_VARS
 from xpnet.errors import InputError
+from xpnet.records import NamedTuple
 from xpnet.versions import CrossplaneVersion, from_image, from_text, unknown
 from xpnet.yaml.nodes import (
     MappingNode,

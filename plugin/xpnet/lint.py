@@ -8,7 +8,6 @@ from __future__ import annotations
 import ipaddress
 from collections import Counter
 from collections.abc import Callable, Iterator
-from typing import NamedTuple
 
 from xpnet import noproxy, rules, trust
 from xpnet.config import ClusterNetwork
@@ -29,6 +28,7 @@ from xpnet.plan import (
     skipped_findings,
     targets,
 )
+from xpnet.records import NamedTuple
 from xpnet.rules import Rule, Severity
 from xpnet.runtimes import decide
 from xpnet.runtimes.go import effective

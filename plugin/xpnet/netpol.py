@@ -14,7 +14,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any
 from urllib.parse import urlsplit
 
 from ruamel.yaml import YAML
@@ -25,6 +25,7 @@ from xpnet.config import ClusterNetwork
 from xpnet.errors import InputError
 from xpnet.install import CrossplaneInstall, Resource, Role
 from xpnet.plan import Finding, finding
+from xpnet.records import NamedTuple
 from xpnet.yaml.nodes import get, get_in, scalar, to_data
 from xpnet.yaml.splice import render_scalar
 from xpnet.yaml.stream import Document

@@ -6,10 +6,10 @@ import functools
 import ipaddress
 import re
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple
 
 from xpnet.clouds import ENDPOINTS
 from xpnet.config import ClusterNetwork
+from xpnet.records import NamedTuple
 
 
 class Entry(NamedTuple):

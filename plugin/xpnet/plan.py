@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from xpnet import noproxy, rules, trust
@@ -20,6 +19,7 @@ from xpnet.envvars import (
 )
 from xpnet.install import EXTRA_NO_PROXY, SKIP, CrossplaneInstall, EnvBlock, Resource, Role
 from xpnet.noproxy import NoProxySet
+from xpnet.records import NamedTuple
 from xpnet.rules import Rule
 from xpnet.trust import TRUST_VARS, ItemEdit
 from xpnet.yaml.splice import flow

@@ -10,11 +10,11 @@ containers, and the same rules judge them."""
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
 
 from xpnet.envvars import BYPASS_VARS, PROXY_URL_VARS
 from xpnet.errors import InputError
 from xpnet.install import EnvBlock, EnvVar, Resource, Role, classify
+from xpnet.records import NamedTuple
 from xpnet.versions import CrossplaneVersion, from_text, unknown
 from xpnet.yaml.nodes import (
     MappingNode,

@@ -4,7 +4,8 @@ messages (templates filled in where a finding is made); docs/rules.md is generat
 from __future__ import annotations
 
 import enum
-from typing import NamedTuple
+
+from xpnet.records import NamedTuple
 
 
 class Severity(enum.Enum):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
-from typing import Any, NamedTuple
+from typing import Any
 
 from xpnet.config import ClusterNetwork, Trust
 from xpnet.errors import InputError
@@ -23,6 +23,7 @@ from xpnet.install import (
     Resource,
     Role,
 )
+from xpnet.records import NamedTuple
 from xpnet.yaml.nodes import Node, SequenceNode, get, get_in, scalar, to_data, walk
 
 CORE_VOLUME = "ca-certs"  # the chart's names (registryCaBundleConfig)

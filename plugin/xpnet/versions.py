@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import enum
 import re
-from typing import NamedTuple
+
+from xpnet.records import NamedTuple
 
 
 class FunctionMatch(enum.Enum):

@@ -10,7 +10,7 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from xpnet import __version__, explain, noproxy, patches, releases, report, rules, trust
 from xpnet.adapters import krm, parallel
@@ -21,6 +21,7 @@ from xpnet.envvars import BYPASS_VARS, GRPC, SIX
 from xpnet.errors import ConfigError, InputError
 from xpnet.install import DEFAULT_NAMESPACE, discover
 from xpnet.plan import SAMPLE_FUNCTION, Finding, plan_fix, variables
+from xpnet.records import NamedTuple
 from xpnet.releases import resources
 from xpnet.runtimes import RUNTIMES
 from xpnet.yaml import stream

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import argparse
 import shlex
-from typing import NamedTuple
+
+from xpnet.records import NamedTuple
 
 SHELLS = ("bash", "zsh", "fish")
 

@@ -11,10 +11,11 @@ import os
 import re
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from xpnet import __version__
 from xpnet.errors import ConfigError, InputError, XpnetError
+from xpnet.records import NamedTuple
 from xpnet.yaml import listscan
 
 if TYPE_CHECKING:  # imported where used: what comes before the fork is on every run's path
@@ -141,10 +142,9 @@ def _require(keys: dict[str, tuple[int, int]]) -> None:
         )
 
 
-def _config(text: str, line: Callable[[], int], workdir: Path | None) -> Any:
+def _config(text: str, line: Callable[[], int], workdir: str | Path | None) -> Any:
     """The functionConfig (its lines, from line() on: counted only for a message) as the
     run's configuration."""
-    from xpnet.adapters.origin import config_file
     from xpnet.config import load_config
     from xpnet.yaml.nodes import compose, to_data
 
@@ -159,6 +159,8 @@ def _config(text: str, line: Callable[[], int], workdir: Path | None) -> Any:
     try:
         return load_config(config_doc, source)
     except ConfigError as error:
+        from xpnet.adapters.origin import config_file
+
         file = config_file(config_doc, workdir)
         if file is None:
             raise
@@ -225,7 +227,7 @@ def _finish(
     return Response(out, stderr, code, source)
 
 
-def transform_text(text: str, workdir: Path | None = None) -> Response:
+def transform_text(text: str, workdir: str | Path | None = None) -> Response:
     """The function on a ResourceList's text, item by item (scan.resource_list_layout): the
     path for what listscan leaves to it (flow style, JSON, markers, indented items)."""
     from xpnet.engine import run
@@ -264,7 +266,7 @@ def transform_text(text: str, workdir: Path | None = None) -> Response:
 
 
 def respond(
-    data: bytes, workdir: Path | None = None, found: listscan.Hits | None = None
+    data: bytes, workdir: str | Path | None = None, found: listscan.Hits | None = None
 ) -> Response:
     """The function on a ResourceList's bytes (UTF-8, checked by the caller): read by listscan
     where it can (`found`: its passes' hits, when they ran elsewhere), else item by item."""
@@ -311,7 +313,7 @@ def respond(
     return _finish(*_answer(outcome, items, last, ends), data)
 
 
-def transform(text: str, workdir: Path | None = None) -> Response:
+def transform(text: str, workdir: str | Path | None = None) -> Response:
     """The function on a ResourceList's text (as main() runs it on the same bytes)."""
     return respond(text.encode(), workdir)
 
@@ -394,11 +396,9 @@ def main(argv: Sequence[str] = (), data: bytes | None = None) -> int:
         return 1
     found = _hits(data)
     try:
-        from pathlib import Path
-
         from xpnet import engine  # noqa: F401  # the pipeline, imported while the passes run
 
-        response = respond(data, Path.cwd(), found())
+        response = respond(data, os.getcwd(), found())
     except XpnetError as error:
         response = _error_response(data, error)
     sys.stdout.flush()

@@ -22,7 +22,7 @@ LISTS = ("transformers", "generators", "validators")
 MAX_BYTES = 1 << 20  # a configuration file is small; anything bigger is not read
 
 
-def config_file(config: Any, workdir: Path | None) -> str | None:
+def config_file(config: Any, workdir: str | Path | None) -> str | None:
     """The functionConfig's file: a path annotation, the file found from `workdir`, an origin."""
     if not isinstance(config, Mapping):
         return None
@@ -34,7 +34,7 @@ def config_file(config: Any, workdir: Path | None) -> str | None:
             return str(annotations[key]).strip()
     # An absolute path when the file can be found; the origin's is relative to the top
     # kustomization built, which the function does not know.
-    found = _search(config, workdir) if workdir is not None else None
+    found = _search(config, Path(workdir)) if workdir is not None else None
     origin = _load(annotations.get(ORIGIN_ANNOTATION))
     if found is None and isinstance(origin, Mapping) and isinstance(origin.get("path"), str):
         repo = origin.get("repo")

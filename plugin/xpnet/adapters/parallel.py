@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 from xpnet.adapters import forked
 from xpnet.config import ClusterNetwork
@@ -21,6 +21,7 @@ from xpnet.engine import Outcome
 from xpnet.errors import XpnetError
 from xpnet.install import Role
 from xpnet.plan import Finding, config_findings
+from xpnet.records import NamedTuple
 from xpnet.yaml.stream import Source
 
 MIN_FILES = 8

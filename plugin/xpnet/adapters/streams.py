@@ -7,12 +7,12 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import NamedTuple
 
 from xpnet import report
 from xpnet.config import ClusterNetwork, load_config
 from xpnet.engine import Outcome, run
 from xpnet.errors import ConfigError, XpnetError
+from xpnet.records import NamedTuple
 from xpnet.yaml import stream
 from xpnet.yaml.nodes import compose, to_data
 from xpnet.yaml.scan import Segment

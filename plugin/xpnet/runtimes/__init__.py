@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
-from typing import NamedTuple
 from urllib.parse import urlsplit
+
+from xpnet.records import NamedTuple
 
 
 class Decision(NamedTuple):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
-from typing import NamedTuple
 
+from xpnet.records import NamedTuple
 from xpnet.runtimes import Decision, Target
 from xpnet.runtimes.matching import bracket, to_ascii
 

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from typing import NamedTuple
+
+from xpnet.records import NamedTuple
 
 # Every line that starts at column 0 ("\n" then not a space), and where that line opens an item
 # in kustomize's and Helm's shape, the item's root kind (a plain word): its dash line says

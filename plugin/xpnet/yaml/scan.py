@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+
+from xpnet.records import NamedTuple
 
 # Kinds xpnet may rewrite; a resource of any other kind passes through as its original bytes.
 TARGET_KINDS = frozenset(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Any, NamedTuple
+from typing import Any
 
+from xpnet.records import NamedTuple
 from xpnet.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode, is_flow, is_null
 
 
@@ -60,9 +61,19 @@ def render_scalar(value: str, style: str | None, flow: bool = False) -> str:
         return value
     if style == "'" and value.isprintable():
         return "'" + value.replace("'", "''") + "'"
-    import json  # most values are plain: not every run needs it
+    return double_quoted(value)
 
-    return json.dumps(value, ensure_ascii=False)
+
+# JSON's escapes: a JSON string is a YAML double-quoted scalar.
+_ESCAPES = str.maketrans(
+    {chr(i): f"\\u{i:04x}" for i in range(0x20)}
+    | {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+)
+
+
+def double_quoted(value: str) -> str:
+    """json.dumps(value, ensure_ascii=False) without importing json (issue 17)."""
+    return '"' + value.translate(_ESCAPES) + '"'
 
 
 def render_block(data: dict[str, Any], indent: int, value_style: str | None) -> list[str]:

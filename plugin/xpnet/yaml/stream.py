@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from functools import partial
-from pathlib import Path
-from typing import NamedTuple
 
 from xpnet.errors import InputError
+from xpnet.records import NamedTuple
 from xpnet.yaml.nodes import MappingNode, compose
 from xpnet.yaml.scan import (
     Outline,
@@ -174,7 +174,8 @@ def load_values(source: Source, index: int, number: int, chart: ChartValues) -> 
 
 def read(path: str) -> Source:
     try:
-        data = Path(path).read_bytes()
+        with open(path, "rb") as handle:
+            data = handle.read()
     except OSError as error:
         raise InputError(path, [f"cannot read: {error.strerror}"]) from None
     text, bom = decode(path, data)
@@ -197,12 +198,22 @@ def check_writable(paths: list[str]) -> None:
         )
 
 
+def _new_file_beside(real: str) -> tuple[int, str]:
+    """A new file next to `real` (mode 0600, never one that exists), as tempfile.mkstemp makes
+    it, without importing tempfile and with it shutil, random, bz2 and lzma (issue 17)."""
+    folder, name = os.path.split(real)
+    while True:
+        tmp = os.path.join(folder, f".{name}.{os.urandom(6).hex()}")
+        try:
+            return os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600), tmp
+        except FileExistsError:
+            continue
+
+
 def write_all(changes: list[tuple[str, str]]) -> None:
     """Replace files all or nothing: each is written to a temporary file beside it (through a
     symlink, beside its target, so the link stays a link) and only when all of them are
     written are they renamed over the originals, keeping each file's mode."""
-    import tempfile  # only a run that writes files needs it
-
     targets = [(name, os.path.realpath(name), text) for name, text in changes]
     check_writable([real for _, real, _ in targets])
     temps: list[str] = []
@@ -211,9 +222,7 @@ def write_all(changes: list[tuple[str, str]]) -> None:
         for name, real, text in targets:
             current = name
             mode = os.stat(real).st_mode & 0o7777
-            fd, tmp = tempfile.mkstemp(
-                prefix=f".{os.path.basename(real)}.", dir=os.path.dirname(real)
-            )
+            fd, tmp = _new_file_beside(real)
             temps.append(tmp)
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
                 handle.write(text)
@@ -222,7 +231,8 @@ def write_all(changes: list[tuple[str, str]]) -> None:
             os.chmod(tmp, mode)
     except OSError as error:
         for tmp in temps:
-            Path(tmp).unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
         message = f"cannot write: {error.strerror}; nothing was written"
         raise InputError(current, [message]) from None
     for (name, real, _), tmp in zip(targets, temps, strict=True):
