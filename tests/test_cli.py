@@ -271,3 +271,23 @@ def test_explain_tells_each_runtime_why_before_and_after(tmp_path: Path) -> None
     )
     assert "(after the fix)" in text.stdout and "grpc-go-1.71" in text.stdout
     assert "Crossplane 1.19.2" in text.stdout.splitlines()[0]
+
+
+def test_a_command_run_alone_parses_as_it_does_among_all() -> None:
+    """main() builds only the command it runs (issue 17): its help, and how it reads arguments,
+    are those of the full command line."""
+    from xpnet.adapters import cli
+
+    full = cli.parser()
+    for name in cli.COMMANDS:
+        alone = cli.parser(name)
+        assert alone._subparsers is not None and full._subparsers is not None
+        (mine,) = [a for a in alone._subparsers._group_actions if a.dest == "command"]
+        (theirs,) = [a for a in full._subparsers._group_actions if a.dest == "command"]
+        assert list(mine.choices) == [name]  # type: ignore[arg-type]
+        command, whole = mine.choices[name], theirs.choices[name]  # type: ignore[index]
+        assert command.format_help() == whole.format_help()
+        args = ["-c", "x.yaml", "a.yaml"] if name in ("fix", "check", "explain") else []
+        if name == "completion":
+            args = ["bash"]
+        assert vars(alone.parse_args([name, *args])) == vars(full.parse_args([name, *args]))

@@ -1,19 +1,17 @@
 """The bodies of the `xpnet` commands: each reads its inputs, runs the engine and hands what it
-found to the reporter; cli.py parses the arguments and dispatches."""
+found to the reporter; cli.py parses the arguments and dispatches. What only some commands use
+is imported in them: `xpnet fix` runs once per pre-commit hook and build (issue 17)."""
 
 from __future__ import annotations
 
 import argparse
-import difflib
-import json
 import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from xpnet import __version__, explain, noproxy, patches, releases, report, rules, trust
-from xpnet.adapters import krm, parallel
+from xpnet import __version__, noproxy, releases, report, rules, trust
 from xpnet.adapters.streams import filter_bytes, find_config, read_config, run_streams
 from xpnet.config import ClusterNetwork, json_schema, with_mode
 from xpnet.engine import Outcome
@@ -93,6 +91,8 @@ def fix_cmd(args: argparse.Namespace) -> int:
         elif new != ("\ufeff" if source.bom else "") + source.text:
             changed.append((source, new))
     if args.diff:
+        import difflib
+
         for source, new in changed:
             old = ("\ufeff" if source.bom else "") + source.text
             sys.stdout.writelines(
@@ -133,6 +133,10 @@ class _Rendered(NamedTuple):
 
 
 def check_cmd(args: argparse.Namespace) -> int:
+    import json
+
+    from xpnet.adapters import parallel
+
     config = with_mode(_config(args), "check")
     manifests, values, chart = _inputs(args)
     sources = manifests + values
@@ -178,6 +182,10 @@ def bundle_summary(path: str) -> str:
 
 
 def explain_cmd(args: argparse.Namespace) -> int:
+    import json
+
+    from xpnet import explain
+
     if args.ca_bundle:
         bundle_summary(args.ca_bundle)  # refused before anything is explained
     config = with_mode(_config(args), "fix")
@@ -265,6 +273,8 @@ def values_cmd(args: argparse.Namespace) -> int:
 
 
 def patch_cmd(args: argparse.Namespace) -> int:
+    from xpnet import patches
+
     config = with_mode(_config(args), "fix")
     if args.files:
         sources = _sources(args.files)
@@ -318,6 +328,8 @@ def render_cmd(args: argparse.Namespace) -> int:
 
 
 def schema_cmd(_: argparse.Namespace) -> int:
+    import json
+
     print(json.dumps(json_schema(), indent=2))
     return 0
 
@@ -366,6 +378,8 @@ def netpol_cmd(args: argparse.Namespace) -> int:
 
 
 def fn_cmd(_: argparse.Namespace) -> int:
+    from xpnet.adapters import krm
+
     return krm.main()
 
 
