@@ -3,6 +3,7 @@ ResourceList takes as long to read as xpnet takes to import what reads it, issue
 
 from __future__ import annotations
 
+import _thread
 import sys
 
 
@@ -12,22 +13,23 @@ def entry() -> None:
 
         krm_entry()
         return
-    import threading
-
     read: list[bytes | BaseException] = []
+    done = _thread.allocate_lock()  # held until the read ends: threading's join, without
+    done.acquire()  # importing threading (a millisecond of every run)
 
     def reader() -> None:
         try:
             read.append(sys.stdin.buffer.read())
         except BaseException as error:  # raised again below, as if read here
             read.append(error)
+        finally:
+            done.release()
 
-    thread = threading.Thread(target=reader, daemon=True)
-    thread.start()
+    _thread.start_new_thread(reader, ())
     from xpnet.adapters import krm
     from xpnet.adapters.console import exit_with
 
-    thread.join()
+    done.acquire()
 
     def main() -> int:
         if isinstance(read[0], BaseException):
