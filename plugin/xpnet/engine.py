@@ -6,12 +6,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from xpnet import netpol, rules
+from xpnet import rules
 from xpnet.apply import rewrite
 from xpnet.config import ClusterNetwork
 from xpnet.errors import InputError
 from xpnet.install import discover
-from xpnet.lint import plan_check
 from xpnet.plan import EnvEdit, Finding, Plan, config_findings, finding, plan_fix
 from xpnet.records import NamedTuple
 from xpnet.releases import resources
@@ -100,20 +99,30 @@ def _refusals(edits: Sequence[Edit]) -> list[Finding]:
 
 
 def run(config: ClusterNetwork, docs: Sequence[Document]) -> Outcome:
+    # lint and netpol are imported only where a run needs them (issue 17: ~2 ms of a start).
     crossplane = config.spec.crossplane
     installs = discover(docs, crossplane.namespace, crossplane.version, resources)
     check = config.spec.policy.mode == "check"
-    plans = tuple((plan_check if check else plan_fix)(config, i) for i in installs)
+    if check:
+        from xpnet.lint import plan_check
+
+        plans = tuple(plan_check(config, i) for i in installs)
+    else:
+        plans = tuple(plan_fix(config, i) for i in installs)
     findings = config_findings(config) + [f for p in plans for f in p.findings]
     edits: list[Edit] = [*(e for p in plans for e in p.edits), *(i for p in plans for i in p.items)]
-    policies = netpol.NetpolPlan((), {}, ())
+    replace: dict[int, str] = {}
+    added: tuple[str, ...] = ()
+    streams: tuple[int, ...] = ()
     if config.spec.networkPolicy.enabled:
+        from xpnet import netpol
+
         policies = netpol.plan(config, installs, docs)
         findings += policies.findings
+        replace, added, streams = policies.replace, policies.added, policies.streams
     if check:
         return Outcome(plans, tuple(findings + _refusals(edits)), {})
     outcome = Outcome(plans, tuple(findings), {})
     if outcome.failed:  # an error in fix mode: nothing is written
         return outcome
-    texts = apply(edits) | policies.replace
-    return Outcome(plans, tuple(findings), texts, policies.added, policies.streams)
+    return Outcome(plans, tuple(findings), apply(edits) | replace, added, streams)
