@@ -254,7 +254,7 @@ def test_a_run_with_a_cached_configuration_loads_only_what_it_needs(tmp_path: Pa
 
 
 def test_the_console_script_reads_stdin_while_it_loads_and_answers_arguments_alike() -> None:
-    """xpnet-fn reads stdin on a thread while it imports (adapters.fn); with arguments it reads
+    """xpnet-fn reads stdin on a thread while it imports (adapters.scripts); with arguments it reads
     nothing and answers as krm.entry does."""
     text = wrap(INSTALL, CONFIG)
     assert fn(text.encode()).stdout.decode() == transform(text).stdout

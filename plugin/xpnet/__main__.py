@@ -1,5 +1,5 @@
 """`python -m xpnet` runs the CLI."""
 
-from xpnet.adapters.cli import entry
+from xpnet.adapters.scripts import xpnet
 
-entry()
+xpnet()

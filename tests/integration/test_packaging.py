@@ -167,9 +167,9 @@ def test_wheel_holds_the_package_license_and_metadata_and_no_tests(
     assert metadata["Requires-Python"] == ">=3.11"
     assert metadata.get_payload() == (ROOT / "README.md").read_text()
     for script, target in (
-        ("xpnet", "xpnet.adapters.cli:entry"),
-        ("xpnet-fn", "xpnet.adapters.fn:entry"),
-        ("xpnet-helm", "xpnet.adapters.helm:entry"),
+        ("xpnet", "xpnet.adapters.scripts:xpnet"),
+        ("xpnet-fn", "xpnet.adapters.scripts:xpnet_fn"),
+        ("xpnet-helm", "xpnet.adapters.scripts:xpnet_helm"),
     ):
         assert f"{script} = {target}\n" in entry_points
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import os
 import sys
-import time
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from xpnet import __version__, report
-from xpnet.adapters.console import exit_with
-from xpnet.adapters.streams import filter_bytes
+from xpnet import __version__
+
+if TYPE_CHECKING:  # the pipeline is imported while stdin is read (entry)
+    from pathlib import Path
 
 DESCRIPTION = """\
 Helm post-renderer: Helm sends the rendered manifests on stdin; xpnet-helm writes them back on
@@ -40,6 +40,8 @@ exit codes:
 
 def log_path() -> Path:
     """$XPNET_LOG_FILE, else $XDG_STATE_HOME/xpnet/helm-post-renderer.log (~/.local/state)."""
+    from pathlib import Path
+
     if os.environ.get("XPNET_LOG_FILE"):
         return Path(os.environ["XPNET_LOG_FILE"])
     state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
@@ -47,6 +49,8 @@ def log_path() -> Path:
 
 
 def _log(lines: list[str]) -> str | None:
+    import time
+
     path = log_path()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -59,7 +63,7 @@ def _log(lines: list[str]) -> str | None:
     return str(path)
 
 
-def _usual_config(argv: list[str]) -> tuple[bool, str | None]:
+def usual_config(argv: list[str]) -> tuple[bool, str | None]:
     """The --config of the invocations Helm makes, read without argparse (importing it is a
     tenth of a post-renderer's start-up, issue 17): (True, FILE or None), or (False, None) for
     anything else, which argparse then reads (and explains)."""
@@ -93,13 +97,17 @@ def _parse(argv: list[str]) -> str | None:
     return config
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, data: bytes | None = None) -> int:
+    """The post-renderer; `data`: stdin's bytes when read already (entry)."""
+    from xpnet import report
+    from xpnet.adapters.streams import filter_bytes
+
     argv = sys.argv[1:] if argv is None else argv
-    usual, config = _usual_config(argv)
+    usual, config = usual_config(argv)
     if not usual:
         config = _parse(argv)
 
-    out, lines, code = filter_bytes(sys.stdin.buffer.read(), config)
+    out, lines, code = filter_bytes(sys.stdin.buffer.read() if data is None else data, config)
     for line in lines:
         print(line, file=sys.stderr)
     if code != 0:
@@ -112,5 +120,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def entry() -> None:
-    """The console script."""
+    """Run the post-renderer (the console script is adapters.scripts.xpnet_helm)."""
+    from xpnet.adapters.console import exit_with
+
     exit_with(main)

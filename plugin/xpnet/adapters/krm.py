@@ -380,7 +380,7 @@ def _refuse_arguments(argv: Sequence[str]) -> None:
 
 def main(argv: Sequence[str] = (), data: bytes | None = None) -> int:
     """Run the function; `argv` are the command's arguments (kustomize and kpt pass none),
-    `data` stdin's bytes when read already (adapters.fn)."""
+    `data` stdin's bytes when read already (adapters.scripts)."""
     if argv:
         _refuse_arguments(argv)
     data = sys.stdin.buffer.read() if data is None else data

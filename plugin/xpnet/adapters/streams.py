@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from xpnet import report
 from xpnet.config import ClusterNetwork, load_config
@@ -18,16 +18,20 @@ from xpnet.yaml.nodes import compose, to_data
 from xpnet.yaml.scan import Segment
 from xpnet.yaml.stream import ChartValues, Source
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
 CONFIG_FILE = ".xpnet.yaml"
 
 
 def find_config(explicit: str | None, start: Path | None = None) -> str:
     """-c FILE, else $XPNET_CONFIG, else .xpnet.yaml here or in the nearest parent folder."""
-
     if explicit:
         return explicit
     if os.environ.get("XPNET_CONFIG"):
         return os.environ["XPNET_CONFIG"]
+    from pathlib import Path
+
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         if (folder / CONFIG_FILE).is_file():
@@ -44,7 +48,8 @@ def find_config(explicit: str | None, start: Path | None = None) -> str:
 def read_config(path: str) -> ClusterNetwork:
     """Load the ClusterNetwork (or ConfigMap) document of a config file."""
     try:
-        data = Path(path).read_bytes()
+        with open(path, "rb") as handle:
+            data = handle.read()
     except OSError as error:
         raise ConfigError(path, [f"cannot read the config file: {error.strerror}"]) from None
     text, _ = stream.decode(path, data)
