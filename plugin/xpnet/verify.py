@@ -38,6 +38,14 @@ class _Unreadable(Exception):
 _KINDS = (ScalarNode, MappingNode, SequenceNode)
 
 
+def _scalar(node: ScalarNode) -> Any:
+    tag = node.ctag.suffix if node.ctag.handle is None else node.tag  # str(Tag) is slow
+    if tag == _STR:
+        plain = not getattr(node, "style", None)
+        return ("1.1", node.value) if plain and NOT_A_STRING.match(node.value) else node.value
+    return None if tag == _NULL else (tag, node.value)
+
+
 def data(node: Node | None) -> Any:
     """A document's data, types kept: str for strings, None for null, (tag, text) for any
     other scalar; merge keys resolved. A plain string that YAML 1.1 (kubectl's parser) would
@@ -47,14 +55,11 @@ def data(node: Node | None) -> Any:
         kind = next((k for k in _KINDS if isinstance(node, k)), type(None))
     if kind is ScalarNode:
         assert isinstance(node, ScalarNode)
-        tag = node.ctag.suffix if node.ctag.handle is None else node.tag  # str(Tag) is slow
-        if tag == _STR:
-            plain = not getattr(node, "style", None)
-            return ("1.1", node.value) if plain and NOT_A_STRING.match(node.value) else node.value
-        return None if tag == _NULL else (tag, node.value)
+        return _scalar(node)
     if kind is SequenceNode:
         assert isinstance(node, SequenceNode)
-        return [data(item) for item in node.value]
+        # scalars (most nodes) read here, not through another call of data() (issue 17)
+        return [_scalar(i) if type(i) is ScalarNode else data(i) for i in node.value]
     if kind is not MappingNode:
         return None
     assert isinstance(node, MappingNode)
@@ -63,7 +68,7 @@ def data(node: Node | None) -> Any:
     for key, value in node.value:
         # a plain key other than `<<` with no tag of its own (nearly every key) is no merge key
         if type(key) is ScalarNode and key.value != "<<" and key.ctag.handle is None:
-            name = data(key)
+            name = _scalar(key)
         elif is_merge(key):
             merges = True
             continue
@@ -72,7 +77,7 @@ def data(node: Node | None) -> Any:
             name = tuple(name) if isinstance(name, list) else name
         if name in out:
             raise _Unreadable(f"the key {name!r} is there twice")
-        out[name] = data(value)
+        out[name] = _scalar(value) if type(value) is ScalarNode else data(value)
     if not merges:
         return out
     merged: dict[Any, Any] = {}
@@ -283,7 +288,11 @@ def verify(
     try:
         want = with_items(intended(data(doc.root), edits), items)
         got = load(new_text)
-        problem = _strings(want, got, strings or {}) or difference(want, got)
+        # got is data()'s: str, None, tuples of str, lists, dicts; with no number in it for `==`
+        # to take for a bool (1 == True), equal trees are told in C, and the walk says where not
+        problem = _strings(want, got, strings or {}) or (
+            None if want == got else difference(want, got)
+        )
     except _Unreadable as error:
         problem = f"it no longer parses ({error})"
     if problem:
