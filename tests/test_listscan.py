@@ -5,6 +5,7 @@ shape of list and item, and the passes split over ranges must find what one rang
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 
 import pytest
@@ -273,3 +274,40 @@ def test_helm_shaped_documents_are_settled_in_one_pass() -> None:
     assert sum(k == "ConfigMap" for k in kinds.values()) >= 30
     assert not any("kind: ConfigMap" in t for t in looked)
     assert any("kind: Deployment" in t and "crossplane" in t for t in looked)
+
+
+def _split_by_lines(text: str) -> list[tuple[int, int, int]]:
+    """Documents between marker lines, found line by line: what scan.documents must find."""
+    out, pos, line = [], 0, 1
+    for m in re.finditer(r"(?m)^(?:---|\.\.\.)(?=[ \t\r\n]|\Z)", text):
+        out.append((pos, m.start(), line))
+        line += text.count("\n", pos, m.end())
+        pos = m.end()
+    out.append((pos, len(text), line))
+    return [(s, e, n) for s, e, n in out if s < e and text[s:e].strip()]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(range(len(MARKERS))), st.sampled_from(range(len(DOCUMENTS)))),
+        max_size=12,
+    ),
+    st.booleans(),
+    st.booleans(),
+)
+def test_one_pass_finds_every_document_and_settles_only_helm_shapes(
+    picks: list[tuple[int, int]], crlf: bool, first_marker: bool
+) -> None:
+    from xpnet.yaml import scan
+
+    text = "".join(MARKERS[m] + DOCUMENTS[d] for m, d in picks)
+    text = text if first_marker else text.removeprefix("---\n")
+    text = text.replace("\n", "\r\n") if crlf else text
+    segments, kinds = scan.documents(text)
+    assert [(s.start, s.end, s.line) for s in segments] == _split_by_lines(text)
+    for segment in segments:
+        if segment.start in kinds:
+            assert scan.outline(segment).kind == kinds[segment.start]
+            assert text[: segment.start].endswith("\n---")
+    assert set(kinds) <= {s.start for s in segments}

@@ -132,34 +132,51 @@ _CONTENT = re.compile(r"\S")
 def split_stream(text: str) -> list[Segment]:
     """The documents of a multi-document stream, each the text between two markers (scanned
     in place: a large stream is neither copied nor cut into pieces to find them, issue 17)."""
+    return documents(text)[0]
+
+
+# A marker line and, after a `---` line and comment lines (`# Source: ...`), a document in the
+# shape Helm writes: its first root apiVersion, then its kind (a plain word), then its
+# metadata, whose first child is at the next indentation and which has a name there: the lines
+# outline() reads. No marker can be inside what the second part spans (comment lines and lines
+# indented under metadata), so one pass finds every marker.
+_MARKER_OR_HELM = re.compile(
+    r"\n(---|\.\.\.)(?=[ \t\r\n]|\Z)"
+    r"(?:(?<=---)[ \t]*\r?\n(?:#[^\r\n]*\r?\n)*apiVersion: [^\r\n]*\r?\n"
+    r"kind[ \t]*:[ \t]+([A-Za-z0-9]+)[ \t]*\r?\nmetadata[ \t]*:[ \t]*\r?\n(?=  [^ \t\r\n#])"
+    r"(?:  [^\n]*\n)*?  name[ \t]*:(?=[ \t\r\n]))?"
+)
+
+
+def documents(text: str) -> tuple[list[Segment], dict[int, str]]:
+    """split_stream's segments, and those proven resources in Helm's shape, by their start,
+    with their kind: what outline() would find, in the same pass over the stream instead of a
+    look at each document (issue 17)."""
     first = _MARKER.match("\n" + text[:4])  # the first line: no newline before it
-    markers = [(0, first.end() - 1)] if first else []
-    markers += [(m.start() + 1, m.end()) for m in _MARKER.finditer(text)]
-    segments = []
-    pos, line = 0, 1
-    for start, end in markers:
+    pos = first.end() - 1 if first else 0
+    segments = [Segment(0, 0, text, 1)] if first else []
+    kinds: dict[int, str] = {}
+    line = 1
+    for m in _MARKER_OR_HELM.finditer(text):
+        start, end = m.start() + 1, m.end(1)
         segments.append(Segment(pos, start, text, line))
         line += text.count("\n", pos, end)
         pos = end
+        if m.group(2) is not None:
+            kinds[end] = m.group(2)
     segments.append(Segment(pos, len(text), text, line))
-    return [s for s in segments if s.start < s.end and _CONTENT.search(text, s.start, s.end)]
-
-
-# Documents in the shape Helm writes: after a `---` line and comment lines (`# Source: ...`), the
-# document's first root apiVersion, then its kind (a plain word), then its metadata, whose first
-# child is at the next indentation and which has a name there: the lines outline() reads.
-_HELM_SHAPE = re.compile(
-    r"\n---[ \t]*\r?\n(?:#[^\r\n]*\r?\n)*apiVersion: [^\r\n]*\r?\n"
-    r"kind[ \t]*:[ \t]+([A-Za-z0-9]+)[ \t]*\r?\nmetadata[ \t]*:[ \t]*\r?\n(?=  [^ \t\r\n#])"
-    r"(?:  [^\n]*\n)*?  name[ \t]*:(?=[ \t\r\n])"
-)
+    kept = [
+        s
+        for s in segments
+        if s.start < s.end and (s.start in kinds or _CONTENT.search(text, s.start, s.end))
+    ]
+    return kept, kinds
 
 
 def settled(text: str) -> dict[int, str]:
     """The documents of a stream that split_stream's segments start at (the offset after their
-    `---`) which are proven resources in Helm's shape, with their kind: what outline() would
-    find, in one pass over the stream instead of a look at each document (issue 17)."""
-    return {m.start() + 4: m.group(1) for m in _HELM_SHAPE.finditer(text)}
+    `---`) which are proven resources in Helm's shape, with their kind."""
+    return documents(text)[1]
 
 
 def needs_look(segment: Segment, kind: str | None) -> bool:

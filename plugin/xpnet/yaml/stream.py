@@ -13,10 +13,10 @@ from xpnet.yaml.nodes import MappingNode, compose
 from xpnet.yaml.scan import (
     Outline,
     Segment,
+    documents,
     may_need_change,
     needs_look,
     outline,
-    settled,
     shape_problem,
     split_stream,
 )
@@ -78,14 +78,16 @@ class Source:
 
     def render(self, texts: dict[int, str]) -> str:
         """The file's new text: changed documents spliced in, every other byte as it was."""
-        out, pos = [], 0
-        for offset, segment in enumerate(self.segments):
-            new = texts.get(self.first_index + offset)
-            if new is not None:
-                out += [self.text[pos : segment.start], new]
-                pos = segment.end
-        body = "".join(out) + self.text[pos:]
-        return (BOM if self.bom else "") + body
+        first, count = self.first_index, len(self.segments)
+        out, pos = [BOM] if self.bom else [], 0
+        for index in sorted(i for i in texts if first <= i < first + count):
+            segment = self.segments[index - first]
+            out += [self.text[pos : segment.start], texts[index]]
+            pos = segment.end
+        if not pos:
+            return out[0] + self.text if out else self.text
+        out.append(self.text[pos:])
+        return "".join(out)
 
 
 def decode(name: str, data: bytes) -> tuple[str, bool]:
@@ -131,9 +133,8 @@ def load(
     docs: list[Document] = []
     index = 0
     for number, source in enumerate(sources):
-        source.segments = split_stream(source.text)
+        source.segments, kinds = documents(source.text)
         source.first_index = index
-        kinds = settled(source.text)
         for segment in source.segments:
             if needs_look(segment, kinds.get(segment.start)):
                 name = partial(label, source, segment) if label else source.name
