@@ -8,10 +8,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from xpnet import __version__, report
-from xpnet.adapters import commands, completion
+from xpnet.adapters import commands
 from xpnet.adapters.console import exit_with
 from xpnet.errors import XpnetError
-from xpnet.runtimes import RUNTIMES
 
 if TYPE_CHECKING:
     Commands = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -86,6 +85,8 @@ def _check(sub: Commands) -> None:
 
 
 def _explain(sub: Commands) -> None:
+    from xpnet.runtimes import RUNTIMES
+
     p = sub.add_parser(
         "explain",
         help="for each container, destination and runtime: direct or proxy, and which entry "
@@ -203,6 +204,8 @@ def _fn(sub: Commands) -> None:
 
 
 def _completion(sub: Commands) -> None:
+    from xpnet.adapters import completion
+
     p = sub.add_parser(
         "completion",
         help='print a shell completion script: eval "$(xpnet completion bash)" in ~/.bashrc',
@@ -212,6 +215,8 @@ def _completion(sub: Commands) -> None:
 
 
 def _print_completion(args: argparse.Namespace) -> int:
+    from xpnet.adapters import completion
+
     return completion.print_script(parser(), args.shell)
 
 

@@ -8,7 +8,6 @@ import argparse
 import re
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from xpnet import __version__, noproxy, releases, report, rules, trust
@@ -21,7 +20,6 @@ from xpnet.install import DEFAULT_NAMESPACE, discover
 from xpnet.plan import SAMPLE_FUNCTION, Finding, plan_fix, variables
 from xpnet.records import NamedTuple
 from xpnet.releases import resources
-from xpnet.runtimes import RUNTIMES
 from xpnet.yaml import stream
 from xpnet.yaml.splice import render_block
 from xpnet.yaml.stream import ChartValues, Source
@@ -174,7 +172,8 @@ def check_cmd(args: argparse.Namespace) -> int:
 def bundle_summary(path: str) -> str:
     """A local copy of the CA bundle, checked to be PEM (explain --ca-bundle)."""
     try:
-        text = Path(path).read_text(encoding="utf-8", errors="replace")
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            text = handle.read()
     except OSError as error:
         raise InputError(path, [f"cannot read it: {error.strerror}"]) from None
     count = trust.certificates(text, path)
@@ -191,6 +190,8 @@ def explain_cmd(args: argparse.Namespace) -> int:
     config = with_mode(_config(args), "fix")
     docs = stream.load(_sources(args.files))
     crossplane = config.spec.crossplane
+    from xpnet.runtimes import RUNTIMES
+
     runtimes = args.runtime or list(RUNTIMES)
     sections = []
     plans = [
