@@ -23,9 +23,10 @@ stream Helm gives a post-renderer:
 Floors, defined plainly: the bare interpreter (`python -c pass`, the same interpreter) and the
 bytes floor (`cat`, and a Python function that copies stdin to stdout). The commands of one
 section (an input; the bare interpreter with the chart alone) run side by side: a warm-up round,
-then --repeat rounds that run each command once in turn, so that the machine's drift falls on
-all of them alike, then each once more under GNU time for its own peak RSS (measured from this
-process it would count this process's memory, which a forked child starts with); the table
+then --repeat rounds that run each command once, in a new (seeded) order each round, so that the
+machine's drift and a command's after-effects on the next fall on all of them alike, then each
+once more under GNU time for its own peak RSS (measured from this process it would count this
+process's memory, which a forked child starts with); the table
 shows the median wall time, the peak RSS and, at the end, every target with its ratio.
 Before timing, xpnet's modules are compiled to bytecode, as installing a wheel does.
 Nothing here is part of the test suite.
@@ -36,6 +37,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import random
 import re
 import shutil
 import statistics
@@ -284,14 +286,19 @@ def measure(
     commands: list[Command], repeat: int, say: Callable[[str], None] = lambda _: None
 ) -> list[Measure]:
     """The commands of one table section side by side: a warm-up round, then `repeat` rounds
-    that run each once in turn (so that the machine's drift, large here, falls on all of them
-    alike, as the issue measured), then one run each under GNU time for the peak RSS. Each
-    gets the median of its timed rounds."""
+    that run each once, each round in another order (so that the machine's drift, large here,
+    falls on all of them alike, as the issue measured), then one run each under GNU time for
+    the peak RSS. Each gets the median of its timed rounds."""
     walls: list[list[float]] = [[] for _ in commands]
+    rng = random.Random(0)  # the same orders in every run of the benchmark
     for i in range(repeat + 1):
-        # each round starts one command later, so that no command always has the same place
-        # (right after a 10 s kustomize build, or after a cheap `cat`)
-        order = [(i + k) % len(commands) for k in range(len(commands))]
+        # a new order each round: in a cycle that only starts one command later each round, a
+        # command has the same neighbour every time (xpnet-fn right after a 7 s kustomize build
+        # that runs xpnet-fn, xpnet-helm right after xpnet-fn), whose after-effects then fall on
+        # it in every round alike; measured, that moved xpnet-helm / xpnet-fn from 0.80 to 1.35
+        order = list(range(len(commands)))
+        if i:
+            rng.shuffle(order)
         for k in order:
             c = commands[k]
             say(f"{c.label}: {c.name}: " + (f"round {i}/{repeat}" if i else "warm-up"))
