@@ -245,21 +245,19 @@ def loaded(text: str, exact: bool) -> tuple[str, ...]:
     return tuple(f"{d.index} {d.source} {d.segment.line}" for d in docs)
 
 
+@st.composite
+def streams(draw: st.DrawFn) -> str:
+    """Streams of the documents above between markers of every form, LF or CRLF, with or
+    without a marker on the first line."""
+    kinds = st.tuples(st.sampled_from(range(len(MARKERS))), st.sampled_from(range(len(DOCUMENTS))))
+    text = "".join(MARKERS[m] + DOCUMENTS[d] for m, d in draw(st.lists(kinds, max_size=12)))
+    text = text if draw(st.booleans()) else text.removeprefix("---\n")
+    return text.replace("\n", "\r\n") if draw(st.booleans()) else text
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    st.lists(
-        st.tuples(st.sampled_from(range(len(MARKERS))), st.sampled_from(range(len(DOCUMENTS)))),
-        max_size=12,
-    ),
-    st.booleans(),
-    st.booleans(),
-)
-def test_streams_are_read_as_document_by_document(
-    picks: list[tuple[int, int]], crlf: bool, first_marker: bool
-) -> None:
-    text = "".join(MARKERS[m] + DOCUMENTS[d] for m, d in picks)
-    text = text if first_marker else text.removeprefix("---\n")
-    text = text.replace("\n", "\r\n") if crlf else text
+@given(streams())
+def test_streams_are_read_as_document_by_document(text: str) -> None:
     assert loaded(text, exact=False) == loaded(text, exact=True)
 
 
@@ -288,22 +286,10 @@ def _split_by_lines(text: str) -> list[tuple[int, int, int]]:
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    st.lists(
-        st.tuples(st.sampled_from(range(len(MARKERS))), st.sampled_from(range(len(DOCUMENTS)))),
-        max_size=12,
-    ),
-    st.booleans(),
-    st.booleans(),
-)
-def test_one_pass_finds_every_document_and_settles_only_helm_shapes(
-    picks: list[tuple[int, int]], crlf: bool, first_marker: bool
-) -> None:
+@given(streams())
+def test_one_pass_finds_every_document_and_settles_only_helm_shapes(text: str) -> None:
     from xpnet.yaml import scan
 
-    text = "".join(MARKERS[m] + DOCUMENTS[d] for m, d in picks)
-    text = text if first_marker else text.removeprefix("---\n")
-    text = text.replace("\n", "\r\n") if crlf else text
     segments, kinds = scan.documents(text)
     assert [(s.start, s.end, s.line) for s in segments] == _split_by_lines(text)
     for segment in segments:
