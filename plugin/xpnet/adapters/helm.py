@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from xpnet import __version__
 
-if TYPE_CHECKING:  # the pipeline is imported while stdin is read (entry)
+if TYPE_CHECKING:  # the pipeline is imported while stdin is read (adapters.scripts)
     from pathlib import Path
 
 DESCRIPTION = """\
@@ -98,7 +98,7 @@ def _parse(argv: list[str]) -> str | None:
 
 
 def main(argv: list[str] | None = None, data: bytes | None = None) -> int:
-    """The post-renderer; `data`: stdin's bytes when read already (entry)."""
+    """The post-renderer; `data`: stdin's bytes when read already (adapters.scripts)."""
     from xpnet import report
     from xpnet.adapters.streams import filter_bytes
 
