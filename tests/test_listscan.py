@@ -225,7 +225,7 @@ MARKERS = ["---\n", "--- \n", "---\t\n", "--- # c\n", "...\n---\n", "---\n\n"]
 
 def loaded(text: str, exact: bool) -> tuple[str, ...]:
     """What stream.load makes of a stream: the documents it parsed (index, name, line), or the
-    refusal; `exact`: every segment read one by one, as before settled()."""
+    refusal; `exact`: every segment read one by one, as before documents() proved any."""
     from xpnet.yaml import scan, stream
 
     source = stream.Source("s.yaml", text)
@@ -266,8 +266,7 @@ def test_helm_shaped_documents_are_settled_in_one_pass() -> None:
 
     config_map = "# Source: chart/templates/a.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n"
     text = INSTALL + "".join(f"---\n{config_map}  name: c{k}\n" for k in range(30))
-    segments = scan.split_stream(text)
-    kinds = scan.settled(text)
+    segments, kinds = scan.documents(text)
     looked = [s.text for s in segments if scan.needs_look(s, kinds.get(s.start))]
     assert sum(k == "ConfigMap" for k in kinds.values()) >= 30
     assert not any("kind: ConfigMap" in t for t in looked)

@@ -184,14 +184,13 @@ def explain_cmd(args: argparse.Namespace) -> int:
     import json
 
     from xpnet import explain
+    from xpnet.runtimes import RUNTIMES
 
     if args.ca_bundle:
         bundle_summary(args.ca_bundle)  # refused before anything is explained
     config = with_mode(_config(args), "fix")
     docs = stream.load(_sources(args.files))
     crossplane = config.spec.crossplane
-    from xpnet.runtimes import RUNTIMES
-
     runtimes = args.runtime or list(RUNTIMES)
     sections = []
     plans = [

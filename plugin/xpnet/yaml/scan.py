@@ -154,7 +154,7 @@ def documents(text: str) -> tuple[list[Segment], dict[int, str]]:
     look at each document (issue 17)."""
     first = _MARKER.match("\n" + text[:4])  # the first line: no newline before it
     pos = first.end() - 1 if first else 0
-    segments = [Segment(0, 0, text, 1)] if first else []
+    segments: list[Segment] = []
     kinds: dict[int, str] = {}
     line = 1
     for m in _MARKER_OR_HELM.finditer(text):
@@ -173,14 +173,8 @@ def documents(text: str) -> tuple[list[Segment], dict[int, str]]:
     return kept, kinds
 
 
-def settled(text: str) -> dict[int, str]:
-    """The documents of a stream that split_stream's segments start at (the offset after their
-    `---`) which are proven resources in Helm's shape, with their kind."""
-    return documents(text)[1]
-
-
 def needs_look(segment: Segment, kind: str | None) -> bool:
-    """Whether a document settled() found (`kind`; None: not found) is to be read one by one
+    """Whether a document documents() proved (`kind`; None: not proved) is to be read one by one
     (outline, may_need_change): one not proven, or one of a kind xpnet may rewrite."""
     if kind is None or kind not in TARGET_KINDS:
         return kind is None
