@@ -40,7 +40,7 @@ def test_every_slow_test_listed_still_exists() -> None:
 
 # Bottom to top: a module may import only modules of its own layer or below (issue 10).
 LAYERS = [
-    {"xpnet.errors", "xpnet.sources", "xpnet.records"},
+    {"xpnet.errors", "xpnet.sources", "xpnet.records", "xpnet.credentials"},
     {"xpnet.yaml"},
     {
         "xpnet.config",

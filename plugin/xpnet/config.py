@@ -15,6 +15,7 @@ import zlib
 from typing import TYPE_CHECKING, Any, Literal
 
 from xpnet import __version__
+from xpnet.credentials import remember
 from xpnet.records import NamedTuple
 
 if TYPE_CHECKING:
@@ -221,6 +222,7 @@ def _from_data(data: dict[str, Any]) -> ClusterNetwork:
 
 def load_config(doc: Any, source: str) -> ClusterNetwork:
     """Validate a ClusterNetwork (or its ConfigMap form); raise ConfigError naming each field."""
+    remember(doc)  # before any message can quote a proxy URL, the validator's included
     key = _cache_key(doc)
     data = _cached(key) if key is not None else None
     if data is not None:

@@ -26,6 +26,7 @@ from pydantic import (
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
+from xpnet import credentials
 from xpnet.config import _CONFIGMAP_KEYS, API_VERSION, CONFIGMAP_KEYS, KIND
 from xpnet.entries import NO_PROXY_ENTRY_PATTERN, ascii_hint
 from xpnet.entries import problem as entry_problem
@@ -96,6 +97,14 @@ def _not_a_cidr(value: str) -> str:
 
 
 def _proxy_url(value: str) -> str:
+    # Where clients disagree on the end of the credentials, the host each one finds may be a
+    # piece of the password: say so before anything quotes a host or suggests a URL.
+    if credentials.ambiguous(value):
+        raise ValueError(
+            "the user name or password holds '@', '/', '?', '#', white space or a '%' that "
+            "starts no escape: clients end the credentials (or the host) at different places "
+            "there; percent-encode those characters (%40, %2F, %3F, %23, %20, %25)"
+        )
     host = urlsplit(value).hostname or ""
     if not host.isascii() or "%" in host:
         raise ValueError(f"the proxy host {ascii_hint(host)}")

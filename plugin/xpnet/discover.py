@@ -17,6 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from xpnet import noproxy
 from xpnet.config import API_VERSION, CONFIGMAP_KEYS, KIND, load_config
+from xpnet.credentials import redact
 from xpnet.errors import ConfigError, InputError
 from xpnet.install import DEFAULT_NAMESPACE, CrossplaneInstall
 from xpnet.install import discover as find_installs
@@ -562,11 +563,7 @@ def _say(items: Iterable[str]) -> str:
 
 def _shown(item: str) -> str:
     """An item for messages: a proxy URL's credentials are never repeated (SPEC §4)."""
-    parts = urlsplit(item)
-    if parts.scheme and "@" in parts.netloc:
-        host = parts.netloc.rpartition("@")[2]
-        return urlunsplit((parts.scheme, f"***@{host}", parts.path, "", ""))
-    return item
+    return redact(item)
 
 
 def _conflict(value: str, groups: Sequence[tuple[Sequence[str], Sequence[Evidence]]]) -> str:

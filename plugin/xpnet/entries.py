@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import re
 
-# Printable ASCII without ',' and '%' (IDN must be written as punycode; zone IDs are unusable).
-NO_PROXY_ENTRY_PATTERN = r"^\s*[!-$&-+\--~]+\s*$"
+from xpnet.credentials import redact
+
+# Printable ASCII without ',', '%' and '@' (IDN must be written as punycode; zone IDs are
+# unusable; an '@' belongs to a URL's credentials, never to a host).
+NO_PROXY_ENTRY_PATTERN = r"^\s*[!-$&-+\--?A-~]+\s*$"
 
 
 def ascii_hint(value: str) -> str:
@@ -26,8 +29,11 @@ def problem(
 ) -> str | None:
     """Why `value` cannot be a NO_PROXY entry, or None; `fix` says how to write entries where
     it came from."""
+    shown = redact(value.strip())  # a proxy URL pasted here keeps its password to itself
+    if "@" in value:
+        return f"{shown!r} has credentials (user:password@); NO_PROXY takes host names: {fix}"
     if not value.strip().isascii() or "%" in value:
-        return f"{value.strip()!r} {ascii_hint(value.strip())}"
+        return f"{shown!r} {ascii_hint(value.strip())}"
     if not re.match(NO_PROXY_ENTRY_PATTERN, value):
         return f"{value!r}: {fix}"
     return None

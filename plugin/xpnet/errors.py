@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from xpnet.credentials import scrub
+
 
 class XpnetError(Exception):
     """Refused input; the adapters print it (never a traceback) and exit 1."""
@@ -12,9 +14,10 @@ class XpnetError(Exception):
         super().__init__(self.render())
 
     def render(self) -> str:
+        """The message; proxy credentials never in it, whatever a problem quotes."""
         if len(self.problems) == 1:
-            return f"{self.source}: {self.problems[0]}"
-        return f"{self.source}:\n" + "\n".join(f"  {p}" for p in self.problems)
+            return scrub(f"{self.source}: {self.problems[0]}")
+        return scrub(f"{self.source}:\n" + "\n".join(f"  {p}" for p in self.problems))
 
 
 class ConfigError(XpnetError):

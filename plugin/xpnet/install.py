@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from xpnet import entries
+from xpnet.credentials import redact, remember
 from xpnet.envvars import NO_PROXY_VARS, PROXY_VARS
 from xpnet.errors import InputError
 from xpnet.records import NamedTuple
@@ -186,7 +187,11 @@ def _env(doc: Document, node: Node | None, where: str) -> tuple[EnvVar, ...]:
         elif isinstance(value_node, ScalarNode) and (value_node.tag or "").endswith(":str"):
             value = str(value_node.value)
         else:
-            shown = scalar(value_node) if isinstance(value_node, ScalarNode) else "a collection"
+            shown = (
+                redact(str(scalar(value_node)))
+                if isinstance(value_node, ScalarNode)
+                else "a collection"
+            )
             raise InputError(
                 doc.source,
                 [
@@ -241,7 +246,7 @@ def _annotation(doc: Document, ref: str, key: str) -> tuple[str, int] | None:
     if node is None:
         return None
     if not isinstance(node, ScalarNode) or not (node.tag or "").endswith(":str"):
-        shown = scalar(node) if isinstance(node, ScalarNode) else None
+        shown = redact(scalar(node) or "") if isinstance(node, ScalarNode) else None
         raise InputError(
             doc.source,
             [
@@ -429,6 +434,9 @@ def discover(
     candidates a group that covers them all. Without any core, everything is one install.
     `kinds` turns a document into the resources it holds."""
     resources = [r for d in docs for r in kinds(d)]
+    for value in (e.value for r in resources for b in r.blocks for e in b.env):
+        if value and "@" in value:  # what a message about them may quote, noted for scrub()
+            remember(value)
     cores = [r for r in resources if r.role is Role.CORE]
     if not cores:
         if not resources:

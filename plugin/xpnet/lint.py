@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterator
 
 from xpnet import noproxy, rules, trust
 from xpnet.config import ClusterNetwork
-from xpnet.envvars import NO_PROXY_VARS, PROXY_VARS, SIX, UPPER
+from xpnet.credentials import inline, redact
+from xpnet.envvars import NO_PROXY_VARS, SIX, UPPER
 from xpnet.install import CrossplaneInstall, EnvBlock, Resource, Role
 from xpnet.plan import (
     FUNCTION_PORT,
@@ -21,9 +22,7 @@ from xpnet.plan import (
     differences,
     entry_findings,
     finding,
-    password_of,
     plan_fix,
-    redact,
     resource_findings,
     skipped_findings,
     targets,
@@ -33,6 +32,11 @@ from xpnet.rules import Rule, Severity
 from xpnet.runtimes import decide
 from xpnet.runtimes.go import effective
 from xpnet.versions import FunctionMatch
+
+# The variables clients read a proxy URL from, upper-cased: curl, Python and Node read all_proxy
+# too (https://curl.se/libcurl/c/CURLOPT_PROXY.html), gRPC C-core grpc_proxy
+# (https://github.com/grpc/grpc/blob/master/doc/environment_variables.md).
+PROXY_URL_NAMES = ("HTTP_PROXY", "HTTPS_PROXY", "GRPC_PROXY", "ALL_PROXY")
 
 
 class Container(NamedTuple):
@@ -94,10 +98,11 @@ def xpn011_core_without_https(c: Container) -> Iterator[Finding]:
 
 
 def xpn015_inline_password(c: Container) -> Iterator[Finding]:
-    for var in PROXY_VARS:
-        password = password_of(c.env[var]) if var in c.env else None
-        if password is not None and not password.startswith("$("):
-            yield c.finding(rules.XPN015, var, what="carries a password inline")
+    """Every variable a client reads a proxy URL from (grpc_proxy and all_proxy too), in
+    either case; $(VAR) references to a Secret are not inline."""
+    for var, value in c.env.items():
+        if var.upper() in PROXY_URL_NAMES and inline(value):
+            yield c.finding(rules.XPN015, var, what="carries credentials inline")
 
 
 def xpn003_api_server(c: Container) -> Iterator[Finding]:

@@ -82,9 +82,11 @@ def go_cannot_use(entry: str) -> str | None:
         return (
             f"is a bracketed IPv6 address without a port; Go never matches it: write {entry[1:-1]}"
         )
-    if _URL.match(entry):
-        host = _URL.sub("", entry).split("/", 1)[0]
-        return f"is a URL; NO_PROXY takes host names, so no runtime matches it: write {host}"
+    if _URL.match(entry) or "@" in entry:
+        # The host follows the last '@': whatever precedes it may be a password.
+        host = re.split(r"[/?#]", _URL.sub("", entry).rpartition("@")[2], maxsplit=1)[0]
+        what = "has credentials (user:password@)" if "@" in entry else "is a URL"
+        return f"{what}; NO_PROXY takes host names, so no runtime matches it: write {host}"
     if "*" in entry.removeprefix("*."):
         return (
             "has a wildcard inside; runtimes take * only alone or as a leading *. (Go), so none "

@@ -3,12 +3,12 @@ modes share (pure: config + install in, plan out). Check mode's rules are in lin
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 from xpnet import noproxy, rules, trust
 from xpnet.config import ClusterNetwork
+from xpnet.credentials import inline, redact
 from xpnet.envvars import (
     BYPASS_VARS,
     GRPC,
@@ -75,19 +75,6 @@ class Plan(NamedTuple):
     edits: tuple[EnvEdit, ...]
     findings: tuple[Finding, ...]
     items: tuple[ItemEdit, ...] = ()
-
-
-def redact(url: str) -> str:
-    """A proxy URL fit for messages: credentials replaced by ***, even when it is malformed."""
-    return re.sub(r"^([^/?#]*//)?[^/?#]*@", lambda m: (m.group(1) or "") + "***@", url, count=1)
-
-
-def password_of(url: str) -> str | None:
-    """The password in a proxy URL, None when there is none or the URL cannot be parsed."""
-    try:
-        return urlsplit(url).password
-    except ValueError:
-        return None
 
 
 def _full_set(resource: Resource, block: EnvBlock) -> bool:
@@ -268,10 +255,10 @@ def config_findings(config: ClusterNetwork) -> list[Finding]:
     for url in dict.fromkeys((config.http_proxy, config.https_proxy, proxy.grpcProxy)):
         if url and urlsplit(url).scheme == "https":
             out.append(finding(rules.XPN006, url=redact(url)))
-    if any(u and password_of(u) for u in (proxy.httpProxy, proxy.httpsProxy, proxy.grpcProxy)):
+    if any(u and inline(u) for u in (proxy.httpProxy, proxy.httpsProxy, proxy.grpcProxy)):
         what = (
-            f"the proxy URL of ClusterNetwork {config.metadata.name} carries a password, so the "
-            "manifests will too"
+            f"the proxy URL of ClusterNetwork {config.metadata.name} carries credentials, so "
+            "the manifests will too"
         )
         out.append(finding(rules.XPN015, what=what))
     return out

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from xpnet.credentials import redact
 from xpnet.envvars import BYPASS_VARS, PROXY_URL_VARS
 from xpnet.errors import InputError
 from xpnet.install import EnvBlock, EnvVar, Resource, Role, classify
@@ -145,7 +146,7 @@ def _env(release: Release, key: str) -> tuple[EnvVar, ...]:
         elif isinstance(v, ScalarNode) and (v.tag or "").endswith(":str"):
             value = str(v.value)
         elif name in _CHECKED:
-            shown = scalar(v) if isinstance(v, ScalarNode) else "a collection"
+            shown = redact(str(scalar(v))) if isinstance(v, ScalarNode) else "a collection"
             raise _refuse(doc, v, where, f"{text}: {shown} is not a string; quote it")
         else:
             value = scalar(v)

@@ -6,8 +6,9 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
+from xpnet.credentials import redact, scrub
 from xpnet.install import CrossplaneInstall, EnvBlock, Resource
-from xpnet.plan import EnvEdit, Finding, redact
+from xpnet.plan import EnvEdit, Finding
 from xpnet.rules import CATALOGUE, Rule, Severity, help_uri
 from xpnet.trust import ItemEdit
 
@@ -49,8 +50,9 @@ def finding_line(finding: Finding, with_file: bool = False) -> str:
 
 
 def line(text: str) -> str:
-    """A line for stderr: every one starts with the program's name, as compilers' do."""
-    return f"xpnet: {text}"
+    """A line for stderr: every one starts with the program's name, as compilers' do; proxy
+    credentials never in it."""
+    return f"xpnet: {scrub(text)}"
 
 
 # Exit codes (SPEC §6): 0 ok, 1 error findings or refused input, 2 usage (argparse's own).
@@ -256,11 +258,11 @@ def explain_data(sections: Sequence[Section]) -> list[dict[str, Any]]:
             "container": v.block.container,
             "when": v.when,
             "destination": v.destination.label,
-            "target": v.destination.target,
+            "target": redact(v.destination.target),
             "runtime": v.runtime,
             "decision": "DIRECT" if v.decision.direct else "PROXY",
             "proxy": redact(v.decision.proxy) if v.decision.proxy else None,
-            "reason": v.decision.reason,
+            "reason": scrub(v.decision.reason),
         }
         for _, verdicts in sections
         for v in verdicts
@@ -282,6 +284,7 @@ def explain_lines(sections: Sequence[Section]) -> list[str]:
                 label = f" {v.block.label}" if v.block.label else ""
                 lines += ["", f"{v.resource.ref}{label} ({v.when} the fix)"]
             verdict = "DIRECT" if v.decision.direct else "PROXY "
-            reason = v.decision.reason.split(": ", 1)[-1]
-            lines.append(f"  {v.destination.target:52} {v.runtime:20} {verdict} {reason}")
+            reason = scrub(v.decision.reason.split(": ", 1)[-1])
+            target = redact(v.destination.target)
+            lines.append(f"  {target:52} {v.runtime:20} {verdict} {reason}")
     return lines

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 
+from xpnet.credentials import scrub
 from xpnet.records import NamedTuple
 
 
@@ -22,7 +23,8 @@ class Rule(NamedTuple):
     message: str  # str.format template; the finding names the resource, container and variable
 
     def say(self, **fields: object) -> str:
-        return self.message.format(**fields)
+        """The message, filled in; proxy credentials never in it, whatever a field quotes."""
+        return scrub(self.message.format(**fields))
 
 
 _E, _W = Severity.ERROR, Severity.WARNING

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from xpnet import __version__, report
+from xpnet import __version__, credentials, report
 from xpnet.adapters import commands
 from xpnet.adapters.console import exit_with
 from xpnet.errors import XpnetError
@@ -259,6 +259,7 @@ def parser(only: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    credentials.forget()  # a run knows only its own inputs' secrets
     argv = sys.argv[1:] if argv is None else argv
     top = parser(argv[0] if argv and argv[0] in COMMANDS else None)
     args = top.parse_args(argv)

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from xpnet import __version__, noproxy, releases, report, rules, trust
+from xpnet import __version__, credentials, noproxy, releases, report, rules, trust
 from xpnet.adapters.streams import filter_bytes, find_config, read_config, run_streams
 from xpnet.config import ClusterNetwork, json_schema, with_mode
 from xpnet.engine import Outcome
@@ -186,6 +186,7 @@ def explain_cmd(args: argparse.Namespace) -> int:
     from xpnet import explain
     from xpnet.runtimes import RUNTIMES
 
+    credentials.remember(args.host or [])  # a destination URL may carry credentials too
     if args.ca_bundle:
         bundle_summary(args.ca_bundle)  # refused before anything is explained
     config = with_mode(_config(args), "fix")
@@ -386,6 +387,7 @@ def fn_cmd(_: argparse.Namespace) -> int:
 def discover_cmd(args: argparse.Namespace) -> int:
     from xpnet import discover as discovery  # only this command reads saved cluster objects
 
+    credentials.remember(args.proxy or "")
     saved: list[discovery.Saved] = []
     for number, source in enumerate(_sources(args.files or [STDIN])):
         name = "<stdin>" if source.name == STDIN else source.name

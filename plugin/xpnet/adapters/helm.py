@@ -99,9 +99,10 @@ def _parse(argv: list[str]) -> str | None:
 
 def main(argv: list[str] | None = None, data: bytes | None = None) -> int:
     """The post-renderer; `data`: stdin's bytes when read already (adapters.scripts)."""
-    from xpnet import report
+    from xpnet import credentials, report
     from xpnet.adapters.streams import filter_bytes
 
+    credentials.forget()  # a run knows only its own inputs' secrets
     argv = sys.argv[1:] if argv is None else argv
     usual, config = usual_config(argv)
     if not usual:

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from xpnet import __version__
+from xpnet import __version__, credentials
 from xpnet.errors import ConfigError, InputError, XpnetError
 from xpnet.records import NamedTuple
 from xpnet.yaml import listscan
@@ -383,6 +383,7 @@ def main(argv: Sequence[str] = (), data: bytes | None = None) -> int:
     `data` stdin's bytes when read already (adapters.scripts)."""
     if argv:
         _refuse_arguments(argv)
+    credentials.forget()  # a run knows only its own inputs' secrets
     data = sys.stdin.buffer.read() if data is None else data
     try:
         if not data.isascii():
