@@ -313,15 +313,114 @@ EXAMPLES["XPN029"] = (
 EXAMPLES["XPN030"] = (
     install(
         {**SIX, **CA_ENV},
-        extra=CA_MOUNT.replace("ca-certs", "data") + CA_VOLUME.replace("ca-certs", "data"),
+        extra=CA_MOUNT.replace("ca-certs", "data")
+        + CA_VOLUME.replace("ca-certs", "data").replace("corp-ca", "other-ca"),
     ),
     WIRED,
     {"trust": TRUST},
 )
+EXAMPLES["XPN045"] = (
+    WIRED + runtime_drc("node", {"NODE_EXTRA_CA_CERTS": "/etc/pki/corp/other.pem"}),
+    WIRED + runtime_drc("node", {"NODE_EXTRA_CA_CERTS": "/etc/xpnet/ca/ca.crt"}),
+    {"trust": TRUST},
+)
+
+
+def from_configmap(data: dict[str, str]) -> str:
+    """The install with HTTPS_PROXY read from a ConfigMap holding `data`."""
+    text = install(SIX).replace(
+        f"        - name: HTTPS_PROXY\n          value: '{PROXY}'\n",
+        "        - name: HTTPS_PROXY\n          valueFrom:\n"
+        "            configMapKeyRef: {name: proxy, key: HTTPS_PROXY}\n",
+    )
+    configmap = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: proxy\n"
+    configmap += "  namespace: crossplane-system\ndata:\n"
+    return text + "---\n" + configmap + "".join(f"  {k}: '{v}'\n" for k, v in data.items())
+
+
+EXAMPLES["XPN046"] = (
+    from_configmap({"HTTPS_PROXY": "http://old.proxy:3128"}),
+    from_configmap({"HTTPS_PROXY": PROXY}),
+    {},
+)
+EXAMPLES["XPN047"] = (
+    from_configmap({"HTTP_PROXY": PROXY}),
+    from_configmap({"HTTPS_PROXY": PROXY}),
+    {},
+)
+
+
+def with_entry(entry: str) -> str:
+    """The labelled install with its four policies and one more NO_PROXY entry in its core."""
+    core = install(with_(NO_PROXY=f"{GOOD},{entry}", no_proxy=f"{GOOD},{entry}"))
+    return core.replace("  template:\n", LABELLED) + xpnet_policies(3128)
+
+
+PASSING = install(SIX).replace("  template:\n", LABELLED) + xpnet_policies(3128)
+EXAMPLES["XPN050"] = (with_entry("10.50.0.0/16"), PASSING, {"network_policy": NETPOL})
+EXAMPLES["XPN051"] = (with_entry(".corp.example"), PASSING, {"network_policy": NETPOL})
+EXAMPLES["XPN052"] = (with_entry("vault.vault.svc"), PASSING, {"network_policy": NETPOL})
+
+
+def gitops(spec: dict[str, Any], kind: str = "Application") -> str:
+    """An Argo CD Application (or a Flux HelmRelease) of the crossplane chart 2.1.8."""
+    if kind == "HelmRelease":
+        body = {"targetNamespace": "crossplane-system", **spec}
+        body.setdefault("chart", {"spec": {"chart": "crossplane", "version": "2.1.8"}})
+        group = "helm.toolkit.fluxcd.io/v2"
+    else:
+        body = {
+            "destination": {"namespace": "crossplane-system"},
+            "source": {"chart": "crossplane", "targetRevision": "2.1.8", **spec},
+        }
+        group = "argoproj.io/v1alpha1"
+    meta = {"name": "cp", "namespace": "gitops"}
+    return json.dumps({"apiVersion": group, "kind": kind, "metadata": meta, "spec": body})
+
+
+ALL = {"extraEnvVarsCrossplane": SIX, "extraEnvVarsCrossplaneInit": SIX}
+EXAMPLES["XPN040"] = (
+    gitops({"helm": {"valuesObject": ALL, "valueFiles": ["values-prod.yaml"]}}),
+    gitops({"helm": {"valuesObject": ALL}}),
+    {},
+)
+EXAMPLES["XPN041"] = (
+    gitops(
+        {
+            "helm": {
+                "valuesObject": ALL,
+                "fileParameters": [{"name": "extraEnvVarsCrossplane.NO_PROXY", "path": "np"}],
+            }
+        }
+    ),
+    gitops({"helm": {"valuesObject": ALL}}),
+    {},
+)
+EXAMPLES["XPN042"] = (
+    gitops({"helm": {"valuesObject": ALL, "values": "replicas: 2\n"}}),
+    gitops({"helm": {"valuesObject": ALL}}),
+    {},
+)
+
+
+def patched(no_proxy: str) -> str:
+    """A HelmRelease whose post-renderer sets the core's NO_PROXY after the chart values."""
+    patch = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: crossplane}\nspec:\n"
+        "  template:\n    spec:\n      containers:\n      - name: crossplane\n        env:\n"
+        f"        - {{name: NO_PROXY, value: '{no_proxy}'}}\n"
+    )
+    renderers = [{"kustomize": {"patches": [{"patch": patch}]}}]
+    return gitops({"values": ALL, "postRenderers": renderers}, "HelmRelease")
+
+
+EXAMPLES["XPN043"] = (patched("localhost"), patched(GOOD), {"mode": "fix"})
 
 
 def rules_found(text: str, options: dict[str, Any]) -> set[str]:
-    result = run_streams(config(**options), [Source("x.yaml", text)])
+    options = dict(options)
+    mode = options.pop("mode", "check")
+    result = run_streams(with_mode(config(**options), mode), [Source("x.yaml", text)])
     return {f.rule.id for f in result.outcome.findings}
 
 

@@ -5,6 +5,7 @@ second run and check change nothing; check fails wherever fix would wire somethi
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +73,7 @@ def assert_wired(goyaml: Path, text: str, **trust: Any) -> list[dict[str, Any]]:
             assert {"name": "ca-certs", **CM_VOLUME} in volumes
         elif doc["kind"] in ("DeploymentRuntimeConfig", "ControllerConfig"):
             env, mounts, volumes = wiring(doc, "package-runtime")
-            assert env["SSL_CERT_DIR"] == "/etc/xpnet/ca", env
+            assert "/etc/xpnet/ca" in env["SSL_CERT_DIR"].split(":"), env
             mount = next(m for m in mounts if m["mountPath"] == "/etc/xpnet/ca")
             assert mount["readOnly"] is True
             assert {"name": mount["name"], **CM_VOLUME} in volumes
@@ -399,3 +400,261 @@ def test_two_installs_in_one_run_share_their_runtime_configs(goyaml: Path) -> No
     assert [d["kind"] for d in docs] == ["Deployment", "Deployment", "DeploymentRuntimeConfig"]
     _, mounts, volumes = wiring(docs[2], "package-runtime")
     assert len(mounts) == 1 and len(volumes) == 1
+
+
+# Fix adds what the bundle needs and keeps what the user wrote (issue 25, class 6).
+
+CORE_ENVS = {
+    "no env": "",
+    "an empty env": "        env: []\n",
+    "no LEADER_ELECTION": "        env:\n        - name: POD_NAMESPACE\n          value: x\n",
+    "LEADER_ELECTION last": "        env:\n        - name: A\n          value: a\n"
+    "        - name: LEADER_ELECTION\n          value: 'true'\n",
+    "LEADER_ELECTION first": "        env:\n        - name: LEADER_ELECTION\n"
+    "          value: 'true'\n        - name: A\n          value: a\n",
+    "flow env": "        env: [{name: POD_NAMESPACE, value: x}]\n",
+    "proxy set already": "        env:\n        - name: HTTPS_PROXY\n          value: http://old:1\n",
+}
+
+
+@pytest.mark.parametrize("env", CORE_ENVS)
+def test_the_core_is_wired_whatever_env_it_has(goyaml: Path, env: str) -> None:
+    docs = assert_wired(goyaml, core(env=CORE_ENVS[env]))
+    names = list(wiring(docs[0], "crossplane")[0])
+    if "LEADER_ELECTION" in names:  # the chart's place, where it can be
+        assert names[names.index("LEADER_ELECTION") + 1] == "CA_BUNDLE_PATH"
+
+
+def drc(env: str = "", mounts: str = "", volumes: str = "", annotations: str = "") -> str:
+    """A runtime config whose package-runtime container has these env entries and mounts."""
+    head = DRC_HEAD + "metadata:\n  name: rt\n"
+    if annotations:
+        head += "  annotations:\n" + annotations
+    container = "          - name: package-runtime\n"
+    container += "            env:\n" + env if env else ""
+    container += "            volumeMounts:\n" + mounts if mounts else ""
+    return (
+        head + "spec:\n  deploymentTemplate:\n    spec:\n      selector: {}\n      template:\n"
+        "        spec:\n          containers:\n"
+        + container
+        + ("          volumes:\n" + volumes if volumes else "")
+    )
+
+
+def env_entry(name: str, value: str) -> str:
+    return f"            - name: {name}\n              value: {json.dumps(value)}\n"
+
+
+@pytest.mark.parametrize(
+    ("have", "want"),
+    [
+        ("/etc/ssl/certs:/opt/more", "/etc/ssl/certs:/opt/more:/etc/xpnet/ca"),
+        ("/opt/more:", "/opt/more:/etc/xpnet/ca"),
+        ("/opt/a:/etc/xpnet/ca/:/opt/b", "/opt/a:/etc/xpnet/ca/:/opt/b"),  # there already
+        ("/etc/xpnet/ca", "/etc/xpnet/ca"),
+    ],
+)
+def test_an_ssl_cert_dir_list_keeps_its_directories(goyaml: Path, have: str, want: str) -> None:
+    """Go reads every directory of the colon-separated list (crypto/x509 root_unix.go;
+    measured in tests/differential/test_trust_runtimes.py): fix adds its own, keeps the rest."""
+    text = drc(env=env_entry("SSL_CERT_DIR", have))
+    if have != want:
+        assert_wired(goyaml, text)
+    out = fix(text)
+    assert wiring(yaml.safe_load(out), "package-runtime")[0]["SSL_CERT_DIR"] == want
+
+
+def test_an_adjusted_volume_and_mount_keep_their_other_fields_and_comments(goyaml: Path) -> None:
+    text = core(env="        env: []\n") + (
+        "        volumeMounts:\n        - name: ca-certs  # the chart's\n"
+        "          mountPath: /certs\n          readOnly: true  # keep me\n"
+        "      volumes:\n      - name: ca-certs\n        configMap:\n"
+        "          name: old-ca  # the registry's CA\n          defaultMode: 0444\n"
+        "          optional: false\n          items:\n          - {key: old.crt, path: old.crt}\n"
+    )
+    out = fix(text)
+    for kept in (
+        "- name: ca-certs  # the chart's\n",
+        "readOnly: true  # keep me\n",
+        "defaultMode: 0444\n",
+        "optional: false\n",
+    ):
+        assert kept in out, out
+    assert "name: corp-ca  # the registry's CA\n" in out  # the comment stays on its line
+    (doc,) = both_parsers(goyaml, out)[0]
+    _, _, volumes = wiring(doc, "crossplane")
+    assert volumes[0]["configMap"]["defaultMode"] == 0o444
+    assert volumes[0]["configMap"]["items"] == [{"key": "ca.crt", "path": "ca.crt"}]
+    assert fix(out) == out and not check_rules(out)[0]
+
+
+SUBPATH_CORE = core(
+    env="        env:\n        - name: CA_BUNDLE_PATH\n          value: /certs/ca.crt\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("mount", "volume", "why"),
+    [
+        (  # /certs is the file itself: nothing is below it
+            "{name: ca-certs, mountPath: /certs, subPath: ca.crt}",
+            "{name: ca-certs, configMap: {name: corp-ca}}",
+            "has subPath ca.crt, one file of volume ca-certs: nothing is below it",
+        ),
+        (  # the key is shown under another file name
+            "{name: ca-certs, mountPath: /certs}",
+            "{name: ca-certs, configMap: {name: corp-ca, items: [{key: ca.crt, path: b.pem}]}}",
+            "volume ca-certs, mounted at /certs, shows no file ca.crt",
+        ),
+        (
+            "{name: ca-certs, mountPath: /etc/other}",
+            "{name: ca-certs, configMap: {name: corp-ca}}",
+            "and no volume is mounted there",
+        ),
+    ],
+)
+def test_check_fails_where_ca_bundle_path_names_no_file(mount: str, volume: str, why: str) -> None:
+    text = (
+        SUBPATH_CORE
+        + f"        volumeMounts:\n        - {mount}\n      volumes:\n      - {volume}\n"
+    )
+    outcome = run_streams(config("check"), [Source("in.yaml", text)]).outcome
+    (found,) = [f for f in outcome.findings if f.rule.id == "XPN028"]
+    assert outcome.failed and why in found.message, found.message
+
+
+def test_a_sub_path_that_names_a_folder_of_the_volume_is_understood() -> None:
+    text = SUBPATH_CORE + (
+        "        volumeMounts:\n        - {name: v, mountPath: /certs, subPath: dir}\n"
+        "      volumes:\n      - {name: v, configMap: {name: corp-ca, items: "
+        "[{key: ca.crt, path: dir/ca.crt}]}}\n"
+    )
+    outcome = run_streams(config("check"), [Source("in.yaml", text)]).outcome
+    assert "XPN028" not in {f.rule.id for f in outcome.findings}
+
+
+def test_fix_refuses_its_own_mount_with_a_sub_path() -> None:
+    text = SUBPATH_CORE + (
+        "        volumeMounts:\n        - {name: ca-certs, mountPath: /certs, subPath: ca.crt}\n"
+        "      volumes:\n      - {name: ca-certs, configMap: {name: corp-ca}}\n"
+    )
+    result = run(text)
+    assert result.outcome.failed and result.outputs["in.yaml"] == text
+    (found,) = [f for f in result.outcome.findings if f.rule.id == "XPN030"]
+    assert "has subPath ca.crt" in found.message and "remove subPath" in found.message
+
+
+@pytest.mark.parametrize(
+    ("text", "var"),
+    [
+        (
+            drc(
+                env=env_entry("SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt"),
+                annotations="    xpnet.dev/runtime: python\n",
+            ),
+            "SSL_CERT_FILE",
+        ),
+        (
+            drc(
+                env=env_entry("NODE_EXTRA_CA_CERTS", "/etc/extra/ca.pem"),
+                mounts="            - {name: extra, mountPath: /etc/extra}\n",
+                volumes="          - {name: extra, configMap: {name: extra-ca}}\n",
+                annotations="    xpnet.dev/runtime: node\n",
+            ),
+            "NODE_EXTRA_CA_CERTS",
+        ),
+        (
+            core(env="        env:\n        - name: CA_BUNDLE_PATH\n          value: /reg/ca.crt\n")
+            + "        volumeMounts:\n        - {name: reg, mountPath: /reg}\n"
+            "      volumes:\n      - {name: reg, configMap: {name: registry-ca}}\n",
+            "CA_BUNDLE_PATH",
+        ),
+    ],
+)
+def test_a_one_file_variable_naming_another_bundle_is_not_replaced(text: str, var: str) -> None:
+    """Pointing it at the corporate bundle would drop the bundle it names: refused (XPN045),
+    in fix and in check, naming the variable, the bundle and the way out."""
+    result = run(text)
+    assert result.outcome.failed and result.outputs["in.yaml"] == text
+    (found,) = [f for f in result.outcome.findings if f.rule.id == "XPN045"]
+    assert found.var == var and "would drop that bundle" in found.message
+    assert "XPN045" in check_rules(text)[1]
+
+
+def test_a_one_file_variable_of_xpnets_own_wiring_is_pointed_at_the_bundle() -> None:
+    """CA_BUNDLE_PATH on the chart's ca-certs volume (an earlier key, say) is xpnet's to set."""
+    text = core(
+        env="        env:\n        - name: CA_BUNDLE_PATH\n          value: /certs/old.crt\n"
+    ) + (
+        "        volumeMounts:\n        - {name: ca-certs, mountPath: /certs}\n"
+        "      volumes:\n      - {name: ca-certs, configMap: {name: corp-ca, items: "
+        "[{key: old.crt, path: old.crt}]}}\n"
+    )
+    out = fix(text)
+    assert "value: /certs/ca.crt\n" in out and fix(out) == out and not check_rules(out)[0]
+
+
+@pytest.mark.parametrize(
+    "volume",
+    [
+        "{name: mine, configMap: {name: corp-ca}}",  # every key
+        "{name: mine, projected: {sources: [{configMap: {name: corp-ca, items: "
+        "[{key: ca.crt, path: ca.crt}]}}, {secret: {name: other}}]}}",
+    ],
+)
+def test_the_users_own_wiring_that_shows_the_bundle_is_kept(volume: str) -> None:
+    text = drc(
+        env=env_entry("SSL_CERT_DIR", "/etc/xpnet/ca"),
+        mounts="            - {name: mine, mountPath: /etc/xpnet/ca}\n",
+        volumes=f"          - {volume}\n",
+    )
+    out = fix(text)
+    assert "xpnet-ca-bundle" not in out and fix(out) == out
+    assert not check_rules(out)[0]
+
+
+def test_a_volume_showing_the_whole_configmap_is_mounted_not_narrowed() -> None:
+    """The core's ca-certs shows every key of corp-ca and is mounted elsewhere: fix mounts it
+    at /certs too, and leaves it showing every key (the other mount may read them)."""
+    text = core(env="        env: []\n") + (
+        "        volumeMounts:\n        - {name: ca-certs, mountPath: /etc/corp}\n"
+        "      volumes:\n      - {name: ca-certs, configMap: {name: corp-ca}}\n"
+    )
+    out = fix(text)
+    assert "- {name: ca-certs, configMap: {name: corp-ca}}\n" in out
+    assert "mountPath: /certs" in out and fix(out) == out and not check_rules(out)[0]
+
+
+def test_switching_the_bundle_to_a_secret_is_idempotent(goyaml: Path) -> None:
+    before = fix(drc())
+    secret = {"configMapRef": None, "secretRef": {"name": "corp-ca", "key": "ca.crt"}}
+    after = fix(before, caBundle=secret)
+    assert fix(after, caBundle=secret) == after
+    assert not check_rules(after, caBundle=secret)[0]
+    (doc,) = both_parsers(goyaml, after)[0]
+    _, mounts, volumes = wiring(doc, "package-runtime")
+    (mount,) = [m for m in mounts if m["mountPath"] == "/etc/xpnet/ca"]
+    (volume,) = [v for v in volumes if v["name"] == mount["name"]]
+    assert volume["secret"]["secretName"] == "corp-ca"
+
+
+def test_only_the_package_runtime_container_is_wired() -> None:
+    text = drc().replace(
+        "          containers:\n",
+        "          containers:\n          - name: sidecar\n            image: x\n",
+    )
+    out = fix(text)
+    docs = list(yaml.safe_load_all(out))
+    pod = pod_of(docs[0])
+    sidecar = next(c for c in pod["containers"] if c["name"] == "sidecar")
+    assert "volumeMounts" not in sidecar and "env" not in sidecar
+    assert fix(out) == out
+
+
+def test_a_controller_config_keeps_its_ssl_cert_dir_list() -> None:
+    text = (
+        "apiVersion: pkg.crossplane.io/v1alpha1\nkind: ControllerConfig\nmetadata:\n  name: cc\n"
+        "spec:\n  env:\n  - name: SSL_CERT_DIR\n    value: /opt/a\n"
+    )
+    out = fix(text)
+    assert "value: /opt/a:/etc/xpnet/ca\n" in out and fix(out) == out

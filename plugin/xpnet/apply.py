@@ -232,7 +232,9 @@ class _Rewriter:
         after = dict(edit.after)
         for name, value in edit.values:
             item = next((i for i in seq.value if scalar(get(i, "name")) == name), None)
-            if item is None and name in after:
+            # Without the entry to follow, a new one goes at the end with the others (as
+            # verify.intended places it), whatever variables the container already has.
+            if item is None and name in after and any(n in after[name] for n in names):
                 self._insert_after(seq, after[name], _entry(name, value), quoting)
                 continue
             if item is None:
@@ -324,6 +326,10 @@ class _Rewriter:
                 continue
             owner, key, old = found
             if same(to_data(old, self.doc.source), value):
+                continue
+            if isinstance(value, dict) and isinstance(old, MappingNode) and old.value:
+                # Into it, field by field: what xpnet does not set stays, comments too.
+                self._fields(old, value, f"{where}.{name}")
                 continue
             self.unshared(owner, f"{where}.{name}")
             if isinstance(value, str | bool) and isinstance(old, ScalarNode):

@@ -4,19 +4,22 @@ rewritten and verified texts."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from xpnet import rules
 from xpnet.apply import rewrite
 from xpnet.config import ClusterNetwork
 from xpnet.errors import InputError
-from xpnet.install import discover
+from xpnet.install import Resource, discover, template
 from xpnet.plan import EnvEdit, Finding, Plan, config_findings, finding, plan_fix
 from xpnet.records import NamedTuple
 from xpnet.releases import resources
 from xpnet.report import OK, exit_code
 from xpnet.trust import ItemEdit
+from xpnet.valuefrom import resolve
 from xpnet.verify import verify
+from xpnet.yaml.nodes import get, scalar
+from xpnet.yaml.scan import Segment
 from xpnet.yaml.stream import Document
 
 
@@ -98,10 +101,31 @@ def _refusals(edits: Sequence[Edit]) -> list[Finding]:
     return out
 
 
-def run(config: ClusterNetwork, docs: Sequence[Document]) -> Outcome:
+# Kinds whose fields hold Go templates as data: an ApplicationSet's template is filled in by
+# Argo CD (https://argo-cd.readthedocs.io/en/stable/operator-manual/applicationset/GoTemplate/).
+TEMPLATED_KINDS = frozenset({"ApplicationSet"})
+
+
+def _resources(doc: Document) -> tuple[Resource, ...]:
+    """The resources a document holds; a chart's template (Go template actions) is only reported."""
+    if doc.template is not None:
+        if scalar(get(doc.root, "kind")) not in TEMPLATED_KINDS:
+            return (template(doc),)
+    return resources(doc)
+
+
+def run(
+    config: ClusterNetwork,
+    docs: Sequence[Document],
+    segments: Callable[[], Iterable[Segment]] | None = None,
+) -> Outcome:
+    """`segments`: every document of the input, for the ConfigMaps that valueFrom entries
+    name (asked for only when an entry does)."""
     # lint and netpol are imported only where a run needs them (issue 17: ~2 ms of a start).
     crossplane = config.spec.crossplane
-    installs = discover(docs, crossplane.namespace, crossplane.version, resources)
+    installs = discover(docs, crossplane.namespace, crossplane.version, _resources)
+    if segments is not None:
+        installs = resolve(installs, segments)
     check = config.spec.policy.mode == "check"
     if check:
         from xpnet.lint import plan_check
@@ -117,7 +141,7 @@ def run(config: ClusterNetwork, docs: Sequence[Document]) -> Outcome:
     if config.spec.networkPolicy.enabled:
         from xpnet import netpol
 
-        policies = netpol.plan(config, installs, docs)
+        policies = netpol.plan(config, plans, docs)
         findings += policies.findings
         replace, added, streams = policies.replace, policies.added, policies.streams
     if check:

@@ -48,14 +48,34 @@ class Role(enum.Enum):
     RUNTIME_CONFIG = "runtime-config"
     CONTROLLER_CONFIG = "controller-config"
     OTHER = "other"  # a HelmRelease or Application for another chart: reported, left alone
+    TEMPLATE = "template"  # a chart's template (Go template actions): reported, left alone
+
+
+class KeyRef(NamedTuple):
+    """An entry's valueFrom.configMapKeyRef: the ConfigMap of the pod's namespace and its key."""
+
+    name: str
+    key: str
+    optional: bool  # a missing ConfigMap or key leaves the variable unset instead of failing
+
+
+LEFT_ALONE = frozenset({Role.OTHER, Role.TEMPLATE})
 
 
 class EnvVar(NamedTuple):
     name: str
-    value: str | None  # None when set through valueFrom or left empty
+    # None when left empty or set through valueFrom, unless valuefrom.resolve read it from a
+    # ConfigMap of the input
+    value: str | None
     from_ref: bool
     line: int = 0  # 1-based line of the entry in the file, for messages
     key: str | None = None  # in chart values: the key as written (`HTTPS.PROXY` → HTTPS_PROXY)
+    # Chart values: the field that sets it after the values xpnet edits (an Argo CD parameter,
+    # a Flux post-renderer patch); fix cannot change it there.
+    owner: str | None = None
+    ref: KeyRef | None = None
+    origin: str = ""  # set by valuefrom.resolve: where the value was (or was not) found
+    absent: bool = False  # the ConfigMap in the input lacks the key: the variable is not set
 
 
 class EnvBlock(NamedTuple):
@@ -72,6 +92,7 @@ class EnvBlock(NamedTuple):
     line: int  # 1-based line in the file, for messages
     env_key: str = "env"  # the key holding the env under the holder
     keyed: bool = False  # chart values: a mapping NAME: value, not a list of {name, value}
+    locked: str | None = None  # why fix cannot rewrite this block (None: it can)
 
     @property
     def label(self) -> str | None:
@@ -100,6 +121,15 @@ class EnvBlock(NamedTuple):
         return any(self.get(n) for n in NO_PROXY_VARS)
 
 
+class Notice(NamedTuple):
+    """A finding a reader makes about a resource: chart values from a field xpnet cannot see
+    or follow. The block names the field and its line."""
+
+    rule: str
+    block: EnvBlock
+    what: str
+
+
 class Resource(NamedTuple):
     role: Role
     api_version: str
@@ -122,6 +152,7 @@ class Resource(NamedTuple):
     skip: bool = False  # annotated xpnet.dev/skip: "true": neither rewritten nor judged
     extra_no_proxy: tuple[str, ...] = ()  # xpnet.dev/extra-no-proxy: NO_PROXY for it alone
     runtime: str = "go"  # xpnet.dev/runtime: what a runtime config's containers run
+    notices: tuple[Notice, ...] = ()  # chart values: fields xpnet cannot see or follow
 
     @property
     def pods_namespace(self) -> str | None:
@@ -199,8 +230,55 @@ def _env(doc: Document, node: Node | None, where: str) -> tuple[EnvVar, ...]:
                     "string (Kubernetes refuses it); quote it"
                 ],
             )
-        found[name] = EnvVar(name, value, get(item, "valueFrom") is not None, _line(doc, item))
+        source = get(item, "valueFrom")
+        ref = None
+        if source is not None and not is_null(source):
+            if value:  # the API server refuses both (ValidateEnv)
+                raise InputError(
+                    doc.source,
+                    [
+                        f"line {_line(doc, item)}: {where}: env {name} has both value and "
+                        "valueFrom, which Kubernetes refuses; keep one"
+                    ],
+                )
+            ref = _key_ref(doc, source, f"{where}: env {name}: valueFrom")
+        found[name] = EnvVar(name, value, source is not None, _line(doc, item), ref=ref)
     return tuple(found.values())
+
+
+# The sources an env entry's valueFrom may name; the API server takes exactly one
+# (https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#environment-variables).
+VALUE_SOURCES = ("configMapKeyRef", "secretKeyRef", "fieldRef", "resourceFieldRef", "fileKeyRef")
+
+
+def _key_ref(doc: Document, source: Node, where: str) -> KeyRef | None:
+    """The configMapKeyRef of a valueFrom, None for another source; shapes the API server
+    refuses are refused here, naming the field."""
+    line = _line(doc, source)
+    if not isinstance(source, MappingNode):
+        raise InputError(
+            doc.source,
+            [f"line {line}: {where} must be a mapping holding one of {', '.join(VALUE_SOURCES)}"],
+        )
+    named = [k for k in VALUE_SOURCES if get(source, k) is not None]
+    if len(named) > 1:
+        raise InputError(
+            doc.source,
+            [f"line {line}: {where} names {' and '.join(named)}; Kubernetes takes exactly one"],
+        )
+    ref = get(source, "configMapKeyRef")
+    if ref is None:
+        return None
+    name, key = scalar(get(ref, "name")), scalar(get(ref, "key"))
+    if not isinstance(ref, MappingNode) or not name or not key:
+        raise InputError(
+            doc.source,
+            [
+                f"line {_line(doc, ref)}: {where}.configMapKeyRef needs a name and a key, "
+                "e.g. {name: proxy, key: HTTPS_PROXY}"
+            ],
+        )
+    return KeyRef(name, key, scalar(get(ref, "optional")) == "true")
 
 
 def _containers(
@@ -406,6 +484,16 @@ def classify(doc: Document) -> Resource | None:
     return None
 
 
+def template(doc: Document) -> Resource:
+    """A document holding Go template actions, as a resource that is only reported."""
+    root = doc.root
+    kind = scalar(get(root, "kind")) or "document"
+    name = scalar(get_in(root, "metadata", "name")) or ""
+    namespace = scalar(get_in(root, "metadata", "namespace"))
+    api_version = scalar(get(root, "apiVersion")) or ""
+    return Resource(Role.TEMPLATE, api_version, kind, name, namespace, (), doc)
+
+
 def _version(core: Resource | None, configured: str) -> CrossplaneVersion:
     if configured == "auto":
         if core is not None and core.version is not None:
@@ -460,7 +548,7 @@ def discover(
                 c for c in cores if c.pods_namespace == runs_in
             ]
             candidates = by_ns if len(by_ns) == 1 else candidates
-        if len(candidates) == 1 or resource.role is Role.OTHER:  # OTHER: nothing to share
+        if len(candidates) == 1 or resource.role in LEFT_ALONE:  # nothing to share
             members[id(candidates[0])].append(resource)
         else:
             shared.setdefault(tuple(id(c) for c in candidates), []).append(resource)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from xpnet import noproxy, rules, trust
 from xpnet.config import ClusterNetwork
 from xpnet.credentials import inline, redact
-from xpnet.envvars import NO_PROXY_VARS, SIX, UPPER
+from xpnet.envvars import BYPASS_VARS, NO_PROXY_VARS, SIX, UPPER
 from xpnet.install import CrossplaneInstall, EnvBlock, Resource, Role
 from xpnet.plan import (
     FUNCTION_PORT,
@@ -56,20 +56,27 @@ class Container(NamedTuple):
     def core(self) -> bool:
         return self.resource.role is Role.CORE and self.block.main
 
+    def unknown(self, *names: str) -> bool:
+        """Whether one of these is set through valueFrom to a value xpnet cannot read (XPN010
+        or XPN047 says so): it is set, so no rule may say it is not."""
+        return any(
+            (e := self.block.get(n)) is not None and e.from_ref and e.value is None for n in names
+        )
 
-def xpn010_value_from(c: Container) -> Iterator[Finding]:
-    for name in SIX:
-        found = c.block.get(name)
-        if found is not None and found.from_ref:
-            yield c.finding(rules.XPN010, name)
+
+def _same(var: str, a: str, b: str) -> bool:
+    """Equal values; NO_PROXY lists as sets of entries (their order decides nothing)."""
+    if var in BYPASS_VARS:
+        return set(noproxy.split(a)) == set(noproxy.split(b))
+    return a == b
 
 
 def xpn002_xpn012_cases(c: Container) -> Iterator[Finding]:
     for upper in UPPER:
         lower = upper.lower()
-        if upper in c.env and lower in c.env and c.env[upper] != c.env[lower]:
+        if upper in c.env and lower in c.env and not _same(upper, c.env[upper], c.env[lower]):
             yield c.finding(rules.XPN002, upper, lower=lower)
-        elif (upper in c.env) != (lower in c.env):
+        elif (upper in c.env) != (lower in c.env) and not c.unknown(upper, lower):
             have, missing = (upper, lower) if upper in c.env else (lower, upper)
             yield c.finding(rules.XPN012, missing, have=have, missing=missing)
 
@@ -83,16 +90,20 @@ def xpn001_differs_between_containers(c: Container) -> Iterator[Finding]:
         expected = c.reference[var]
         if extras and var in NO_PROXY_VARS:
             expected = noproxy.extend(expected, extras)
-        if value != expected:
+        if not _same(var, value, expected):
             yield c.finding(rules.XPN001, var)
 
 
 def xpn005_http_without_https(c: Container) -> Iterator[Finding]:
+    if c.unknown("HTTPS_PROXY", "https_proxy"):
+        return
     if not effective(c.env, "HTTPS_PROXY") and effective(c.env, "HTTP_PROXY"):
         yield c.finding(rules.XPN005, "HTTPS_PROXY")
 
 
 def xpn011_core_without_https(c: Container) -> Iterator[Finding]:
+    if c.unknown("HTTPS_PROXY", "https_proxy"):
+        return
     if not effective(c.env, "HTTPS_PROXY") and c.core:
         yield c.finding(rules.XPN011, "HTTPS_PROXY", proxy=redact(c.config.https_proxy or ""))
 
@@ -105,9 +116,17 @@ def xpn015_inline_password(c: Container) -> Iterator[Finding]:
             yield c.finding(rules.XPN015, var, what="carries credentials inline")
 
 
+def _unjudged(c: Container) -> bool:
+    """Whether Go's proxy or bypass list comes from a valueFrom xpnet cannot read (Go reads
+    the upper-case variable when it is set, else the lower-case one)."""
+    proxy = c.unknown("HTTPS_PROXY") or (not c.env.get("HTTPS_PROXY") and c.unknown("https_proxy"))
+    bypass = c.unknown("NO_PROXY") or (not c.env.get("NO_PROXY") and c.unknown("no_proxy"))
+    return proxy or bypass
+
+
 def xpn003_api_server(c: Container) -> Iterator[Finding]:
     """client-go dials the kubernetes Service IP (FACTS.md §6)."""
-    if not effective(c.env, "HTTPS_PROXY"):
+    if not effective(c.env, "HTTPS_PROXY") or _unjudged(c):
         return
     for cidr in c.config.spec.cluster.serviceCIDRs:
         ip = noproxy.first_ip(cidr)
@@ -134,7 +153,7 @@ def _network_covered(no_proxy: str, cidr: str) -> str | None:
 
 def xpn004_function_endpoints(c: Container) -> Iterator[Finding]:
     """What the Crossplane version's grpc-go matches (FACTS.md §3)."""
-    if not effective(c.env, "HTTPS_PROXY") or not c.core:
+    if not effective(c.env, "HTTPS_PROXY") or not c.core or _unjudged(c):
         return
     version, namespace = c.install.version, c.install.namespace
     if version.match in (FunctionMatch.POD_IP, FunctionMatch.UNKNOWN):
@@ -174,9 +193,10 @@ def xpn027_partial_bundle(c: Container) -> Iterator[Finding]:
 
 
 def xpn028_bundle_path_unmounted(c: Container) -> Iterator[Finding]:
-    if (path := trust.bundle_path_unmounted(c.resource, c.block, c.env)) is not None:
+    if (found := trust.bundle_path_unmounted(c.resource, c.block, c.env)) is not None:
+        path, why = found
         folder = path.rsplit("/", 1)[0] or "/"
-        yield c.finding(rules.XPN028, trust.CORE_VAR, path=path, folder=folder)
+        yield c.finding(rules.XPN028, trust.CORE_VAR, path=path, why=why, folder=folder)
 
 
 def xpn029_hiding_mount(c: Container) -> Iterator[Finding]:
@@ -185,7 +205,6 @@ def xpn029_hiding_mount(c: Container) -> Iterator[Finding]:
 
 
 LINTS: tuple[Callable[[Container], Iterator[Finding]], ...] = (
-    xpn010_value_from,
     xpn002_xpn012_cases,
     xpn001_differs_between_containers,
     xpn005_http_without_https,
@@ -224,6 +243,11 @@ def _reference(found: list[tuple[Resource, EnvBlock]]) -> dict[str, str]:
     return reference
 
 
+# What fix finds and check reports as it is: wiring that cannot be done, and variables set
+# through valueFrom (which fix never changes).
+FROM_FIX = (rules.XPN010, rules.XPN030, rules.XPN045, rules.XPN046, rules.XPN047)
+
+
 def plan_check(config: ClusterNetwork, install: CrossplaneInstall) -> Plan:
     """Judge the manifests as they are against the rule catalogue, and report every variable
     fix would change (XPN016); the edits are kept so that the engine can tell whether fix
@@ -233,7 +257,7 @@ def plan_check(config: ClusterNetwork, install: CrossplaneInstall) -> Plan:
         entry_findings(install, config)
         + resource_findings(install, config)
         + skipped_findings(install)
-        + [f for f in fix.findings if f.rule is rules.XPN030]
+        + [f for f in fix.findings if f.rule in FROM_FIX]
     )
     found = [(r, b) for r, b, _ in targets(install, config)]
     reference = _reference(found)

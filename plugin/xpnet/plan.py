@@ -17,7 +17,15 @@ from xpnet.envvars import (
     SIX,
     USERNAME_VAR,
 )
-from xpnet.install import EXTRA_NO_PROXY, SKIP, CrossplaneInstall, EnvBlock, Resource, Role
+from xpnet.install import (
+    EXTRA_NO_PROXY,
+    SKIP,
+    CrossplaneInstall,
+    EnvBlock,
+    EnvVar,
+    Resource,
+    Role,
+)
 from xpnet.noproxy import NoProxySet
 from xpnet.records import NamedTuple
 from xpnet.rules import Rule
@@ -218,6 +226,11 @@ def resource_findings(install: CrossplaneInstall, config: ClusterNetwork) -> lis
             continue
         if resource.role is Role.OTHER:
             out.append(finding(rules.XPN020, resource, what=resource.note))
+        out += [
+            finding(rules.RULES[n.rule], resource, n.block, what=n.what) for n in resource.notices
+        ]
+        if resource.role is Role.TEMPLATE:
+            out.append(finding(rules.XPN065, resource, line=resource.doc.template))
         for key in resource.ignored:
             what = "the init container gets no env from it; it only talks to the API server"
             version = f"v{resource.chart_version.lstrip('v')}" if resource.chart_version else ""
@@ -278,18 +291,33 @@ def plan_fix(config: ClusterNetwork, install: CrossplaneInstall) -> Plan:
             variables(config, scoped(nps, resource)) if resource.extra_no_proxy else install_values
         )
         values = []
-        for name in names:
+        pairs, after = trust.env_for(config, resource, block)
+        conflicts = trust.conflicts(config, resource, block) if pairs else []
+        for c in conflicts:
+            fields = {"have": c.have, "where": c.where, "want": c.want}
+            findings.append(finding(rules.XPN045, resource, block, c.name, **fields))
+        skipped = {c.name for c in conflicts}
+        for name, want in [*((n, values_of[n]) for n in names), *pairs]:
             env = block.get(name)
             if env is not None and env.from_ref:
-                findings.append(finding(rules.XPN010, resource, block, name))
-                continue
-            values.append((name, values_of[name]))
-        pairs, after = trust.env_for(config, resource, block)
-        values += [(n, v) for n, v in pairs if not ((e := block.get(n)) and e.from_ref)]
+                findings += value_from(resource, block, env, want)
+            elif name not in skipped:
+                values.append((name, want))
+        # Set after the values (an Argo CD parameter, a Flux post-renderer patch): fix cannot
+        # change it there, so a value other than the one fix sets is an error, not an edit.
+        owned = [(n, v, e.owner) for n, v in values if (e := block.get(n)) and e.owner]
+        findings += [
+            finding(rules.XPN043, resource, block, n, owner=owner)
+            for n, v, owner in owned
+            if block.values().get(n) != v
+        ]
+        values = [(n, v) for n, v in values if not any(n == o for o, _, _ in owned)]
         refs = _refs(config) if any(n in PROXY_URL_VARS for n, _ in values) else ()
         changed = tuple(r.name for r in refs if block.get(r.name) is None)
         changed += tuple(n for n, v in values if (e := block.get(n)) is None or e.value != v)
-        if changed:
+        if changed and block.locked:
+            findings.append(finding(rules.XPN019, resource, block, problem=block.locked))
+        elif changed:
             edits.append(EnvEdit(resource, block, tuple(values), changed, refs, after))
     items: list[ItemEdit] = []
     for resource in install.resources:
@@ -298,6 +326,39 @@ def plan_fix(config: ClusterNetwork, install: CrossplaneInstall) -> Plan:
         findings += [finding(rules.XPN030, resource, problem=p) for p in problems]
     findings += trust_findings(install, config)
     return Plan(install, nps, tuple(edits), tuple(findings), tuple(items))
+
+
+def value_from(resource: Resource, block: EnvBlock, env: EnvVar, want: str) -> list[Finding]:
+    """A variable set through valueFrom, which fix cannot change, against the value it sets:
+    fine when equal, else XPN046; XPN047 when its ConfigMap lacks the key; XPN010 when xpnet
+    cannot read it (a Secret, a ConfigMap not in the input)."""
+    if env.absent and env.ref is not None:
+        outcome = (
+            "the variable is not set at all (optional: true)"
+            if env.ref.optional
+            else "the container does not start (CreateContainerConfigError)"
+        )
+        fields = {"origin": env.origin, "outcome": outcome}
+        return [finding(rules.XPN047, resource, block, env.name, **fields)]
+    if env.value is None or env.ref is None:
+        source = f" from {env.origin}" if env.origin else ""
+        return [finding(rules.XPN010, resource, block, env.name, source=source)]
+    if env.name in BYPASS_VARS:
+        have, wanted = noproxy.split(env.value), noproxy.split(want)
+        have_set, wanted_set = set(have), set(wanted)
+        if have_set == wanted_set:  # the order of the entries decides nothing
+            return []
+        missing = [e for e in wanted if e not in have_set]
+        extra = [e for e in have if e not in wanted_set]
+        parts = [f"lacks {_shown(missing)}"] if missing else []
+        parts += [f"has {_shown(extra)}, which existingEntries: replace drops"] if extra else []
+        difference = "; ".join(parts)
+    elif env.value == want:
+        return []
+    else:
+        difference = f"is {redact(env.value)!r}, not {redact(want)!r}"
+    fields = {"origin": env.origin, "difference": difference, "key": env.ref.key}
+    return [finding(rules.XPN046, resource, block, env.name, **fields)]
 
 
 def trust_findings(install: CrossplaneInstall, config: ClusterNetwork) -> list[Finding]:
@@ -330,10 +391,12 @@ def _difference(edit: EnvEdit, name: str) -> str:
     old = env.value or ""
     if name in BYPASS_VARS:
         have, wanted = noproxy.split(old), noproxy.split(want)
+        # Sets for membership: a list test per entry is quadratic in long NO_PROXY values.
+        have_set, wanted_set = set(have), set(wanted)
         parts = []
-        if missing := [e for e in wanted if e not in have]:
+        if missing := [e for e in wanted if e not in have_set]:
             parts.append(f"lacks {_shown(missing)}")
-        if extra := [e for e in have if e not in wanted]:
+        if extra := [e for e in have if e not in wanted_set]:
             parts.append(f"has {_shown(extra)}, which existingEntries: replace drops")
         if not parts:
             parts.append("lists its entries in another order or spelling than the one set")

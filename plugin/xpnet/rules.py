@@ -116,10 +116,11 @@ XPN009 = Rule(
 XPN010 = Rule(
     "XPN010",
     _W,
-    "proxy variable set through valueFrom",
-    "set it as a plain value so that it can be checked and kept consistent",
+    "proxy or trust variable set through valueFrom from a source xpnet cannot read",
+    "set it as a plain value, or give the ConfigMap it names in the same input, so that it can "
+    "be checked and kept consistent",
     (
-        "is set through valueFrom, so xpnet neither checks nor changes it; set a plain "
+        "is set through valueFrom{source}, so xpnet neither checks nor changes it; set a plain "
         "value to have it kept consistent"
     ),
 )
@@ -294,12 +295,13 @@ XPN027 = Rule(
 XPN028 = Rule(
     "XPN028",
     _E,
-    "CA_BUNDLE_PATH is not on a mounted volume",
-    "mount the CA bundle's ConfigMap where CA_BUNDLE_PATH points (the chart: "
+    "CA_BUNDLE_PATH names no file of a mounted volume",
+    "mount the CA bundle's ConfigMap where CA_BUNDLE_PATH points, without subPath (the chart: "
     "registryCaBundleConfig mounts it at /certs)",
     (
-        "is {path}, and no volume is mounted there: the core cannot read its CA bundle for "
-        "package pulls; mount the ConfigMap at {folder} or set registryCaBundleConfig"
+        "is {path}, {why}: the core cannot read its CA bundle for package pulls; mount the "
+        "ConfigMap at {folder} (without subPath, with the key as a file of that name) or set "
+        "registryCaBundleConfig"
     ),
 )
 
@@ -321,6 +323,131 @@ XPN030 = Rule(
     "the corporate CA bundle cannot be wired here",
     "follow the message: a volume or mount path is taken, or chart values cannot name a Secret",
     "{problem}",
+)
+
+XPN045 = Rule(
+    "XPN045",
+    _E,
+    "a trust variable that names one bundle file already points at another bundle",
+    "put the corporate CA into that bundle and name it in spec.trust.caBundle, or remove the "
+    "variable so that xpnet can point it at the corporate bundle",
+    (
+        "is {have}, {where}; it names one bundle file, so pointing it at {want} would drop "
+        "that bundle: put the corporate CA into it and name it in spec.trust.caBundle, or "
+        "remove the variable"
+    ),
+)
+
+XPN046 = Rule(
+    "XPN046",
+    _E,
+    "a variable set through valueFrom holds another value than the one xpnet sets",
+    "change the key of the ConfigMap (xpnet does not rewrite ConfigMaps, which other "
+    "workloads may read), or write the value in place of valueFrom",
+    (
+        "is set through valueFrom from {origin}, and that value {difference}; xpnet does not "
+        "rewrite ConfigMaps (other workloads may read them): change key {key} there, or write "
+        "the value in place of valueFrom"
+    ),
+)
+
+XPN047 = Rule(
+    "XPN047",
+    _E,
+    "valueFrom names a ConfigMap key that the ConfigMap does not hold",
+    "add the key to the ConfigMap, or fix the name of the key in configMapKeyRef",
+    (
+        "is set through valueFrom from {origin}, which that ConfigMap in the input does not "
+        "hold: {outcome}; add the key or fix configMapKeyRef.key"
+    ),
+)
+
+XPN050 = Rule(
+    "XPN050",
+    _E,
+    "NO_PROXY sends a destination direct that the NetworkPolicies block",
+    "allow it with spec.networkPolicy.extraEgress (its CIDR and ports), or remove the NO_PROXY "
+    "entry so that it goes through the proxy",
+    (
+        "{where}{entry} sends {destination} direct, and the xpnet NetworkPolicies block it "
+        "(outside the cluster they allow {allowed} only): {fix}"
+    ),
+)
+
+XPN051 = Rule(
+    "XPN051",
+    _E,
+    "NO_PROXY sends a host name direct that no NetworkPolicy can be shown to allow",
+    "declare its addresses: spec.networkPolicy.extraEgress {cidr, hosts: [name]}, or remove "
+    "the NO_PROXY entry",
+    (
+        "{where}{entry} sends {destination} direct, and a NetworkPolicy judges addresses, not "
+        "names: nothing says where it resolves, so the xpnet NetworkPolicies (outside the "
+        "cluster: {allowed}) may block it; {fix}"
+    ),
+)
+
+XPN052 = Rule(
+    "XPN052",
+    _W,
+    "NO_PROXY names an in-cluster destination the NetworkPolicies do not allow",
+    "allow it with a NetworkPolicy of your own (NetworkPolicies add up), or remove the entry",
+    (
+        "{where}{entry} sends {destination} direct; inside the cluster the xpnet "
+        "NetworkPolicies let the Crossplane pods reach only the API server, cluster DNS and "
+        "(the core) the function pods: {fix}"
+    ),
+)
+
+XPN065 = Rule(
+    "XPN065",
+    Severity.INFO,
+    "a chart template, not a manifest",
+    (
+        "nothing to do for the template itself; check what the chart renders: "
+        "helm template RELEASE CHART | xpnet check -c CONFIG -"
+    ),
+    (
+        "holds a Go template action at line {line}: it is a chart's source, not what Kubernetes "
+        "reads, so xpnet neither rewrites nor judges it"
+    ),
+)
+
+XPN040 = Rule(
+    "XPN040",
+    _W,
+    "chart values come from a place xpnet cannot read",
+    "check those values too (xpnet check --values FILE), or keep the proxy settings in the "
+    "values xpnet reads (spec.values, helm.valuesObject or helm.values)",
+    "{what}",
+)
+
+XPN041 = Rule(
+    "XPN041",
+    _E,
+    "the proxy settings depend on a field xpnet cannot follow",
+    "keep the proxy settings in the chart values xpnet reads, or check what the tool renders "
+    "(xpnet-helm, or xpnet check on the rendered manifests)",
+    "{what}",
+)
+
+XPN042 = Rule(
+    "XPN042",
+    _W,
+    "chart values the tool ignores",
+    "remove them, or move what they say to where the tool reads it",
+    "{what}",
+)
+
+XPN043 = Rule(
+    "XPN043",
+    _E,
+    "a proxy variable set after the chart values differs from what xpnet fix sets",
+    "change it where it is set (xpnet values prints the value), or remove it there",
+    (
+        "is set by {owner}, which wins over the chart values xpnet fix rewrites, and differs "
+        "from what fix would set: change it there (xpnet values prints it) or remove it"
+    ),
 )
 
 CATALOGUE: tuple[Rule, ...] = (
@@ -354,6 +481,17 @@ CATALOGUE: tuple[Rule, ...] = (
     XPN028,
     XPN029,
     XPN030,
+    XPN040,
+    XPN041,
+    XPN042,
+    XPN043,
+    XPN045,
+    XPN046,
+    XPN047,
+    XPN050,
+    XPN051,
+    XPN052,
+    XPN065,
 )
 RULES: dict[str, Rule] = {r.id: r for r in CATALOGUE}
 DOCS = "docs/rules.md"  # relative to the repository root: xpnet has no published site yet

@@ -52,6 +52,12 @@ TRUST_VARS = (
 )
 # A mount at or above one of these hides the image's public roots.
 SYSTEM_TRUST_DIRS = ("/etc/ssl/certs", "/etc/pki/tls/certs", "/etc/pki/ca-trust")
+# Variables holding a colon-separated list of directories: Go splits SSL_CERT_DIR on ":" and
+# reads every directory of it, skipping those that do not exist
+# (https://github.com/golang/go/blob/master/src/crypto/x509/root_unix.go), as OpenSSL does. So
+# fix adds its directory to a list already there instead of replacing the list; every other
+# trust variable names one file.
+DIR_LISTS = ("SSL_CERT_DIR",)
 
 
 class ItemEdit(NamedTuple):
@@ -112,17 +118,88 @@ def variables(trust: Trust, resource: Resource) -> tuple[tuple[str, str], ...]:
     return ()
 
 
+def with_dir(have: str, folder: str) -> str:
+    """A directory list (SSL_CERT_DIR) that holds `folder`: `have` itself when it does, else
+    `have` with `folder` added at its end."""
+    if any(p.rstrip("/") == folder.rstrip("/") for p in have.split(":") if p):
+        return have
+    return f"{have.rstrip(':')}:{folder}" if have.strip(":") else folder
+
+
 def env_for(
     config: ClusterNetwork, resource: Resource, block: EnvBlock
 ) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, tuple[str, ...]], ...]]:
-    """The trust variables fix writes into a block and where new ones go; none for chart
-    values (registryCaBundleConfig renders CA_BUNDLE_PATH) or without spec.trust."""
+    """The trust variables fix writes into a block (a directory list keeps the directories it
+    has) and where new ones go; none for chart values (registryCaBundleConfig renders
+    CA_BUNDLE_PATH) or without spec.trust."""
     trust = config.spec.trust
     if trust is None or not block.main or block.keyed or resource.skip:
         return (), ()
-    pairs = variables(trust, resource)
+    pairs = []
+    for name, value in variables(trust, resource):
+        have = block.get(name)
+        if name in DIR_LISTS and have is not None and have.value:
+            value = with_dir(have.value, value)
+        pairs.append((name, value))
     after = ((CORE_VAR, CORE_VAR_AFTER),) if resource.role is Role.CORE else ()
-    return pairs, after
+    return tuple(pairs), after
+
+
+class Conflict(NamedTuple):
+    """A one-file trust variable already naming another bundle (XPN045)."""
+
+    name: str
+    have: str
+    where: str
+    want: str
+
+
+def conflicts(config: ClusterNetwork, resource: Resource, block: EnvBlock) -> list[Conflict]:
+    """The one-file trust variables of a block that already name a bundle xpnet did not wire
+    (not on its own mount, nor from spec.trust's ConfigMap or Secret): fix leaves them, since
+    pointing them at the corporate bundle would drop that one."""
+    trust = config.spec.trust
+    if trust is None:
+        return []
+    pairs, _ = env_for(config, resource, block)
+    if not pairs:
+        return []
+    found = mounts(resource, block)
+    by_name = {v.get("name"): v for v in volumes(resource)}
+    core = resource.role is Role.CORE
+    own_path = CORE_MOUNT if core else trust.mountPath
+    out = []
+    for name, want in pairs:
+        have = block.get(name)
+        if name in DIR_LISTS or have is None or have.from_ref or not have.value:
+            continue
+        if have.value == want:
+            continue
+        mount = mount_of(have.value, found)
+        if mount is None:
+            where = "a file of the image (no volume is mounted there)"
+            out.append(Conflict(name, have.value, where, want))
+            continue
+        volume_name = str(mount.get("name"))
+        volume = by_name.get(volume_name) or {}
+        ours = volume_name == CORE_VOLUME if core else volume_name.startswith(RUNTIME_VOLUME)
+        if ours or str(mount["mountPath"]).rstrip("/") == own_path.rstrip("/"):
+            continue
+        if _sources(volume, trust.caBundle.ref.name, bool(trust.caBundle.configMapRef)):
+            continue
+        where = f"on volume {volume_name} mounted at {mount['mountPath']}"
+        out.append(Conflict(name, have.value, where, want))
+    return out
+
+
+def _sources(volume: dict[str, Any], name: str, config_map: bool) -> bool:
+    """Whether a volume shows keys of the ConfigMap (or Secret) `name`."""
+    want = "configMap" if config_map else "secret"
+    for kind, spec in _volume_source_specs(volume):
+        found = spec.get("secretName" if kind == "secret-volume" else "name")
+        if kind.split("-")[0] == want and found == name:
+            return True
+    return False
 
 
 def _container(root: Node, wiring: Wiring) -> Node | None:
@@ -182,20 +259,24 @@ def items_for(config: ClusterNetwork, resource: Resource) -> tuple[list[ItemEdit
     if core:
         name = CORE_VOLUME
         have = by_name.get(name)
-        if have is not None and _kind(have) != _kind(wanted):
+        if have is not None and _kind(have) != _kind(wanted) and not _shows_bundle(have, trust):
             problems.append(
                 f"its volume {name} is a {_kind(have)} volume; the chart's registryCaBundleConfig "
                 f"names the CA bundle's volume {name}: rename that volume"
             )
     else:
-        reuse = next((v["name"] for v in volumes if same(v, wanted) and v.get("name")), None)
+        reuse = next(
+            (v["name"] for v in volumes if _shows_bundle(v, trust) and v.get("name")), None
+        )
         taken = set(by_name)
         candidates = [RUNTIME_VOLUME] + [f"{RUNTIME_VOLUME}-{n}" for n in range(2, 100)]
         name = reuse or next(n for n in candidates if n not in taken)
         have = by_name.get(name)
     volume = {"name": name, **wanted}
     after = CORE_CACHES if core else ()
-    if not problems and not (have is not None and same(have, volume)):
+    # A volume that already shows the bundle's key (all of its keys, or more items) stays as
+    # it is: another mount of it may use what it shows besides.
+    if not problems and not (have is not None and _shows_bundle(have, trust)):
         out.append(
             ItemEdit(
                 resource, wiring.podspec, None, "volumes", volume, "name", after, f"volume {name}"
@@ -207,6 +288,15 @@ def items_for(config: ClusterNetwork, resource: Resource) -> tuple[list[ItemEdit
     at_path = next(
         (m for m in mounts if (m.get("mountPath") or "").rstrip("/") == mount_path), None
     )
+    sub_path = at_path.get("subPath") or at_path.get("subPathExpr") if at_path else None
+    if at_path is not None and sub_path:
+        return [], [
+            f"the mount at {mount_path} (volume {at_path.get('name')}) has subPath {sub_path}: "
+            f"it shows one file or folder of the volume there, so {mount_path}/"
+            f"{trust.caBundle.ref.key} is not the bundle; remove subPath from that mount"
+        ]
+    if at_path is not None and _shows_bundle(by_name.get(at_path.get("name")), trust):
+        return [], []  # the user's own wiring already shows the bundle where xpnet points
     if at_path is not None and at_path.get("name") != name:
         other = str(at_path.get("name"))
         if not other.startswith(RUNTIME_VOLUME):
@@ -233,6 +323,43 @@ def items_for(config: ClusterNetwork, resource: Resource) -> tuple[list[ItemEdit
     if problems:
         return [], problems
     return out, []
+
+
+def _shows_bundle(volume: dict[str, Any] | None, trust: Trust) -> bool:
+    """Whether a volume shows the bundle's key at a file of the same name (as xpnet's own
+    volume does), through a ConfigMap or Secret volume or a projected one."""
+    if volume is None:
+        return False
+    ref = trust.caBundle.ref
+    kind = "configMap" if trust.caBundle.configMapRef is not None else "secret"
+    for source_kind, source in _volume_source_specs(volume):
+        name = source.get("secretName" if source_kind == "secret-volume" else "name")
+        if source_kind.split("-")[0] != kind or name != ref.name:
+            continue
+        items = source.get("items")
+        if not items or any(
+            isinstance(i, dict) and i.get("key") == ref.key and i.get("path") == ref.key
+            for i in items
+        ):
+            return True
+    return False
+
+
+def _volume_source_specs(volume: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Each ConfigMap or Secret a volume shows, with its spec: (configMap, spec),
+    (secret-volume, spec) for a Secret volume (secretName), (secret, spec) projected."""
+    out: list[tuple[str, dict[str, Any]]] = []
+    if isinstance(volume.get("configMap"), dict):
+        out.append(("configMap", volume["configMap"]))
+    if isinstance(volume.get("secret"), dict):
+        out.append(("secret-volume", volume["secret"]))
+    projected = volume.get("projected")
+    sources = projected.get("sources") if isinstance(projected, dict) else None
+    for source in sources if isinstance(sources, list) else []:
+        for kind in ("configMap", "secret"):
+            if isinstance(source, dict) and isinstance(source.get(kind), dict):
+                out.append((kind, source[kind]))
+    return out
 
 
 def _chart_values(
@@ -312,12 +439,80 @@ def partial_bundles(
         yield name, path, f"{'ConfigMap' if _kind(volume) == 'configMap' else 'Secret'} {ref}"
 
 
-def bundle_path_unmounted(resource: Resource, block: EnvBlock, env: dict[str, str]) -> str | None:
-    """XPN028: CA_BUNDLE_PATH of the core when no mount holds it."""
+def bundle_path_unmounted(
+    resource: Resource, block: EnvBlock, env: dict[str, str]
+) -> tuple[str, str] | None:
+    """XPN028: CA_BUNDLE_PATH of the core, and why, when no mounted volume shows a file there."""
     path = env.get(CORE_VAR)
     if resource.role is not Role.CORE or not block.main or block.keyed or not path:
         return None
-    return None if mount_of(path, mounts(resource, block)) else path
+    why = missing_file(path, mounts(resource, block), volumes(resource))
+    return None if why is None else (path, why)
+
+
+def _shown(volume: dict[str, Any]) -> tuple[set[str], bool] | None:
+    """The files a volume shows, where that is known from the manifest: the paths its items
+    (and other projections) name, and whether a ConfigMap or Secret without items shows a
+    file per key besides; None for any other volume (emptyDir, a claim, hostPath, CSI...)."""
+    paths: set[str] = set()
+    whole = False
+    specs = _volume_source_specs(volume)
+    projected = volume.get("projected")
+    if not specs and not isinstance(projected, dict):
+        return None
+    for _, spec in specs:
+        items = spec.get("items")
+        if not items:
+            whole = True
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, dict) and isinstance(item.get("path"), str):
+                paths.add(item["path"].strip("/"))
+    sources = projected.get("sources") if isinstance(projected, dict) else None
+    for source in sources if isinstance(sources, list) else []:
+        for kind, spec in source.items() if isinstance(source, dict) else ():
+            if kind in ("configMap", "secret") or not isinstance(spec, dict):
+                continue
+            if isinstance(spec.get("path"), str):  # serviceAccountToken, clusterTrustBundle
+                paths.add(spec["path"].strip("/"))
+            for item in spec.get("items") or [] if isinstance(spec.get("items"), list) else []:
+                if isinstance(item, dict) and isinstance(item.get("path"), str):
+                    paths.add(item["path"].strip("/"))  # downwardAPI
+    return paths, whole
+
+
+def missing_file(
+    path: str, found: list[dict[str, Any]], declared: list[dict[str, Any]]
+) -> str | None:
+    """Why no file is at `path` in a container with these mounts and pod volumes, None when
+    one is (or may be: a volume whose files the manifest does not say). A mount with subPath
+    shows that one file or folder of the volume at its mount path
+    (https://kubernetes.io/docs/concepts/storage/volumes/#using-subpath)."""
+    mount = mount_of(path, found)
+    if mount is None:
+        return "and no volume is mounted there"
+    at, name = str(mount["mountPath"]), mount.get("name")
+    if mount.get("subPathExpr"):
+        return None
+    below = path[len(at.rstrip("/")) :].strip("/")
+    sub = str(mount.get("subPath") or "").strip("/")
+    inside = "/".join(p for p in (sub, below) if p)
+    volume = next((v for v in declared if v.get("name") == name), None)
+    if volume is None:
+        return f"and volume {name}, mounted at {at}, is not a volume of the pod"
+    if not inside:
+        return f"which is the folder volume {name} is mounted at, not a file"
+    shown = _shown(volume)
+    if shown is None:
+        return None
+    paths, whole = shown
+    if inside in paths or (whole and "/" not in inside):
+        return None
+    if sub and below and (sub in paths or (whole and "/" not in sub)):
+        return (
+            f"and the mount at {at} has subPath {sub}, one file of volume {name}: nothing is "
+            "below it"
+        )
+    return f"and volume {name}, mounted at {at}, shows no file {inside}"
 
 
 def hiding_mounts(resource: Resource, block: EnvBlock) -> Iterator[tuple[str, str, str]]:

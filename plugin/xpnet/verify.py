@@ -204,7 +204,7 @@ def with_items(tree: Any, items: Iterable[ItemEdit]) -> Any:
         want = _as_read(edit.item)
         if edit.match is None:
             if isinstance(holder.get(edit.key), dict):
-                holder[edit.key].update(want)
+                _merge(holder[edit.key], want)
             else:
                 holder[edit.key] = want
             continue
@@ -221,10 +221,19 @@ def with_items(tree: Any, items: Iterable[ItemEdit]) -> Any:
             None,
         )
         if existing is not None:
-            existing.update(want)
+            _merge(existing, want)
         else:
             _insert_after(seq, edit.after, want)
     return tree
+
+
+def _merge(have: dict[str, Any], want: dict[str, Any]) -> None:
+    """Set `want`'s fields in `have`, into mappings both hold (as the rewriter does)."""
+    for key, value in want.items():
+        if isinstance(value, dict) and isinstance(have.get(key), dict) and have[key]:
+            _merge(have[key], value)
+        else:
+            have[key] = value
 
 
 def difference(a: Any, b: Any, path: str = "") -> str | None:

@@ -185,19 +185,21 @@ def explain_cmd(args: argparse.Namespace) -> int:
 
     from xpnet import explain
     from xpnet.runtimes import RUNTIMES
+    from xpnet.valuefrom import resolve
 
     credentials.remember(args.host or [])  # a destination URL may carry credentials too
     if args.ca_bundle:
         bundle_summary(args.ca_bundle)  # refused before anything is explained
     config = with_mode(_config(args), "fix")
-    docs = stream.load(_sources(args.files))
+    sources = _sources(args.files)
+    docs = stream.load(sources)
     crossplane = config.spec.crossplane
     runtimes = args.runtime or list(RUNTIMES)
     sections = []
-    plans = [
-        plan_fix(config, install)
-        for install in discover(docs, crossplane.namespace, crossplane.version, resources)
-    ]
+    installs = discover(docs, crossplane.namespace, crossplane.version, resources)
+    # Variables read from ConfigMaps of the same input are explained with their values.
+    installs = resolve(installs, lambda: (s for source in sources for s in source.segments))
+    plans = [plan_fix(config, install) for install in installs]
     for plan in plans:
         install = plan.install
         where = explain.destinations(
@@ -360,6 +362,7 @@ def netpol_cmd(args: argparse.Namespace) -> int:
     crossplane = config.spec.crossplane
     installs = discover(stream.load(sources), crossplane.namespace, crossplane.version, resources)
     texts = []
+    used = []
     for install in installs:
         if install.core is None or install.core.kind != "Deployment":
             continue
@@ -368,12 +371,19 @@ def netpol_cmd(args: argparse.Namespace) -> int:
             raise InputError(install.core.doc.source, [rules.XPN025.say()])
         policies = netpol.policies(config, install.namespaces[0], labels)
         texts += [netpol.render(p) for p in policies]
+        used.append(install)
     if not texts:
         names = ", ".join(s.name for s in sources)
         raise InputError(
             names,
             ["no Crossplane core Deployment: xpnet netpol reads the core's pod labels from it"],
         )
+    # What the manifests' NO_PROXY sends direct must pass these policies, as in check and fix.
+    found = netpol.destination_findings(config, [plan_fix(config, i) for i in used])
+    for finding in found:
+        print(report.line(report.finding_line(finding, True)), file=sys.stderr)
+    if report.exit_code(found) != report.OK:
+        return report.FAILED
     sys.stdout.write("".join(f"---\n{t}" for t in texts))
     return 0
 
@@ -392,7 +402,10 @@ def discover_cmd(args: argparse.Namespace) -> int:
     for number, source in enumerate(_sources(args.files or [STDIN])):
         name = "<stdin>" if source.name == STDIN else source.name
         saved += discovery.read(name, source.text, number, len(saved))
-    found = discovery.discover(saved, args.proxy, args.name, args.format)
+    credentials.remember([s.data for s in saved])  # proxy URLs of OpenShift's Proxy, env, ...
+    found = discovery.discover(
+        saved, args.proxy, args.name, args.format, args.credentials_secret
+    )
     for note in found.notes:
         print(report.line(note), file=sys.stderr)
     for problem in found.problems:

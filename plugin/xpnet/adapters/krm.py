@@ -10,7 +10,7 @@ import marshal
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from xpnet import __version__, credentials
@@ -87,29 +87,15 @@ class Response(NamedTuple):
 
 
 def _normalise(text: str) -> str:
-    """Re-emit a ResourceList the fast scan cannot split (flow style, JSON) in block style."""
-    from io import StringIO
+    """Re-emit a ResourceList the fast scan cannot split (flow style, JSON) in block style,
+    every scalar read as each reader of the output read it in the input (yaml.block)."""
+    from xpnet.yaml.block import block_lines
+    from xpnet.yaml.nodes import MappingNode, compose, get, scalar
 
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
-
-    from xpnet.yaml.nodes import compose
-
-    compose(text, SOURCE)  # refuses malformed input with line and column
-    loader = YAML(typ="safe", pure=True)
-    try:
-        data = loader.load(text)
-    except YAMLError as error:
-        raise InputError(SOURCE, [f"invalid YAML: {error}"]) from None
-    if not isinstance(data, dict) or data.get("kind") != "ResourceList":
+    root = compose(text, SOURCE)  # refuses malformed input with line and column
+    if not isinstance(root, MappingNode) or scalar(get(root, "kind")) != "ResourceList":
         raise InputError(SOURCE, ["stdin is not a ResourceList (kind: ResourceList)"])
-    dumper = YAML(typ="safe", pure=True)
-    dumper.default_flow_style = False
-    dumper.representer.ignore_aliases = lambda *_: True
-
-    out = StringIO()
-    dumper.dump(data, out)
-    return out.getvalue()
+    return "".join(line + "\n" for line in block_lines(root, text, SOURCE))
 
 
 def _results_block(results: list[dict[str, Any]]) -> str:
@@ -120,12 +106,14 @@ def _results_block(results: list[dict[str, Any]]) -> str:
     return "".join(line + "\n" for line in render_block({"results": results}, 0, None))
 
 
-def _new_items(docs: Sequence[str], dash: int, before: str) -> str:
-    """Documents (block style, at column 0) as ResourceList items with the dash at `dash`."""
-    out = "" if before == "\n" else "\n"
+def _new_items(docs: Sequence[str], dash: int, ending: str) -> str:
+    """Documents (block style, at column 0) as ResourceList items with the dash at `dash`,
+    after an item that ends in `ending` (its line end, "" for none): in the input's line ends."""
+    nl = ending or "\n"
+    out = "" if ending else nl
     for doc in docs:
         first, *rest = doc.splitlines()
-        out += f"{' ' * dash}- {first}\n" + "".join(f"{' ' * (dash + 2)}{r}\n" for r in rest)
+        out += f"{' ' * dash}- {first}{nl}" + "".join(f"{' ' * (dash + 2)}{r}{nl}" for r in rest)
     return out
 
 
@@ -174,11 +162,17 @@ class _Item(NamedTuple):
     segment: Segment | None  # as the pipeline read it, when it did
 
 
+def _ending(tail: str) -> str:
+    """The line end the last two characters of an item hold: CRLF, LF or none."""
+    return "\r\n" if tail == "\r\n" else "\n" if tail.endswith("\n") else ""
+
+
 def _answer(
-    outcome: Outcome, items: dict[int, _Item], last: _Item | None, ends_line: bool
+    outcome: Outcome, items: dict[int, _Item], last: _Item | None, ends_line: str
 ) -> tuple[list[str | tuple[int, int]], list[str], int]:
     """Output pieces, stderr lines and exit code: the changed items spliced in, NetworkPolicies
-    appended after `last` (`ends_line`: the input has a newline there), results at the end."""
+    appended after `last` (`ends_line`: the line end the input has there, "" for none),
+    results at the end."""
     from xpnet import report
 
     pieces: list[str | tuple[int, int]] = []
@@ -189,8 +183,7 @@ def _answer(
         pieces += [(pos, item.start), item.segment.unmask(outcome.texts[index])]
         pos = item.end
     if outcome.added and last is not None:  # NetworkPolicies (issue 13): new items at the end
-        before = "\n" if ends_line else ""
-        pieces += [(pos, last.end), _new_items(outcome.added, last.dash, before)]
+        pieces += [(pos, last.end), _new_items(outcome.added, last.dash, ends_line)]
         pos = last.end
     pieces.append((pos, -1))  # to the end of the input
 
@@ -259,9 +252,9 @@ def transform_text(text: str, workdir: str | Path | None = None) -> Response:
             )
         )
     ]
-    outcome = run(config, docs)
+    outcome = run(config, docs, lambda: layout.items)
     last = items[len(items) - 1] if items else None
-    ends = last is not None and text[last.end - 1] == "\n"
+    ends = _ending(text[max(last.end - 2, 0) : last.end]) if last is not None else ""
     return _finish(*_answer(outcome, items, last, ends), text)
 
 
@@ -304,13 +297,24 @@ def respond(
             if doc is not None:
                 docs.append(doc)
                 items[index] = _Item(s, e, 0, segment)
-    outcome = run(config, docs)
+    outcome = run(config, docs, lambda: _segments(data, scanned))
     last = None
     if scanned.starts:
         s, e = scanned.item(len(scanned.starts) - 1)
         last = _Item(s, e, 0, None)
-    ends = last is not None and data[last.end - 1 : last.end] == b"\n"
+    tail = data[max(last.end - 2, 0) : last.end] if last is not None else b""
+    ends = _ending(tail.decode("latin-1")) if last is not None else ""
     return _finish(*_answer(outcome, items, last, ends), data)
+
+
+def _segments(data: bytes, scanned: listscan.Scan) -> Iterator[Segment]:
+    """Every item, for the ConfigMaps valueFrom entries name (read only when one does)."""
+    from xpnet.yaml.scan import Segment
+
+    for index in range(len(scanned.starts)):
+        s, e = scanned.item(index)
+        text = data[s:e].decode()
+        yield Segment(0, len(text), text, 0, 0)
 
 
 def transform(text: str, workdir: str | Path | None = None) -> Response:

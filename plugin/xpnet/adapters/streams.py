@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from xpnet import report
@@ -79,22 +79,25 @@ def run_streams(
         index += len(source.segments)
         if doc is not None:
             docs.append(doc)
-    outcome = run(config, docs)
+    outcome = run(config, docs, lambda: (s for source in sources for s in source.segments))
     every = [*sources, *(values or [])]
     outputs = {s.name: s.render(outcome.texts) for s in every}
     if append:
+        by_stream: dict[int, list[str]] = {}
         for stream_index, policy in zip(outcome.added_to, outcome.added, strict=True):
+            by_stream.setdefault(stream_index, []).append(policy)
+        for stream_index, policies in by_stream.items():
             name = every[stream_index].name
-            outputs[name] = appended(outputs[name], policy)
+            outputs[name] = appended(outputs[name], policies)
     return StreamsRun(outcome, outputs)
 
 
-def appended(text: str, doc: str) -> str:
-    """A stream with one more document at its end, in the stream's line ends."""
+def appended(text: str, docs: Sequence[str]) -> str:
+    """A stream with more documents at its end, in the stream's line ends (read once)."""
     newline = "\r\n" if "\r\n" in text else "\n"
     if text and not text.endswith("\n"):
         text += newline
-    return text + f"---\n{doc}".replace("\n", newline)
+    return text + "".join(f"---\n{doc}" for doc in docs).replace("\n", newline)
 
 
 _SOURCE = re.compile(r"^# Source: (\S.*?)\s*$", re.M)
@@ -116,10 +119,8 @@ def filter_stream(text: str, config_file: str | None) -> tuple[str, list[str], i
     if result.outcome.failed:
         return "", lines, 1
     out = result.outputs["-"]
-    if result.outcome.added:  # NetworkPolicies (issue 13), appended as documents
-        out += ("" if not out or out.endswith("\n") else "\n") + "".join(
-            f"---\n{doc}" for doc in result.outcome.added
-        )
+    if result.outcome.added:  # NetworkPolicies, appended as documents in the stream's line ends
+        out = appended(out, result.outcome.added)
     return out, lines, 0
 
 

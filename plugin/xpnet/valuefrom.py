@@ -1,0 +1,178 @@
+"""Env entries set through valueFrom.configMapKeyRef, read from the ConfigMaps of the same input
+as the kubelet reads them: data[key] of the ConfigMap of that name in the pod's namespace, and a
+missing key leaves the variable unset (optional) or the container unstarted (kubernetes
+pkg/kubelet/kubelet_pods.go, makeEnvironmentVariables). Secrets are never read."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from xpnet.credentials import remember
+from xpnet.errors import XpnetError
+from xpnet.install import CrossplaneInstall, EnvBlock, EnvVar, KeyRef, Resource, Role
+from xpnet.records import NamedTuple
+from xpnet.yaml.nodes import (
+    MappingNode,
+    Node,
+    ScalarNode,
+    compose,
+    get,
+    get_in,
+    is_null,
+    scalar,
+    style,
+)
+from xpnet.yaml.scan import Segment, outline
+from xpnet.yaml.splice import NOT_A_STRING
+
+_MISSING = object()  # a key the ConfigMap does not hold
+
+
+class ConfigMap(NamedTuple):
+    name: str
+    namespace: str | None
+    data: dict[str, str]
+    refused: str = ""  # why the API server would not store it: then no key of it is known
+
+
+def read(segments: Iterable[Segment]) -> dict[str, list[ConfigMap]]:
+    """The ConfigMaps among the documents of an input, by name; one xpnet cannot parse is left
+    out (the variables it would give stay unknown, as for a ConfigMap of the cluster)."""
+    found: dict[str, list[ConfigMap]] = {}
+    for segment in segments:
+        kind = outline(segment).kind
+        if kind != "ConfigMap" and (kind is not None or "ConfigMap" not in segment.text):
+            continue
+        try:
+            root = compose(segment.text, "input", segment.line)
+        except XpnetError:
+            continue
+        if not isinstance(root, MappingNode) or scalar(get(root, "kind")) != "ConfigMap":
+            continue
+        if scalar(get(root, "apiVersion")) != "v1":
+            continue
+        name = scalar(get_in(root, "metadata", "name"))
+        if not name:
+            continue
+        data: dict[str, str] = {}
+        refused = ""
+        node = get(root, "data")
+        for key, value in node.value if isinstance(node, MappingNode) else ():
+            text, known = _string(key), _string(value)
+            if text is None or known is None:
+                shown = scalar(key) if isinstance(key, ScalarNode) else "a collection"
+                refused = f"data key {shown} or its value is not a string"
+                break
+            data[text] = known
+        namespace = scalar(get_in(root, "metadata", "namespace"))
+        found.setdefault(name, []).append(ConfigMap(name, namespace, data, refused))
+    return found
+
+
+def _string(node: Node) -> str | None:
+    """A data key or value as the API server stores it: null is "" (Go's JSON decoding of a
+    map[string]string), a string is itself; None for what makes kubectl refuse the whole
+    ConfigMap: a collection, a number, or a plain scalar that its YAML 1.1 reading
+    (sigs.k8s.io/yaml) takes for a bool or number (yes, on, 0x1F; not 1:30, which it keeps)."""
+    if is_null(node):
+        return ""
+    if not isinstance(node, ScalarNode) or not (node.tag or "").endswith(":str"):
+        return None
+    text = str(node.value)
+    if style(node) is None and NOT_A_STRING.match(text) and ":" not in text:
+        return None
+    return text
+
+
+def _candidates(
+    found: dict[str, list[ConfigMap]], name: str, namespaces: tuple[str | None, ...]
+) -> list[ConfigMap]:
+    """The ConfigMaps a pod in one of `namespaces` reads by this name: those of its namespace,
+    else those written without one (they land where the pod does when both are applied with
+    the same -n or kustomize namespace); any of them where the pod's namespace is not known."""
+    named = found.get(name, [])
+    if None in namespaces:
+        return named
+    exact = [c for c in named if c.namespace in namespaces]
+    return exact or [c for c in named if c.namespace is None]
+
+
+def _where(configmap: ConfigMap) -> str:
+    space = f"{configmap.namespace}/" if configmap.namespace else ""
+    return f"ConfigMap {space}{configmap.name}"
+
+
+def _resolved(var: EnvVar, ref: KeyRef, found: list[ConfigMap]) -> EnvVar:
+    if not found:
+        origin = f"ConfigMap {ref.name}, which is not in the input"
+        return var._replace(origin=origin)
+    refused = next((c for c in found if c.refused), None)
+    if refused is not None:
+        origin = f"{_where(refused)}, which Kubernetes refuses ({refused.refused})"
+        return var._replace(origin=origin)
+    values = {c.data.get(ref.key, _MISSING) for c in found}
+    if len(values) > 1:
+        origin = f"ConfigMaps named {ref.name} of the input, which disagree on key {ref.key}"
+        return var._replace(origin=origin)
+    (value,) = values
+    where = f"{_where(found[0])} key {ref.key}"
+    if value is _MISSING:
+        return var._replace(origin=where, absent=True)
+    assert isinstance(value, str)
+    if "@" in value:  # what a message about it may quote, noted for scrub()
+        remember(value)
+    return var._replace(value=value, origin=where)
+
+
+def _block(
+    block: EnvBlock, found: dict[str, list[ConfigMap]], spaces: tuple[str | None, ...]
+) -> EnvBlock:
+    env = tuple(
+        _resolved(v, v.ref, _candidates(found, v.ref.name, spaces)) if v.ref else v
+        for v in block.env
+    )
+    return block._replace(env=env)
+
+
+def _namespaces(resource: Resource, install: CrossplaneInstall) -> tuple[str | None, ...]:
+    """Where the resource's pods run: a Deployment's own namespace, a runtime config's pods in
+    Crossplane's."""
+    if resource.role in (Role.RUNTIME_CONFIG, Role.CONTROLLER_CONFIG):
+        return install.namespaces
+    return (resource.pods_namespace,)
+
+
+def needed(installs: Iterable[CrossplaneInstall]) -> bool:
+    """Whether any env entry of the installs reads a ConfigMap key."""
+    return any(
+        v.ref is not None for i in installs for r in i.resources for b in r.blocks for v in b.env
+    )
+
+
+def resolve(
+    installs: tuple[CrossplaneInstall, ...], segments: Callable[[], Iterable[Segment]]
+) -> tuple[CrossplaneInstall, ...]:
+    """The installs with every configMapKeyRef entry read from the input's ConfigMaps where it
+    can be; the input's documents are looked at only when some entry needs them."""
+    if not needed(installs):
+        return installs
+    found = read(segments())
+    new: dict[int, Resource] = {}
+    for install in installs:
+        for resource in install.resources:
+            if any(v.ref for b in resource.blocks for v in b.env):
+                spaces = _namespaces(resource, install)
+                blocks = tuple(_block(b, found, spaces) for b in resource.blocks)
+                new[id(resource)] = resource._replace(blocks=blocks)
+
+    def swap(resource: Resource) -> Resource:
+        return new.get(id(resource), resource)
+
+    return tuple(
+        install._replace(
+            resources=tuple(swap(r) for r in install.resources),
+            core=swap(install.core) if install.core is not None else None,
+            covers=tuple(swap(c) for c in install.covers),
+        )
+        for install in installs
+    )
