@@ -66,6 +66,7 @@ LAYERS = [
         "xpnet.explain",
         "xpnet.patches",
         "xpnet.discover",
+        "xpnet.saved",
         "xpnet.netpol",
     },
     {"xpnet.report"},

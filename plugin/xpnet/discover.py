@@ -5,39 +5,44 @@ and validated. Pure: no file is opened and nothing is connected to."""
 
 from __future__ import annotations
 
-import contextlib
+import bisect
 import ipaddress
 import json
 import re
 import textwrap
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
-from urllib.parse import urlsplit, urlunsplit
+from dataclasses import dataclass
+from typing import Literal
 
 from xpnet import noproxy
 from xpnet.config import API_VERSION, CONFIGMAP_KEYS, KIND, load_config
+from xpnet.config_model import CredentialsSecret
 from xpnet.credentials import redact
 from xpnet.errors import ConfigError, InputError
 from xpnet.install import DEFAULT_NAMESPACE, CrossplaneInstall
 from xpnet.install import discover as find_installs
 from xpnet.releases import resources
+from xpnet.saved import (
+    ADDRESS,
+    FLAG,
+    LIVE,
+    SERVICE_IP,
+    SHARE,
+    WHOLE,
+    Evidence,
+    Reading,
+    network,
+    read_install,
+    read_object,
+    without_credentials,
+)
+from xpnet.saved import Saved as Saved  # what the discover command reads files into
+from xpnet.saved import read as read
 from xpnet.sources import SAVE
-from xpnet.yaml.nodes import MappingNode, Node, SequenceNode, compose, to_data
-from xpnet.yaml.scan import split_stream
-from xpnet.yaml.stream import Document
+from xpnet.yaml.nodes import compose, to_data
 
 Format = Literal["clusternetwork", "configmap"]
 FORMATS: tuple[Format, ...] = ("clusternetwork", "configmap")
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-# How much a piece of evidence says about its value.
-WHOLE = "whole"  # the cluster's own setting (a flag, a config file, a cloud API field)
-LIVE = "live"  # ServiceCIDR objects: the API server's ranges now; more can be added (KEP-1880)
-SHARE = "share"  # one node's share of the pod network (Node spec.podCIDRs)
-ADDRESS = "address"  # a node's InternalIP addresses
-SERVICE_IP = "service-ip"  # the kubernetes Service's ClusterIPs
-FLAG = "flag"  # given on the command line
 
 # Service ranges that clusters get by default, each starting with the kubernetes Service IP (the
 # API server gives that Service the first address of its range, FACTS.md §6):
@@ -57,6 +62,24 @@ _DEFAULT_SERVICE_RANGES = (
 # Without a known default: a guess of this size around the kubernetes Service IP.
 _GUESS_PREFIX = {4: 16, 6: 108}  # 108: the largest IPv6 service range the API server accepts
 
+# The keys a credentials Secret holds unless the configuration names others.
+DEFAULT_USERNAME_KEY = str(CredentialsSecret.model_fields["usernameKey"].default)
+DEFAULT_PASSWORD_KEY = str(CredentialsSecret.model_fields["passwordKey"].default)
+# Where the ConfigMap form keeps the parts of spec.proxy.credentialsSecret.
+_SECRET_KEYS = ("credentialsSecret", "credentialsUsernameKey", "credentialsPasswordKey")
+
+# Blocks that are not routed on the internet (RFC 1918, RFC 6598 shared address space, RFC 4193
+# unique local addresses): the smallest range covering addresses of one of them stays in it. A
+# range reaching past one of them, or wider than these prefixes in public space, is not taken
+# to stand for a network: in NO_PROXY it would send unrelated traffic around the proxy.
+_PRIVATE_BLOCKS = tuple(
+    ipaddress.ip_network(b)
+    for b in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
+)
+_WIDEST_PUBLIC_SPAN = {4: 16, 6: 48}
+# How many sources a comment lists one by one (the nodes of a large cluster are summed up).
+_LISTED = 10
+
 # The pod network's other homes, for the "not found here" message.
 _POD_NETWORK_ELSEWHERE = (
     f"the kube-proxy ConfigMap (`{SAVE['kube-proxy']}`), kubeadm-config (`{SAVE['kubeadm']}`), "
@@ -67,46 +90,6 @@ _POD_NETWORK_ELSEWHERE = (
     "<agentPoolProfiles[].vnetSubnetId>`)"
 )
 
-# Component configs that ConfigMaps carry as YAML strings (kubeadm-config, kube-proxy,
-# kubelet-config) and that are also read as files of their own.
-_COMPONENT_KINDS = ("ClusterConfiguration", "KubeProxyConfiguration", "KubeletConfiguration")
-_COMPONENT = re.compile(r"^kind:\s*[\"']?(" + "|".join(_COMPONENT_KINDS) + r")[\"']?\s*$", re.M)
-# k3s and RKE2 config files (docs.k3s.io/installation/configuration#configuration-file): the
-# server flags without their dashes; comma-separated values for dual-stack.
-_K3S_KEYS = ("cluster-cidr", "service-cidr", "cluster-domain")
-
-
-@dataclass(frozen=True)
-class Saved:
-    """One object of a saved file: its data, and the document the install discovery reads."""
-
-    file: str
-    data: Mapping[str, Any]
-    doc: Document | None = None
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """What one field of one saved object says about one ClusterNetwork value."""
-
-    value: str  # podCIDRs, serviceCIDRs, nodeCIDRs, domain, httpsProxy, httpProxy, noProxy, ...
-    items: tuple[str, ...]
-    origin: str  # FILE: Kind/namespace/name field
-    grade: str = WHOLE
-
-
-@dataclass
-class Reading:
-    """Everything read so far: the evidence, notes for stderr, and problems that refuse."""
-
-    evidence: list[Evidence] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    pod_hints: list[str] = field(default_factory=list)  # where this cluster keeps its pod network
-
-    def of(self, value: str, *grades: str) -> list[Evidence]:
-        return [e for e in self.evidence if e.value == value and (not grades or e.grade in grades)]
-
 
 @dataclass(frozen=True)
 class Discovered:
@@ -115,443 +98,6 @@ class Discovered:
     text: str | None
     notes: tuple[str, ...]
     problems: tuple[str, ...]
-
-
-# Reading files ----------------------------------------------------------------------------------
-
-
-def read(name: str, text: str, stream: int = 0, first_index: int = 0) -> list[Saved]:
-    """The objects of a saved file: YAML or JSON, several documents, List items (kubectl's
-    `kind: List`, a JSON array) each on their own."""
-    if text.lstrip().startswith(("{", "[")):
-        # JSON as kubectl and the cloud CLIs print it, re-written so that YAML reads it (tabs);
-        # flow-style YAML is read as it is.
-        with contextlib.suppress(ValueError):
-            text = json.dumps(json.loads(text), indent=2)
-    out: list[Saved] = []
-    for segment in split_stream(text):
-        root = compose(segment.text, name, segment.line)
-        for node in _items(root):
-            data = to_data(node, name)
-            if isinstance(data, Mapping):
-                doc = None
-                if isinstance(node, MappingNode):
-                    doc = Document(first_index + len(out), segment, node, name, stream)
-                out.append(Saved(name, data, doc))
-    return out
-
-
-def _items(root: Node | None) -> list[Node]:
-    if isinstance(root, SequenceNode):
-        return [n for item in root.value for n in _items(item)]
-    if not isinstance(root, MappingNode):
-        return []
-    kind = next((str(v.value) for k, v in root.value if k.value == "kind"), "")
-    items = next((v for k, v in root.value if k.value == "items"), None)
-    if kind.endswith("List") and isinstance(items, SequenceNode):
-        return [n for item in items.value for n in _items(item)]
-    return [root]
-
-
-# Small readers --------------------------------------------------------------------------------
-
-
-def _dig(data: Any, *path: str) -> Any:
-    for key in path:
-        data = data.get(key) if isinstance(data, Mapping) else None
-    return data
-
-
-def _ref(data: Mapping[str, Any]) -> str:
-    kind = str(data.get("kind") or "object")
-    name = _dig(data, "metadata", "name")
-    namespace = _dig(data, "metadata", "namespace")
-    if namespace and name:
-        return f"{kind}/{namespace}/{name}"
-    return f"{kind}/{name}" if name else kind
-
-
-def _strings(raw: Any) -> list[str]:
-    """A list field, or a comma (or space) separated string, as its items."""
-    if isinstance(raw, str):
-        return [p for p in re.split(r"[,\s]+", raw) if p]
-    if isinstance(raw, list):
-        return [p for item in raw for p in _strings(item)]
-    return []
-
-
-def _networks(items: Iterable[str], origin: str, reading: Reading) -> tuple[str, ...]:
-    """CIDRs in their canonical form; a value that is not one is a problem naming its origin."""
-    out: list[str] = []
-    for item in items:
-        try:
-            net = ipaddress.ip_network(item, strict=False)
-        except ValueError:
-            reading.problems.append(
-                f"{origin}: {item!r} is not a CIDR (address/prefix, e.g. 10.244.0.0/16); "
-                "correct the file or leave it out"
-            )
-            continue
-        if "/" not in item:
-            reading.problems.append(f"{origin}: {item!r} is an address, not a CIDR")
-            continue
-        if str(net) not in out:
-            out.append(str(net))
-    return tuple(out)
-
-
-def _addresses(items: Iterable[str], origin: str, reading: Reading) -> tuple[str, ...]:
-    out: list[str] = []
-    for item in items:
-        try:
-            out.append(str(ipaddress.ip_address(item)))
-        except ValueError:
-            reading.problems.append(f"{origin}: {item!r} is not an IP address")
-    return tuple(out)
-
-
-def _add(
-    reading: Reading, value: str, items: Sequence[str], origin: str, grade: str = WHOLE
-) -> None:
-    if value in ("podCIDRs", "serviceCIDRs", "nodeCIDRs") and grade not in (ADDRESS, SERVICE_IP):
-        items = _networks(items, origin, reading)
-    elif grade in (ADDRESS, SERVICE_IP):
-        items = _addresses(items, origin, reading)
-    if items:
-        reading.evidence.append(Evidence(value, tuple(items), origin, grade))
-
-
-# Kubernetes objects ---------------------------------------------------------------------------
-
-
-def _node(s: Saved, reading: Reading) -> None:
-    """Node spec.podCIDRs (spec.podCIDR before dual-stack) and status.addresses (core/v1 Node)."""
-    ref = _ref(s.data)
-    spec = _dig(s.data, "spec") or {}
-    key = "podCIDRs" if spec.get("podCIDRs") else "podCIDR"
-    if spec.get(key):
-        _add(reading, "podCIDRs", _strings(spec[key]), f"{s.file}: {ref} spec.{key}", SHARE)
-    else:
-        reading.evidence.append(Evidence("podCIDRs", (), f"{s.file}: {ref}", SHARE))
-    addresses = _dig(s.data, "status", "addresses") or []
-    ips = [
-        str(a.get("address"))
-        for a in addresses
-        if isinstance(a, Mapping) and a.get("type") == "InternalIP" and a.get("address")
-    ]
-    origin = f"{s.file}: {ref} status.addresses[type=InternalIP]"
-    _add(reading, "nodeCIDRs", ips, origin, ADDRESS)
-
-
-def _component(cfg: Mapping[str, Any], where: str, reading: Reading) -> None:
-    """kubeadm ClusterConfiguration networking.*, KubeProxyConfiguration clusterCIDR, and
-    KubeletConfiguration clusterDomain (kubeadm.k8s.io/v1beta3+, kubeproxy.config.k8s.io/
-    v1alpha1, kubelet.config.k8s.io/v1beta1; comma-separated CIDRs for dual-stack)."""
-    kind = cfg.get("kind")
-    if kind == "ClusterConfiguration":
-        net = cfg.get("networking") or {}
-        _add(reading, "podCIDRs", _strings(net.get("podSubnet")), f"{where} networking.podSubnet")
-        _add(
-            reading,
-            "serviceCIDRs",
-            _strings(net.get("serviceSubnet")),
-            f"{where} networking.serviceSubnet",
-        )
-        if net.get("dnsDomain"):
-            _add(reading, "domain", [str(net["dnsDomain"])], f"{where} networking.dnsDomain")
-    elif kind == "KubeProxyConfiguration":
-        _add(reading, "podCIDRs", _strings(cfg.get("clusterCIDR")), f"{where} clusterCIDR")
-    elif kind == "KubeletConfiguration" and cfg.get("clusterDomain"):
-        _add(reading, "domain", [str(cfg["clusterDomain"])], f"{where} clusterDomain")
-
-
-def _configmap(s: Saved, reading: Reading) -> bool:
-    ref = _ref(s.data)
-    found = False
-    for key, value in (_dig(s.data, "data") or {}).items():
-        if isinstance(value, str) and _COMPONENT.search(value):
-            where = f"{s.file}: {ref} data.{key}"
-            cfg = to_data(compose(value, where), where)
-            if isinstance(cfg, Mapping):
-                _component(cfg, where, reading)
-                found = True
-    return found
-
-
-def _flags(container: Mapping[str, Any]) -> dict[str, str]:
-    """--flag=value and --flag value pairs of a container's command and args."""
-    words = [str(w) for w in (container.get("command") or []) + (container.get("args") or [])]
-    out: dict[str, str] = {}
-    for i, word in enumerate(words):
-        if word.startswith("--"):
-            name, eq, value = word.partition("=")
-            if eq:
-                out[name] = value
-            elif i + 1 < len(words) and not words[i + 1].startswith("--"):
-                out[name] = words[i + 1]
-    return out
-
-
-def _pod(s: Saved, reading: Reading) -> bool:
-    """The control plane's static Pods: kube-apiserver --service-cluster-ip-range,
-    kube-controller-manager --cluster-cidr and --service-cluster-ip-range."""
-    found = False
-    for container in _dig(s.data, "spec", "containers") or []:
-        if not isinstance(container, Mapping):
-            continue
-        name = container.get("name")
-        if name not in ("kube-apiserver", "kube-controller-manager"):
-            continue
-        flags = _flags(container)
-        where = f"{s.file}: {_ref(s.data)} containers[name={name}]"
-        if "--service-cluster-ip-range" in flags:
-            origin = f"{where} --service-cluster-ip-range"
-            _add(reading, "serviceCIDRs", _strings(flags["--service-cluster-ip-range"]), origin)
-        if name == "kube-controller-manager" and "--cluster-cidr" in flags:
-            _add(reading, "podCIDRs", _strings(flags["--cluster-cidr"]), f"{where} --cluster-cidr")
-        found = True
-    return found
-
-
-def _openshift_network(s: Saved, reading: Reading) -> None:
-    """config.openshift.io/v1 Network: status.clusterNetwork[].cidr and status.serviceNetwork
-    (what the network operator applied; spec when there is no status yet)."""
-    ref = _ref(s.data)
-    for part in ("status", "spec"):
-        cluster = _dig(s.data, part, "clusterNetwork") or []
-        cidrs = [str(c.get("cidr")) for c in cluster if isinstance(c, Mapping) and c.get("cidr")]
-        services = _strings(_dig(s.data, part, "serviceNetwork"))
-        if cidrs or services:
-            _add(reading, "podCIDRs", cidrs, f"{s.file}: {ref} {part}.clusterNetwork[].cidr")
-            _add(reading, "serviceCIDRs", services, f"{s.file}: {ref} {part}.serviceNetwork")
-            return
-
-
-def _openshift_proxy(s: Saved, reading: Reading) -> None:
-    """config.openshift.io/v1 Proxy: spec.httpProxy/httpsProxy, status.noProxy (what the
-    cluster computed: its own entries and the user's), spec.trustedCA.name."""
-    ref = _ref(s.data)
-    for key in ("httpsProxy", "httpProxy"):
-        url = _dig(s.data, "spec", key) or _dig(s.data, "status", key)
-        if url:
-            reading.evidence.append(Evidence(key, (str(url),), f"{s.file}: {ref} spec.{key}"))
-    entries = noproxy.split(str(_dig(s.data, "status", "noProxy") or ""))
-    origin = f"{s.file}: {ref} status.noProxy"
-    # The cluster's own API host (api-int.<cluster>.<base domain>) is an API server address.
-    api = [e for e in entries if e.startswith("api-int.")]
-    _add(reading, "apiServerAddresses", api, origin)
-    _add(reading, "noProxy", [e for e in entries if e not in api], origin)
-    trusted = _dig(s.data, "spec", "trustedCA", "name")
-    if trusted:
-        reading.notes.append(
-            f"{s.file}: {ref} spec.trustedCA: the proxy's CA bundle is ConfigMap "
-            f"openshift-config/{trusted}; xpnet does not set CAs: mount it into Crossplane and "
-            "its providers (SSL_CERT_FILE, or the chart's registryCaBundleConfig)"
-        )
-
-
-def _k3s(s: Saved, reading: Reading) -> None:
-    where = f"{s.file}: k3s/RKE2 config"
-    _add(reading, "podCIDRs", _strings(s.data.get("cluster-cidr")), f"{where} cluster-cidr")
-    _add(reading, "serviceCIDRs", _strings(s.data.get("service-cidr")), f"{where} service-cidr")
-    if s.data.get("cluster-domain"):
-        _add(reading, "domain", [str(s.data["cluster-domain"])], f"{where} cluster-domain")
-    for key, default in (("cluster-cidr", "10.42.0.0/16"), ("service-cidr", "10.43.0.0/16")):
-        if not s.data.get(key):
-            reading.notes.append(
-                f"{where}: no {key}: k3s and RKE2 then use {default} unless the server's "
-                f"--{key} flag says otherwise"
-            )
-
-
-# Cloud CLI output -------------------------------------------------------------------------------
-
-
-def _eks(s: Saved, cluster: Mapping[str, Any], reading: Reading) -> None:
-    """`aws eks describe-cluster`: cluster.kubernetesNetworkConfig.serviceIpv4Cidr and
-    serviceIpv6Cidr (EKS API DescribeCluster, KubernetesNetworkConfigResponse). EKS has no pod
-    network field: the VPC CNI gives pods addresses of the VPC's subnets."""
-    where = f"{s.file}: aws eks describe-cluster {cluster.get('name') or ''}".rstrip()
-    _add(reading, "cloud", ["aws"], f"{where} (an EKS cluster)")
-    config = cluster.get("kubernetesNetworkConfig") or {}
-    for key in ("serviceIpv4Cidr", "serviceIpv6Cidr"):
-        origin = f"{where} cluster.kubernetesNetworkConfig.{key}"
-        _add(reading, "serviceCIDRs", _strings(config.get(key)), origin)
-    vpc = _dig(cluster, "resourcesVpcConfig", "vpcId") or "VPC_ID"
-    reading.pod_hints.append(
-        f"{where}: EKS has no pod CIDR field; with the Amazon VPC CNI pods get addresses of the "
-        f"VPC's subnets: give `aws ec2 describe-vpcs --vpc-ids {vpc} --output json` for them"
-    )
-
-
-def _vpcs(s: Saved, reading: Reading) -> None:
-    """`aws ec2 describe-vpcs`: Vpcs[].CidrBlockAssociationSet[].CidrBlock and
-    Ipv6CidrBlockAssociationSet[].Ipv6CidrBlock (EC2 API DescribeVpcs), associated ones only."""
-    for vpc in s.data.get("Vpcs") or []:
-        if not isinstance(vpc, Mapping):
-            continue
-        where = f"{s.file}: aws ec2 describe-vpcs {vpc.get('VpcId') or ''}".rstrip()
-        _add(reading, "cloud", ["aws"], f"{where} (an AWS VPC)")
-        blocks = [
-            str(b.get("CidrBlock"))
-            for b in vpc.get("CidrBlockAssociationSet") or [{"CidrBlock": vpc.get("CidrBlock")}]
-            if isinstance(b, Mapping)
-            and b.get("CidrBlock")
-            and _dig(b, "CidrBlockState", "State") in (None, "associated")
-        ]
-        blocks += [
-            str(b.get("Ipv6CidrBlock"))
-            for b in vpc.get("Ipv6CidrBlockAssociationSet") or []
-            if isinstance(b, Mapping)
-            and b.get("Ipv6CidrBlock")
-            and _dig(b, "Ipv6CidrBlockState", "State") in (None, "associated")
-        ]
-        origin = f"{where} CidrBlockAssociationSet"
-        _add(reading, "podCIDRs", blocks, f"{origin} (the VPC CNI gives pods VPC addresses)")
-        _add(reading, "nodeCIDRs", blocks, origin)
-
-
-def _aks(s: Saved, profile: Mapping[str, Any], prefix: str, reading: Reading) -> None:
-    """`az aks show`: networkProfile.podCidr(s), serviceCidr(s) and dnsServiceIp (AKS API
-    ContainerServiceNetworkProfile; the REST form spells it dnsServiceIP)."""
-    where = f"{s.file}: az aks show {s.data.get('name') or ''}".rstrip()
-    _add(reading, "cloud", ["azure"], f"{where} (an AKS cluster)")
-    pods = _strings(profile.get("podCidrs")) or _strings(profile.get("podCidr"))
-    key = "podCidrs" if profile.get("podCidrs") else "podCidr"
-    _add(reading, "podCIDRs", pods, f"{where} {prefix}networkProfile.{key}")
-    services = _strings(profile.get("serviceCidrs")) or _strings(profile.get("serviceCidr"))
-    key = "serviceCidrs" if profile.get("serviceCidrs") else "serviceCidr"
-    _add(reading, "serviceCIDRs", services, f"{where} {prefix}networkProfile.{key}")
-    dns = profile.get("dnsServiceIp") or profile.get("dnsServiceIP")
-    if dns:
-        origin = f"{where} {prefix}networkProfile.dnsServiceIp"
-        _add(reading, "serviceCIDRs", [str(dns)], origin, SERVICE_IP)
-    if not pods:
-        reading.pod_hints.append(
-            f"{where}: no pod CIDR (Azure CNI without overlay gives pods addresses of the node "
-            "pool's subnet): the subnet's range is in `az network vnet subnet show --ids "
-            "<agentPoolProfiles[].vnetSubnetId or podSubnetId> --query addressPrefix`"
-        )
-
-
-def _gke(s: Saved, reading: Reading) -> None:
-    """`gcloud container clusters describe --format json`: clusterIpv4Cidr, servicesIpv4Cidr,
-    ipAllocationPolicy.clusterIpv4CidrBlock/servicesIpv4CidrBlock/servicesIpv6CidrBlock (GKE
-    API v1 Cluster and IPAllocationPolicy)."""
-    where = f"{s.file}: gcloud container clusters describe {s.data.get('name') or ''}".rstrip()
-    _add(reading, "cloud", ["gcp"], f"{where} (a GKE cluster)")
-    policy = s.data.get("ipAllocationPolicy") or {}
-    pods = _strings(policy.get("clusterIpv4CidrBlock"))
-    key = "ipAllocationPolicy.clusterIpv4CidrBlock"
-    if not pods:
-        pods, key = _strings(s.data.get("clusterIpv4Cidr")), "clusterIpv4Cidr"
-    _add(reading, "podCIDRs", pods, f"{where} {key}")
-    services = _strings(policy.get("servicesIpv4CidrBlock"))
-    key = "ipAllocationPolicy.servicesIpv4CidrBlock"
-    if not services:
-        services, key = _strings(s.data.get("servicesIpv4Cidr")), "servicesIpv4Cidr"
-    _add(reading, "serviceCIDRs", services, f"{where} {key}")
-    v6 = "ipAllocationPolicy.servicesIpv6CidrBlock"
-    _add(reading, "serviceCIDRs", _strings(policy.get("servicesIpv6CidrBlock")), f"{where} {v6}")
-    extra = _dig(policy, "additionalPodRangesConfig", "podRangeNames")
-    if extra:
-        reading.notes.append(
-            f"{where}: more pod ranges are named in ipAllocationPolicy.additionalPodRangesConfig "
-            f"({', '.join(map(str, extra))}): their CIDRs are the subnet's secondaryIpRanges "
-            "(gcloud compute networks subnets describe SUBNET --region REGION --format json); "
-            "add them to podCIDRs"
-        )
-
-
-# Dispatch ---------------------------------------------------------------------------------------
-
-
-def _read_object(s: Saved, reading: Reading) -> bool:
-    """Read one object; False when discover has nothing to read in it."""
-    data = s.data
-    kind = data.get("kind")
-    group = str(data.get("apiVersion") or "").rpartition("/")[0]
-    name = _dig(data, "metadata", "name")
-    if kind == "Node" and group == "":
-        _node(s, reading)
-    elif kind == "ServiceCIDR" and group == "networking.k8s.io":
-        # networking.k8s.io/v1 ServiceCIDR spec.cidrs (GA in Kubernetes 1.33)
-        origin = f"{s.file}: {_ref(data)} spec.cidrs"
-        _add(reading, "serviceCIDRs", _strings(_dig(data, "spec", "cidrs")), origin, LIVE)
-    elif kind == "Service" and group == "" and name == "kubernetes":
-        key = "clusterIPs" if _dig(data, "spec", "clusterIPs") else "clusterIP"
-        ips = _strings(_dig(data, "spec", key))
-        origin = f"{s.file}: {_ref(data)} spec.{key}"
-        _add(reading, "serviceCIDRs", [i for i in ips if i != "None"], origin, SERVICE_IP)
-    elif kind == "ConfigMap" and group == "":
-        return _configmap(s, reading)
-    elif kind == "Pod" and group == "":
-        return _pod(s, reading)
-    elif kind in _COMPONENT_KINDS:
-        _component(data, f"{s.file}: {kind}", reading)
-    elif kind == "Network" and group == "config.openshift.io":
-        _openshift_network(s, reading)
-    elif kind == "Proxy" and group == "config.openshift.io":
-        _openshift_proxy(s, reading)
-    elif kind is None and any(k in data for k in _K3S_KEYS):
-        _k3s(s, reading)
-    elif (
-        kind is None
-        and isinstance(data.get("cluster"), Mapping)
-        and (
-            "kubernetesNetworkConfig" in data["cluster"] or "resourcesVpcConfig" in data["cluster"]
-        )
-    ):
-        _eks(s, data["cluster"], reading)
-    elif kind is None and "kubernetesNetworkConfig" in data and "arn" in data:
-        _eks(s, data, reading)  # --query cluster
-    elif kind is None and isinstance(data.get("Vpcs"), list):
-        _vpcs(s, reading)
-    elif kind is None and isinstance(data.get("networkProfile"), Mapping):
-        _aks(s, data["networkProfile"], "", reading)
-    elif kind is None and isinstance(_dig(data, "properties", "networkProfile"), Mapping):
-        _aks(s, data["properties"]["networkProfile"], "properties.", reading)
-    elif kind is None and ("clusterIpv4Cidr" in data or "ipAllocationPolicy" in data):
-        _gke(s, reading)
-    else:
-        return False
-    return True
-
-
-# The Crossplane install -----------------------------------------------------------------------
-
-
-def _without_secret_refs(url: str) -> str:
-    """A proxy URL with `$(VAR)` credentials (xpnet's credentialsSecret form) without them."""
-    parts = urlsplit(url)
-    if "$(" not in parts.netloc:
-        return url
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
-
-
-def _read_install(install: CrossplaneInstall, reading: Reading) -> None:
-    """The proxy variables of every container of the install, each with where it is set."""
-    for resource in install.resources:
-        for block in resource.blocks:
-            for var in block.env:
-                where = f"{resource.doc.source}: {resource.ref} "
-                where += f"{block.label + ' ' if block.label else ''}env {var.name}"
-                upper = var.name.upper()
-                if var.value is None or not var.value.strip():
-                    if var.from_ref and upper in ("HTTPS_PROXY", "HTTP_PROXY"):
-                        reading.notes.append(
-                            f"{where}: set from a Secret or ConfigMap (valueFrom); give --proxy URL"
-                        )
-                    continue
-                if upper in ("HTTPS_PROXY", "HTTP_PROXY"):
-                    key = "httpsProxy" if upper == "HTTPS_PROXY" else "httpProxy"
-                    url = _without_secret_refs(var.value.strip())
-                    reading.evidence.append(Evidence(key, (url,), where))
-                elif upper == "NO_PROXY":
-                    reading.evidence.append(
-                        Evidence("noProxy", tuple(noproxy.split(var.value)), where)
-                    )
 
 
 # Resolving --------------------------------------------------------------------------------------
@@ -568,7 +114,8 @@ def _shown(item: str) -> str:
 
 def _conflict(value: str, groups: Sequence[tuple[Sequence[str], Sequence[Evidence]]]) -> str:
     sides = [
-        f"{_say(map(_shown, items))} from {'; '.join(e.origin for e in evidence)}"
+        f"{_say(map(_shown, items))} from {'; '.join(e.origin for e in evidence[:_LISTED])}"
+        + (f" and {len(evidence) - _LISTED} more" if len(evidence) > _LISTED else "")
         for items, evidence in groups
     ]
     return (
@@ -579,30 +126,45 @@ def _conflict(value: str, groups: Sequence[tuple[Sequence[str], Sequence[Evidenc
 
 def _agree(value: str, evidence: Sequence[Evidence], reading: Reading) -> tuple[str, ...]:
     """The one set of items that all evidence gives, or a problem listing each side."""
-    groups: dict[frozenset[str], list[Evidence]] = {}
-    for e in evidence:
-        groups.setdefault(frozenset(e.items), []).append(e)
+    groups: dict[frozenset[str] | tuple[str, ...], list[Evidence]] = {}
+    for e in evidence:  # a list's order does not matter, a single value's parts' does
+        groups.setdefault(frozenset(e.items) if value in _LISTS else e.items, []).append(e)
     if len(groups) > 1:
         reading.problems.append(_conflict(value, [(g[0].items, g) for g in groups.values()]))
         return ()
     return evidence[0].items if evidence else ()
 
 
-def _network(text: str) -> Network:
-    return ipaddress.ip_network(text, strict=False)
+class _Cover:
+    """The address space of a set of CIDRs, per IP family as sorted disjoint intervals, so that
+    whether a range lies inside their union is a binary search (n log n for n ranges)."""
 
+    def __init__(self, cidrs: Iterable[str]) -> None:
+        spans: dict[int, list[tuple[int, int]]] = {4: [], 6: []}
+        for net in map(network, cidrs):
+            spans[net.version].append((int(net.network_address), int(net.broadcast_address)))
+        self.starts: dict[int, list[int]] = {}
+        self.ends: dict[int, list[int]] = {}
+        for version, found in spans.items():
+            merged: list[list[int]] = []
+            for low, high in sorted(found):
+                if merged and low <= merged[-1][1] + 1:
+                    merged[-1][1] = max(merged[-1][1], high)
+                else:
+                    merged.append([low, high])
+            self.starts[version] = [low for low, _ in merged]
+            self.ends[version] = [high for _, high in merged]
 
-def _inside(item: str, cidrs: Sequence[str]) -> bool:
-    net = _network(item)
-    return any(
-        net.version == c.version and net.subnet_of(c)  # type: ignore[arg-type]
-        for c in map(_network, cidrs)
-    )
+    def covers(self, item: str) -> bool:
+        net = network(item)
+        low, high = int(net.network_address), int(net.broadcast_address)
+        at = bisect.bisect_right(self.starts[net.version], low) - 1
+        return at >= 0 and self.ends[net.version][at] >= high
 
 
 def _span(items: Sequence[str]) -> tuple[str, ...]:
     """The smallest prefix per IP family covering every item, families in order of appearance."""
-    nets = [_network(i) for i in items]
+    nets = [network(i) for i in items]
     out = []
     for version in dict.fromkeys(n.version for n in nets):
         same = [n for n in nets if n.version == version]
@@ -612,6 +174,45 @@ def _span(items: Sequence[str]) -> tuple[str, ...]:
         prefix = min(bits - (low ^ high).bit_length(), min(n.prefixlen for n in same))
         out.append(str(ipaddress.ip_network((low, prefix), strict=False)))
     return tuple(out)
+
+
+def _outside(
+    value: str,
+    evidence: Sequence[Evidence],
+    chosen: Sequence[str],
+    sources: Sequence[Evidence],
+    network: str,
+    reading: Reading,
+) -> bool:
+    """One problem for the evidence whose items lie outside the chosen network (the first few
+    named, the rest counted); whether there was any."""
+    cover = _Cover(chosen)
+    found = [(out, [e]) for e in evidence if (out := [i for i in e.items if not cover.covers(i)])]
+    if not found:
+        return False
+    items = [i for out, _ in found[:_LISTED] for i in out]
+    more = f" (and those of {len(found) - _LISTED} more)" if len(found) > _LISTED else ""
+    reading.problems.append(
+        _conflict(value, [*found[:_LISTED], (chosen, sources)])
+        + f": {_say(items)}{more} {'is' if len(items) == 1 and not more else 'are'} outside "
+        f"the {network} network"
+    )
+    return True
+
+
+def _too_wide(span: str) -> bool:
+    net = network(span)
+    private = (b for b in _PRIVATE_BLOCKS if b.version == net.version)
+    if any(net.subnet_of(b) for b in private):  # type: ignore[arg-type]
+        return False
+    return net.prefixlen < _WIDEST_PUBLIC_SPAN[net.version]
+
+
+def _listed(evidence: Sequence[Evidence]) -> tuple[str, ...]:
+    """Comment lines naming each source's items, the first few of a long list only."""
+    lines = tuple(f"  {_say(e.items)} from {e.origin}" for e in evidence[:_LISTED])
+    more = len(evidence) - _LISTED
+    return lines + ((f"  and {more} more",) if more > 0 else ())
 
 
 @dataclass(frozen=True)
@@ -633,13 +234,7 @@ def _pods(reading: Reading) -> Value | None:
     chosen = _agree("podCIDRs", whole, reading)
     if chosen:
         reasons = _from(whole)
-        for e in allocated:
-            outside = [i for i in e.items if not _inside(i, chosen)]
-            if outside:
-                reading.problems.append(
-                    _conflict("podCIDRs", [(outside, [e]), (chosen, whole)])
-                    + f": {_say(outside)} is outside the pod network"
-                )
+        _outside("podCIDRs", allocated, chosen, whole, "pod", reading)
         if allocated:
             reasons += (f"covers the {len(allocated)} nodes' spec.podCIDRs",)
         return Value(chosen, reasons)
@@ -647,16 +242,27 @@ def _pods(reading: Reading) -> Value | None:
         return None
     if allocated:
         span = _span([i for e in allocated for i in e.items])
+        wide = [w for w in span if _too_wide(w)]
+        if wide:
+            reading.problems.append(
+                f"podCIDRs: not found here: the smallest range covering the {len(allocated)} "
+                f"nodes' spec.podCIDRs is {_say(wide)}, too wide to stand for the pod network "
+                f"(it reaches past one private address block); give {_POD_NETWORK_ELSEWHERE}"
+            )
+            return None
+        unallocated = len(shares) - len(allocated)
         reading.notes.append(
             f"warning: podCIDRs {_say(span)} is the smallest range covering the "
-            f"{len(allocated)} nodes' spec.podCIDRs; the cluster's pod network is probably "
-            f"larger (nodes added later get ranges outside it): give {_POD_NETWORK_ELSEWHERE}"
+            f"{len(allocated)} nodes' spec.podCIDRs"
+            + (f" ({unallocated} more nodes have none)" if unallocated else "")
+            + "; the cluster's pod network is probably larger (nodes added later get ranges "
+            f"outside it): give {_POD_NETWORK_ELSEWHERE}"
         )
         return Value(
             span,
             (
                 "APPROXIMATE: the smallest range covering the nodes' spec.podCIDRs:",
-                *(f"  {_say(e.items)} from {e.origin}" for e in allocated),
+                *_listed(allocated),
             ),
         )
     if reading.pod_hints:
@@ -682,7 +288,7 @@ def _guess_services(ips: Evidence, reading: Reading) -> Value:
         known = [
             (cidr, why)
             for cidr, why in _DEFAULT_SERVICE_RANGES
-            if ip == _network(cidr).network_address + 1
+            if ip == network(cidr).network_address + 1
         ]
         if known:
             cidr, why = known[0]
@@ -726,15 +332,8 @@ def _services(reading: Reading) -> Value | None:
             "guesses) and give it"
         )
         return None
-    for e in ips:
-        outside = [i for i in e.items if not _inside(i, chosen)]
-        if outside:
-            reading.problems.append(
-                _conflict("serviceCIDRs", [(outside, [e]), (chosen, live or whole)])
-                + f": {_say(outside)} is outside the service network"
-            )
-        else:
-            reasons += (f"holds the address {_say(e.items)} from {e.origin}",)
+    if not _outside("serviceCIDRs", ips, chosen, live or whole, "service", reading):
+        reasons += tuple(f"holds the address {_say(e.items)} from {e.origin}" for e in ips)
     return Value(chosen, reasons)
 
 
@@ -743,17 +342,21 @@ def _nodes(reading: Reading) -> Value | None:
     addresses = reading.of("nodeCIDRs", ADDRESS)
     chosen = _agree("nodeCIDRs", whole, reading)
     if chosen:
-        for e in addresses:
-            outside = [i for i in e.items if not _inside(i, chosen)]
-            if outside:
-                reading.problems.append(
-                    _conflict("nodeCIDRs", [(outside, [e]), (chosen, whole)])
-                    + f": {_say(outside)} is outside the node network"
-                )
+        _outside("nodeCIDRs", addresses, chosen, whole, "node", reading)
         return Value(chosen, _from(whole))
     if whole or not addresses:
         return None
     span = _span([i for e in addresses for i in e.items])
+    wide = [w for w in span if _too_wide(w)]
+    if wide:
+        reading.notes.append(
+            f"warning: nodeCIDRs left out: the smallest range covering the {len(addresses)} "
+            f"nodes' InternalIP addresses is {_say(wide)}, too wide to stand for the nodes' "
+            "network (it reaches past one private address block); write "
+            "spec.cluster.nodeCIDRs from your infrastructure if clients must reach the nodes "
+            "directly"
+        )
+        return None
     reading.notes.append(
         f"warning: nodeCIDRs {_say(span)} is APPROXIMATE: the smallest range covering the "
         f"{len(addresses)} nodes' InternalIP addresses; the nodes' subnets may be larger (or "
@@ -763,7 +366,7 @@ def _nodes(reading: Reading) -> Value | None:
         span,
         (
             "APPROXIMATE: the smallest range covering the nodes' InternalIP addresses:",
-            *(f"  {_say(e.items)} from {e.origin}" for e in addresses),
+            *_listed(addresses),
         ),
     )
 
@@ -780,8 +383,8 @@ def _single(value: str, reading: Reading) -> Value | None:
 
 
 def _entries(value: str, reading: Reading, drop: Iterable[str] = ()) -> Value | None:
-    """A list value made of every source's entries (noProxy, apiServerAddresses), each item
-    with where it was found."""
+    """A list value made of every source's entries (noProxy, apiServerAddresses), with where
+    they were found: the sources once, and which items each gave where they differ."""
     dropped = set(drop)
     where: dict[str, list[str]] = {}
     for e in reading.of(value):
@@ -790,8 +393,46 @@ def _entries(value: str, reading: Reading, drop: Iterable[str] = ()) -> Value | 
                 where.setdefault(item, []).append(e.origin)
     if not where:
         return None
-    reasons = tuple(f"{item}: from {'; '.join(origins)}" for item, origins in where.items())
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for item, origins in where.items():
+        groups.setdefault(tuple(dict.fromkeys(origins)), []).append(item)
+    if len(groups) == 1:
+        reasons = _from([Evidence(value, (), o) for o in next(iter(groups))])
+    else:
+        reasons = tuple(f"{_say(items)}: from {'; '.join(o)}" for o, items in groups.items())
     return Value(tuple(where), reasons)
+
+
+def _credentials(reading: Reading, proxy: str | None, secret: str | None) -> Value | None:
+    """spec.proxy.credentialsSecret: the Secret named on the command line, else the one the
+    install's proxy URLs take their credentials from. A user name and password found in a
+    saved object are never copied into the output: with a Secret named they are left out of
+    the URLs, without one discover refuses (the user types a --proxy URL to have it written)."""
+    if secret:
+        reading.evidence = [
+            Evidence(e.value, tuple(map(without_credentials, e.items)), e.origin, e.grade)
+            if e.value in ("httpsProxy", "httpProxy")
+            else e
+            for e in reading.evidence
+        ]
+        return Value(
+            (secret, DEFAULT_USERNAME_KEY, DEFAULT_PASSWORD_KEY),
+            (
+                "from --credentials-secret: create this Secret in Crossplane's namespace with "
+                f"the keys {DEFAULT_USERNAME_KEY} and {DEFAULT_PASSWORD_KEY} (URL-encoded)",
+            ),
+        )
+    if reading.credentials and not proxy:
+        reading.problems.append(
+            f"{'; '.join(reading.credentials[:3])}: the proxy URL carries a user name and "
+            "password, which discover does not copy into the configuration it prints: give "
+            "--credentials-secret NAME (a Secret in Crossplane's namespace with the keys "
+            f"{DEFAULT_USERNAME_KEY} and {DEFAULT_PASSWORD_KEY}; README: Proxy credentials "
+            "from a Secret), or give the URL yourself with --proxy URL"
+        )
+    found = reading.of("credentialsSecret")
+    chosen = _agree("credentialsSecret", found, reading)
+    return Value(chosen, _from(found[:1])) if chosen else None
 
 
 # Writing ----------------------------------------------------------------------------------------
@@ -848,6 +489,14 @@ def _clusternetwork(spec: Spec, name: str, header: Sequence[str]) -> str:
             if key in _LISTS:
                 out.append(f"    {key}:")
                 out += [f"      - {_scalar(item)}" for item in value.items]
+            elif key == "credentialsSecret":
+                secret, user, password = value.items
+                out += [
+                    f"    {key}:",
+                    f"      name: {_scalar(secret)}",
+                    f"      usernameKey: {_scalar(user)}",
+                    f"      passwordKey: {_scalar(password)}",
+                ]
             else:
                 out.append(f"    {key}: {_scalar(value.items[0])}")
     return "\n".join(out) + "\n"
@@ -860,15 +509,21 @@ def _configmap_form(spec: Spec, name: str, header: Sequence[str]) -> str:
         for key, value in values.items():
             assert key in CONFIGMAP_KEYS, key
             out += _comment(value.reasons, "  ")
-            out.append(f"  {key}: {json.dumps(','.join(value.items))}")
+            if key == "credentialsSecret":
+                pairs = zip(_SECRET_KEYS, value.items, strict=True)
+                out += [f"  {k}: {json.dumps(v)}" for k, v in pairs]
+            else:
+                out.append(f"  {key}: {json.dumps(','.join(value.items))}")
     return "\n".join(out) + "\n"
 
 
 _LISTS = ("noProxy", "podCIDRs", "serviceCIDRs", "nodeCIDRs", "apiServerAddresses")
+_URLS = ("httpsProxy", "httpProxy")
 _PATHS = {
     "httpsProxy": "spec.proxy.httpsProxy",
     "httpProxy": "spec.proxy.httpProxy",
     "noProxy": "spec.proxy.noProxy",
+    "credentialsSecret": "spec.proxy.credentialsSecret",
     "podCIDRs": "spec.cluster.podCIDRs",
     "serviceCIDRs": "spec.cluster.serviceCIDRs",
     "nodeCIDRs": "spec.cluster.nodeCIDRs",
@@ -901,6 +556,7 @@ def _verify(text: str, spec: Spec) -> list[str]:
         "httpsProxy": config.spec.proxy.httpsProxy,
         "httpProxy": config.spec.proxy.httpProxy,
         "noProxy": config.spec.proxy.noProxy,
+        "credentialsSecret": tuple(config.spec.proxy.credentialsSecret or ()),
         "podCIDRs": config.spec.cluster.podCIDRs,
         "serviceCIDRs": config.spec.cluster.serviceCIDRs,
         "nodeCIDRs": config.spec.cluster.nodeCIDRs,
@@ -958,16 +614,19 @@ def discover(
     proxy: str | None = None,
     name: str = "discovered",
     form: Format = "clusternetwork",
+    credentials_secret: str | None = None,
 ) -> Discovered:
-    """The ClusterNetwork (or its ConfigMap form) that the saved objects describe."""
+    """The ClusterNetwork (or its ConfigMap form) that the saved objects describe; `proxy` and
+    `credentials_secret`: what --proxy and --credentials-secret say."""
     reading = Reading()
     install_docs = []
     ignored: dict[str, dict[str, int]] = {}
     for s in saved:
         if s.doc is not None and resources(s.doc):
             install_docs.append(s.doc)
-        elif not _read_object(s, reading):
-            kind = str(s.data.get("kind") or "a mapping without kind")
+        elif not read_object(s, reading):
+            kind = s.data.get("kind")
+            kind = kind if isinstance(kind, str) and kind else "a mapping without kind"
             counts = ignored.setdefault(s.file, {})
             counts[kind] = counts.get(kind, 0) + 1
     for file, counts in ignored.items():
@@ -975,7 +634,7 @@ def discover(
         reading.notes.append(f"{file}: ignored (discover reads nothing in them): {kinds}")
     installs = find_installs(install_docs, None, "auto", resources)
     for install in installs:
-        _read_install(install, reading)
+        read_install(install, reading)
     if proxy:
         reading.evidence.append(Evidence("httpsProxy", (proxy,), "--proxy", FLAG))
         reading.evidence.append(Evidence("httpProxy", (proxy,), "--proxy", FLAG))
@@ -996,11 +655,14 @@ def discover(
     crossplane = _crossplane(installs, reading)
 
     proxies: dict[str, Value] = {}
+    secret = _credentials(reading, proxy, credentials_secret)
     https, http = _single("httpsProxy", reading), _single("httpProxy", reading)
     if https is not None:
         proxies["httpsProxy"] = https
     if http is not None and (https is None or http.items != https.items):
         proxies["httpProxy"] = http
+    if secret is not None:
+        proxies["credentialsSecret"] = secret
     if not proxies and not reading.of("httpsProxy") and not reading.of("httpProxy"):
         reading.problems.append(
             "no proxy URL: give --proxy URL, or the Crossplane install whose env sets "
@@ -1043,7 +705,7 @@ def _computed(
         "kind": KIND,
         "metadata": {"name": "discovered"},
         "spec": {
-            "proxy": {k: v.items[0] for k, v in proxies.items()},
+            "proxy": {k: v.items[0] for k, v in proxies.items() if k in _URLS},
             "cluster": {
                 k: list(v.items) if k in _LISTS else v.items[0] for k, v in cluster.items()
             },

@@ -188,6 +188,12 @@ def _discover(sub: Commands) -> None:
         default="clusternetwork",
         help="clusternetwork (default) or configmap (the same settings as ConfigMap data)",
     )
+    p.add_argument(
+        "--credentials-secret",
+        metavar="NAME",
+        help="write spec.proxy.credentialsSecret with this Secret and proxy URLs without their "
+        "user name and password (discover never copies a password it reads)",
+    )
     p.add_argument("--name", default="discovered", metavar="NAME", help="metadata.name")
     p.add_argument("files", nargs="*", metavar="FILE", help="saved objects (- for stdin)")
     p.set_defaults(func=commands.discover_cmd)
