@@ -1,9 +1,11 @@
 """The metadata and identity endpoints each cloud's SDKs call from a pod (spec.cluster.cloud): the
-one table of them, each with the documentation it was checked against (issue 14).
+one table of them, each with the documentation it was checked against.
 
 They are link-local or host-local addresses that a proxy cannot reach; a provider whose SDK
 fetches credentials through the proxy fails to authenticate, so they go into NO_PROXY, as
-OpenShift does for its platforms (FACTS.md §7)."""
+OpenShift does for its platforms (cluster-network-operator pkg/util/proxyconfig/no_proxy.go).
+What goes direct must also pass the NetworkPolicies (spec.networkPolicy), which judge addresses
+and ports only: so each endpoint carries the address its name stands for and its ports."""
 
 from __future__ import annotations
 
@@ -15,6 +17,13 @@ class CloudEndpoint(NamedTuple):
     what: str  # the reason explain shows
     url: str  # a request an SDK makes there (explain's destination)
     source: str  # the documentation that says so
+    address: str = ""  # the IP the entry stands for, when it is a name
+    ports: tuple[int, ...] = (80,)  # TCP ports the SDKs call there (plain HTTP)
+
+    @property
+    def ip(self) -> str:
+        """The address a NetworkPolicy must allow for this endpoint."""
+        return self.address or self.value
 
 
 _AWS_SDK_IMDS = (
@@ -40,6 +49,10 @@ _GCP_METADATA_NAME = (
     "cloud.google.com/compute/docs/storing-retrieving-metadata: query "
     "http://metadata.google.internal/computeMetadata/v1/; the GKE metadata server (Workload "
     "Identity) answers there too"
+)
+_AZURE_WIRESERVER_PORTS = (
+    "learn.microsoft.com/azure/virtual-network/what-is-ip-address-168-63-129-16: the VM agent "
+    "talks to it on ports 80 and 32526"
 )
 _GCP_METADATA_IP = (
     "googleapis/google-cloud-go compute/metadata/metadata.go: metadataIP = 169.254.169.254, "
@@ -84,7 +97,8 @@ ENDPOINTS: dict[str, tuple[CloudEndpoint, ...]] = {
             "168.63.129.16",
             "Azure platform address (WireServer): VM agent, DNS, health probes",
             "http://168.63.129.16/",
-            _AZURE_WIRESERVER,
+            f"{_AZURE_WIRESERVER}; {_AZURE_WIRESERVER_PORTS}",
+            ports=(80, 32526),
         ),
     ),
     "gcp": (
@@ -99,7 +113,35 @@ ENDPOINTS: dict[str, tuple[CloudEndpoint, ...]] = {
             "GCE/GKE metadata server by name: credentials for the Google client libraries",
             "http://metadata.google.internal/computeMetadata/v1/",
             _GCP_METADATA_NAME,
+            address="169.254.169.254",
         ),
     ),
 }
 CLOUDS = tuple(ENDPOINTS)
+
+
+class PolicyOnly(NamedTuple):
+    """An address a cloud's pods reach that no NO_PROXY entry names, but a NetworkPolicy must
+    allow for an endpoint above to work."""
+
+    cidr: str
+    ports: tuple[int, ...]
+    what: str
+    source: str
+
+
+# GKE's metadata server (Workload Identity) answers 169.254.169.254:80 from a node agent: with
+# Calico enforcing policies the connection is redirected to 169.254.169.252:988 before it is
+# judged, with GKE Dataplane V2 it is judged at 169.254.169.254:80.
+POLICY_ONLY: dict[str, tuple[PolicyOnly, ...]] = {
+    "gcp": (
+        PolicyOnly(
+            "169.254.169.252/32",
+            (988,),
+            "GKE metadata server (Workload Identity) behind 169.254.169.254",
+            "cloud.google.com/kubernetes-engine/docs/how-to/workload-identity: with network "
+            "policy enforcement allow egress to 169.254.169.252/32 port 988 (GKE 1.21.0-gke.1000 "
+            "and later), and with Dataplane V2 to 169.254.169.254/32 port 80",
+        ),
+    ),
+}

@@ -100,6 +100,7 @@ class ExtraEgress(NamedTuple):
     cidr: str
     ports: tuple[int, ...]
     protocol: Literal["TCP", "UDP", "SCTP"]
+    hosts: tuple[str, ...]
 
 
 class LabelSelector(NamedTuple):
@@ -199,7 +200,7 @@ def _from_data(data: dict[str, Any]) -> ClusterNetwork:
                 enabled=netpol["enabled"],
                 proxyCIDRs=tuple(netpol["proxyCIDRs"]),
                 extraEgress=tuple(
-                    ExtraEgress(e["cidr"], tuple(e["ports"]), e["protocol"])
+                    ExtraEgress(e["cidr"], tuple(e["ports"]), e["protocol"], tuple(e["hosts"]))
                     for e in netpol["extraEgress"]
                 ),
                 metricsNamespaceSelector=LabelSelector(dict(metrics["matchLabels"]))
@@ -285,13 +286,21 @@ def _stamp(path: str) -> tuple[int, int] | None:
 
 def _validation_stamp() -> tuple[Any, ...]:
     """What a validation result depends on besides the document: the model's source (with the
-    ConfigMap keys here and the entry check it shares with the manifests' annotations) and the
-    pydantic installed (its version file; pydantic pins pydantic-core exactly)."""
+    ConfigMap keys here, the entry check it shares with the manifests' annotations, and what
+    the NetworkPolicies allow, which noProxy is judged by) and the pydantic installed (its
+    version file; pydantic pins pydantic-core exactly)."""
     here = os.path.dirname(__file__)
     pydantic = next(
         (s for p in sys.path if (s := _stamp(os.path.join(p, "pydantic", "version.py")))), None
     )
-    sources = ("config_model.py", "config.py", "entries.py")
+    sources = (
+        "config_model.py",
+        "config.py",
+        "entries.py",
+        "egress.py",
+        "clouds.py",
+        "rules.py",
+    )
     model = tuple(_stamp(os.path.join(here, name)) for name in sources)
     return __version__, sys.version, model, pydantic
 

@@ -155,6 +155,27 @@ def _dns_name(pattern: str, what: str, example: str) -> Any:
 
 
 def _version(value: str) -> str:
+DECLARED_HOST_PATTERN = r"^(\*?\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+
+
+def _declared_host(value: str) -> str:
+    """A host name an extraEgress entry declares: a name or a suffix, never an address."""
+    text = value.strip().lower()
+    bare = text.removeprefix("*.").removeprefix(".")
+    try:
+        ipaddress.ip_network(bare, strict=False)
+    except ValueError:
+        pass
+    else:
+        raise ValueError(f"{value!r} is an address: put it in cidr; hosts takes names")
+    if not re.match(DECLARED_HOST_PATTERN, text):
+        raise ValueError(
+            f"{value!r} is not a host name: write a name or a suffix as NO_PROXY does, "
+            "without a port, e.g. .corp.example"
+        )
+    return text
+
+
     if not re.match(VERSION_PATTERN, value):
         raise ValueError(
             f"{value!r} is not a version: use auto (read the core image's tag), unknown "
@@ -382,6 +403,21 @@ class ExtraEgress(_Strict):
         default="TCP", description="The ports' protocol.", examples=["TCP"]
     )
 
+    hosts: list[
+        Annotated[
+            str,
+            AfterValidator(_declared_host),
+            Field(json_schema_extra={"pattern": DECLARED_HOST_PATTERN}),
+        ]
+    ] = Field(
+        default_factory=list,
+        description=(
+            "Host names (as NO_PROXY writes them: name, .suffix or *.suffix) whose addresses "
+            "are in cidr: a policy cannot name a host, so a NO_PROXY host name that goes "
+            "direct is accepted only where it is declared here (or is an API server address)."
+        ),
+        examples=[[".corp.example"]],
+    )
 
 class LabelSelector(_Strict):
     """Namespaces chosen by their labels (a Kubernetes label selector's matchLabels)."""
@@ -951,17 +987,15 @@ def _address(entry: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None
 
 
 def _network_policy_problems(config: ClusterNetwork) -> list[str]:
-    """What spec.networkPolicy cannot be generated from (issue 13), each with its field path."""
+    """What spec.networkPolicy cannot be generated from, or would contradict (a NO_PROXY entry
+    it blocks), each with its field path (docs/networkpolicies.md)."""
     policy, cluster, proxy = config.spec.networkPolicy, config.spec.cluster, config.spec.proxy
     if not policy.enabled:
         return []
     problems = []
     named = sorted(
-        {
-            host
-            for url in (proxy.httpProxy, proxy.httpsProxy, proxy.grpcProxy)
-            if url and (host := urlsplit(url).hostname) and _address(host) is None
-        }
+    urls = [(f, u) for f in ("httpProxy", "httpsProxy", "grpcProxy") if (u := getattr(proxy, f))]
+        {host for _, url in urls if (host := urlsplit(url).hostname) and _address(host) is None}
     )
     if named and not policy.proxyCIDRs:
         problems.append(
@@ -970,28 +1004,87 @@ def _network_policy_problems(config: ClusterNetwork) -> list[str]:
             "[10.20.0.10/32] (what the name resolves to), or write the proxy URL with its IP"
         )
     pods = [ipaddress.ip_network(c) for c in cluster.podCIDRs]
-    given = [(f"proxyCIDRs[{i}]", c) for i, c in enumerate(policy.proxyCIDRs)]
-    given += [(f"extraEgress[{i}].cidr", e.cidr) for i, e in enumerate(policy.extraEgress)]
-    for where, cidr in given:
+    services = [ipaddress.ip_network(c) for c in cluster.serviceCIDRs]
+    given = [
+        (f"spec.proxy.{f}", str(net))
+        for f, url in urls
+        if (host := urlsplit(url).hostname) and (net := _address(host)) is not None
+    ]
+    given += [(f"spec.networkPolicy.proxyCIDRs[{i}]", c) for i, c in enumerate(policy.proxyCIDRs)]
+    given += [
+        (f"spec.networkPolicy.extraEgress[{i}].cidr", e.cidr)
+        for i, e in enumerate(policy.extraEgress)
+    ]
+    api = [
+        (f"spec.cluster.apiServerAddresses[{i}]", str(net))
+        for i, a in enumerate(cluster.apiServerAddresses)
+        if (net := _address(a)) is not None
+    ]
+    for where, cidr in given + api:
         net = ipaddress.ip_network(cidr)
         for i, pod in enumerate(pods):
             if net.version == pod.version and net.overlaps(pod):
                 problems.append(
-                    f"spec.networkPolicy.{where}: {cidr} overlaps the pod network {pod} "
+                    f"{where}: {cidr} overlaps the pod network {pod} "
                     f"(spec.cluster.podCIDRs[{i}]): the policy would let the Crossplane pods "
                     "reach every pod in it; give addresses outside the pod network (a proxy "
                     "running as a pod changes its IP: expose it on a fixed address)"
                 )
-    if not any(_address(a) for a in cluster.apiServerAddresses):
+    for where, cidr in given:
+        net = ipaddress.ip_network(cidr)
+        for i, service in enumerate(services):
+            if net.version == service.version and net.overlaps(service):
+                problems.append(
+                    f"{where}: {cidr} overlaps the service network {service} "
+                    f"(spec.cluster.serviceCIDRs[{i}]): most CNIs judge egress after a Service "
+                    "IP was translated to a pod's, so a policy never matches a Service IP; give "
+                    "addresses outside the cluster networks (a proxy in the cluster: expose it "
+                    "on a node or load balancer address)"
+                )
+    outside = [a for _, a in api if not any(_within(a, s) for s in services)]
+    if not outside:
         problems.append(
             "spec.cluster.apiServerAddresses: networkPolicy.enabled restricts egress to the API "
-            "server, and no address of it is given as an IP: most CNIs judge egress after the "
-            "kubernetes Service IP was translated to the API server's own address, so the "
-            "Service IP alone would cut Crossplane off; list the addresses kubectl get "
-            "endpointslices -l kubernetes.io/service-name=kubernetes shows, e.g. "
-            "apiServerAddresses: [192.168.10.5]"
+            "server, and no address of it is given as an IP outside the service network: most "
+            "CNIs judge egress after the kubernetes Service IP was translated to the API "
+            "server's own address, so the Service IP alone would cut Crossplane off; list the "
+            "addresses kubectl get endpointslices -l kubernetes.io/service-name=kubernetes "
+            "shows, e.g. apiServerAddresses: [192.168.10.5]"
+        )
+    if not problems:
+        problems += _blocked_entries(config)
+    return problems
+
+
+def _within(cidr: str, network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
+    net = ipaddress.ip_network(cidr)
+    return net.version == network.version and net.subnet_of(network)  # type: ignore[arg-type]
+
+
+def _blocked_entries(config: ClusterNetwork) -> list[str]:
+    """spec.proxy.noProxy entries the policies would block (XPN050) or cannot be shown to
+    allow (XPN051): the configuration contradicts itself."""
+    from xpnet import egress, rules
+    from xpnet.config import _from_data
+
+    record = _from_data(config.model_dump())
+    reach = egress.Reach.of(record)
+    namespaces = (config.spec.crossplane.namespace or "crossplane-system",)
+    problems = []
+    for i, entry in enumerate(config.spec.proxy.noProxy):
+        found = reach.judge(entry, namespaces)
+        if found is None or found.kind == "in-cluster":  # a warning: check and fix say it
+            continue
+        rule = rules.XPN050 if found.kind == "blocked" else rules.XPN051
+        said = rule.say(
+            where="",
+            entry=entry.strip().lower(),
+            destination=found.destination,
+            allowed=reach.summary,
+            fix=found.fix,
         )
     return problems
+        problems.append(f"spec.proxy.noProxy[{i}]: {rule.id} {said}")
 
 
 def json_schema() -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """NetworkPolicies that make the proxy the only way out of the Crossplane namespace and let
-only the core call functions (issue 13): generated from the configuration and the install, each
-rendered and read back before it is used.
+only the core call functions: generated from the configuration and the install, each rendered and
+read back before it is used, and checked against what NO_PROXY sends direct
+(docs/networkpolicies.md).
 
 The pod labels and ports are Crossplane's own: the package runtime builder labels a provider's
 pods pkg.crossplane.io/provider and a function's pkg.crossplane.io/function
@@ -11,20 +12,19 @@ Deployment's own selector, read from the install.
 
 from __future__ import annotations
 
-import ipaddress
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from xpnet import rules
+from xpnet import egress, noproxy, rules
 from xpnet.config import ClusterNetwork
+from xpnet.envvars import BYPASS_VARS
 from xpnet.errors import InputError
-from xpnet.install import CrossplaneInstall, Resource, Role
-from xpnet.plan import Finding, finding
+from xpnet.install import EXTRA_NO_PROXY, EnvBlock, Resource, Role
+from xpnet.plan import Finding, Plan, finding, targets
 from xpnet.records import NamedTuple
 from xpnet.yaml.nodes import get, get_in, scalar, to_data
 from xpnet.yaml.splice import render_scalar
@@ -37,9 +37,7 @@ FUNCTION_LABEL = "pkg.crossplane.io/function"
 PROVIDER_LABEL = "pkg.crossplane.io/provider"
 GRPC_PORT = 9443
 METRICS_PORT = 8080
-# The kubernetes Service's port, and the port kubeadm and most distributions bind the API server
-# to: CNIs judge egress after the Service IP was translated to the API server's own address.
-API_SERVER_PORTS = (443, 6443)
+API_SERVER_PORTS = egress.API_SERVER_PORTS
 # CoreDNS keeps kube-dns's label; kube-system carries its name label from Kubernetes 1.21.
 DNS_PEER = {
     "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
@@ -61,62 +59,25 @@ def _block(cidr: str) -> dict[str, Any]:
     return {"ipBlock": {"cidr": cidr}}
 
 
-def _host_cidr(address: str) -> str | None:
-    """An IP literal as a one-address CIDR; None for a host name."""
-    try:
-        ip = ipaddress.ip_address(address.strip("[]"))
-    except ValueError:
-        return None
-    return f"{ip}/{ip.max_prefixlen}"
-
-
-def _network(entry: str) -> str | None:
-    """An API server address entry (an IP or a CIDR) as a CIDR; None for a host name."""
-    try:
-        return str(ipaddress.ip_network(entry.strip("[]"), strict=False))
-    except ValueError:
-        return None
-
-
-def _proxy_rule(config: ClusterNetwork) -> dict[str, Any]:
-    proxy = config.spec.proxy
-    urls = [u for u in (proxy.httpProxy, proxy.httpsProxy, proxy.grpcProxy) if u]
-    cidrs = list(config.spec.networkPolicy.proxyCIDRs)
-    ports: list[int] = []
-    for url in urls:
-        parts = urlsplit(url)
-        if (cidr := _host_cidr(parts.hostname or "")) is not None:
-            cidrs.append(cidr)
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        ports.append(port)
-    return {
-        "to": [_block(c) for c in dict.fromkeys(cidrs)],
-        "ports": [{"protocol": "TCP", "port": p} for p in sorted(set(ports))],
-    }
-
-
-def api_server_cidrs(config: ClusterNetwork) -> list[str]:
-    """The kubernetes Service IP of each service CIDR, and the API server addresses that are
-    IPs or CIDRs."""
-    cluster = config.spec.cluster
-    first = [ipaddress.ip_network(c)[1] for c in cluster.serviceCIDRs]
-    cidrs = [f"{ip}/{ip.max_prefixlen}" for ip in first]
-    cidrs += [n for a in cluster.apiServerAddresses if (n := _network(a)) is not None]
-    return list(dict.fromkeys(cidrs))
+def _rule(allowance: egress.Allowance) -> dict[str, Any]:
+    rule: dict[str, Any] = {"to": [_block(c) for c in allowance.cidrs]}
+    if allowance.ports:
+        rule["ports"] = [{"protocol": allowance.protocol, "port": p} for p in allowance.ports]
+    return rule
 
 
 def _egress(config: ClusterNetwork, core_selector: dict[str, Any] | None) -> list[dict[str, Any]]:
-    rules_ = [
-        _proxy_rule(config),
-        {
-            "to": [_block(c) for c in api_server_cidrs(config)],
-            "ports": [{"protocol": "TCP", "port": p} for p in API_SERVER_PORTS],
-        },
+    """The proxy and the API server, cluster DNS, the function pods (the core only), then the
+    cloud's endpoints and extraEgress: everything the configuration sends direct."""
+    allowed = egress.allowances(config)
+    first = [a for a in allowed if a.what in ("the proxy", "the API server")]
+    rules_ = [_rule(a) for a in first]
+    rules_.append(
         {
             "to": [DNS_PEER],
             "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
-        },
-    ]
+        }
+    )
     if core_selector is not None:  # the core calls the functions
         rules_.append(
             {
@@ -124,11 +85,7 @@ def _egress(config: ClusterNetwork, core_selector: dict[str, Any] | None) -> lis
                 "ports": [{"protocol": "TCP", "port": GRPC_PORT}],
             }
         )
-    for extra in config.spec.networkPolicy.extraEgress:
-        rule: dict[str, Any] = {"to": [_block(extra.cidr)]}
-        if extra.ports:
-            rule["ports"] = [{"protocol": extra.protocol, "port": p} for p in extra.ports]
-        rules_.append(rule)
+    rules_ += [_rule(a) for a in allowed if a not in first]
     return rules_
 
 
@@ -246,9 +203,10 @@ def render(policy: dict[str, Any], indent: int = 0) -> str:
 
 
 def _load(text: str, source: str) -> Any:
-    """A document as a YAML parser reads it, with typed scalars (9443 is a number)."""
+    """A document as a YAML parser reads it, with typed scalars (9443 is a number); libyaml's
+    parser (ruamel.yaml.clib) reads the four policies of an install ~3x faster than the pure one."""
     try:
-        return YAML(typ="safe", pure=True).load(text)
+        return YAML(typ="safe").load(text)
     except YAMLError as error:
         raise InputError(source, [f"invalid YAML: {error}"]) from None
 
@@ -263,17 +221,24 @@ class NetpolPlan(NamedTuple):
     streams: tuple[int, ...] = ()  # for each added policy: the input stream of its core
 
 
-def _existing(docs: Sequence[Document], namespace: str) -> dict[str, Document]:
-    found = {}
-    for doc in docs:
-        root = doc.root
-        if doc.outer is not None or scalar(get(root, "kind")) != KIND:
-            continue
-        name = scalar(get_in(root, "metadata", "name"))
-        ns = scalar(get_in(root, "metadata", "namespace"))
-        if name in NAMES and ns in (namespace, None):
-            found[name] = doc
-    return found
+class _Existing:
+    """The xpnet-named NetworkPolicies of the input, found in one pass: by namespace and name,
+    and those without a namespace (a Helm chart's), each given to the first install asking."""
+
+    def __init__(self, docs: Sequence[Document]) -> None:
+        self.named: dict[tuple[str | None, str], list[Document]] = {}
+        for doc in docs:
+            root = doc.root
+            if doc.outer is not None or scalar(get(root, "kind")) != KIND:
+                continue
+            name = scalar(get_in(root, "metadata", "name"))
+            if name in NAMES:
+                ns = scalar(get_in(root, "metadata", "namespace"))
+                self.named.setdefault((ns, name), []).append(doc)
+
+    def take(self, namespace: str, name: str) -> list[Document]:
+        found = self.named.get((namespace, name)) or self.named.pop((None, name), [])
+        return found
 
 
 def _resource(doc: Document, name: str, namespace: str | None) -> Resource:
@@ -293,17 +258,107 @@ def _item_text(doc: Document, policy: dict[str, Any]) -> str:
     return (lead.group(0) if lead else "") + render(policy).replace("\n", newline)
 
 
-def plan(
-    config: ClusterNetwork, installs: Sequence[CrossplaneInstall], docs: Sequence[Document]
-) -> NetpolPlan:
+def _mapping(value: Any) -> dict[str, Any]:
+    """Labels or annotations as written, keeping what renders back the same (strings, numbers,
+    booleans); anything else is not a mapping of them."""
+    if not isinstance(value, dict):
+        return {}
+    return {
+        k: v
+        for k, v in value.items()
+        if isinstance(k, str) and isinstance(v, str | int | bool) and not isinstance(v, float)
+    }
+
+
+def _kept(policy: dict[str, Any], have: dict[str, Any]) -> dict[str, Any]:
+    """Our policy with the labels and annotations the user put on the one it replaces."""
+    meta = have.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}
+    labels = {**_mapping(meta.get("labels")), **policy["metadata"]["labels"]}
+    metadata = {**policy["metadata"], "labels": labels}
+    if annotations := _mapping(meta.get("annotations")):
+        metadata["annotations"] = annotations
+    return {**policy, "metadata": metadata}
+
+
+def _judged(
+    plan: Plan, config: ClusterNetwork
+) -> Iterator[tuple[str, str, Resource | None, EnvBlock | None, str | None]]:
+    """Every NO_PROXY entry that names a destination of its own: the user's, the cloud's, those
+    already in the manifests (where they were found) and a runtime config's own extras; as
+    (entry, where, resource, block, variable)."""
+    install = plan.install
+    found: dict[str, tuple[Resource, EnvBlock, str]] = {}
+    for resource, block, _ in targets(install, config):
+        for var in BYPASS_VARS:
+            env = block.get(var)
+            for entry in noproxy.split(env.value) if env is not None and env.value else ():
+                found.setdefault(entry, (resource, block, var))
+    for item in plan.no_proxy.entries:
+        if item.group == "existing" and item.value in found:
+            resource, block, var = found[item.value]
+            yield item.value, "", resource, block, var
+        elif item.group in ("user", "cloud"):
+            field = "spec.proxy.noProxy" if item.group == "user" else "spec.cluster.cloud"
+            yield item.value, f"{field}: ", None, None, None
+    for resource in install.resources:
+        if resource.skip:
+            continue
+        for value in resource.extra_no_proxy:
+            yield value, f"annotation {EXTRA_NO_PROXY}: ", resource, None, None
+
+
+RULES = {"blocked": rules.XPN050, "unprovable": rules.XPN051, "in-cluster": rules.XPN052}
+
+
+def destination_findings(
+    config: ClusterNetwork, plans: Sequence[Plan], reach: egress.Reach | None = None
+) -> list[Finding]:
+    """XPN050-XPN052: each destination a NO_PROXY entry sends direct that the policies do not
+    provably allow, once per entry and place."""
+    reach = reach or egress.Reach.of(config)
+    seen: set[tuple[str, str, int]] = set()
+    out = []
+    for p in plans:
+        for entry, where, resource, block, var in _judged(p, config):
+            key = (entry, where, id(block) if block is not None else id(resource))
+            if key in seen or noproxy.go_cannot_use(entry):
+                continue
+            seen.add(key)
+            found = reach.judge(entry, p.install.namespaces)
+            if found is None:
+                continue
+            fix = found.fix
+            if block is not None:  # found in the manifests: merged into the install's set
+                fix += ", or set spec.policy.existingEntries: replace to drop it"
+            fields = {"where": where, "entry": entry, "destination": found.destination}
+            out.append(
+                finding(
+                    RULES[found.kind],
+                    resource,
+                    block,
+                    var,
+                    allowed=reach.summary,
+                    fix=fix,
+                    **fields,
+                )
+            )
+    return out
+
+
+def plan(config: ClusterNetwork, plans: Sequence[Plan], docs: Sequence[Document]) -> NetpolPlan:
     """What the enabled networkPolicy asks of this input: the policies of each install with a
-    core Deployment, compared with the xpnet policies already there."""
+    core Deployment, compared with the xpnet policies already there, and what NO_PROXY sends
+    direct that they would block."""
     check = config.spec.policy.mode == "check"
     findings: list[Finding] = []
     replace: dict[int, str] = {}
     added: list[str] = []
     streams: list[int] = []
-    for install in installs:
+    existing = _Existing(docs)
+    generating = []
+    for p in plans:
+        install = p.install
         core = install.core
         if core is None:
             continue
@@ -311,12 +366,19 @@ def plan(
         if labels is None:
             findings.append(finding(rules.XPN025, core))
             continue
+        generating.append(p)
         namespace = install.namespaces[0]
-        existing = _existing(docs, namespace)
         for policy in policies(config, namespace, labels):
             name = policy["metadata"]["name"]
-            doc = existing.get(name)
-            if doc is None and check:  # fix would add it: check must fail (issue 13)
+            docs_ = existing.take(namespace, name)
+            for extra in docs_[1:]:
+                what = (
+                    f"is written {len(docs_)} times in namespace {namespace} (first in "
+                    f"{docs_[0].source}): keep one"
+                )
+                findings.append(finding(rules.XPN024, _resource(extra, name, namespace), what=what))
+            doc = docs_[0] if docs_ else None
+            if doc is None and check:  # fix would add it: check must fail
                 what = (
                     f"NetworkPolicy {name} is missing: spec.networkPolicy.enabled asks for it; "
                     "xpnet fix adds it (to the file of the core Deployment, or as the KRM "
@@ -329,16 +391,23 @@ def plan(
                 streams.append(core.doc.stream)
                 continue
             have = _load(doc.segment.text, doc.source)
-            ours = (have.get("metadata") or {}).get("labels") or {}
-            if have.get("spec") == policy["spec"] and ours.get(MANAGED_BY[0]) == MANAGED_BY[1]:
+            have = have if isinstance(have, dict) else {}
+            ours = (
+                _mapping((have.get("metadata") or {}).get("labels"))
+                if isinstance(have.get("metadata"), dict)
+                else {}
+            )
+            managed = ours.get(MANAGED_BY[0]) == MANAGED_BY[1]
+            if have.get("spec") == policy["spec"] and managed:
                 continue
             resource = _resource(doc, name, namespace)
-            if ours.get(MANAGED_BY[0]) != MANAGED_BY[1]:
+            if not managed:
                 what = f"is not labelled {MANAGED_BY[0]}: {MANAGED_BY[1]}; rename or remove it"
                 findings.append(finding(rules.XPN024, resource, what=what))
             elif check:
                 what = "differs from what spec.networkPolicy gives; run xpnet fix to replace it"
                 findings.append(finding(rules.XPN024, resource, what=what))
             else:
-                replace[doc.index] = _item_text(doc, policy)
+                replace[doc.index] = _item_text(doc, _kept(policy, have))
+    findings += destination_findings(config, generating)
     return NetpolPlan(tuple(findings), replace, tuple(added), tuple(streams))

@@ -272,7 +272,11 @@ NETPOL_CONFIG = (
         "    serviceCIDRs: [10.96.0.0/12]\n",
         "    serviceCIDRs: [10.96.0.0/12]\n    apiServerAddresses: [192.168.10.5]\n",
     )
+    # What NO_PROXY sends direct must pass the policies: the config's .corp.example is declared
+    # with its addresses, and the chart's 10.0.0.0/8 (blocked outside the cluster) is dropped.
     + "  networkPolicy:\n    enabled: true\n    proxyCIDRs: [10.20.0.10/32]\n"
+    + "    extraEgress:\n    - {cidr: 10.50.0.0/16, ports: [443], hosts: [.corp.example]}\n"
+    + "  policy:\n    existingEntries: replace\n"
 )
 NETPOL_SCHEMA = (
     ROOT / "tests" / "fixtures" / "networkpolicy" / "networkpolicy-networking-v1.schema.json"
