@@ -154,7 +154,6 @@ def _dns_name(pattern: str, what: str, example: str) -> Any:
     return check
 
 
-def _version(value: str) -> str:
 DECLARED_HOST_PATTERN = r"^(\*?\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
 
 
@@ -176,6 +175,7 @@ def _declared_host(value: str) -> str:
     return text
 
 
+def _version(value: str) -> str:
     if not re.match(VERSION_PATTERN, value):
         raise ValueError(
             f"{value!r} is not a version: use auto (read the core image's tag), unknown "
@@ -402,7 +402,6 @@ class ExtraEgress(_Strict):
     protocol: Literal["TCP", "UDP", "SCTP"] = Field(
         default="TCP", description="The ports' protocol.", examples=["TCP"]
     )
-
     hosts: list[
         Annotated[
             str,
@@ -418,6 +417,7 @@ class ExtraEgress(_Strict):
         ),
         examples=[[".corp.example"]],
     )
+
 
 class LabelSelector(_Strict):
     """Namespaces chosen by their labels (a Kubernetes label selector's matchLabels)."""
@@ -993,8 +993,8 @@ def _network_policy_problems(config: ClusterNetwork) -> list[str]:
     if not policy.enabled:
         return []
     problems = []
-    named = sorted(
     urls = [(f, u) for f in ("httpProxy", "httpsProxy", "grpcProxy") if (u := getattr(proxy, f))]
+    named = sorted(
         {host for _, url in urls if (host := urlsplit(url).hostname) and _address(host) is None}
     )
     if named and not policy.proxyCIDRs:
@@ -1083,8 +1083,8 @@ def _blocked_entries(config: ClusterNetwork) -> list[str]:
             allowed=reach.summary,
             fix=found.fix,
         )
-    return problems
         problems.append(f"spec.proxy.noProxy[{i}]: {rule.id} {said}")
+    return problems
 
 
 def json_schema() -> dict[str, Any]:
