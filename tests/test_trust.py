@@ -11,11 +11,13 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.test_verified_writes import both_parsers, xpnet
 from tests.unit_helpers import CONFIG_DATA, config, core
 from xpnet.adapters.streams import run_streams
-from xpnet.config import load_config
+from xpnet.config import load_config, with_mode
 from xpnet.errors import ConfigError, InputError
 from xpnet.yaml.stream import Source
 
@@ -658,3 +660,93 @@ def test_a_controller_config_keeps_its_ssl_cert_dir_list() -> None:
     )
     out = fix(text)
     assert "value: /opt/a:/etc/xpnet/ca\n" in out and fix(out) == out
+
+
+# Hypothesis: runtime configs and cores with generated env, volumes and mounts, friendly and
+# hostile. Fix answers or refuses (never an internal error); what it writes, a second run
+# leaves as it is and check passes; no proxy password in any message.
+
+PASSWORD = "Pq7-trust-pw"
+NAMES = st.sampled_from(["xpnet-ca-bundle", "xpnet-ca-bundle-2", "ca-certs", "data", "[x]"])
+PATHS = st.sampled_from(
+    ["/etc/xpnet/ca", "/etc/xpnet/ca/", "/certs", "/etc/ssl/certs", "/data", "/etc", "/"]
+)
+SOURCES = st.sampled_from(
+    [
+        "{configMap: {name: corp-ca}}",
+        "{configMap: {name: corp-ca, items: [{key: ca.crt, path: ca.crt}]}}",
+        "{configMap: {name: corp-ca, items: [{key: ca.crt, path: x/ca.crt}]}}",
+        "{configMap: {name: other}}",
+        "{secret: {secretName: corp-ca}}",
+        "{emptyDir: {}}",
+        "{projected: {sources: [{configMap: {name: corp-ca}}]}}",
+        "{projected: {sources: [{serviceAccountToken: {path: token}}]}}",
+        "{projected: {}}",
+        "{configMap: {name: corp-ca, items: [{key: ca.crt}]}}",
+        "{configMap: [corp-ca]}",
+    ]
+)
+SCALARS = st.sampled_from(
+    ["/etc/xpnet/ca", "/opt/a:/etc/xpnet/ca", "/opt/a", "", ":", "/certs/ca.crt", "[a]"]
+)
+
+
+@st.composite
+def trust_inputs(draw: st.DrawFn) -> str:
+    env = "".join(
+        f"            - name: {name}\n              value: {json.dumps(draw(SCALARS))}\n"
+        for name in draw(
+            st.lists(
+                st.sampled_from(["SSL_CERT_DIR", "SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS"]),
+                unique=True,
+                max_size=2,
+            )
+        )
+    )
+    mounts = "".join(
+        f"            - {{name: {draw(NAMES)}, mountPath: {draw(PATHS)}"
+        + (
+            f", subPath: {draw(st.sampled_from(['ca.crt', 'x', '']))}}}\n"
+            if draw(st.booleans())
+            else "}\n"
+        )
+        for _ in range(draw(st.integers(0, 2)))
+    )
+    volumes = "".join(
+        f"          - {{name: {name}, {draw(SOURCES)[1:-1]}}}\n"
+        for name in draw(st.lists(NAMES, unique=True, max_size=3))
+    )
+    runtime = draw(
+        st.sampled_from(["", "    xpnet.dev/runtime: python\n", "    xpnet.dev/runtime: node\n"])
+    )
+    text = drc(env=env, mounts=mounts, volumes=volumes, annotations=runtime)
+    if draw(st.booleans()):
+        text = text.replace(
+            "          containers:\n", "          containers:\n          - name: sidecar\n"
+        )
+    return text
+
+
+@given(trust_inputs(), st.sampled_from(["configMapRef", "secretRef"]))
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_fix_is_idempotent_or_refuses_clearly(text: str, kind: str) -> None:
+    bundle = {"configMapRef": None, kind: {"name": "corp-ca", "key": "ca.crt"}}
+    proxy = {"httpsProxy": f"http://bob:{PASSWORD}@proxy.corp.example:3128"}
+    cfg = config("fix", trust={"caBundle": bundle}, proxy=proxy)
+    try:
+        result = run_streams(cfg, [Source("in.yaml", text)])
+    except InputError as error:
+        assert "internal error" not in str(error) and PASSWORD not in str(error), str(error)
+        return
+    for f in result.outcome.findings:
+        assert PASSWORD not in f.message and "internal error" not in f.message, f.message
+    if result.outcome.failed:
+        return
+    out = str(result.outputs["in.yaml"])
+    again = run_streams(cfg, [Source("in.yaml", out)])
+    assert str(again.outputs["in.yaml"]) == out, "a second run changes something"
+    checked = run_streams(with_mode(cfg, "check"), [Source("in.yaml", out)]).outcome
+    errors = [
+        f"{f.rule.id} {f.message}" for f in checked.findings if f.rule.severity.value == "error"
+    ]
+    assert not errors, errors

@@ -210,8 +210,16 @@ def _container(root: Node, wiring: Wiring) -> Node | None:
 
 
 def _list(node: Node | None, source: str) -> list[dict[str, Any]]:
+    """The volumes or mounts of a list, as data; a name that is not a string (the API server
+    refuses it) is its text, so that it still takes its place and its path."""
     found = to_data(node, source) if node is not None else None
-    return [i for i in found if isinstance(i, dict)] if isinstance(found, list) else []
+    if not isinstance(found, list):
+        return []
+    items = [i for i in found if isinstance(i, dict)]
+    for item in items:
+        if "name" in item and not isinstance(item["name"], str):
+            item["name"] = str(item["name"])
+    return items
 
 
 def same(have: Any, want: Any) -> bool:
