@@ -35,6 +35,13 @@ COLUMNS: dict[str, tuple[dict[str, str], dict[str, dict[str, str]]]] = {
     "REQUESTS_CA_BUNDLE": ({"REQUESTS_CA_BUNDLE": CORP_PEM}, CONFIGMAP),
     "NODE_EXTRA_CA_CERTS": ({"NODE_EXTRA_CA_CERTS": CORP_PEM}, CONFIGMAP),
     "CA_BUNDLE_PATH": ({"CA_BUNDLE_PATH": CORP_PEM}, CONFIGMAP),
+    # What fix writes where SSL_CERT_DIR is there already: the user's directories, then the
+    # mount path (a directory that does not exist first, one holding the public CA second).
+    "SSL_CERT_DIR list": ({"SSL_CERT_DIR": "/opt/absent:/certs"}, CONFIGMAP),
+    "SSL_CERT_DIR list with the user's roots": (
+        {"SSL_CERT_DIR": "/opt/public:/certs"},
+        {**CONFIGMAP, "/opt/public": {"public.pem": "PUBLIC_CA_PEM"}},
+    ),
 }
 
 # Go's default bundle files and directories on Linux (src/crypto/x509/root_linux.go, Go 1.26).
@@ -97,12 +104,18 @@ EXPECTED: dict[str, dict[str, Cell]] = {
         "SSL_CERT_DIR (hashed name)": (True, True),
         **IGNORED_BY_GO,
         "CA_BUNDLE_PATH": (False, True),
+        "SSL_CERT_DIR list": (True, True),
     },
-    # No bundle file in any default place: SSL_CERT_FILE (and SSL_CERT_DIR) now REPLACE.
+    # No bundle file in any default place: SSL_CERT_FILE (and SSL_CERT_DIR) now REPLACE. Go
+    # reads every directory of an SSL_CERT_DIR list (crypto/x509 root_unix.go splits it on
+    # ":"), skipping one that does not exist: the user's directory in front of xpnet's keeps
+    # the roots it holds, which is why fix appends to a list instead of replacing it.
     "go, no bundle in the default dirs": {
         "none": (False, False),
         "SSL_CERT_FILE": (True, False),
         "SSL_CERT_DIR": (True, False),
+        "SSL_CERT_DIR list": (True, False),
+        "SSL_CERT_DIR list with the user's roots": (True, True),
     },
     # Core's package pulls are Go: SSL_CERT_FILE/SSL_CERT_DIR work as for Go, and CA_BUNDLE_PATH
     # appends to x509.SystemCertPool() (cmd/crossplane/core/certs.go): it ADDS.

@@ -76,6 +76,27 @@ def test_fix_wires_what_the_chart_renders_for_registry_ca_bundle_config(
 
 
 @pytest.mark.parametrize("version", VERSIONS)
+def test_fix_points_the_charts_wiring_of_another_bundle_at_the_corporate_one(
+    helm3: Path, goyaml: Path, shared_crossplane: Path, tmp_path: Path, version: str
+) -> None:
+    """A render whose registryCaBundleConfig names another ConfigMap and key: the chart's own
+    wiring is xpnet's to adjust (CA_BUNDLE_PATH on the ca-certs mount is not a bundle of the
+    user's, XPN045), and what fix makes of it is what the chart renders for spec.trust's."""
+    chart = tmp_path / "chart"
+    shutil.copytree(shared_crossplane / "charts" / f"crossplane-{version}", chart)
+    config = tmp_path / "xpnet.yaml"
+    config.write_text(yaml.safe_dump(CONFIG))
+    old_values = {**VALUES, "registryCaBundleConfig": {"name": "old-ca", "key": "old.crt"}}
+    old = render(helm3, chart, old_values, tmp_path).rename(tmp_path / "old.yaml")
+    with_ca = render(helm3, chart, CA_VALUES, tmp_path).rename(tmp_path / "with-ca.yaml")
+    for path in (old, with_ca):
+        done = xpnet("fix", "-c", str(config), str(path))
+        assert done.returncode == 0, done.stderr
+    assert verify.difference(read(goyaml, old), read(goyaml, with_ca)) is None
+    assert xpnet("check", "-c", str(config), str(old)).returncode == 0
+
+
+@pytest.mark.parametrize("version", VERSIONS)
 def test_patches_wire_the_bundle_in_a_real_kustomize_build(
     helm3: Path, goyaml: Path, shared_crossplane: Path, tmp_path: Path, version: str
 ) -> None:
