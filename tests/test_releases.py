@@ -15,6 +15,7 @@ from xpnet import verify
 from xpnet.adapters.streams import run_streams
 from xpnet.errors import InputError
 from xpnet.releases import exact
+from xpnet.rules import XPN043
 from xpnet.yaml.stream import ChartValues, Source
 
 SIX = ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy")
@@ -224,13 +225,16 @@ BAD = {
         ),
         "must hold a mapping of chart values",
     ),
-    "parameters": (
+    "a values string with an alias bomb": (
         STYLES["application string"].replace(
-            "      releaseName",
-            "      parameters:\n      - {name: extraEnvVarsCrossplane.A, value: b}\n"
-            "      releaseName",
+            "        # proxy\n",
+            "        a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+            + "".join(
+                f"        {n}: &{n} [{', '.join([f'*{p}'] * 10)}]\n"
+                for p, n in zip("abcdef", "bcdefg", strict=True)
+            ),
         ),
-        "extraEnvVarsCrossplane.A is set as a parameter",
+        "expands to more than 100000 nodes through aliases",
     ),
 }
 
@@ -298,3 +302,329 @@ def test_patch_prints_what_a_fixed_install_needs_and_refuses_what_it_cannot(
 def fix_manifest(text: str) -> str:
     result = run_streams(config("fix", crossplane={"namespace": "xp"}), [Source("m.yaml", text)])
     return str(result.outputs["m.yaml"])
+
+
+# Every field of the GitOps tools: read as the tool chain renders it, or named in a finding.
+
+NS = "crossplane-system"
+GOOD_NO_PROXY = (
+    "localhost,127.0.0.1,::1,10.96.0.1,kubernetes.default.svc,kubernetes.default.svc.cluster.local,"
+    f".svc,.cluster.local,{NS},.{NS},10.244.0.0/16,10.96.0.0/12"
+)
+GOOD = {"HTTPS_PROXY": PROXY, "https_proxy": PROXY, "NO_PROXY": GOOD_NO_PROXY}
+GOOD["no_proxy"] = GOOD_NO_PROXY
+GOOD |= {"HTTP_PROXY": PROXY, "http_proxy": PROXY}
+
+
+def flux(values: Any, **spec: Any) -> dict[str, Any]:
+    chart = spec.pop("chart", "crossplane")
+    return {
+        "apiVersion": "helm.toolkit.fluxcd.io/v2",
+        "kind": "HelmRelease",
+        "metadata": {"name": "crossplane", "namespace": "flux-system"},
+        "spec": {
+            "targetNamespace": NS,
+            "chart": {"spec": {"chart": chart, "version": spec.pop("version", "2.3.4")}},
+            "values": values,
+            **spec,
+        },
+    }
+
+
+def argo(helm: dict[str, Any], kind: str = "Application", **source: Any) -> dict[str, Any]:
+    spec = {
+        "destination": {"namespace": source.pop("namespace", NS)},
+        "source": {"chart": "crossplane", "targetRevision": "2.3.4", "helm": helm, **source},
+    }
+    doc: dict[str, Any] = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": kind,
+        "metadata": {"name": "cp", "namespace": "argocd"},
+        "spec": spec,
+    }
+    if kind == "ApplicationSet":
+        template = {"metadata": {"name": "cp-{{cluster}}"}, "spec": spec}
+        generators = [{"list": {"elements": [{"cluster": "a"}]}}]
+        doc["spec"] = {"generators": generators, "template": template}
+    return doc
+
+
+def text_of(doc: Any) -> str:
+    return str(yaml.safe_dump(doc, sort_keys=False))
+
+
+def findings_of(doc: Any, mode: str = "check") -> list[tuple[str, str | None, str]]:
+    """(rule, variable, message) of each finding of a run on the document."""
+    text = doc if isinstance(doc, str) else text_of(doc)
+    return [(f.rule.id, f.var, f.message) for f in run(text, mode=mode).outcome.findings]
+
+
+def rule_ids(doc: Any, mode: str = "check") -> set[str]:
+    return {r for r, _, _ in findings_of(doc, mode)}
+
+
+def test_a_key_given_twice_in_a_values_string_is_read_as_helm_reads_it() -> None:
+    """Helm 3 and 4 keep the last of two equal keys (tests/integration proves it on both)."""
+    good, bad = yaml.safe_dump({"extraEnvVarsCrossplane": GOOD}), "extraEnvVarsCrossplane: {}\n"
+    good_last = text_of(argo({"values": bad + good}))
+    assert rule_ids(good_last) == {"XPN042"}  # only the warning: the last key is complete
+    assert "Helm uses the last one" in findings_of(good_last)[0][2]
+    bad_last = text_of(argo({"values": good + bad}))
+    assert {"XPN011", "XPN042"} <= rule_ids(bad_last)  # the last map is empty: no proxy
+    result = run(bad_last)  # fix refuses rather than rewrite a string it would misread
+    assert result.outcome.failed and result.outputs["in.yaml"] == bad_last
+    assert "XPN019" in {f.rule.id for f in result.outcome.findings}
+    inner = text_of(argo({"values": "extraEnvVarsCrossplane:\n  NO_PROXY: a\n  NO_PROXY: b\n"}))
+    core = _install(inner).core
+    assert core.blocks[0].get("NO_PROXY").value == "b"
+
+
+@pytest.mark.parametrize(
+    "values, message",
+    [
+        (
+            "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+            + "".join(
+                f"{n}: &{n} [{', '.join([f'*{p}'] * 10)}]\n"
+                for p, n in zip("abcdef", "bcdefg", strict=True)
+            ),
+            "expands to more than",
+        ),
+        (
+            "a0: &a0 {HTTPS_PROXY: x}\n"
+            + "".join(
+                f"a{i}: &a{i} {{<<: [{', '.join([f'*a{i - 1}'] * 8)}]}}\n" for i in range(1, 12)
+            )
+            + "extraEnvVarsCrossplane: {<<: *a11}\n",
+            "expands to more than",
+        ),
+        ("a:\n" + "".join(" " * i + f"k{i}:\n" for i in range(1, 400)), "nests more than"),
+        ("a: &a [*a]\n", "recursive anchor"),
+    ],
+    ids=["alias bomb", "merge bomb", "deep", "recursive"],
+)
+def test_the_limits_of_documents_hold_inside_a_values_string(values: str, message: str) -> None:
+    """An Argo CD helm.values string is YAML like a document: the same alias, node and depth
+    limits, refused in well under a second."""
+    import time
+
+    start = time.monotonic()
+    with pytest.raises(InputError) as raised:
+        run(yaml.safe_dump(argo({"values": values})))
+    assert message in raised.value.render() and "spec.source.helm.values" in raised.value.render()
+    assert time.monotonic() - start < 2
+
+
+def test_argo_cd_uses_values_object_alone_when_both_are_set() -> None:
+    both = argo({"valuesObject": {"extraEnvVarsCrossplane": GOOD}, "values": "bad: [\n"})
+    assert rule_ids(both) == {"XPN042"}
+    assert "Argo CD passes helm.valuesObject instead" in findings_of(both)[0][2]
+    out = fix(text_of(both))
+    assert out == text_of(both)  # nothing to change, nothing written
+
+
+def test_parameters_are_set_after_the_values_as_helm_does() -> None:
+    values = {"extraEnvVarsCrossplane": GOOD}
+    tagged = argo(
+        {"valuesObject": values, "parameters": [{"name": "image.tag", "value": "v1.19.2"}]}
+    )
+    assert _install(text_of(tagged)).version.text == "1.19.2"
+    params = [{"name": "extraEnvVarsCrossplane.NO_PROXY", "value": "localhost,.svc"}]
+    overridden = argo({"valuesObject": values, "parameters": params})
+    assert {("XPN003", "NO_PROXY"), ("XPN002", "NO_PROXY")} <= {
+        (r, v) for r, v, _ in findings_of(overridden)
+    }
+    result = run(text_of(overridden))  # fix cannot change a parameter: it says so, writes nothing
+    assert result.outcome.failed and result.outputs["in.yaml"] == text_of(overridden)
+    assert [f.message for f in result.outcome.findings if f.rule.id == "XPN043"] == [
+        XPN043.say(owner="spec.source.helm.parameters[0]")
+    ]
+    same = argo(
+        {
+            "valuesObject": {"extraEnvVarsCrossplane": {"HTTPS_PROXY": PROXY}},
+            "parameters": [
+                {"name": f"extraEnvVarsCrossplane.{k}", "value": v} for k, v in GOOD.items()
+            ],
+        }
+    )
+    assert rule_ids(same) == set() and fix(text_of(same)) == text_of(same)
+    escaped = argo(
+        {
+            "valuesObject": values,
+            "parameters": [{"name": "extraEnvVarsCrossplane.NO\\.PROXY", "value": "x"}],
+        }
+    )
+    with pytest.raises(InputError, match=r"NO_PROXY and NO\.PROXY both render as NO_PROXY"):
+        run(text_of(escaped))
+
+
+@pytest.mark.parametrize(
+    "helm, rule, said",
+    [
+        ({"parameters": [{"name": "extraEnvVarsCrossplane", "value": "x"}]}, "XPN041", "not one"),
+        (
+            {"parameters": [{"name": "sidecarsCrossplane[0].name", "value": "x"}]},
+            "XPN041",
+            "set it",
+        ),
+        (
+            {"parameters": [{"name": "extraEnvVarsCrossplane.A", "value": "{a,b}"}]},
+            "XPN041",
+            "list",
+        ),
+        (
+            {"fileParameters": [{"name": "extraEnvVarsCrossplane.NO_PROXY", "path": "f"}]},
+            "XPN041",
+            "file",
+        ),
+        ({"fileParameters": [{"name": "image.tag", "path": "f"}]}, "XPN040", "version is unknown"),
+        ({"valueFiles": ["values-prod.yaml"]}, "XPN040", "values-prod.yaml"),
+    ],
+    ids=["whole map", "sidecars", "list value", "file env", "file tag", "value files"],
+)
+def test_what_argo_cd_sets_and_xpnet_cannot_follow_is_named(
+    helm: dict[str, Any], rule: str, said: str
+) -> None:
+    doc = argo({"valuesObject": {"extraEnvVarsCrossplane": GOOD}, **helm})
+    found = [(r, m) for r, _, m in findings_of(doc) if r in ("XPN040", "XPN041")]
+    assert [r for r, _ in found] == [rule] and said in found[0][1]
+    if rule == "XPN040" and "image" in str(helm):
+        assert _install(text_of(doc)).version.text is None
+
+
+def test_the_namespace_argo_cd_renders_into() -> None:
+    values: dict[str, Any] = {"valuesObject": {}}
+    assert _install(text_of(argo({**values, "namespace": "xp"}))).namespaces == ("xp",)
+    no_destination = argo(values)
+    del no_destination["spec"]["destination"]["namespace"]
+    assert _install(text_of(no_destination)).namespaces == ("default",)
+
+
+def test_flux_values_that_xpnet_cannot_see_are_named() -> None:
+    values = {"extraEnvVarsCrossplane": GOOD}
+    hidden = flux(values, valuesFrom=[{"kind": "ConfigMap", "name": "cm"}])
+    assert rule_ids(hidden) == {"XPN040"}
+    assert _install(text_of(hidden)).version.text is None  # it may set image.tag
+    pinned = flux(
+        {**values, "image": {"tag": "v2.3.4"}}, valuesFrom=[{"kind": "ConfigMap", "name": "cm"}]
+    )
+    assert _install(text_of(pinned)).version.text == "2.3.4"  # spec.values wins over it
+    target = [{"kind": "Secret", "name": "s", "targetPath": "extraEnvVarsCrossplane.GRPC_PROXY"}]
+    assert "XPN041" in rule_ids(flux(values, valuesFrom=target))
+    target[0]["targetPath"] = "extraEnvVarsCrossplane.NO_PROXY"  # spec.values sets it: it wins
+    assert rule_ids(flux(values, valuesFrom=target)) == set()
+    files = flux(values)
+    files["spec"]["chart"]["spec"]["valuesFiles"] = ["values.yaml", "prod.yaml"]
+    assert [r for r, _, _ in findings_of(files)] == ["XPN040", "XPN040"]
+
+
+def test_chart_values_that_change_what_the_chart_renders() -> None:
+    values = {"extraEnvVarsCrossplane": GOOD}
+    assert "XPN013" in rule_ids(flux({**values, "hostNetwork": True}))
+    host = {**values, "hostNetwork": True, "dnsPolicy": "ClusterFirstWithHostNet"}
+    assert "XPN013" not in rule_ids(flux(host))
+    rbac = {**values, "extraEnvVarsRBACManager": {"NO_PROXY": "x"}}
+    assert "XPN016" in rule_ids(flux(rbac))
+    for off in (False, None, "no"):  # "no": plain, YAML 1.1's false, as Helm reads values
+        gone = text_of(flux({**rbac, "rbacManager": {"deploy": off}})).replace("'no'", "no")
+        assert rule_ids(gone) == set(), off  # no RBAC manager is rendered
+    assert "XPN016" in rule_ids(flux({**rbac, "rbacManager": {"deploy": "false"}}))  # a string
+    sidecar = {"name": "helper", "image": "x", "env": [{"name": "HTTPS_PROXY", "value": PROXY}]}
+    with_sidecar = flux({**values, "sidecarsCrossplane": [sidecar]})
+    assert ("XPN016", "no_proxy") in {(r, v) for r, v, _ in findings_of(with_sidecar)}
+    assert rule_ids(flux({**values, "sidecarsCrossplane": [sidecar]}, version="2.1.8")) == set()
+    out = fix(text_of(with_sidecar))
+    env = yaml.safe_load(out)["spec"]["values"]["sidecarsCrossplane"][0]["env"]
+    assert {e["name"] for e in env} == set(GOOD) and fix(out) == out
+    drc = {"apiVersion": "pkg.crossplane.io/v1beta1", "kind": "DeploymentRuntimeConfig"}
+    objects = flux({**values, "extraObjects": [{**drc, "metadata": {"name": "default"}}]})
+    assert rule_ids(objects) == {"XPN041"}
+
+
+@pytest.mark.parametrize("form", ["HelmRelease", "Application", "values file", "alias"])
+def test_an_umbrella_chart_holds_crossplane_values_under_the_dependency(form: str) -> None:
+    key = "xp" if form == "alias" else "crossplane"
+    values = {"replicas": 1, key: {"extraEnvVarsCrossplane": {"HTTPS_PROXY": PROXY}}}
+    if form == "values file":
+        text = yaml.safe_dump(values)
+        out = fix(text, values=True)
+        assert "XPN040" in {f.rule.id for f in run(out, mode="check", values=True).outcome.findings}
+        fixed = yaml.safe_load(out)
+    elif form == "Application":
+        text = text_of(argo({"valuesObject": values}, chart="platform"))
+        out = fix(text)
+        fixed = yaml.safe_load(out)["spec"]["source"]["helm"]["valuesObject"]
+    else:
+        text = text_of(flux(values, chart="platform"))
+        out = fix(text)
+        fixed = yaml.safe_load(out)["spec"]["values"]
+    assert set(fixed[key]["extraEnvVarsCrossplane"]) == set(GOOD)
+    assert fixed["replicas"] == 1 and "extraEnvVarsCrossplane" not in fixed
+    assert fix(out, values=form == "values file") == out
+
+
+def test_a_parameter_for_an_umbrella_chart_reaches_the_dependency() -> None:
+    values = {"crossplane": {"extraEnvVarsCrossplane": GOOD}}
+    params = [{"name": "crossplane.image.tag", "value": "v1.19.2"}]
+    doc = argo({"valuesObject": values, "parameters": params}, chart="platform")
+    assert _install(text_of(doc)).version.text == "1.19.2"
+    params = [{"name": "crossplane", "value": "null"}]
+    doc = argo({"valuesObject": values, "parameters": params}, chart="platform")
+    assert "XPN041" in rule_ids(doc)
+
+
+def test_a_list_is_read_item_by_item_as_kustomize_does() -> None:
+    items = [
+        flux({"extraEnvVarsCrossplane": {"HTTPS_PROXY": PROXY}}),
+        argo({"valuesObject": {}}) | {"metadata": {"name": "b", "namespace": "argocd"}},
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}},
+    ]
+    items[1]["spec"]["destination"]["namespace"] = "other"
+    nested = {
+        "apiVersion": "v1",
+        "kind": "List",
+        "items": [items[2], {"kind": "HelmReleaseList", "apiVersion": "v1", "items": [items[0]]}],
+    }
+    for doc in ({"apiVersion": "v1", "kind": "List", "items": items}, nested):
+        text = text_of(doc)
+        assert "XPN016" in rule_ids(text)
+        out = fix(text)
+        assert rule_ids(out) == set() and fix(out) == out
+    deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "crossplane"}}
+    deployment["spec"] = {
+        "template": {"spec": {"containers": [{"name": "crossplane", "args": ["core", "start"]}]}}
+    }
+    listed = text_of({"apiVersion": "v1", "kind": "List", "items": [deployment]})
+    found = findings_of(listed)
+    assert [r for r, _, _ in found if r != "XPN020"] == ["XPN041"]
+
+
+def test_an_application_set_is_read_through_its_template() -> None:
+    plain = argo(
+        {"valuesObject": {"extraEnvVarsCrossplane": {"HTTPS_PROXY": PROXY}}}, "ApplicationSet"
+    )
+    out = fix(text_of(plain))
+    env = yaml.safe_load(out)["spec"]["template"]["spec"]["source"]["helm"]["valuesObject"]
+    assert set(env["extraEnvVarsCrossplane"]) == set(GOOD) and rule_ids(out) == set()
+    templated = argo(
+        {"valuesObject": {"extraEnvVarsCrossplane": {**GOOD, "NO_PROXY": "{{.np}}"}}},
+        "ApplicationSet",
+    )
+    assert "XPN041" in rule_ids(templated)
+    namespace = argo(
+        {"valuesObject": {"extraEnvVarsCrossplane": GOOD}},
+        "ApplicationSet",
+        namespace="{{cluster}}",
+    )
+    assert "XPN041" in rule_ids(namespace)
+    string = argo({"values": "extraEnvVarsCrossplane: {NO_PROXY: {{.np}}}\n"}, "ApplicationSet")
+    assert "XPN041" in rule_ids(string)
+    assert run(text_of(string)).outcome.failed
+    patched = argo({"valuesObject": {"extraEnvVarsCrossplane": GOOD}}, "ApplicationSet")
+    patched["spec"]["templatePatch"] = "spec:\n  source:\n    helm:\n      valuesObject: {}\n"
+    assert "XPN041" in rule_ids(patched)
+    overridden = argo({"valuesObject": {"extraEnvVarsCrossplane": GOOD}}, "ApplicationSet")
+    overridden["spec"]["generators"][0]["list"]["template"] = {
+        "spec": {"destination": {"namespace": "x"}}
+    }
+    assert "XPN041" in rule_ids(overridden)

@@ -43,6 +43,8 @@ _TARGETS = frozenset(
         b"ControllerConfig",
         b"HelmRelease",
         b"Application",
+        b"ApplicationSet",
+        b"List",
         b"NetworkPolicy",
     }
 )
@@ -75,7 +77,7 @@ def hits(data: bytes, start: int = 0, end: int | None = None) -> Hits:
         if kind is not None:
             p = m.start() + 1
             dash(p)
-            if kind in _TARGETS:
+            if kind in _TARGETS or kind.endswith(b"List"):
                 targets.append((p, kind))
             continue
         p = m.start()

@@ -99,7 +99,9 @@ def _expanded_size(root: Node) -> tuple[int, int]:
     return sizes[id(root)], len(sizes)
 
 
-def _checked(node: Node | None, source: str, first_line: int, anchors: bool) -> Node | None:
+def _checked(
+    node: Node | None, source: str, first_line: int, anchors: bool, duplicates: bool = True
+) -> Node | None:
     if node is None:
         return None
     if anchors:  # without an anchor there is no alias to expand
@@ -121,7 +123,8 @@ def _checked(node: Node | None, source: str, first_line: int, anchors: bool) -> 
                     "through aliases; refused"
                 ],
             )
-    check_duplicate_keys(node, source, first_line)
+    if duplicates:
+        check_duplicate_keys(node, source, first_line)
     return node
 
 
@@ -231,14 +234,20 @@ def compose(text: str, source: str, first_line: int = 1) -> Node | None:
     return node
 
 
-def _compose(text: str, source: str, first_line: int) -> Node | None:
+def compose_values(text: str, source: str, first_line: int = 1) -> Node | None:
+    """compose()'s limits (depth, aliases) for chart values that Helm reads, where a key given
+    twice is no error: Helm 3 and 4 keep the last one (sigs.k8s.io/yaml)."""
+    return _compose(text, source, first_line, duplicates=False)
+
+
+def _compose(text: str, source: str, first_line: int, duplicates: bool = True) -> Node | None:
     if _may_nest_deeper(text, MAX_DEPTH) and _depth(text) > MAX_DEPTH:
         raise InputError(
             source,
             [f"line {first_line}: the YAML nests more than {MAX_DEPTH} levels deep; refused"],
         )
     try:
-        return _checked(raw_compose(text), source, first_line, "&" in text)
+        return _checked(raw_compose(text), source, first_line, "&" in text, duplicates)
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = f"line {mark.line + first_line}, column {mark.column + 1}: " if mark else ""

@@ -14,9 +14,16 @@ TARGET_KINDS = frozenset(
         "ControllerConfig",
         "HelmRelease",  # Flux: the chart values (issue 11)
         "Application",  # Argo CD: likewise
+        "ApplicationSet",  # Argo CD: the Application it generates
+        "List",  # kustomize reads its items one by one (so does xpnet), as any kind ending in List
         "NetworkPolicy",  # xpnet's own, when spec.networkPolicy is enabled (issue 13)
     }
 )
+
+def is_target(kind: str) -> bool:
+    """A kind xpnet may rewrite, or a list of resources that can hold one."""
+    return kind in TARGET_KINDS or kind.endswith("List")
+
 
 _ANY_TARGET = re.compile(r"\b(" + "|".join(sorted(TARGET_KINDS)) + r")\b")
 # Patterns for line starts begin with a literal "\n" and run over "\n" + text: sre then scans
@@ -176,7 +183,7 @@ def documents(text: str) -> tuple[list[Segment], dict[int, str]]:
 def needs_look(segment: Segment, kind: str | None) -> bool:
     """Whether a document documents() proved (`kind`; None: not proved) is to be read one by one
     (outline, may_need_change): one not proven, or one of a kind xpnet may rewrite."""
-    if kind is None or kind not in TARGET_KINDS:
+    if kind is None or not is_target(kind):
         return kind is None
     return kind != "Deployment" or segment.whole.find("crossplane", segment.start, segment.end) >= 0
 
@@ -301,7 +308,7 @@ def may_need_change(segment: Segment, found: Outline | None = None) -> bool:
         return bool(kinds - {"Deployment"}) or (
             bool(kinds) and _may_be_crossplane_deployment(segment)
         )
-    if kind not in TARGET_KINDS:
+    if not is_target(kind):
         return False
     if kind == "NetworkPolicy":  # only xpnet's own (xpnet-...) are looked at
         return segment.whole.find("xpnet-", segment.start, segment.end) >= 0
