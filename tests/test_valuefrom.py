@@ -336,3 +336,24 @@ def test_reader_fuzz(case: tuple[str, dict[tuple[str | None, str], dict[str, str
                 if name == var.ref.name and space in (NS, None)
             ]
             assert any(h.get(var.ref.key) == var.value for h in holders), (var, holders)
+
+
+def test_explain_never_tells_a_decision_that_hangs_on_an_unread_variable() -> None:
+    """HTTPS_PROXY from a Secret: Go's decisions depend on it and are not told ("?"), never
+    "neither HTTPS_PROXY nor https_proxy is set"; one that does not (WithNoProxy) is."""
+    from xpnet import explain
+    from xpnet.plan import plan_fix
+
+    secret = "valueFrom:\n            secretKeyRef: {name: s, key: k}\n"
+    text = core({"HTTPS_PROXY": secret, "https_proxy": secret, "NO_PROXY": GOOD})
+    cfg = config("fix")
+    (install,) = discover(load([Source("in.yaml", text)]), None, "auto")
+    plan = plan_fix(cfg, install)
+    where = explain.destinations(cfg, install, ["function-example"], None, [])
+    verdicts = explain.explain(cfg, plan, where)
+    by = {(v.when, v.runtime, v.destination.label): v for v in verdicts}
+    assert not any("is set" in v.decision.reason for v in verdicts if not v.known)
+    assert not any("neither HTTPS_PROXY nor https_proxy" in v.decision.reason for v in verdicts)
+    unknown = [v for v in verdicts if v.when == "before" and v.runtime == "go"]
+    assert unknown and not any(v.known for v in unknown if "registry" in v.destination.label)
+    assert any(v.known for (w, r, _), v in by.items() if r == "grpc-go-noproxy")

@@ -31,6 +31,36 @@ class Verdict(NamedTuple):
     destination: Destination
     runtime: str
     decision: Decision
+    # False where the decision hangs on a variable set through valueFrom from a source xpnet
+    # cannot read (a Secret, a ConfigMap not in the input): then it is not told.
+    known: bool = True
+
+
+# Stand-ins for a variable xpnet cannot read: the decision with the variable absent and with
+# it set tells whether that variable decides anything for a runtime.
+_STAND_INS = {"NO_PROXY": "*", "no_proxy": "*", "no_grpc_proxy": "*"}
+_PROXY_STAND_IN = "http://valuefrom.invalid:3128"
+
+
+def _decide(
+    runtime: str, env: dict[str, str], unread: Sequence[str], destination: Destination
+) -> tuple[Decision, bool]:
+    """The decision, and whether it holds whatever the unread variables are: the same with
+    them absent, with their proxies stood in, and with everything stood in. The reason told is
+    the one with the proxies stood in (they are set), the bypass lists as written."""
+
+    def with_(names: Sequence[str]) -> Decision:
+        stood_in = {**env, **{n: _STAND_INS.get(n, _PROXY_STAND_IN) for n in names}}
+        return decide(runtime, stood_in, destination.target, resolved=destination.resolved)
+
+    if not unread:
+        return with_(()), True
+    told = with_([n for n in unread if n not in _STAND_INS])
+    if with_(()).proxy == told.proxy == with_(unread).proxy:
+        return told, True
+    names = ", ".join(unread)
+    reason = f"not known: {names} set through valueFrom from a source xpnet cannot read"
+    return Decision(None, reason), False
 
 
 def destinations(
@@ -73,14 +103,15 @@ def explain(
         before = block.values()
         edit = edits.get((id(resource), id(block)))
         after = {**before, **dict(edit.values)} if edit else before
+        unread = [e.name for e in block.env if e.from_ref and e.value is None]
         for when, env in (("before", before), ("after", after)):
             for destination in where:
                 grpc = destination.target.startswith("dns:///")
                 for runtime in (r for r in runtimes if (r in GRPC_RUNTIMES) == grpc):
-                    decision = decide(
-                        runtime, env, destination.target, resolved=destination.resolved
+                    decision, known = _decide(runtime, env, unread, destination)
+                    verdicts.append(
+                        Verdict(resource, block, when, destination, runtime, decision, known)
                     )
-                    verdicts.append(Verdict(resource, block, when, destination, runtime, decision))
     return verdicts
 
 

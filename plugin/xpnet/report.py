@@ -35,6 +35,8 @@ def finding_position(finding: Finding) -> tuple[str | None, int | None]:
     doc = finding.resource.doc
     if finding.block is not None:
         return doc.source, finding.block.line_of(finding.var)
+    if doc.template is not None:  # a chart's template: where its first action is
+        return doc.source, doc.template
     return doc.source, doc.segment.line + int(doc.root.start_mark.line)
 
 
@@ -260,7 +262,7 @@ def explain_data(sections: Sequence[Section]) -> list[dict[str, Any]]:
             "destination": v.destination.label,
             "target": redact(v.destination.target),
             "runtime": v.runtime,
-            "decision": "DIRECT" if v.decision.direct else "PROXY",
+            "decision": ("DIRECT" if v.decision.direct else "PROXY") if v.known else "UNKNOWN",
             "proxy": redact(v.decision.proxy) if v.decision.proxy else None,
             "reason": scrub(v.decision.reason),
         }
@@ -283,7 +285,7 @@ def explain_lines(sections: Sequence[Section]) -> list[str]:
                 heading = here
                 label = f" {v.block.label}" if v.block.label else ""
                 lines += ["", f"{v.resource.ref}{label} ({v.when} the fix)"]
-            verdict = "DIRECT" if v.decision.direct else "PROXY "
+            verdict = ("DIRECT" if v.decision.direct else "PROXY ") if v.known else "?     "
             reason = scrub(v.decision.reason.split(": ", 1)[-1])
             target = redact(v.destination.target)
             lines.append(f"  {target:52} {v.runtime:20} {verdict} {reason}")
