@@ -17,7 +17,7 @@ from typing import Literal
 from xpnet import noproxy
 from xpnet.config import API_VERSION, CONFIGMAP_KEYS, KIND, load_config
 from xpnet.config_model import CredentialsSecret
-from xpnet.credentials import redact
+from xpnet.credentials import redact, scrub
 from xpnet.errors import ConfigError, InputError
 from xpnet.install import DEFAULT_NAMESPACE, CrossplaneInstall
 from xpnet.install import discover as find_installs
@@ -113,11 +113,7 @@ def _shown(item: str) -> str:
 
 
 def _conflict(value: str, groups: Sequence[tuple[Sequence[str], Sequence[Evidence]]]) -> str:
-    sides = [
-        f"{_say(map(_shown, items))} from {'; '.join(e.origin for e in evidence[:_LISTED])}"
-        + (f" and {len(evidence) - _LISTED} more" if len(evidence) > _LISTED else "")
-        for items, evidence in groups
-    ]
+    sides = [f"{_say(map(_shown, items))} from {_origins(evidence)}" for items, evidence in groups]
     return (
         f"{value}: the sources disagree: " + " | ".join(sides) + "; give only the files of this "
         "cluster, or correct the stale one (nothing was printed)"
@@ -200,6 +196,18 @@ def _outside(
     return True
 
 
+def _origins(evidence: Sequence[Evidence]) -> str:
+    """Where evidence comes from, the first few named and the rest counted."""
+    more = len(evidence) - _LISTED
+    return "; ".join(e.origin for e in evidence[:_LISTED]) + (
+        f" and {more} more" if more > 0 else ""
+    )
+
+
+def _the_nodes(count: int) -> str:
+    return "the node's" if count == 1 else f"the {count} nodes'"
+
+
 def _too_wide(span: str) -> bool:
     net = network(span)
     private = (b for b in _PRIVATE_BLOCKS if b.version == net.version)
@@ -236,7 +244,7 @@ def _pods(reading: Reading) -> Value | None:
         reasons = _from(whole)
         _outside("podCIDRs", allocated, chosen, whole, "pod", reading)
         if allocated:
-            reasons += (f"covers the {len(allocated)} nodes' spec.podCIDRs",)
+            reasons += (f"covers {_the_nodes(len(allocated))} spec.podCIDRs",)
         return Value(chosen, reasons)
     if whole:  # they disagreed
         return None
@@ -245,15 +253,16 @@ def _pods(reading: Reading) -> Value | None:
         wide = [w for w in span if _too_wide(w)]
         if wide:
             reading.problems.append(
-                f"podCIDRs: not found here: the smallest range covering the {len(allocated)} "
-                f"nodes' spec.podCIDRs is {_say(wide)}, too wide to stand for the pod network "
-                f"(it reaches past one private address block); give {_POD_NETWORK_ELSEWHERE}"
+                "podCIDRs: not found here: the smallest range covering "
+                f"{_the_nodes(len(allocated))} spec.podCIDRs ({_origins(allocated)}) is "
+                f"{_say(wide)}, too wide to stand for the pod network (it reaches past one "
+                f"private address block); give {_POD_NETWORK_ELSEWHERE}"
             )
             return None
         unallocated = len(shares) - len(allocated)
         reading.notes.append(
-            f"warning: podCIDRs {_say(span)} is the smallest range covering the "
-            f"{len(allocated)} nodes' spec.podCIDRs"
+            f"warning: podCIDRs {_say(span)} is the smallest range covering "
+            f"{_the_nodes(len(allocated))} spec.podCIDRs"
             + (f" ({unallocated} more nodes have none)" if unallocated else "")
             + "; the cluster's pod network is probably larger (nodes added later get ranges "
             f"outside it): give {_POD_NETWORK_ELSEWHERE}"
@@ -350,16 +359,17 @@ def _nodes(reading: Reading) -> Value | None:
     wide = [w for w in span if _too_wide(w)]
     if wide:
         reading.notes.append(
-            f"warning: nodeCIDRs left out: the smallest range covering the {len(addresses)} "
-            f"nodes' InternalIP addresses is {_say(wide)}, too wide to stand for the nodes' "
-            "network (it reaches past one private address block); write "
+            "warning: nodeCIDRs left out: the smallest range covering "
+            f"{_the_nodes(len(addresses))} InternalIP addresses ({_origins(addresses)}) is "
+            f"{_say(wide)}, too wide to "
+            "stand for the nodes' network (it reaches past one private address block); write "
             "spec.cluster.nodeCIDRs from your infrastructure if clients must reach the nodes "
             "directly"
         )
         return None
     reading.notes.append(
-        f"warning: nodeCIDRs {_say(span)} is APPROXIMATE: the smallest range covering the "
-        f"{len(addresses)} nodes' InternalIP addresses; the nodes' subnets may be larger (or "
+        f"warning: nodeCIDRs {_say(span)} is APPROXIMATE: the smallest range covering "
+        f"{_the_nodes(len(addresses))} InternalIP addresses; the nodes' subnets may be larger (or "
         "this range may cover hosts that are not nodes): correct it from your infrastructure"
     )
     return Value(
@@ -445,12 +455,13 @@ def _scalar(text: str) -> str:
 
 
 def _comment(lines: Iterable[str], indent: str) -> list[str]:
-    """Comment lines of at most 100 characters where the words allow (a path is not broken)."""
+    """Comment lines of at most 100 characters where the words allow (a path is not broken).
+    Names and keys read from objects are in them: credentials there are masked as in messages."""
     out = []
     for line in lines:
         lead = "  " if line.startswith("  ") else ""
         out += textwrap.wrap(
-            line.strip(),
+            scrub(line.strip()),
             width=100,
             initial_indent=f"{indent}# {lead}",
             subsequent_indent=f"{indent}#   {lead}",

@@ -234,8 +234,10 @@ def ref(data: Mapping[str, Any]) -> str:
     metadata = data.get("metadata")
     metadata = metadata if isinstance(metadata, Mapping) else {}
     name, namespace = metadata.get("name"), metadata.get("namespace")
-    name = name if isinstance(name, str) else None
-    if isinstance(namespace, str) and name:
+    # A name cannot hold '@' in Kubernetes; in a hand-made file it may hold credentials.
+    name = redact(name) if isinstance(name, str) else None
+    namespace = redact(namespace) if isinstance(namespace, str) else None
+    if namespace and name:
         return f"{kind}/{namespace}/{name}"
     return f"{kind}/{name}" if name else kind
 

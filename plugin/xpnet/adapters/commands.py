@@ -363,17 +363,21 @@ def netpol_cmd(args: argparse.Namespace) -> int:
     installs = discover(stream.load(sources), crossplane.namespace, crossplane.version, resources)
     texts = []
     used = []
+    values = [i.core for i in installs if i.core is not None and i.core.kind != "Deployment"]
     for install in installs:
         if install.core is None or install.core.kind != "Deployment":
             continue
         labels = netpol.core_labels(install.core)
         if labels is None:
-            raise InputError(install.core.doc.source, [rules.XPN025.say()])
+            what = netpol.unlabelled(install.core)
+            raise InputError(install.core.doc.source, [rules.XPN025.say(what=what)])
         policies = netpol.policies(config, install.namespaces[0], labels)
         texts += [netpol.render(p) for p in policies]
         used.append(install)
     if not texts:
         names = ", ".join(s.name for s in sources)
+        if values:  # chart values only: the chart must be rendered first
+            raise InputError(names, [rules.XPN025.say(what=netpol.unlabelled(values[0]))])
         raise InputError(
             names,
             ["no Crossplane core Deployment: xpnet netpol reads the core's pod labels from it"],
@@ -401,11 +405,14 @@ def discover_cmd(args: argparse.Namespace) -> int:
     saved: list[discovery.Saved] = []
     for number, source in enumerate(_sources(args.files or [STDIN])):
         name = "<stdin>" if source.name == STDIN else source.name
-        saved += discovery.read(name, source.text, number, len(saved))
+        objects = discovery.read(name, source.text, number, len(saved))
+        if not objects:
+            print(
+                report.line(f"{name}: holds no object (empty, or only comments)"), file=sys.stderr
+            )
+        saved += objects
     credentials.remember([s.data for s in saved])  # proxy URLs of OpenShift's Proxy, env, ...
-    found = discovery.discover(
-        saved, args.proxy, args.name, args.format, args.credentials_secret
-    )
+    found = discovery.discover(saved, args.proxy, args.name, args.format, args.credentials_secret)
     for note in found.notes:
         print(report.line(note), file=sys.stderr)
     for problem in found.problems:
