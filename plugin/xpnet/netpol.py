@@ -156,6 +156,17 @@ def core_labels(core: Resource) -> dict[str, str] | None:
     return found or None
 
 
+def unlabelled(core: Resource) -> str:
+    """Why no policy can choose the core's pods (XPN025)."""
+    if core.kind == "Deployment":
+        return "the core Deployment has no pod template labels to choose its pods by"
+    return (
+        f"the install is chart values ({core.kind} {core.name}), and the chart's pod labels are "
+        "known only once it is rendered: run xpnet as its Helm post-renderer, or xpnet netpol "
+        "on helm template's output"
+    )
+
+
 # Rendering: a small block-style writer for plain data, checked by reading the text back.
 
 
@@ -364,7 +375,7 @@ def plan(config: ClusterNetwork, plans: Sequence[Plan], docs: Sequence[Document]
             continue
         labels = core_labels(core) if core.kind == "Deployment" else None
         if labels is None:
-            findings.append(finding(rules.XPN025, core))
+            findings.append(finding(rules.XPN025, core, what=unlabelled(core)))
             continue
         generating.append(p)
         namespace = install.namespaces[0]

@@ -263,11 +263,9 @@ XPN025 = Rule(
     "XPN025",
     _W,
     "no pod labels to choose the core's pods by",
-    "give the core Deployment spec.selector.matchLabels and the same pod template labels",
-    (
-        "spec.networkPolicy.enabled, but the core Deployment has no pod template labels to "
-        "choose its pods by: no NetworkPolicies were generated"
-    ),
+    "give the core Deployment spec.selector.matchLabels and the same pod template labels; for "
+    "chart values, render the chart (xpnet as Helm post-renderer, or xpnet netpol on its output)",
+    "spec.networkPolicy.enabled, but no NetworkPolicies were generated: {what}",
 )
 
 XPN026 = Rule(
