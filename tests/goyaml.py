@@ -1,4 +1,5 @@
-"""YAML read as kubectl reads it: sigs.k8s.io/yaml through tests/goyaml (built by scripts/tools.py).
+"""YAML read as kubectl reads it: sigs.k8s.io/yaml through tests/goyaml (built by scripts/tools.py);
+with `v3`, as kustomize and kpt read it (yaml.v3: YAML 1.2, where sigs.k8s.io/yaml follows 1.1).
 
 A second parser beside libyaml. Each stream is split into documents like kubectl apply -f splits
 them (apimachinery's YAMLReader) and each document converted with yaml.YAMLToJSONStrict, so the
@@ -15,10 +16,12 @@ from typing import Any
 from tests.conftest import tools
 
 
-def go_load(texts: list[str], binary: Path | None = None) -> list[list[Any] | str]:
+def go_load(
+    texts: list[str], binary: Path | None = None, v3: bool = False
+) -> list[list[Any] | str]:
     """Per stream, its documents as Go reads them, or Go's error message; one process per batch."""
     done = subprocess.run(
-        [str(binary or tools.goyaml_path())],
+        [str(binary or tools.goyaml_path()), *(["v3"] if v3 else [])],
         input=json.dumps(texts),
         capture_output=True,
         text=True,

@@ -67,14 +67,17 @@ def first_ip(cidr: str) -> str:
 _BRACKETED_NO_PORT = re.compile(r"^\[[^\]]*\]$")
 _CIDR_WITH_PORT = re.compile(r"^[0-9a-f.:\[\]]+/\d+:\d+$")
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://")
+_SPACE = re.compile(r"\s")
+# Host names, domain suffixes and IPv4 addresses or CIDRs without a port: none of the cases below.
+_PLAIN = re.compile(r"[a-z0-9._-]+(?:/\d+)?")
 
 
 @functools.lru_cache(maxsize=4096)  # entries repeat in every env block of every render
 def go_cannot_use(entry: str) -> str | None:
     """Why Go's httpproxy cannot use an entry (FACTS.md §4), or None when it can."""
-    if entry == "*":
+    if entry == "*" or _PLAIN.fullmatch(entry):
         return None
-    if re.search(r"\s", entry):
+    if _SPACE.search(entry):
         return "has inner white space; Go never matches it"
     if _CIDR_WITH_PORT.match(entry):
         return "is a CIDR with a port; Go never matches it: drop the port"

@@ -1,4 +1,6 @@
-// Reads YAML the way kubectl does, as a second parser beside libyaml for the tests.
+// Reads YAML the way kubectl does, as a second parser beside libyaml for the tests; with the
+// argument v3, the way kustomize and kpt do (yaml.v3: YAML 1.2 rules, where kubectl's
+// sigs.k8s.io/yaml follows YAML 1.1: `on` is a string there, a boolean here).
 //
 // stdin: a JSON array of strings, each a whole multi-document YAML stream.
 // stdout: a JSON array, one element per stream: {"docs": [...]} or {"error": "..."}.
@@ -19,6 +21,7 @@ import (
 	"os"
 	"strings"
 
+	yamlv3 "go.yaml.in/yaml/v3"
 	"sigs.k8s.io/yaml"
 )
 
@@ -76,6 +79,41 @@ func readDocument(r *bufio.Reader) ([]byte, error) {
 	}
 }
 
+// toJSON converts what yaml.v3 decodes into interface{} to what encoding/json can write: keys
+// that are not strings are written as fmt prints them.
+func toJSON(value interface{}) interface{} {
+	switch v := value.(type) {
+	case map[string]interface{}:
+		for key, item := range v {
+			v[key] = toJSON(item)
+		}
+		return v
+	case map[interface{}]interface{}:
+		out := make(map[string]interface{}, len(v))
+		for key, item := range v {
+			out[fmt.Sprint(key)] = toJSON(item)
+		}
+		return out
+	case []interface{}:
+		for i, item := range v {
+			v[i] = toJSON(item)
+		}
+		return v
+	}
+	return value
+}
+
+// convertV3 reads one document as kustomize's kyaml does, with yaml.v3.
+func convertV3(doc []byte) ([]byte, error) {
+	var value interface{}
+	if err := yamlv3.Unmarshal(doc, &value); err != nil {
+		return nil, err
+	}
+	return json.Marshal(toJSON(value))
+}
+
+var convert = yaml.YAMLToJSON
+
 func load(stream string) result {
 	r := bufio.NewReader(strings.NewReader(stream))
 	docs := []json.RawMessage{}
@@ -87,7 +125,7 @@ func load(stream string) result {
 		if err != nil {
 			return fail(err)
 		}
-		converted, err := yaml.YAMLToJSON(doc)
+		converted, err := convert(doc)
 		if err != nil {
 			return fail(err)
 		}
@@ -105,6 +143,9 @@ func fail(err error) result {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "v3" {
+		convert = convertV3
+	}
 	var streams []string
 	if err := json.NewDecoder(os.Stdin).Decode(&streams); err != nil {
 		fmt.Fprintln(os.Stderr, "goyaml: stdin must be a JSON array of strings:", err)

@@ -180,6 +180,20 @@ def documents(text: str) -> tuple[list[Segment], dict[int, str]]:
     return kept, kinds
 
 
+# A Go template action as Helm charts write them: `{{ ... }}` on one line, or an opening `{{-`
+# (https://pkg.go.dev/text/template#hdr-Actions). A document holding one is a chart's source,
+# not the data Kubernetes reads.
+_TEMPLATE_ACTION = re.compile(r"\{\{-|\{\{[^\r\n]*?\}\}")
+
+
+def template_line(segment: Segment) -> int | None:
+    """The 1-based line of a document's first Go template action, or None when it has none."""
+    found = _TEMPLATE_ACTION.search(segment.whole, segment.start, segment.end)
+    if found is None:
+        return None
+    return segment.line + segment.whole.count("\n", segment.start, found.start())
+
+
 def needs_look(segment: Segment, kind: str | None) -> bool:
     """Whether a document documents() proved (`kind`; None: not proved) is to be read one by one
     (outline, may_need_change): one not proven, or one of a kind xpnet may rewrite."""

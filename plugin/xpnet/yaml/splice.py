@@ -41,11 +41,14 @@ _PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_./$(][A-Za-z0-9_./:,@%+=~$()\[\]*-]*$")
 # Inside [ ] or { } a comma, bracket or colon ends or splits a plain scalar (and libyaml refuses
 # some colons there), so plain scalars in flow context are held to a narrower set.
 _FLOW_PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_./$(][A-Za-z0-9_./@%+=~$()*-]*$")
-# Plain scalars that YAML 1.1 or 1.2 resolvers would read as something other than a string.
+# Plain scalars that YAML 1.1 or 1.2 resolvers would read as something other than a string:
+# numbers in every base and form (sexagesimal 1:20 included), booleans, nulls, timestamps, and
+# the merge and value keys (https://yaml.org/type/).
 NOT_A_STRING = re.compile(
     r"^([-+]?[0-9._]+([eE][-+]?[0-9]+)?|0[xXoObB][0-9a-fA-F_]+|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)"
     r"|y|Y|n|N|yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF"
-    r"|null|Null|NULL|~|[0-9:]+)$"
+    r"|null|Null|NULL|~|[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?|<<|="
+    r"|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt \t].*)?)$"
 )
 
 

@@ -7,6 +7,8 @@ import os
 from collections.abc import Callable
 from functools import partial
 
+from ruamel.yaml.error import StreamMark
+
 from xpnet.errors import InputError
 from xpnet.records import NamedTuple
 from xpnet.yaml.nodes import MappingNode, compose
@@ -19,6 +21,7 @@ from xpnet.yaml.scan import (
     outline,
     shape_problem,
     split_stream,
+    template_line,
 )
 
 BOM = "\ufeff"
@@ -34,7 +37,17 @@ class ChartValues(NamedTuple):
 class Document:
     """A parsed resource and the text it came from (what the rewriter splices into)."""
 
-    __slots__ = ("index", "outer", "path", "root", "segment", "source", "stream", "values")
+    __slots__ = (
+        "index",
+        "outer",
+        "path",
+        "root",
+        "segment",
+        "source",
+        "stream",
+        "template",
+        "values",
+    )
 
     def __init__(
         self,
@@ -48,6 +61,7 @@ class Document:
         # document and the path of the string in it.
         outer: Document | None = None,
         path: tuple[str | int, ...] = (),
+        template: int | None = None,  # the line of a Go template action: a chart's source
     ) -> None:
         self.index = index
         self.segment = segment
@@ -57,6 +71,7 @@ class Document:
         self.values = values
         self.outer = outer
         self.path = path
+        self.template = template
 
     @property
     def top(self) -> Document:
@@ -121,6 +136,17 @@ def document(
     if not may_need_change(segment, found):
         return None
     name = name() if callable(name) else name
+    if (template := template_line(segment)) is not None:
+        # A chart's template is not data: whatever it parses to (often nothing), it is only
+        # reported, never rewritten.
+        try:
+            root = compose(segment.text, name, segment.line)
+        except InputError:
+            root = None
+        if not isinstance(root, MappingNode):  # positioned at the template action
+            mark = StreamMark(name, 0, template - segment.line, 0)
+            root = MappingNode("tag:yaml.org,2002:map", [], start_mark=mark, end_mark=mark)
+        return Document(index, segment, root, name, stream, template=template)
     root = compose(segment.text, name, segment.line)
     return Document(index, segment, root, name, stream) if isinstance(root, MappingNode) else None
 

@@ -1,0 +1,256 @@
+"""Every command scales linearly in every dimension of its input: NO_PROXY entries, env items,
+documents, string sizes. Quadrupling a dimension may at most about quadruple the time (the bound,
+6.25, is two doublings of 2.5; a quadratic step reads 16).
+
+Times are the smallest of a few runs, so a busy machine can only make a run look slower, never a
+quadratic one look linear; sizes are chosen so that the input's own work dominates start-up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from xpnet.adapters import cli
+
+BOUND = 6.25
+RUNS = 3
+
+CONFIG = """\
+apiVersion: xpnet.dev/v1alpha1
+kind: ClusterNetwork
+metadata: {name: corp-proxy}
+spec:
+  proxy:
+    httpProxy: http://proxy.corp.example:3128
+    httpsProxy: http://proxy.corp.example:3128
+    noProxy: [NOPROXY]
+  cluster:
+    podCIDRs: ["10.244.0.0/16"]
+    serviceCIDRs: ["10.96.0.0/12"]
+    apiServerAddresses: ["192.168.10.5"]
+  networkPolicy:
+    enabled: true
+    proxyCIDRs: ["10.20.0.10/32"]
+"""
+
+CORE = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: crossplane
+  namespace: crossplane-system
+  labels: {app: crossplane}
+spec:
+  selector:
+    matchLabels: {app: crossplane}
+  template:
+    metadata:
+      labels: {app: crossplane}
+    spec:
+      containers:
+        - name: crossplane
+          image: xpkg.crossplane.io/crossplane/crossplane:v1.19.0
+          args: [core, start]
+          env:
+ENV
+"""
+
+DRC = """\
+apiVersion: pkg.crossplane.io/v1beta1
+kind: DeploymentRuntimeConfig
+metadata:
+  name: runtime-{i}
+spec:
+  deploymentTemplate:
+    spec:
+      selector: {{}}
+      template:
+        spec:
+          containers:
+            - name: package-runtime
+              env:
+                - name: HTTPS_PROXY
+                  value: http://proxy.corp.example:3128
+"""
+
+
+def entries(n: int) -> str:
+    """n NO_PROXY entries, host names and IPv4 addresses alternating."""
+    return ",".join(
+        f"h{i}.example.com" if i % 2 else f"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}"
+        for i in range(n)
+    )
+
+
+def env(pairs: list[tuple[str, str]]) -> str:
+    return "\n".join(f"            - name: {k}\n              value: {v!r}" for k, v in pairs)
+
+
+def install(*, no_proxy: int = 3, items: int = 0, documents: int = 0, length: int = 0) -> str:
+    """The core with `no_proxy` entries in its NO_PROXY values, `items` other env entries, a
+    value of `length` characters, and `documents` DeploymentRuntimeConfigs after it."""
+    pairs = [(f"EXTRA_{i}", f"value-{i}") for i in range(items)]
+    if length:
+        pairs.append(("LONG", "x" * length))
+    pairs += [
+        ("HTTPS_PROXY", "http://proxy.corp.example:3128"),
+        ("NO_PROXY", entries(no_proxy)),
+        ("no_proxy", entries(no_proxy)),
+    ]
+    docs = [CORE.replace("ENV", env(pairs))]
+    docs += [DRC.format(i=i) for i in range(documents)]
+    return "---\n".join(docs)
+
+
+def config(no_proxy: int = 1) -> str:
+    """The configuration with `no_proxy` extra entries (names: an address would need its own
+    NetworkPolicy egress rule)."""
+    listed = ", ".join(f'"h{i}.example.com"' for i in range(no_proxy))
+    return CONFIG.replace("NOPROXY", listed)
+
+
+# (dimension, size n, how the input of size n is made: manifests, config)
+Make = Callable[[int], tuple[str, str]]
+DIMENSIONS: dict[str, tuple[int, Make]] = {
+    "manifest NO_PROXY entries": (3000, lambda n: (install(no_proxy=n), config())),
+    "config NO_PROXY entries": (2000, lambda n: (install(), config(no_proxy=n))),
+    "env items": (2000, lambda n: (install(items=n), config())),
+    "documents": (300, lambda n: (install(documents=n), config())),
+    "string size": (8_000_000, lambda n: (install(length=n), config())),
+}
+
+# Commands run in this process through the CLI's main: FILE and CONFIG are filled in.
+IN_PROCESS = {
+    "fix": ["fix", "--dry-run", "-c", "CONFIG", "FILE"],
+    "check": ["check", "-c", "CONFIG", "FILE"],
+    "explain": ["explain", "-c", "CONFIG", "FILE"],
+    "patch": ["patch", "-c", "CONFIG", "FILE"],
+    "netpol": ["netpol", "-c", "CONFIG", "FILE"],
+    "noproxy": ["noproxy", "-c", "CONFIG"],
+    "values": ["values", "-c", "CONFIG"],
+}
+
+
+def smallest(run: Callable[[], object]) -> float:
+    times = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def in_process(tmp_path: Path, argv: list[str], manifests: str, conf: str) -> Callable[[], object]:
+    if argv[0] != "netpol":  # the policies would ask an egress rule of each named entry
+        conf = conf.partition("  networkPolicy:")[0]
+    (tmp_path / "in.yaml").write_text(manifests)
+    (tmp_path / "xpnet.yaml").write_text(conf)
+    paths = {"FILE": str(tmp_path / "in.yaml"), "CONFIG": str(tmp_path / "xpnet.yaml")}
+    args = [paths.get(a, a) for a in argv]
+
+    def run() -> object:
+        with (
+            contextlib.redirect_stdout(io.StringIO()),
+            contextlib.redirect_stderr(err := io.StringIO()),
+        ):
+            code = cli.main(args)
+        # fix must do its work (not stop at a refusal); check fails on the generated findings.
+        assert code == 0 or argv[0] == "check", f"{argv[0]} exited {code}: {err.getvalue()[-2000:]}"
+        return code
+
+    return run
+
+
+def ratio(make_run: Callable[[int], Callable[[], object]], n: int) -> tuple[float, float, float]:
+    small, large = make_run(n), make_run(4 * n)
+    small()  # warm: imports and caches that a single run pays once
+    t_small, t_large = smallest(small), smallest(large)
+    return t_large / t_small, t_small, t_large
+
+
+@pytest.mark.parametrize("dimension", DIMENSIONS)
+@pytest.mark.parametrize("command", IN_PROCESS)
+def test_commands_scale_linearly(tmp_path: Path, command: str, dimension: str) -> None:
+    n, make = DIMENSIONS[dimension]
+    if command == "netpol" and dimension == "config NO_PROXY entries":
+        pytest.skip("named entries need an egress rule each: netpol refuses them, rightly")
+
+    def make_run(size: int) -> Callable[[], object]:
+        folder = tmp_path / str(size)
+        folder.mkdir()
+        return in_process(folder, IN_PROCESS[command], *make(size))
+
+    got, small, large = ratio(make_run, n)
+    assert got <= BOUND, f"{command}, {dimension}: {n} took {small:.3f} s, {4 * n} {large:.3f} s"
+
+
+def indented(doc: str, first: str) -> str:
+    lines = doc.rstrip("\n").split("\n")
+    return "".join(f"{first if i == 0 else '  '}{line}\n" for i, line in enumerate(lines))
+
+
+def resource_list(manifests: str, conf: str) -> str:
+    """A ResourceList in kustomize's shape: items at column 0 under `items:`."""
+    items = "".join(indented(d, "- ") for d in manifests.split("---\n") if d.strip())
+    head = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n"
+    return head + items + "functionConfig:\n" + indented(conf, "  ")
+
+
+def subprocess_run(argv: list[str], stdin: bytes) -> Callable[[], object]:
+    environ = {**os.environ, "XPNET_JOBS": "1"}
+    return lambda: subprocess.run(argv, input=stdin, capture_output=True, env=environ, check=False)
+
+
+BIN = Path(sys.executable).parent
+
+
+@pytest.mark.parametrize("dimension", DIMENSIONS)
+def test_the_krm_function_scales_linearly(tmp_path: Path, dimension: str) -> None:
+    n, make = DIMENSIONS[dimension]
+
+    def make_run(size: int) -> Callable[[], object]:
+        manifests, conf = make(size)
+        body = resource_list(manifests, conf).encode()
+        done = subprocess.run([str(BIN / "xpnet-fn")], input=body, capture_output=True)
+        assert done.returncode in (0, 1), done.stderr.decode()[-2000:]
+        assert b"Traceback" not in done.stderr
+        return subprocess_run([str(BIN / "xpnet-fn")], body)
+
+    got, small, large = ratio(make_run, n)
+    assert got <= BOUND, f"xpnet-fn, {dimension}: {n} took {small:.3f} s, {4 * n} {large:.3f} s"
+
+
+@pytest.mark.parametrize("dimension", DIMENSIONS)
+def test_the_post_renderer_scales_linearly(tmp_path: Path, dimension: str) -> None:
+    n, make = DIMENSIONS[dimension]
+
+    def make_run(size: int) -> Callable[[], object]:
+        manifests, conf = make(size)
+        folder = tmp_path / str(size)
+        folder.mkdir()
+        (folder / "xpnet.yaml").write_text(conf)
+        stream = "".join(f"---\n# Source: crossplane/x.yaml\n{d}" for d in manifests.split("---\n"))
+        argv = [str(BIN / "xpnet-helm"), "-c", str(folder / "xpnet.yaml")]
+        done = subprocess.run(argv, input=stream.encode(), capture_output=True)
+        assert done.returncode in (0, 1), done.stderr.decode()[-2000:]
+        return subprocess_run(argv, stream.encode())
+
+    got, small, large = ratio(make_run, n)
+    assert got <= BOUND, f"xpnet-helm, {dimension}: {n} took {small:.3f} s, {4 * n} {large:.3f} s"
+
+
+def test_the_inputs_are_what_they_say() -> None:
+    """The generators make inputs a real run reads: a check of the base input finds its install."""
+    assert ROOT.is_dir()
+    assert install(no_proxy=5).count("10.0.0.") == 6  # two values, three IPs each
+    assert install(documents=3).count("kind: DeploymentRuntimeConfig") == 3
