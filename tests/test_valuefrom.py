@@ -301,7 +301,13 @@ def inputs(draw: st.DrawFn) -> tuple[str, dict[tuple[str | None, str], dict[str,
             env[var] = ref(draw(names), draw(KEYS), optional)
         elif draw(st.booleans()):
             env[var] = GOOD if var != "HTTPS_PROXY" else PROXY
-    order = draw(st.permutations([core(env), *docs])) if env else [core({"X": "y"}), *docs]
+    deployment = core(env) if env else core({"X": "y"})
+    if draw(st.booleans()):  # envFrom too: every key of a ConfigMap, or an unread Secret
+        kind = draw(st.sampled_from(["configMapRef", "secretRef"]))
+        prefix = draw(st.sampled_from(["", "X_", "HTTPS_"]))
+        source = f"        - {{prefix: '{prefix}', {kind}: {{name: {draw(names)}}}}}\n"
+        deployment = with_env_from(deployment, source)
+    order = draw(st.permutations([deployment, *docs]))
     known: dict[tuple[str | None, str], dict[str, str]] = {}
     for name, space, data in maps:
         # null reads as "" (Go's JSON decoding of a map[string]string value)
@@ -336,6 +342,9 @@ def test_reader_fuzz(case: tuple[str, dict[tuple[str | None, str], dict[str, str
                 if name == var.ref.name and space in (NS, None)
             ]
             assert any(h.get(var.ref.key) == var.value for h in holders), (var, holders)
+        for var in (v for r in install.resources for b in r.blocks for v in b.env):
+            if var.origin.startswith("envFrom"):  # a key of a ConfigMap of the input
+                assert any(var.value in d.values() for d in maps.values()), var
 
 
 def test_explain_never_tells_a_decision_that_hangs_on_an_unread_variable() -> None:
@@ -357,3 +366,40 @@ def test_explain_never_tells_a_decision_that_hangs_on_an_unread_variable() -> No
     unknown = [v for v in verdicts if v.when == "before" and v.runtime == "go"]
     assert unknown and not any(v.known for v in unknown if "registry" in v.destination.label)
     assert any(v.known for (w, r, _), v in by.items() if r == "grpc-go-noproxy")
+
+
+def with_env_from(text: str, sources: str) -> str:
+    return text.replace("        env:\n", f"        envFrom:\n{sources}        env:\n", 1)
+
+
+def test_env_from_a_configmap_of_the_input_is_read() -> None:
+    """envFrom sets every key of the ConfigMap (prefixed); env wins over it. A value there is
+    judged (an upper/lower mismatch is an error) and fix overrides it with an env entry."""
+    text = stream(
+        with_env_from(core({"HTTP_PROXY": PROXY}), "        - configMapRef: {name: proxy}\n"),
+        configmap({"HTTPS_PROXY": "http://old:3128", "https_proxy": PROXY, "HTTP_PROXY": "x"}),
+    )
+    checked = found(text)
+    assert ("XPN002", "HTTPS_PROXY") in checked
+    assert not any("not set" in m for (_, v), m in checked.items() if v == "HTTPS_PROXY")
+    out = run(text).outputs["in.yaml"]
+    (doc, _) = yaml.safe_load_all(out)
+    env = doc["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert {"name": "HTTPS_PROXY", "value": PROXY} in env
+    assert not run(out, "check").outcome.failed
+    assert run(out).outputs["in.yaml"] == out
+    prefixed = stream(
+        with_env_from(core(SIX), "        - {prefix: X_, configMapRef: {name: proxy}}\n"),
+        configmap({"HTTPS_PROXY": "http://old:3128"}),
+    )
+    assert not run(prefixed, "check").outcome.failed  # X_HTTPS_PROXY is not a proxy variable
+
+
+def test_env_from_a_source_xpnet_cannot_read_may_set_anything() -> None:
+    text = with_env_from(core({"NO_PROXY": GOOD}), "        - secretRef: {name: proxy}\n")
+    checked = found(text)
+    assert not {r for r, _ in checked} & {"XPN011", "XPN012", "XPN005"}, checked
+    assert "Secret proxy may set it through envFrom" in checked["XPN016", "HTTPS_PROXY"]
+    assert not any("not set" in m for m in checked.values()), checked
+    out = run(text).outputs["in.yaml"]  # fix writes env entries, which win over envFrom
+    assert not run(out, "check").outcome.failed

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from xpnet.clouds import ENDPOINTS
 from xpnet.config import ClusterNetwork
+from xpnet.envvars import GRPC, SIX
 from xpnet.install import CrossplaneInstall, EnvBlock, Resource
 from xpnet.noproxy import first_ip
 from xpnet.plan import FUNCTION_PORT, SAMPLE_FUNCTION, Plan, targets
@@ -59,7 +60,7 @@ def _decide(
     if with_(()).proxy == told.proxy == with_(unread).proxy:
         return told, True
     names = ", ".join(unread)
-    reason = f"not known: {names} set through valueFrom from a source xpnet cannot read"
+    reason = f"not known: {names} set (or settable) from a source xpnet cannot read"
     return Decision(None, reason), False
 
 
@@ -104,6 +105,8 @@ def explain(
         edit = edits.get((id(resource), id(block)))
         after = {**before, **dict(edit.values)} if edit else before
         unread = [e.name for e in block.env if e.from_ref and e.value is None]
+        if block.unread_from:  # an envFrom source xpnet cannot read may set any of them
+            unread += [n for n in (*SIX, *GRPC) if block.get(n) is None]
         for when, env in (("before", before), ("after", after)):
             for destination in where:
                 grpc = destination.target.startswith("dns:///")

@@ -78,6 +78,14 @@ class EnvVar(NamedTuple):
     absent: bool = False  # the ConfigMap in the input lacks the key: the variable is not set
 
 
+class EnvFrom(NamedTuple):
+    """One envFrom source: every key of a ConfigMap or Secret, as a variable prefix + key."""
+
+    kind: str  # ConfigMap or Secret
+    name: str
+    prefix: str
+
+
 class EnvBlock(NamedTuple):
     """One container's env (or a ControllerConfig's spec.env, or a chart's extraEnvVars*
     value), as found."""
@@ -93,6 +101,10 @@ class EnvBlock(NamedTuple):
     env_key: str = "env"  # the key holding the env under the holder
     keyed: bool = False  # chart values: a mapping NAME: value, not a list of {name, value}
     locked: str | None = None  # why fix cannot rewrite this block (None: it can)
+    env_from: tuple[EnvFrom, ...] = ()
+    # Set by valuefrom.resolve: the envFrom sources xpnet cannot read (a Secret, a ConfigMap
+    # not in the input), which may set any variable env does not.
+    unread_from: tuple[str, ...] = ()
 
     @property
     def label(self) -> str | None:
@@ -281,6 +293,24 @@ def _key_ref(doc: Document, source: Node, where: str) -> KeyRef | None:
     return KeyRef(name, key, scalar(get(ref, "optional")) == "true")
 
 
+def _env_from(doc: Document, node: Node | None, where: str) -> tuple[EnvFrom, ...]:
+    """A container's envFrom sources (a list; Kubernetes refuses anything else)."""
+    if node is None or is_null(node):
+        return ()
+    if not isinstance(node, SequenceNode):
+        raise InputError(
+            doc.source, [f"line {_line(doc, node)}: {where}: envFrom must be a list of sources"]
+        )
+    out = []
+    for item in node.value:
+        prefix = scalar(get(item, "prefix")) or ""
+        for key, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
+            name = scalar(get(get(item, key), "name"))
+            if name:
+                out.append(EnvFrom(kind, name, prefix))
+    return tuple(out)
+
+
 def _containers(
     doc: Document, podspec: tuple[str, ...], ref: str, main: str | None
 ) -> list[EnvBlock]:
@@ -312,6 +342,7 @@ def _containers(
                     holder_path=(*podspec, key),
                     field_path=".".join(podspec) + f".{key}[name={name}].env",
                     line=_line(doc, item),
+                    env_from=_env_from(doc, get(item, "envFrom"), where),
                 )
             )
     return blocks
@@ -470,6 +501,7 @@ def classify(doc: Document) -> Resource | None:
             holder_path=("spec",),
             field_path="spec.env",
             line=_line(doc, root),
+            env_from=_env_from(doc, get_in(root, "spec", "envFrom"), ref),
         )
         return Resource(
             Role.CONTROLLER_CONFIG,
@@ -509,6 +541,14 @@ def _classified(doc: Document) -> tuple[Resource, ...]:
     return (found,) if found is not None else ()
 
 
+def note_credentials(resources: Iterable[Resource]) -> None:
+    """Note the proxy credentials in the resources' env values for scrub(): what a message
+    about them may quote (call it again for values read later, from ConfigMaps)."""
+    for value in (e.value for r in resources for b in r.blocks for e in b.env):
+        if value and "@" in value:
+            remember(value)
+
+
 def discover(
     docs: Iterable[Document],
     namespace: str | None,
@@ -522,9 +562,7 @@ def discover(
     candidates a group that covers them all. Without any core, everything is one install.
     `kinds` turns a document into the resources it holds."""
     resources = [r for d in docs for r in kinds(d)]
-    for value in (e.value for r in resources for b in r.blocks for e in b.env):
-        if value and "@" in value:  # what a message about them may quote, noted for scrub()
-            remember(value)
+    note_credentials(resources)
     cores = [r for r in resources if r.role is Role.CORE]
     if not cores:
         if not resources:

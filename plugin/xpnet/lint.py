@@ -58,10 +58,15 @@ class Container(NamedTuple):
 
     def unknown(self, *names: str) -> bool:
         """Whether one of these is set through valueFrom to a value xpnet cannot read (XPN010
-        or XPN047 says so): it is set, so no rule may say it is not."""
-        return any(
-            (e := self.block.get(n)) is not None and e.from_ref and e.value is None for n in names
-        )
+        or XPN047 says so), or may be set by an envFrom source it cannot read: then no rule may
+        say it is not set."""
+        for name in names:
+            found = self.block.get(name)
+            if found is None and self.block.unread_from:  # an envFrom source may set it
+                return True
+            if found is not None and found.from_ref and found.value is None:
+                return True
+        return False
 
 
 def _same(var: str, a: str, b: str) -> bool:

@@ -386,6 +386,8 @@ def _difference(edit: EnvEdit, name: str) -> str:
     """What fix would change in one variable, in words (XPN016); credentials redacted."""
     env = edit.block.get(name)
     want = dict(edit.values).get(name)
+    if env is None and edit.block.unread_from:
+        return f"is not in env ({', '.join(edit.block.unread_from)} may set it through envFrom)"
     if env is None or want is None:
         return "is not set"
     old = env.value or ""

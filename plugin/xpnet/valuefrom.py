@@ -131,7 +131,28 @@ def _block(
         _resolved(v, v.ref, _candidates(found, v.ref.name, spaces)) if v.ref else v
         for v in block.env
     )
-    return block._replace(env=env)
+    if not block.env_from:
+        return block._replace(env=env)
+    # envFrom: every key of each source, prefixed; a later source wins over an earlier one, and
+    # env over them all (envFrom in https://kubernetes.io/docs/reference/kubernetes-api/
+    # workload-resources/pod-v1/#environment-variables).
+    written = {v.name for v in env}
+    added: dict[str, EnvVar] = {}
+    unread = []
+    for source in block.env_from:
+        candidates = _candidates(found, source.name, spaces) if source.kind == "ConfigMap" else []
+        datas = {tuple(sorted(c.data.items())) for c in candidates}
+        if not candidates or len(datas) > 1 or any(c.refused for c in candidates):
+            unread.append(f"{source.kind} {source.name}")
+            continue
+        origin = f"envFrom {_where(candidates[0])}"
+        for key, value in candidates[0].data.items():
+            name = source.prefix + key
+            if name not in written:
+                if "@" in value:
+                    remember(value)
+                added[name] = EnvVar(name, value, False, block.line, origin=origin)
+    return block._replace(env=env + tuple(added.values()), unread_from=tuple(unread))
 
 
 def _namespaces(resource: Resource, install: CrossplaneInstall) -> tuple[str | None, ...]:
@@ -142,11 +163,14 @@ def _namespaces(resource: Resource, install: CrossplaneInstall) -> tuple[str | N
     return (resource.pods_namespace,)
 
 
+def _reads(resource: Resource) -> bool:
+    """Whether an env entry or envFrom source of the resource reads a ConfigMap or Secret."""
+    return any(b.env_from or any(v.ref for v in b.env) for b in resource.blocks)
+
+
 def needed(installs: Iterable[CrossplaneInstall]) -> bool:
-    """Whether any env entry of the installs reads a ConfigMap key."""
-    return any(
-        v.ref is not None for i in installs for r in i.resources for b in r.blocks for v in b.env
-    )
+    """Whether any env entry or envFrom source of the installs reads a ConfigMap or Secret."""
+    return any(_reads(r) for i in installs for r in i.resources)
 
 
 def resolve(
@@ -160,7 +184,7 @@ def resolve(
     new: dict[int, Resource] = {}
     for install in installs:
         for resource in install.resources:
-            if any(v.ref for b in resource.blocks for v in b.env):
+            if _reads(resource):
                 spaces = _namespaces(resource, install)
                 blocks = tuple(_block(b, found, spaces) for b in resource.blocks)
                 new[id(resource)] = resource._replace(blocks=blocks)
