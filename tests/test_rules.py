@@ -325,6 +325,8 @@ EXAMPLES["XPN045"] = (
     {"trust": TRUST},
 )
 
+EXAMPLES["XPN065"] = (install({**SIX, "HTTPS_PROXY": "{{ .Values.proxy }}"}), install(SIX), {})
+
 
 def from_configmap(data: dict[str, str]) -> str:
     """The install with HTTPS_PROXY read from a ConfigMap holding `data`."""
@@ -406,7 +408,8 @@ EXAMPLES["XPN042"] = (
 def patched(no_proxy: str) -> str:
     """A HelmRelease whose post-renderer sets the core's NO_PROXY after the chart values."""
     patch = (
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: crossplane}\nspec:\n"
+        "apiVersion: apps/v1\nkind: Deployment\n"
+        "metadata: {name: crossplane, namespace: crossplane-system}\nspec:\n"
         "  template:\n    spec:\n      containers:\n      - name: crossplane\n        env:\n"
         f"        - {{name: NO_PROXY, value: '{no_proxy}'}}\n"
     )
