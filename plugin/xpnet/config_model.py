@@ -979,11 +979,10 @@ def validate(doc: Any, source: str) -> dict[str, Any]:
 
 
 def _address(entry: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
-    """An API server address entry as a network, when it is an IP or a CIDR."""
-    try:
-        return ipaddress.ip_network(entry.strip("[]"), strict=False)
-    except ValueError:
-        return None
+    """An address entry as a network, when it is an IP or a CIDR (as the policies read it)."""
+    from xpnet import egress
+
+    return egress.network(entry)
 
 
 def _network_policy_problems(config: ClusterNetwork) -> list[str]:
@@ -994,9 +993,16 @@ def _network_policy_problems(config: ClusterNetwork) -> list[str]:
         return []
     problems = []
     urls = [(f, u) for f in ("httpProxy", "httpsProxy", "grpcProxy") if (u := getattr(proxy, f))]
-    named = sorted(
-        {host for _, url in urls if (host := urlsplit(url).hostname) and _address(host) is None}
-    )
+    hosts = [(f, h) for f, url in urls if (h := urlsplit(url).hostname)]
+    loopback = [f for f, h in hosts if h == "localhost" or _is_loopback(h)]
+    if loopback and not policy.extraEgress:
+        problems.append(
+            f"spec.proxy.{loopback[0]}: the proxy is on loopback, in the pod itself (a sidecar); "
+            "it reaches its upstream through the pod's egress, which the policies restrict: "
+            "allow the upstream with spec.networkPolicy.extraEgress, e.g. "
+            "{cidr: 10.20.0.10/32, ports: [3128]}"
+        )
+    named = sorted({h for _, h in hosts if _address(h) is None and h != "localhost"})
     if named and not policy.proxyCIDRs:
         problems.append(
             f"spec.networkPolicy.proxyCIDRs: the proxy is named by host ({', '.join(named)}) and "
@@ -1054,6 +1060,11 @@ def _network_policy_problems(config: ClusterNetwork) -> list[str]:
     if not problems:
         problems += _blocked_entries(config)
     return problems
+
+
+def _is_loopback(host: str) -> bool:
+    net = _address(host)
+    return net is not None and net.network_address.is_loopback
 
 
 def _within(cidr: str, network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:

@@ -39,11 +39,17 @@ class Allowance(NamedTuple):
 
 
 def network(text: str) -> Network | None:
-    """An IP or a CIDR as a network; None for anything else."""
+    """An IP or a CIDR as a network; None for anything else. An IPv4-mapped IPv6 address is
+    the IPv4 address it maps: the connection leaves the pod as IPv4, and is judged as such."""
     try:
-        return ipaddress.ip_network(text.strip("[]"), strict=False)
+        net = ipaddress.ip_network(text.strip("[]"), strict=False)
     except ValueError:
         return None
+    if isinstance(net, ipaddress.IPv6Network) and net.prefixlen == 128:
+        mapped = net.network_address.ipv4_mapped
+        if mapped is not None:
+            return ipaddress.ip_network(mapped)
+    return net
 
 
 def _host_cidr(host: str) -> str | None:
@@ -64,7 +70,10 @@ def proxy_allowances(config: ClusterNetwork) -> list[Allowance]:
             port = parts.port or (443 if parts.scheme == "https" else 80)
         except ValueError:  # the model refuses such a URL; nothing to allow for it
             continue
-        own = _host_cidr(parts.hostname or "")
+        host = parts.hostname or ""
+        own = _host_cidr(host)
+        if host == "localhost" or (own is not None and ipaddress.ip_network(own).is_loopback):
+            continue  # a proxy in the pod: no policy judges loopback
         cidrs = [own] if own is not None else list(config.spec.networkPolicy.proxyCIDRs)
         by_port.setdefault(port, []).extend(cidrs)
     by_cidrs: dict[tuple[str, ...], list[int]] = {}
