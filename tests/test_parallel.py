@@ -20,7 +20,7 @@ from xpnet.config import load_config, with_mode
 from xpnet.errors import XpnetError
 from xpnet.yaml.stream import Source
 
-CHART = ROOT.parent / "shared" / "crossplane" / "chart-v1.20.11-proxy.yaml"
+CHART = ROOT / "tests" / "fixtures" / "crossplane" / "chart-v1.20.11-proxy.yaml"
 BIN = ROOT / ".venv" / "bin" / "xpnet"
 DRC = (
     "---\napiVersion: pkg.crossplane.io/v1beta1\nkind: DeploymentRuntimeConfig\n"
@@ -152,3 +152,23 @@ def test_the_two_runs_are_used_where_they_are_one_run_and_not_elsewhere(tmp_path
     assert both == one and both[1] == [3]
     for change in ({10: DRC.format(i=10)}, {1: BROKEN}, {11: BROKEN}):
         assert two_runs(renders(tmp_path, 12, change))[0] is None, change
+
+
+def test_a_configmap_read_from_another_file_falls_back_to_one_run(tmp_path: Path) -> None:
+    """A core's HTTPS_PROXY reads a ConfigMap that another file holds (valuefrom.py reads the
+    ConfigMaps of every file of a run): only one run over every file reads it."""
+    core = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: crossplane\n"
+        "  namespace: crossplane-system\nspec:\n  template:\n    spec:\n      containers:\n"
+        "      - name: crossplane\n        image: crossplane:v2.1.0\n        args: [core, start]\n"
+        "        env:\n        - name: HTTPS_PROXY\n"
+        "          valueFrom: {configMapKeyRef: {name: proxy, key: url}}\n"
+    )
+    configmap = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: proxy\n"
+        "  namespace: crossplane-system\ndata:\n  url: http://old.proxy:3128\n"
+    )
+    files = renders(tmp_path, 12, {2: core, 10: configmap})
+    assert two_runs(files)[0] is None
+    assert same_as_one_run(tmp_path, files) == 1
+    assert "XPN046" in check(tmp_path, files, "text", None)[1]

@@ -163,14 +163,14 @@ def _namespaces(resource: Resource, install: CrossplaneInstall) -> tuple[str | N
     return (resource.pods_namespace,)
 
 
-def _reads(resource: Resource) -> bool:
+def reads(resource: Resource) -> bool:
     """Whether an env entry or envFrom source of the resource reads a ConfigMap or Secret."""
     return any(b.env_from or any(v.ref for v in b.env) for b in resource.blocks)
 
 
 def needed(installs: Iterable[CrossplaneInstall]) -> bool:
     """Whether any env entry or envFrom source of the installs reads a ConfigMap or Secret."""
-    return any(_reads(r) for i in installs for r in i.resources)
+    return any(reads(r) for i in installs for r in i.resources)
 
 
 def resolve(
@@ -184,7 +184,7 @@ def resolve(
     new: dict[int, Resource] = {}
     for install in installs:
         for resource in install.resources:
-            if _reads(resource):
+            if reads(resource):
                 spaces = _namespaces(resource, install)
                 blocks = tuple(_block(b, found, spaces) for b in resource.blocks)
                 new[id(resource)] = resource._replace(blocks=blocks)

@@ -22,6 +22,7 @@ from xpnet.errors import XpnetError
 from xpnet.install import Role
 from xpnet.plan import Finding, config_findings
 from xpnet.records import NamedTuple
+from xpnet.valuefrom import reads
 from xpnet.yaml.stream import Source
 
 MIN_FILES = 8
@@ -52,6 +53,8 @@ def self_contained(outcome: Outcome) -> bool:
         streams = {c.doc.stream for c in anchors} | {r.doc.stream for r in install.resources}
         if len(streams) != 1:
             return False
+        if any(reads(r) for r in install.resources):
+            return False  # the ConfigMap a variable reads may be in the other run's files
         for resource in install.resources:
             if resource.role is Role.RBAC_MANAGER and not any(
                 c.doc.stream == resource.doc.stream and c.pods_namespace == resource.pods_namespace
