@@ -292,12 +292,25 @@ def _kept(policy: dict[str, Any], have: dict[str, Any]) -> dict[str, Any]:
     return {**policy, "metadata": metadata}
 
 
-def _judged(
-    plan: Plan, config: ClusterNetwork
-) -> Iterator[tuple[str, str, Resource | None, EnvBlock | None, str | None]]:
+class Judged(NamedTuple):
+    """A NO_PROXY entry to judge, where it was found, and what else the user may do about it."""
+
+    entry: str
+    where: str  # the field it came from, for entries of the configuration
+    resource: Resource | None = None
+    block: EnvBlock | None = None
+    var: str | None = None
+    also: str = ""  # a further way out, added to the fix
+
+
+_MERGED = ", or set spec.policy.existingEntries: replace to drop it"
+_SKIPPED = ", in this runtime config's own NO_PROXY (xpnet.dev/skip leaves it to you)"
+
+
+def _judged(plan: Plan, config: ClusterNetwork) -> Iterator[Judged]:
     """Every NO_PROXY entry that names a destination of its own: the user's, the cloud's, those
-    already in the manifests (where they were found) and a runtime config's own extras; as
-    (entry, where, resource, block, variable)."""
+    already in the manifests (where they were found), a runtime config's own extras, and the
+    NO_PROXY of a runtime config xpnet skips, whose pods the policies select all the same."""
     install = plan.install
     found: dict[str, tuple[Resource, EnvBlock, str]] = {}
     for resource, block, _ in targets(install, config):
@@ -307,16 +320,20 @@ def _judged(
                 found.setdefault(entry, (resource, block, var))
     for item in plan.no_proxy.entries:
         if item.group == "existing" and item.value in found:
-            resource, block, var = found[item.value]
-            yield item.value, "", resource, block, var
+            yield Judged(item.value, "", *found[item.value], also=_MERGED)
         elif item.group in ("user", "cloud"):
             field = "spec.proxy.noProxy" if item.group == "user" else "spec.cluster.cloud"
-            yield item.value, f"{field}: ", None, None, None
+            yield Judged(item.value, f"{field}: ")
     for resource in install.resources:
-        if resource.skip:
+        if not resource.skip:
+            for value in resource.extra_no_proxy:
+                yield Judged(value, f"annotation {EXTRA_NO_PROXY}: ", resource)
             continue
-        for value in resource.extra_no_proxy:
-            yield value, f"annotation {EXTRA_NO_PROXY}: ", resource, None, None
+        for block in resource.blocks:
+            for var in BYPASS_VARS:
+                env = block.get(var)
+                for entry in noproxy.split(env.value) if env is not None and env.value else ():
+                    yield Judged(entry, "", resource, block, var, _SKIPPED)
 
 
 RULES = {"blocked": rules.XPN050, "unprovable": rules.XPN051, "in-cluster": rules.XPN052}
@@ -331,29 +348,24 @@ def destination_findings(
     seen: set[tuple[str, str, int]] = set()
     out = []
     for p in plans:
-        for entry, where, resource, block, var in _judged(p, config):
-            key = (entry, where, id(block) if block is not None else id(resource))
-            if key in seen or noproxy.go_cannot_use(entry):
+        for item in _judged(p, config):
+            where = id(item.block) if item.block is not None else id(item.resource)
+            key = (item.entry, item.where, where)
+            if key in seen or noproxy.go_cannot_use(item.entry):
                 continue
             seen.add(key)
-            found = reach.judge(entry, p.install.namespaces)
+            found = reach.judge(item.entry, p.install.namespaces)
             if found is None:
                 continue
-            fix = found.fix
-            if block is not None:  # found in the manifests: merged into the install's set
-                fix += ", or set spec.policy.existingEntries: replace to drop it"
-            fields = {"where": where, "entry": entry, "destination": found.destination}
-            out.append(
-                finding(
-                    RULES[found.kind],
-                    resource,
-                    block,
-                    var,
-                    allowed=reach.summary,
-                    fix=fix,
-                    **fields,
-                )
-            )
+            fields = {
+                "where": item.where,
+                "entry": item.entry,
+                "destination": found.destination,
+                "allowed": reach.summary,
+                "fix": found.fix + item.also,
+            }
+            rule = RULES[found.kind]
+            out.append(finding(rule, item.resource, item.block, item.var, **fields))
     return out
 
 
