@@ -77,8 +77,8 @@ spec:
 """
 FULL = {"repeat": 5, "sizes": "100,1000,5000", "platform": 1000, "large": 20000, "renders": 200}
 QUICK = {"repeat": 2, "sizes": "100", "platform": 100, "large": 0, "renders": 20}
-SHARED = ROOT.parent / "shared" / "crossplane"
-CHART = SHARED / "charts" / "crossplane-1.20.11"
+FIXTURES = ROOT / "tests" / "fixtures" / "crossplane"
+CHART = FIXTURES / "charts" / "crossplane-1.20.11"
 GNU_TIME = Path("/usr/bin/time")
 
 

@@ -1,4 +1,4 @@
-"""Shared test set-up: where the repository, the real tools and ../shared are."""
+"""Shared test set-up: where the repository, its fixtures and the real tools are."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_CROSSPLANE = ROOT.parent / "shared" / "crossplane"
+# Real Crossplane charts, renders and CRDs (Apache-2.0; tests/fixtures/crossplane/NOTICE).
+CROSSPLANE_FIXTURES = ROOT / "tests" / "fixtures" / "crossplane"
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import tools  # noqa: E402  (scripts/tools.py: the one place tool versions are pinned)
@@ -58,9 +59,6 @@ def pytest_report_header() -> list[str]:
     lines.append(
         f"sigs.k8s.io/yaml reader: {goyaml if goyaml.exists() else 'MISSING (tests skip)'}"
     )
-    absent = "ABSENT (those tests fail under CI=true, else skip)"
-    shared = SHARED_CROSSPLANE if SHARED_CROSSPLANE.is_dir() else absent
-    lines.append(f"../shared/crossplane: {shared}")
     return lines
 
 
@@ -69,19 +67,10 @@ def kustomize(request: pytest.FixtureRequest) -> Path:
     return require(tools.kustomize_path(request.param), f"kustomize {request.param}")
 
 
-def shared_fixtures(path: Path, in_ci: bool) -> Path:
-    """../shared/crossplane, or a loud skip (a failure under CI=true), like the real tools."""
-    if not path.is_dir():
-        reason = f"SHARED FIXTURES ABSENT: {path} (the real Crossplane charts)"
-        if in_ci:
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return path
-
-
 @pytest.fixture
 def shared_crossplane() -> Path:
-    return shared_fixtures(SHARED_CROSSPLANE, IN_CI)
+    """The real Crossplane charts, renders and CRDs the tests read."""
+    return CROSSPLANE_FIXTURES
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """What the user sees: text lines with severity and a summary, and SARIF 2.1.0 for code scanning
-that validates against the official schema (../shared/schemas)."""
+that validates against the official schema (tests/fixtures/sarif)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from tests.conftest import IN_CI, ROOT, shared_fixtures
+from tests.conftest import ROOT
 from xpnet.adapters.cli import main
 from xpnet.rules import CATALOGUE
 
@@ -18,7 +18,7 @@ CASE = ROOT / "tests" / "cases" / "chart-indentation"
 
 @pytest.fixture
 def sarif_schema() -> dict[str, object]:
-    folder = shared_fixtures(ROOT.parent / "shared" / "schemas", IN_CI)
+    folder = ROOT / "tests" / "fixtures" / "sarif"
     schema: dict[str, object] = json.loads((folder / "sarif-schema-2.1.0.json").read_text())
     return schema
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import ROOT, shared_fixtures
+from tests.conftest import ROOT
 from tests.goyaml import go_load
 from tests.resource_lists import unwrap, wrap
 from tests.unit_helpers import CONFIG_DATA, PROXY, config
@@ -400,13 +400,6 @@ def test_values_is_what_fix_writes(tmp_path: Path) -> None:
     (tmp_path / "xpnet.yaml").write_text(yaml.safe_dump(data))
     refused = xpnet(tmp_path, "values", "-c", "xpnet.yaml")
     assert refused.returncode == 1 and "post-renderer" in refused.stderr
-
-
-def test_missing_shared_fixtures_fail_under_ci(tmp_path: Path) -> None:
-    with pytest.raises(pytest.fail.Exception, match="SHARED FIXTURES ABSENT"):
-        shared_fixtures(tmp_path / "absent", in_ci=True)
-    with pytest.raises(pytest.skip.Exception):
-        shared_fixtures(tmp_path / "absent", in_ci=False)
 
 
 # The nesting bound holds for every form, before any parser sees the input (issue 9, item 7).

@@ -21,7 +21,7 @@ from xpnet.adapters.streams import run_streams
 from xpnet.config import load_config
 from xpnet.yaml.stream import Source
 
-CHART = ROOT.parent / "shared" / "crossplane" / "chart-v1.20.11-proxy.yaml"
+CHART = ROOT / "tests" / "fixtures" / "crossplane" / "chart-v1.20.11-proxy.yaml"
 PROXY = "http://127.0.0.1:3128"  # trust_runner.py's recording CONNECT proxy
 BUNDLE = "CORP_CA_PEM"  # the ConfigMap's content: the corporate CA only
 COMPLETE = "PUBLIC_CA_PEM\nCORP_CA_PEM"  # ... with the public roots too (complete: true)

@@ -17,7 +17,7 @@ import jsonschema
 import pytest
 import yaml
 
-from tests.conftest import IN_CI, ROOT, shared_fixtures
+from tests.conftest import ROOT
 
 ACTION = ROOT / "action.yml"
 WORKFLOW = ROOT / "examples" / "github-actions" / "xpnet.yml"
@@ -148,7 +148,7 @@ def copy(source: Path, target: Path) -> Path:
 
 @pytest.fixture
 def sarif_schema() -> dict[str, object]:
-    folder = shared_fixtures(ROOT.parent / "shared" / "schemas", IN_CI)
+    folder = ROOT / "tests" / "fixtures" / "sarif"
     schema: dict[str, object] = json.loads((folder / "sarif-schema-2.1.0.json").read_text())
     return schema
 

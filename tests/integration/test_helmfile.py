@@ -19,7 +19,7 @@ CHARTS = ("1.19.3", "1.20.11", "2.1.8", "2.3.4")
 
 
 def recipe_with_local_chart(work: Path, shared_crossplane: Path, version: str) -> Path:
-    """The recipe as written, but with the chart from ../shared instead of the network."""
+    """The recipe as written, but with the chart from tests/fixtures instead of the network."""
     shutil.copytree(RECIPE, work)
     shutil.copytree(shared_crossplane / "charts" / f"crossplane-{version}", work / "crossplane")
     helmfile_yaml = work / "helmfile.yaml"
