@@ -101,9 +101,10 @@ def _proxy_url(value: str) -> str:
     # piece of the password: say so before anything quotes a host or suggests a URL.
     if credentials.ambiguous(value):
         raise ValueError(
-            "the user name or password holds '@', '/', '?', '#', white space or a '%' that "
-            "starts no escape: clients end the credentials (or the host) at different places "
-            "there; percent-encode those characters (%40, %2F, %3F, %23, %20, %25)"
+            "the user name or password holds a character that clients read differently or "
+            "refuse ('@', '/', '?', '#', white space, non-ASCII, a '%' that starts no escape): "
+            "percent-encode every character but letters, digits and -._~!$&'()*+,;=: (e.g. "
+            "%40 for @, %2F for /, %25 for %)"
         )
     host = urlsplit(value).hostname or ""
     if not host.isascii() or "%" in host:

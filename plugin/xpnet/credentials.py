@@ -4,7 +4,7 @@ every form of them out of diagnostics (messages, results, logs, errors)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 # A scheme as RFC 3986 §3.1 spells it, then "//". Without one, clients read the value as
 # "http://" + value (Go's httpproxy, https://pkg.go.dev/golang.org/x/net/http/httpproxy), so a
@@ -12,11 +12,13 @@ from collections.abc import Iterable
 _SCHEME = re.compile(r"\s*[A-Za-z][A-Za-z0-9+.-]*://")
 # Kubernetes' dependent variables, $(VAR): xpnet's credentialsSecret form, not a secret itself.
 _REFERENCE = re.compile(r"\$\([A-Za-z_][A-Za-z0-9_.-]*\)")
-# What ends the user name and password for some client or other: Go's net/url and Python's
-# urllib.parse end the authority at the first '/', '?' or '#' and take the last '@' in it;
-# curl's URL parser takes the first '@' (https://curl.se/docs/url-syntax.html). Written
-# percent-encoded, every client reads the same credentials.
-_AMBIGUOUS = re.compile(r"[@/?#\s]|%(?![0-9A-Fa-f]{2})")
+# What clients read differently in a user name or password, or refuse: Go's net/url and Python's
+# urllib.parse end the authority at the first '/', '?' or '#' and take the last '@' in it,
+# curl's URL parser the first '@' (https://curl.se/docs/url-syntax.html), and Go refuses any
+# character but these and a '%' that starts no escape (validUserinfo in
+# https://github.com/golang/go/blob/go1.22.0/src/net/url/url.go). Written percent-encoded,
+# every client reads the same credentials.
+_AMBIGUOUS = re.compile(r"[^A-Za-z0-9\-._~!$&'()*+,;=:%]|%(?![0-9A-Fa-f]{2})")
 MASK = "***"
 # Shorter strings are left alone by scrub(): they would match ordinary words of a message.
 MIN_SECRET = 3
@@ -44,6 +46,12 @@ def redact(url: str) -> str:
     return url if found is None else url[: found[0]] + MASK + url[found[1] :]
 
 
+def without(url: str) -> str:
+    """The URL with what span() marks and its '@' taken out: the host the user meant."""
+    found = span(url)
+    return url if found is None else url[: found[0]] + url[found[1] + 1 :]
+
+
 def inline(url: str) -> bool:
     """Whether a proxy URL carries credentials itself: a user name or password that is not
     only $(VAR) references."""
@@ -52,8 +60,8 @@ def inline(url: str) -> bool:
 
 
 def ambiguous(url: str) -> bool:
-    """Whether clients could disagree on where the credentials end ('@', '/', '?', '#', white
-    space or a stray '%' in them, not percent-encoded)."""
+    """Whether clients could disagree on the credentials, or refuse them: a character in them
+    that is to be percent-encoded ('@', '/', '?', '#', white space, non-ASCII, a stray '%')."""
     info = userinfo(url)
     return info is not None and _AMBIGUOUS.search(info) is not None
 
@@ -65,18 +73,23 @@ def _forms(secret: str) -> set[str]:
     from urllib.parse import quote, unquote
 
     plain = {secret, unquote(secret)}
-    plain |= {quote(p, safe="") for p in set(plain)}
+    # A lone surrogate (a YAML \ud83d escape read on its own) is written with its escape.
+    plain |= {quote(p, safe="", errors="backslashreplace") for p in set(plain)}
     out = set(plain)
     for p in plain:
         out |= {repr(p)[1:-1], json.dumps(p)[1:-1], json.dumps(p, ensure_ascii=False)[1:-1]}
     return {f for f in out if len(f) >= MIN_SECRET}
 
 
-# Every secret seen in this run, and the pattern scrub() replaces them with; messages are made
-# from many places (the config's validator, readers, rules), so the last line of defence is
-# at the few functions that every diagnostic passes through.
-_SEEN: set[str] = set()
-_PATTERN: list[re.Pattern[str] | None] = [None]
+# Every secret seen in this run, by its longest run of letters and digits: scrub() matches a
+# secret only where no letter or digit adjoins it, so each such run of it is a whole run of the
+# message too, and a message whose runs name no secret (nearly all) costs one scan. Messages
+# are made in many places (the config's validator, readers, rules); this is the last line of
+# defence, at the few functions every diagnostic passes through.
+_BY_RUN: dict[str, set[str]] = {}
+_WITHOUT_RUN: set[str] = set()
+_RUN = re.compile(r"[A-Za-z0-9]+")
+_COMPILED: dict[frozenset[str], re.Pattern[str]] = {}
 
 
 def _candidates(value: str) -> Iterable[str]:
@@ -87,55 +100,68 @@ def _candidates(value: str) -> Iterable[str]:
         yield from (p for p in re.split(r"[,\s]+", value) if "@" in p)
 
 
+def _note(value: str) -> None:
+    for part in _candidates(value):
+        info = userinfo(part)
+        # A bare name@host (an e-mail address in an annotation) is no proxy URL.
+        if info is None or not inline(part) or (":" not in info and not _SCHEME.match(part)):
+            continue
+        user, colon, password = info.partition(":")
+        for secret in (info, password if colon else user):
+            for form in _forms(secret):
+                runs = _RUN.findall(form)
+                if runs:
+                    _BY_RUN.setdefault(max(runs, key=len).lower(), set()).add(form)
+                else:
+                    _WITHOUT_RUN.add(form)
+
+
 def remember(value: object) -> None:
     """Note the credentials in a value (a string, or strings nested in lists and mappings) so
     that scrub() removes them from diagnostics."""
-    if isinstance(value, str):
-        if "@" not in value:
-            return
-        added = False
-        for part in _candidates(value):
-            info = userinfo(part)
-            if info is None or not inline(part):
-                continue
-            user, colon, password = info.partition(":")
-            for secret in (info, password if colon else user):
-                new = _forms(secret) - _SEEN
-                if new:
-                    _SEEN.update(new)
-                    added = True
-        if added:
-            ordered = sorted(_SEEN, key=len, reverse=True)  # the longest form first
-            alternatives = "|".join(map(re.escape, ordered))
-            # Not inside a longer word: a password "pass" is not in "bypass".
-            _PATTERN[0] = re.compile(
-                rf"(?<![A-Za-z0-9])(?:{alternatives})(?![A-Za-z0-9])", re.IGNORECASE
-            )
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            remember(key)
-            remember(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            remember(item)
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "@" in item:
+                _note(item)
+        elif isinstance(item, Mapping):
+            stack += item.keys()
+            stack += item.values()
+        elif isinstance(item, list | tuple):
+            stack += item
 
 
-# A URL inside a message, up to the last '@' before a quote or white space ends it.
-_URL_IN_TEXT = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s'\"]*@")
+def _pattern(secrets: frozenset[str]) -> re.Pattern[str]:
+    found = _COMPILED.get(secrets)
+    if found is None:
+        alternatives = "|".join(map(re.escape, sorted(secrets, key=len, reverse=True)))
+        # The longest form first; not inside a longer word: a password "pass" is not in "bypass".
+        found = re.compile(rf"(?<![A-Za-z0-9])(?:{alternatives})(?![A-Za-z0-9])", re.IGNORECASE)
+        _COMPILED[secrets] = found
+    return found
+
+
+# A URL inside a message: from its "://" up to the last '@' before a quote or white space.
+_URL_IN_TEXT = re.compile(r"://[^\s'\"]*@")
 
 
 def forget() -> None:
     """Start a run with no secrets noted (a process may run several, as tests do)."""
-    _SEEN.clear()
-    _PATTERN[0] = None
+    _BY_RUN.clear()
+    _WITHOUT_RUN.clear()
+    _COMPILED.clear()
 
 
 def scrub(text: str) -> str:
     """A diagnostic with every credential remember() saw replaced by *** (in any letter case:
     NO_PROXY entries are lower-cased), and the credentials of any URL in it redacted."""
-    pattern = _PATTERN[0]
-    if pattern is not None:
-        text = pattern.sub(MASK, text)
+    if _BY_RUN or _WITHOUT_RUN:
+        secrets = set(_WITHOUT_RUN)
+        for run in {r.lower() for r in _RUN.findall(text)} & _BY_RUN.keys():
+            secrets |= _BY_RUN[run]
+        if secrets:
+            text = _pattern(frozenset(secrets)).sub(MASK, text)
     if "@" in text:
-        text = _URL_IN_TEXT.sub(lambda m: f"{m.group(1)}{MASK}@", text)
+        text = _URL_IN_TEXT.sub(f"://{MASK}@", text)
     return text

@@ -10,7 +10,7 @@ from xpnet import rules
 from xpnet.apply import rewrite
 from xpnet.config import ClusterNetwork
 from xpnet.errors import InputError
-from xpnet.install import Resource, discover, template
+from xpnet.install import Resource, discover, note_credentials, template
 from xpnet.plan import EnvEdit, Finding, Plan, config_findings, finding, plan_fix
 from xpnet.records import NamedTuple
 from xpnet.releases import resources
@@ -126,6 +126,7 @@ def run(
     installs = discover(docs, crossplane.namespace, crossplane.version, _resources)
     if segments is not None:
         installs = resolve(installs, segments)
+        note_credentials(r for i in installs for r in i.resources)  # values from ConfigMaps
     check = config.spec.policy.mode == "check"
     if check:
         from xpnet.lint import plan_check

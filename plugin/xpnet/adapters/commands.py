@@ -16,7 +16,7 @@ from xpnet.config import ClusterNetwork, json_schema, with_mode
 from xpnet.engine import Outcome
 from xpnet.envvars import BYPASS_VARS, GRPC, SIX
 from xpnet.errors import ConfigError, InputError
-from xpnet.install import DEFAULT_NAMESPACE, discover
+from xpnet.install import DEFAULT_NAMESPACE, discover, note_credentials
 from xpnet.plan import SAMPLE_FUNCTION, Finding, plan_fix, variables
 from xpnet.records import NamedTuple
 from xpnet.releases import resources
@@ -180,6 +180,22 @@ def bundle_summary(path: str) -> str:
     return f"{path}: {count} certificate{'s' if count != 1 else ''} (PEM)"
 
 
+def _destination(value: str, option: str, as_url: str) -> str:
+    """A destination to explain without its credentials (explain sends nothing), refused with
+    its option where no client could parse it; `as_url` makes it a URL ({} for the value)."""
+    from xpnet.runtimes import parse_target
+
+    bare = credentials.without(value.strip())
+    try:
+        parse_target(as_url.format(bare))
+    except ValueError:
+        raise InputError(
+            option,
+            [f"{credentials.redact(value)!r} is not a host[:port] or URL, e.g. vault.corp:8200"],
+        ) from None
+    return bare
+
+
 def explain_cmd(args: argparse.Namespace) -> int:
     import json
 
@@ -187,7 +203,11 @@ def explain_cmd(args: argparse.Namespace) -> int:
     from xpnet.runtimes import RUNTIMES
     from xpnet.valuefrom import resolve
 
-    credentials.remember(args.host or [])  # a destination URL may carry credentials too
+    credentials.remember([args.registry, *(args.host or [])])  # URLs may carry credentials
+    hosts = [
+        _destination(h, "--host", "{}" if "://" in h else "https://{}") for h in args.host or []
+    ]
+    registry = _destination(args.registry, "--registry", "https://{}:443")
     if args.ca_bundle:
         bundle_summary(args.ca_bundle)  # refused before anything is explained
     config = with_mode(_config(args), "fix")
@@ -199,11 +219,12 @@ def explain_cmd(args: argparse.Namespace) -> int:
     installs = discover(docs, crossplane.namespace, crossplane.version, resources)
     # Variables read from ConfigMaps of the same input are explained with their values.
     installs = resolve(installs, lambda: (s for source in sources for s in source.segments))
+    note_credentials(r for i in installs for r in i.resources)  # values from ConfigMaps
     plans = [plan_fix(config, install) for install in installs]
     for plan in plans:
         install = plan.install
         where = explain.destinations(
-            config, install, args.function or [SAMPLE_FUNCTION], args.registry, args.host or []
+            config, install, args.function or [SAMPLE_FUNCTION], registry, hosts
         )
         sections.append((install, explain.explain(config, plan, where, runtimes)))
     if args.output == "json":

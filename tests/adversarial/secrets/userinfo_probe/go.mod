@@ -1,0 +1,3 @@
+module xpnet.dev/adversarial/userinfo
+
+go 1.21
