@@ -1,6 +1,6 @@
 """Coverage-guided fuzzing of xpnet's readers with atheris (not part of the test suite).
 
-    scripts/fuzz [yaml|krm|noproxy|config] [SECONDS]
+    scripts/fuzz [yaml|krm|noproxy|config|credentials] [SECONDS]
 
 Each target feeds arbitrary bytes to one reader; anything but success or an XpnetError (a
 refusal with a message) is a crash that atheris reports with the input that caused it.
@@ -14,7 +14,7 @@ from pathlib import Path
 import atheris
 
 with atheris.instrument_imports():
-    from xpnet import noproxy
+    from xpnet import credentials, noproxy
     from xpnet.adapters.krm import transform
     from xpnet.adapters.streams import run_streams
     from xpnet.config import load_config
@@ -70,11 +70,27 @@ def config_target(data: bytes) -> None:
         pass
 
 
+def credentials_target(data: bytes) -> None:
+    """The proxy URL credentials reader: any text is read, and redacting twice is redacting."""
+    fdp = atheris.FuzzedDataProvider(data)
+    url = fdp.ConsumeUnicodeNoSurrogates(200)
+    message = fdp.ConsumeUnicodeNoSurrogates(200)
+    credentials.forget()
+    credentials.remember([url, {url: message}])
+    redacted = credentials.redact(url)
+    assert credentials.redact(redacted) == redacted
+    credentials.inline(url)
+    credentials.ambiguous(url)
+    scrubbed = credentials.scrub(message)
+    assert credentials.scrub(scrubbed) == scrubbed
+
+
 TARGETS = {
     "yaml": yaml_target,
     "krm": krm_target,
     "noproxy": noproxy_target,
     "config": config_target,
+    "credentials": credentials_target,
 }
 
 

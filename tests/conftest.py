@@ -125,6 +125,14 @@ SLOW = {
     "tests/test_properties.py::test_fix_properties",
     # ~2 s per case (x3): xpnet fix in every output mode, each searched for the password
     "tests/test_secrets.py::test_password_never_appears_in_diagnostics",
+    # ~10 s: generated passwords through every command and format (XPNET_SECRET_EXAMPLES)
+    "tests/test_secret_leaks.py::test_no_part_of_a_password_in_any_diagnostic",
+    # ~1.2 s a case: a hostile URL through every command and format, twice
+    "tests/test_adversarial_secrets.py::test_a_hostile_url_in_every_command",
+    # ~2 s a file: six console script runs apiece
+    "tests/test_adversarial_secrets.py::test_a_hostile_file_through_the_console_scripts",
+    # ~20 s: Go (a probe built once), curl and Python read generated credentials
+    "tests/test_credentials.py::test_what_xpnet_hides_covers_what_clients_send_and_what_it_accepts_they_read_alike",
     # ~1.8 s: writes and reads back a 50 MB input
     "tests/test_cli.py::test_a_50_mb_input_goes_through_the_fast_path",
     # ~0.7-1.3 s each: two to four xpnet subprocesses apiece

@@ -129,3 +129,20 @@ def test_inline_credentials_warn_but_fix_succeeds(tmp_path: Path) -> None:
     assert PASSWORD in target.read_text(), "the manifests carry the URL the user configured"
     check = xpnet("check", tmp_path / "xpnet.yaml", target)
     assert check.returncode == 0 and "XPN015" in check.stdout
+
+
+def test_a_crash_prints_its_traceback_without_the_password() -> None:
+    program = (
+        "from xpnet import credentials\n"
+        "from xpnet.adapters.console import exit_with\n"
+        "credentials.remember('http://bob:Cr4shS3cret@proxy:3128')\n"
+        "def main():\n"
+        "    raise ValueError('while reading http://bob:Cr4shS3cret@proxy:3128: Cr4shS3cret')\n"
+        "exit_with(main)\n"
+    )
+    done = subprocess.run(
+        [str(BIN / "python"), "-c", program], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1
+    assert "ValueError" in done.stderr and "Traceback" in done.stderr
+    assert "Cr4shS3cret" not in done.stderr

@@ -17,6 +17,13 @@ def exit_with(main: Callable[[], int]) -> None:
     except BrokenPipeError:  # the reader went away (`xpnet explain | head`): nothing to say
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = 1
+    except Exception:  # a bug of xpnet's: its traceback, with no proxy credentials in it
+        import traceback
+
+        from xpnet.credentials import scrub
+
+        sys.stderr.write(scrub(traceback.format_exc()))
+        code = 1
     try:
         sys.stdout.flush()
         sys.stderr.flush()
