@@ -41,6 +41,8 @@ spec:
   networkPolicy:
     enabled: true
     proxyCIDRs: ["10.20.0.10/32"]
+    # What NO_PROXY sends direct must pass the policies: the generated names and addresses.
+    extraEgress: [{cidr: 10.0.0.0/16, hosts: [.example.com]}]
 """
 
 CORE = """\
