@@ -648,6 +648,12 @@ def _from_configmap(doc: Mapping[str, Any], source: str) -> dict[str, Any]:
         raise ConfigError(source, ["data: must be a mapping of strings"])
     spec: dict[str, Any] = {"proxy": {}, "cluster": {}}
     problems = []
+    # Kubernetes refuses these shapes; read as absent they would make a broken file pass.
+    metadata = doc.get("metadata")
+    if metadata is not None and not isinstance(metadata, Mapping):
+        problems.append(f"metadata: must be a mapping (name: ...), got {_got(metadata)}")
+    elif isinstance(metadata, Mapping) and not isinstance(metadata.get("name"), str | None):
+        problems.append(f"metadata.name: must be a string, got {_got(metadata.get('name'))}")
     for key, raw in data.items():
         if key not in _CONFIGMAP_KEYS:
             guess = _closest(key, CONFIGMAP_KEYS)

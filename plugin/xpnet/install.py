@@ -199,6 +199,27 @@ def _line(doc: Document, node: Node) -> int:
     return doc.segment.line + int(node.start_mark.line)
 
 
+def _mappings_on(doc: Document, path: tuple[str, ...], ref: str) -> None:
+    """Refuse a runtime config where a field on the way to what xpnet reads or writes (its env,
+    its annotations) is there but not a mapping: Kubernetes refuses it, and adding the env would
+    mean replacing what the user wrote."""
+    node: Node | None = doc.root
+    for i, key in enumerate(path):
+        node = get(node, key)
+        if node is None or is_null(node):
+            return
+        if not isinstance(node, MappingNode):
+            shown = redact(scalar(node) or "")
+            shape = "a list" if isinstance(node, SequenceNode) else f"the value {shown!r}"
+            raise InputError(
+                doc.source,
+                [
+                    f"line {_line(doc, node)}: {ref}: {'.'.join(path[: i + 1])}: {shape} where a "
+                    "mapping is expected (Kubernetes refuses it); correct it or remove it"
+                ],
+            )
+
+
 def _env(doc: Document, node: Node | None, where: str) -> tuple[EnvVar, ...]:
     if node is None:
         return ()
@@ -465,6 +486,8 @@ def classify(doc: Document) -> Resource | None:
         return None
     if kind == "DeploymentRuntimeConfig":
         ref = f"DeploymentRuntimeConfig/{name}"
+        _mappings_on(doc, RUNTIME_CONFIG_PODSPEC, ref)
+        _mappings_on(doc, ("metadata", "annotations"), ref)
         blocks = _containers(doc, RUNTIME_CONFIG_PODSPEC, ref, RUNTIME_CONTAINER)
         if not any(b.main for b in blocks):
             blocks.append(
@@ -492,6 +515,8 @@ def classify(doc: Document) -> Resource | None:
         )
     if kind == "ControllerConfig":
         ref = f"ControllerConfig/{name}"
+        _mappings_on(doc, ("spec",), ref)
+        _mappings_on(doc, ("metadata", "annotations"), ref)
         block = EnvBlock(
             container=None,
             init=False,
