@@ -1,4 +1,4 @@
-"""spec.trust (issue 12): what fix wires into the core, runtime configs and ControllerConfigs, in
+"""spec.trust: what fix wires into the core, runtime configs and ControllerConfigs, in
 every input style people and tools write, read back by libyaml and Go's sigs.k8s.io/yaml; a
 second run and check change nothing; check fails wherever fix would wire something."""
 
@@ -404,7 +404,7 @@ def test_two_installs_in_one_run_share_their_runtime_configs(goyaml: Path) -> No
     assert len(mounts) == 1 and len(volumes) == 1
 
 
-# Fix adds what the bundle needs and keeps what the user wrote (issue 25, class 6).
+# Fix adds what the bundle needs and keeps what the user wrote.
 
 CORE_ENVS = {
     "no env": "",

@@ -1,4 +1,4 @@
-"""The corporate CA next to the proxy (issue 12): what fix wires into each container, what
+"""The corporate CA next to the proxy: what fix wires into each container, what
 check judges, and which roots each runtime reads with a given env. Pure: config + install in,
 edits and findings out.
 
@@ -6,7 +6,7 @@ The core gets exactly the chart's registryCaBundleConfig wiring (a ConfigMap vol
 mounted at /certs, CA_BUNDLE_PATH=/certs/<key>; chart templates/deployment.yaml), which Crossplane
 adds to the system pool for package pulls (cmd/crossplane/core/certs.go). A runtime config's
 package-runtime container gets a read-only mount and the variable that adds a CA for what it
-runs (FACTS.md §13, measured in tests/differential/test_trust_runtimes.py)."""
+runs (measured in tests/differential/test_trust_runtimes.py; README "Corporate CA")."""
 
 from __future__ import annotations
 
@@ -538,7 +538,7 @@ def hiding_mounts(resource: Resource, block: EnvBlock) -> Iterator[tuple[str, st
             yield str(mount.get("name")), path, hidden
 
 
-# Which roots each runtime reads with a given env (FACTS.md §13; measured by
+# Which roots each runtime reads with a given env (measured by
 # tests/differential/test_trust_runtimes.py): `xpnet explain`'s trust lines.
 GO_FILES = (
     "the first of Go's default bundle files that exists (/etc/ssl/certs/ca-certificates.crt, ...)"

@@ -93,10 +93,11 @@ IGNORED_BY_GO = {"REQUESTS_CA_BUNDLE": (False, True), "NODE_EXTRA_CA_CERTS": (Fa
 
 # The measured table: (corporate registry trusted, public server trusted).
 EXPECTED: dict[str, dict[str, Cell]] = {
-    # FACTS.md §13 holds: SSL_CERT_FILE replaces Go's list of bundle *files*, SSL_CERT_DIR its
-    # list of *directories*, and every file in /etc/ssl/certs is read. ca-certificates.crt is
-    # both the first default file and a file of the first default directory, so with it in
-    # place either variable ADDS the corporate CA. Any file name will do in a directory.
+    # Go (crypto/x509 root_unix.go): SSL_CERT_FILE replaces its list of bundle *files*,
+    # SSL_CERT_DIR its list of *directories*, and every file in /etc/ssl/certs is read.
+    # ca-certificates.crt is both the first default file and a file of the first default
+    # directory, so with it in place either variable ADDS the corporate CA. Any file name will
+    # do in a directory.
     "go": {
         "none": (False, True),
         "SSL_CERT_FILE": (True, True),
