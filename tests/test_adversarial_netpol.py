@@ -133,9 +133,11 @@ def test_the_case_through_every_path(case: dict[str, Any], ends: str, tmp_path: 
     assert kinds.count("NetworkPolicy") == fixed.count("kind: NetworkPolicy")
 
 
-def test_a_resource_list_in_crlf_gets_its_policies_in_crlf() -> None:
-    """kustomize writes LF; another orchestrator may not: the items added follow the list."""
-    case = load(ROOT / "tests" / "adversarial" / "netpol" / "cloud-aws-dual-stack.yaml")
+@pytest.mark.parametrize("name", ["cloud-aws-dual-stack", "user-labels-kept"])
+def test_a_resource_list_in_crlf_gets_its_policies_in_crlf(name: str) -> None:
+    """kustomize writes LF; another orchestrator may not: the items added or replaced follow
+    the list."""
+    case = load(ROOT / "tests" / "adversarial" / "netpol" / f"{name}.yaml")
     doc = {"apiVersion": "xpnet.dev/v1alpha1", "kind": "ClusterNetwork", "metadata": {"name": "c"}}
     config_text = json.dumps({**doc, "spec": case["config"]}) + "\n"
     resource_list = wrap(case["input"], config_text).replace("\n", "\r\n")
@@ -143,3 +145,5 @@ def test_a_resource_list_in_crlf_gets_its_policies_in_crlf() -> None:
     items = out[: out.index("results:")] if "results:" in out else out
     assert items.count("kind: NetworkPolicy") == 4
     assert re.search(r"[^\r]\n", items) is None
+    again = krm.transform(out).stdout  # a second run changes no item
+    assert again[: again.index("functionConfig:")] == out[: out.index("functionConfig:")]
