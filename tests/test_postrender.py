@@ -17,7 +17,8 @@ def smp(container: str, env: dict[str, str], name: str = "crossplane", init: boo
     key = "initContainers" if init else "containers"
     entries = "".join(f"        - {{name: {k}, value: '{v}'}}\n" for k, v in env.items())
     return (
-        f"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  template:\n"
+        f"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n"
+        "  namespace: crossplane-system\nspec:\n  template:\n"
         f"    spec:\n      {key}:\n      - name: {container}\n        env:\n{entries}"
     )
 
@@ -126,7 +127,7 @@ def test_patches_that_touch_nothing_xpnet_judges_are_passed_over() -> None:
     }
     labels = {
         "patch": "apiVersion: apps/v1\nkind: Deployment\n"
-        "metadata:\n  name: crossplane\n  labels: {a: b}\n"
+        "metadata:\n  name: crossplane\n  namespace: crossplane-system\n  labels: {a: b}\n"
     }
     assert rule_ids(released(postRenderers=renderers(replicas, labels))) == set()
 
@@ -165,7 +166,19 @@ def test_a_patch_on_a_container_the_values_cannot_reach() -> None:
 
 def test_a_patched_host_network_is_judged() -> None:
     patch = (
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: crossplane}\n"
+        "apiVersion: apps/v1\nkind: Deployment\n"
+        "metadata: {name: crossplane, namespace: crossplane-system}\n"
         "spec:\n  template:\n    spec:\n      hostNetwork: true\n"
     )
     assert "XPN013" in rule_ids(released(postRenderers=renderers({"patch": patch})))
+
+
+def test_a_patch_without_the_namespace_matches_nothing_and_fails_the_release() -> None:
+    """kustomize matches a patch without a target by its id, namespace included."""
+    patch = smp("crossplane", {"NO_PROXY": "x"}).replace("  namespace: crossplane-system\n", "")
+    found = [
+        m
+        for r, _, m in findings_of(released(postRenderers=renderers({"patch": patch})))
+        if r == "XPN041"
+    ]
+    assert len(found) == 1 and "without the namespace crossplane-system" in found[0]

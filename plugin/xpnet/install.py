@@ -437,14 +437,24 @@ def _args(container: Node) -> list[str]:
     return out
 
 
+def _crossplane_image(image: str | None) -> bool:
+    """An image of Crossplane itself (`…/crossplane/crossplane:v2.1.0`): its name's last part."""
+    name = (image or "").split("@", 1)[0].rsplit("/", 1)[-1]
+    return name.split(":", 1)[0] == "crossplane"
+
+
 def _deployment_role(root: MappingNode) -> tuple[Role, Node] | None:
     """The core runs `crossplane core start`, the RBAC manager `crossplane rbac start`;
-    nameOverride renames Deployments, never containers (FACTS.md §8)."""
+    nameOverride renames Deployments, never containers (FACTS.md §8). The chart names its
+    containers after the chart, which a parent chart's alias for it renames
+    (https://helm.sh/docs/topics/charts/#alias-field-in-dependencies): a container of another
+    name that runs Crossplane's image is the same container."""
     seq = get_in(root, *DEPLOYMENT_PODSPEC, "containers")
     if not isinstance(seq, SequenceNode):
         return None
     for item in seq.value:
-        if scalar(get(item, "name")) != "crossplane":
+        named = scalar(get(item, "name"))
+        if named != "crossplane" and not _crossplane_image(scalar(get(item, "image"))):
             continue
         args = _args(item)
         for i in range(len(args) - 1):
@@ -476,7 +486,7 @@ def classify(doc: Document) -> Resource | None:
             kind=kind,
             name=name,
             namespace=namespace,
-            blocks=tuple(_containers(doc, DEPLOYMENT_PODSPEC, ref, "crossplane")),
+            blocks=tuple(_containers(doc, DEPLOYMENT_PODSPEC, ref, scalar(get(container, "name")))),
             doc=doc,
             image=scalar(get(container, "image")),
             host_network=scalar(get(podspec, "hostNetwork")) == "true",

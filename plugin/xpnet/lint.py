@@ -273,7 +273,7 @@ def plan_check(config: ClusterNetwork, install: CrossplaneInstall) -> Plan:
     errors = {
         (id(f.resource), id(f.block), f.var) for f in findings if f.rule.severity is Severity.ERROR
     }
-    findings += [  # one error a variable is enough
-        f for f in differences(fix) if (id(f.resource), id(f.block), f.var) not in errors
-    ]
+    # One error a variable is enough; XPN043 is what stands for XPN016 where fix cannot write.
+    later = differences(fix) + [f for f in fix.findings if f.rule is rules.XPN043]
+    findings += [f for f in later if (id(f.resource), id(f.block), f.var) not in errors]
     return Plan(install, fix.no_proxy, fix.edits, tuple(findings))

@@ -83,6 +83,8 @@ class Plan(NamedTuple):
     edits: tuple[EnvEdit, ...]
     findings: tuple[Finding, ...]
     items: tuple[ItemEdit, ...] = ()
+    # What fix would change where it cannot write (EnvBlock.locked): check reports it (XPN016).
+    locked: tuple[EnvEdit, ...] = ()
 
 
 def _full_set(resource: Resource, block: EnvBlock) -> bool:
@@ -283,6 +285,7 @@ def plan_fix(config: ClusterNetwork, install: CrossplaneInstall) -> Plan:
     findings = entry_findings(install, config) + resource_findings(install, config)
     install_values = variables(config, nps)
     edits: list[EnvEdit] = []
+    locked: list[EnvEdit] = []
     secret = config.spec.proxy.credentialsSecret is not None
     for resource, block, names in targets(install, config):
         if block.keyed and secret:  # XPN022: chart values cannot hold secretKeyRef entries
@@ -315,17 +318,19 @@ def plan_fix(config: ClusterNetwork, install: CrossplaneInstall) -> Plan:
         refs = _refs(config) if any(n in PROXY_URL_VARS for n, _ in values) else ()
         changed = tuple(r.name for r in refs if block.get(r.name) is None)
         changed += tuple(n for n, v in values if (e := block.get(n)) is None or e.value != v)
+        edit = EnvEdit(resource, block, tuple(values), changed, refs, after)
         if changed and block.locked:
             findings.append(finding(rules.XPN019, resource, block, problem=block.locked))
+            locked.append(edit)
         elif changed:
-            edits.append(EnvEdit(resource, block, tuple(values), changed, refs, after))
+            edits.append(edit)
     items: list[ItemEdit] = []
     for resource in install.resources:
         wiring, problems = trust.items_for(config, resource)
         items += wiring
         findings += [finding(rules.XPN030, resource, problem=p) for p in problems]
     findings += trust_findings(install, config)
-    return Plan(install, nps, tuple(edits), tuple(findings), tuple(items))
+    return Plan(install, nps, tuple(edits), tuple(findings), tuple(items), tuple(locked))
 
 
 def value_from(resource: Resource, block: EnvBlock, env: EnvVar, want: str) -> list[Finding]:
@@ -410,7 +415,7 @@ def differences(plan: Plan) -> list[Finding]:
     """XPN016 for every variable fix would change: check fails wherever fix would change
     something (issue 9)."""
     out = []
-    for edit in plan.edits:
+    for edit in (*plan.edits, *plan.locked):
         for name in edit.changed:
             difference = _difference(edit, name)
             if name in TRUST_VARS:

@@ -48,6 +48,7 @@ class Target(NamedTuple):
     role: str  # "core" or "rbac"
     name: str
     namespace: str | None
+    container: str = "crossplane"  # its main container: the chart's name as rendered
 
 
 class Found(NamedTuple):
@@ -98,15 +99,20 @@ def _selected(selector: MappingNode | None, patch: Node | None, target: Target) 
         if scalar(get(selector, "labelSelector")) or scalar(get(selector, "annotationSelector")):
             return None
         return True
-    if not isinstance(patch, MappingNode):
-        return False
+    # Without a target kustomize matches the patch's own id, namespace included: a patch
+    # without one matches no Deployment of the render, which is namespaced.
+    return _names(patch, target) and scalar(get_in(patch, "metadata", "namespace")) == (
+        target.namespace
+    )
+
+
+def _names(patch: Node | None, target: Target) -> bool:
+    """Whether a patch names a Deployment by its kind and name."""
     group = (scalar(get(patch, "apiVersion")) or "").rpartition("/")[0]
-    namespace = scalar(get_in(patch, "metadata", "namespace"))
     return (
         scalar(get(patch, "kind")) == "Deployment"
         and group in ("", "apps")
         and scalar(get_in(patch, "metadata", "name")) == target.name
-        and namespace in (None, target.namespace)
     )
 
 
@@ -254,6 +260,15 @@ class _Reader:
     def merge_patch(self, selector: MappingNode | None, patch: MappingNode, field: str) -> None:
         hits, unsure = self.matching(selector, patch)
         if not hits:
+            if selector is None and any(_names(patch, t) for t in self.targets):
+                namespace = next(t.namespace for t in self.targets if _names(patch, t))
+                self.cannot(
+                    field,
+                    patch,
+                    f"names its Deployment without the namespace {namespace} it is rendered "
+                    "into: kustomize matches no resource and fails, and so does the release; add "
+                    "metadata.namespace or a target",
+                )
             return
         podspec = get_in(patch, *PODSPEC)
         touches = _directive(patch, PODSPEC) or (
@@ -299,7 +314,7 @@ class _Reader:
                 self.cannot(field, item, _DIRECTIVE)
                 continue
             image = scalar(get(item, "image"))
-            if image and target.role == "core" and name == "crossplane" and not init:
+            if image and target.role == "core" and name == target.container and not init:
                 self.changed_image, self.image_field = image, field
             self.entries(target, name, init, get(item, "env"), field)
 

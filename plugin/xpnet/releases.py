@@ -50,8 +50,6 @@ SIDECARS = "sidecarsCrossplane"  # containers beside the core's, rendered as wri
 EXTRA_OBJECTS = "extraObjects"  # manifests rendered with the chart
 FIRST_INIT_CHART = 2
 FIRST_SIDECARS_CHART = (2, 2)  # sidecarsCrossplane: crossplane/crossplane#7007, chart v2.2
-# The chart's own containers (named after the chart, never nameOverride).
-MAIN, INIT = CHART, f"{CHART}-init"
 # image.repository's default: the Upbound registry before chart 1.20.
 REPOSITORY = "xpkg.crossplane.io/crossplane/crossplane"
 OLD_REPOSITORY = "xpkg.upbound.io/crossplane/crossplane"
@@ -102,6 +100,7 @@ class Release(NamedTuple):
     outer: Document | None = None  # the document of the HelmRelease, for its post-renderers
     post_at: Path | None = None  # where its spec.postRenderers are
     notices: tuple[Notice, ...] = ()
+    chart_name: str = CHART  # as rendered: see _Source
 
     @property
     def ref(self) -> str:
@@ -494,11 +493,13 @@ def _resources(release: Release) -> tuple[Resource, ...]:
     values = _Values(release)
     _setting_notices(release, notices)
     _extra_objects(release, notices)
-    core_name = (values.text(("nameOverride",)) or CHART)[:63].rstrip("-")
+    main, init_name = release.chart_name, f"{release.chart_name}-init"
+    core_name = (values.text(("nameOverride",)) or main)[:63].rstrip("-")
     rbac = values.truthy(("rbacManager", "deploy")) is not False
-    targets = [postrender.Target("core", core_name, release.runs_in)]
+    targets = [postrender.Target("core", core_name, release.runs_in, main)]
     if rbac:
-        targets.append(postrender.Target("rbac", f"{core_name}-rbac-manager", release.runs_in))
+        rbac_name = f"{core_name}-rbac-manager"
+        targets.append(postrender.Target("rbac", rbac_name, release.runs_in, main))
     post = postrender.PostRender({}, None, "", {}, [])
     if release.outer is not None and release.post_at is not None:
         node = _walk(release.outer.root, release.post_at)
@@ -518,7 +519,7 @@ def _resources(release: Release) -> tuple[Resource, ...]:
             CORE_KEY,
             notices,
             init=False,
-            patched=patched.pop(("core", MAIN, False), []),
+            patched=patched.pop(("core", main, False), []),
         )
     ]
     ignored: tuple[str, ...] = ()
@@ -530,7 +531,7 @@ def _resources(release: Release) -> tuple[Resource, ...]:
                 INIT_KEY,
                 notices,
                 init=True,
-                patched=patched.pop(("core", INIT, True), []),
+                patched=patched.pop(("core", init_name, True), []),
             )
         )
     elif get(release.values, INIT_KEY) is not None:
@@ -545,7 +546,7 @@ def _resources(release: Release) -> tuple[Resource, ...]:
                 RBAC_KEY,
                 notices,
                 init=False,
-                patched=patched.pop(("rbac", MAIN, False), []),
+                patched=patched.pop(("rbac", main, False), []),
             )
         )
     for (role, container, init), env in patched.items():  # containers the values do not set
@@ -683,6 +684,10 @@ class _Source(NamedTuple):
     values: MappingNode | None
     line: int
     locked: str | None = None
+    # The chart's name as it renders it: its containers' (never nameOverride's) and, without
+    # nameOverride, its Deployments'; a parent chart's alias for it renames it
+    # (https://helm.sh/docs/topics/charts/#alias-field-in-dependencies).
+    chart_name: str = CHART
 
 
 def _umbrella(
@@ -704,7 +709,11 @@ def _umbrella(
         )
     )
     return source._replace(
-        path=(*source.path, *at), field=field, values=node, line=_line(source.doc, node)
+        path=(*source.path, *at),
+        field=field,
+        values=node,
+        line=_line(source.doc, node),
+        chart_name=str(at[-1]),
     )
 
 
@@ -823,6 +832,7 @@ def helm_release(doc: Document, root: MappingNode, at: Path = ()) -> tuple[Resou
         outer=doc,
         post_at=(*at, "spec", "postRenderers"),
         notices=tuple(notices),
+        chart_name=sub.chart_name,
     )
     return _resources(release)
 
@@ -1009,6 +1019,19 @@ def _application_source(
         settings = _settings_relative(settings, prefix, notices)
         src, chart_version = found, None
     unseen: list[tuple[str, int, str]] = []
+    plugin = get(source, "plugin")
+    if plugin is not None and not is_null(plugin):
+        name = scalar(get(plugin, "name")) or "(not named)"
+        notices.append(
+            notice(
+                "XPN040",
+                f"{field}.plugin",
+                _line(doc, plugin),
+                f"Argo CD renders this source with the Config Management Plugin {name}, not "
+                "Helm: xpnet judges the values as Helm renders them, and cannot see what the "
+                "plugin does to them",
+            )
+        )
     files = get(helm, "valueFiles")
     for i, item in enumerate(files.value if isinstance(files, SequenceNode) else []):
         file = scalar(item)
@@ -1063,6 +1086,7 @@ def _application_source(
         locked=src.locked,
         templated=app.templated,
         notices=tuple(notices),
+        chart_name=src.chart_name,
     )
     return _resources(release)
 
@@ -1194,6 +1218,7 @@ def values_file(doc: Document) -> tuple[Resource, ...]:
         values=src.values,
         line=src.line,
         notices=tuple(notices),
+        chart_name=src.chart_name,
     )
     return _resources(release)
 
