@@ -123,6 +123,9 @@ SLOW = {
     "tests/test_oracle.py::test_oracle",
     # ~2-3 s: a Hypothesis property test (generated installs x configs through fix)
     "tests/test_properties.py::test_fix_properties",
+    # ~3-4 s each: Hypothesis over generated trust wiring and valueFrom inputs, fix and check
+    "tests/test_trust.py::test_fix_is_idempotent_or_refuses_clearly",
+    "tests/test_valuefrom.py::test_reader_fuzz",
     # ~2 s per case (x3): xpnet fix in every output mode, each searched for the password
     "tests/test_secrets.py::test_password_never_appears_in_diagnostics",
     # ~10 s: generated passwords through every command and format (XPNET_SECRET_EXAMPLES)

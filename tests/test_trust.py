@@ -728,7 +728,7 @@ def trust_inputs(draw: st.DrawFn) -> str:
 
 
 @given(trust_inputs(), st.sampled_from(["configMapRef", "secretRef"]))
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_fix_is_idempotent_or_refuses_clearly(text: str, kind: str) -> None:
     bundle = {"configMapRef": None, kind: {"name": "corp-ca", "key": "ca.crt"}}
     proxy = {"httpsProxy": f"http://bob:{PASSWORD}@proxy.corp.example:3128"}
