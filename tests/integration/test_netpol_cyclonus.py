@@ -1,10 +1,13 @@
-"""The generated NetworkPolicies (issue 13) judged by a real policy engine: cyclonus evaluates
-each traffic case offline against the policies `xpnet netpol` prints, one policy per file (it
-reads only the first document of a file)."""
+"""The generated NetworkPolicies judged by a real policy engine: cyclonus evaluates each traffic
+case offline against the policies `xpnet netpol` prints, one policy per file (it reads only the
+first document of a file). It also judges generated traffic against generated policies, to prove
+that tests/netpol_engine.py (the evaluator the NO_PROXY property uses) agrees with it."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import random
 import re
 import subprocess
 from pathlib import Path
@@ -13,6 +16,7 @@ from typing import Any, NamedTuple
 import pytest
 import yaml
 
+from tests import netpol_engine
 from tests.conftest import ROOT, require, tools
 
 XPNET = ROOT / ".venv" / "bin" / "xpnet"
@@ -69,6 +73,36 @@ CONFIGS: dict[str, dict[str, Any]] = {
             "serviceCIDRs": ["10.96.0.0/16", "fd00:10:96::/112"],
             "domain": "corp.internal",
             "apiServerAddresses": ["192.168.10.5", "fd00:192:168:10::5"],
+        },
+        "networkPolicy": {"enabled": True},
+    },
+    "aws": {
+        "proxy": {"httpsProxy": "http://10.20.0.10:3128"},
+        "cluster": {
+            "podCIDRs": ["10.244.0.0/16", "fd00:10:244::/56"],
+            "serviceCIDRs": ["10.96.0.0/12", "fd00:10:96::/112"],
+            "apiServerAddresses": ["192.168.10.5"],
+            "cloud": "aws",
+        },
+        "networkPolicy": {"enabled": True},
+    },
+    "gcp": {
+        "proxy": {"httpsProxy": "http://10.20.0.10:3128"},
+        "cluster": {
+            "podCIDRs": ["10.244.0.0/16"],
+            "serviceCIDRs": ["10.96.0.0/12"],
+            "apiServerAddresses": ["192.168.10.5"],
+            "cloud": "gcp",
+        },
+        "networkPolicy": {"enabled": True},
+    },
+    "azure": {
+        "proxy": {"httpsProxy": "http://10.20.0.10:3128"},
+        "cluster": {
+            "podCIDRs": ["10.244.0.0/16"],
+            "serviceCIDRs": ["10.96.0.0/12"],
+            "apiServerAddresses": ["192.168.10.5"],
+            "cloud": "azure",
         },
         "networkPolicy": {"enabled": True},
     },
@@ -182,6 +216,33 @@ CASES: dict[str, list[Case]] = {
 }
 
 
+IMDS, IMDS6 = Peer("169.254.169.254"), Peer("fd00:ec2::254")
+CASES["aws"] = [
+    Case("provider -> instance metadata", PROVIDER, IMDS, 80, True),
+    Case("provider -> instance metadata (IPv6)", PROVIDER6, IMDS6, 80, True),
+    Case("function -> instance metadata", FUNCTION, IMDS, 80, True),
+    Case("core -> instance metadata", CORE, IMDS, 80, True),
+    Case("provider -> EKS Pod Identity agent", PROVIDER, Peer("169.254.170.23"), 80, True),
+    Case("provider -> Pod Identity (IPv6)", PROVIDER6, Peer("fd00:ec2::23"), 80, True),
+    Case("provider -> instance metadata, another port", PROVIDER, IMDS, 443, False),
+    Case("provider -> another link-local address", PROVIDER, Peer("169.254.169.253"), 80, False),
+    Case("provider -> proxy", PROVIDER, Peer("10.20.0.10"), 3128, True),
+    Case("provider -> internet", PROVIDER, Peer("93.184.216.34"), 443, False),
+]
+CASES["gcp"] = [
+    Case("provider -> metadata server", PROVIDER, IMDS, 80, True),
+    Case("provider -> GKE metadata server (Calico)", PROVIDER, Peer("169.254.169.252"), 988, True),
+    Case("provider -> GKE metadata server, port 80", PROVIDER, Peer("169.254.169.252"), 80, False),
+    Case("function -> metadata server", FUNCTION, IMDS, 80, True),
+]
+CASES["azure"] = [
+    Case("provider -> IMDS", PROVIDER, IMDS, 80, True),
+    Case("provider -> platform address 80", PROVIDER, Peer("168.63.129.16"), 80, True),
+    Case("provider -> platform address 32526", PROVIDER, Peer("168.63.129.16"), 32526, True),
+    Case("provider -> platform address 53", PROVIDER, Peer("168.63.129.16"), 53, False),
+]
+
+
 def policies(tmp_path: Path, name: str) -> Path:
     """`xpnet netpol` for the config, one policy per file in a folder."""
     config = tmp_path / f"{name}.yaml"
@@ -257,3 +318,59 @@ def test_cyclonus_allows_exactly_the_paths_crossplane_needs(name: str, tmp_path:
     print("\n".join(table))
     wrong = [line for c, g, line in zip(cases, got, table, strict=True) if g != c.allowed]
     assert not wrong, "cyclonus disagrees:\n" + "\n".join(wrong)
+
+
+def engine_peer(peer: Peer) -> netpol_engine.Peer:
+    return netpol_engine.Peer(peer.ip, peer.namespace, peer.labels or {}, peer.ns_labels)
+
+
+def generated_traffic(docs: list[dict[str, Any]], seed: int) -> list[Case]:
+    """Connections between the pods above and the addresses and ports the policies name, their
+    neighbours just outside, and random ones."""
+    rng = random.Random(seed)
+    pods = [CORE, FUNCTION, PROVIDER, OTHER, PROMETHEUS, DNS, CORE6, FUNCTION6, PROVIDER6, DNS6]
+    addresses = {"93.184.216.34", "2001:db8::1", "192.168.10.5", "169.254.169.254"}
+    ports = {53, 80, 443, 3128, 6443, 8080, 9443, 65535}
+    for doc in docs:
+        for rule in doc["spec"].get("egress", []) + doc["spec"].get("ingress", []):
+            for peer in rule.get("to", []) + rule.get("from", []):
+                if "ipBlock" in peer:
+                    net = ipaddress.ip_network(peer["ipBlock"]["cidr"])
+                    first, last = net.network_address, net.broadcast_address
+                    addresses |= {str(first), str(last)}
+                    addresses |= {str(first - 1), str(last + 1)} - {"::", "255.255.255.255"}
+            for port in rule.get("ports", []):
+                ports |= {port["port"], port["port"] + 1}
+    externals = [Peer(a) for a in sorted(addresses)]
+    out = []
+    for _ in range(400):
+        source = rng.choice(pods + externals[:3])
+        destination = rng.choice(pods + externals)
+        protocol = rng.choice(["TCP", "TCP", "TCP", "UDP"])
+        port = rng.choice([*sorted(ports), rng.randint(1, 65535)])
+        out.append(Case("generated", source, destination, port, False, protocol))
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_the_test_evaluator_agrees_with_cyclonus(name: str, tmp_path: Path) -> None:
+    """tests/netpol_engine.py judges what the NO_PROXY property needs judged; cyclonus is the
+    reference it must agree with, connection by connection."""
+    cyclonus = require(tools.cyclonus_path(), f"cyclonus {tools.CYCLONUS_VERSION}")
+    folder = policies(tmp_path, name)
+    docs = [yaml.safe_load(p.read_text()) for p in sorted(folder.glob("*.yaml"))]
+    cases = generated_traffic(docs, seed=len(name))
+    got = verdicts(cyclonus, folder, cases, tmp_path)
+    mine = [
+        netpol_engine.allowed(
+            docs, engine_peer(c.source), engine_peer(c.destination), c.port, c.protocol
+        )
+        for c in cases
+    ]
+    differ = [
+        f"{c.source.ip} -> {c.destination.ip}:{c.port}/{c.protocol}: cyclonus {g}, tests {m}"
+        for c, g, m in zip(cases, got, mine, strict=True)
+        if g != m
+    ]
+    assert not differ, "\n".join(differ[:20])
+    assert any(got) and not all(got)  # the traffic reaches both verdicts
