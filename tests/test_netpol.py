@@ -1,4 +1,4 @@
-"""NetworkPolicies (issue 13): what is generated, that it is a valid NetworkPolicy, that a second
+"""NetworkPolicies: what is generated, that it is a valid NetworkPolicy, that a second
 run changes nothing, and the refusals. cyclonus judges the traffic in
 tests/integration/test_netpol_cyclonus.py."""
 
