@@ -303,3 +303,23 @@ def test_xpnet_netpol_refuses_when_disabled_or_without_a_core(tmp_path: Path) ->
     done = subprocess.run([xpnet, "netpol", "-c", str(cfg), str(install)], capture_output=True)
     assert done.returncode == 1
     assert b"no Crossplane core Deployment" in done.stderr
+
+
+def test_the_configmap_form_is_told_by_its_keys() -> None:
+    """A contradiction found in the ConfigMap form names its data key, and says that the fix it
+    suggests needs the ClusterNetwork form."""
+    data = {
+        "httpsProxy": "http://10.20.0.10:3128",
+        "noProxy": ".corp.example,10.50.0.0/16",
+        "podCIDRs": "10.244.0.0/16",
+        "serviceCIDRs": "10.96.0.0/12",
+        "apiServerAddresses": "192.168.10.5",
+        "networkPolicy": "true",
+    }
+    doc = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "data": data}
+    with pytest.raises(ConfigError) as error:
+        load_config(doc, "cm.yaml")
+    said = error.value.render()
+    assert "data.noProxy[0]: XPN051" in said and "data.noProxy[1]: XPN050" in said
+    assert "spec.proxy" not in said
+    assert said.count("extraEgress needs the ClusterNetwork form") == 2

@@ -981,8 +981,24 @@ def validate(doc: Any, source: str) -> dict[str, Any]:
     except ValidationError as error:
         raise ConfigError(source, _explain(error, configmap)) from None
     if problems := _network_policy_problems(config):
-        raise ConfigError(source, problems)
+        raise ConfigError(source, [_as_written(p, configmap) for p in problems])
     return config.model_dump()
+
+
+def _as_written(problem: str, configmap: bool) -> str:
+    """A spec.networkPolicy problem named as the user wrote the field: in the ConfigMap form by
+    its data key, and told that extraEgress needs the ClusterNetwork form."""
+    head, sep, rest = problem.partition(": ")
+    found = re.fullmatch(r"spec((?:\.\w+)+)((?:\[\d+\])*)", head)
+    if not configmap or found is None:
+        return problem
+    loc: Loc = ("spec", *found.group(1)[1:].split("."))
+    loc += tuple(int(i) for i in re.findall(r"\d+", found.group(2)))
+    if _configmap_key(loc) is not None:
+        head = _location(loc, True)
+    if "extraEgress" in rest:
+        rest += " (extraEgress needs the ClusterNetwork form: a ConfigMap has no key for it)"
+    return head + sep + rest
 
 
 def _address(entry: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
