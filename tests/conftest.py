@@ -136,6 +136,9 @@ SLOW = {
     "tests/test_adversarial_secrets.py::test_a_hostile_file_through_the_console_scripts",
     # ~20 s: Go (a probe built once), curl and Python read generated credentials
     "tests/test_credentials.py::test_what_xpnet_hides_covers_what_clients_send_and_what_it_accepts_they_read_alike",
+    # ~10-20 s: Hypothesis over generated configurations, every runtime's direct destinations
+    # judged against the policies fix wrote
+    "tests/test_netpol_properties.py::test_what_goes_direct_is_allowed_or_the_run_says_which",
     # ~1.8 s: writes and reads back a 50 MB input
     "tests/test_cli.py::test_a_50_mb_input_goes_through_the_fast_path",
     # ~0.7-1.3 s each: two to four xpnet subprocesses apiece
