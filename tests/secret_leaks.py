@@ -38,7 +38,12 @@ SLOTS = (
     "drc:HTTPS_PROXY",
     "controllerconfig:HTTPS_PROXY",
     "helmrelease:HTTPS_PROXY",
+    "postrenderer:HTTPS_PROXY",
     "application:HTTPS_PROXY",
+    "application-object:HTTPS_PROXY",
+    "application-parameter:HTTPS_PROXY",
+    "configmap-ref:HTTPS_PROXY",
+    "configmap-envfrom:HTTPS_PROXY",
     "values:HTTPS_PROXY",
     "openshift:httpsProxy",
     "arg:--proxy",
@@ -63,6 +68,37 @@ def _env(slot: str, name: str, url: str) -> str:
     if slot == "core:tagged" and name == "HTTPS_PROXY":
         return f"        - name: HTTPS_PROXY\n          value: !custom {q(url)}\n"
     return f"        - name: {name}\n          value: {q(url)}\n"
+
+
+def _configmap(slot: str, url: str) -> str:
+    """A ConfigMap of the input that the core's env reads (valueFrom or envFrom)."""
+    if not slot.startswith("configmap-"):
+        return ""
+    return f"""\
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: proxy
+  namespace: crossplane-system
+data:
+  HTTPS_PROXY: {q(url)}
+"""
+
+
+def _core_env(slot: str, env: str) -> str:
+    """The core container's env (and envFrom), reading the ConfigMap for those slots."""
+    if slot == "configmap-ref:HTTPS_PROXY":
+        return (
+            "        env:\n        - name: HTTPS_PROXY\n          valueFrom:\n"
+            "            configMapKeyRef: {name: proxy, key: HTTPS_PROXY}\n"
+        )
+    if slot == "configmap-envfrom:HTTPS_PROXY":
+        return (
+            "        envFrom:\n        - configMapRef: {name: proxy}\n"
+            "        env:\n        - name: NO_PROXY\n          value: localhost\n"
+        )
+    return "        env:\n" + env
 
 
 def manifests(slot: str, url: str) -> str:
@@ -94,8 +130,7 @@ spec:
       - name: crossplane
         image: xpkg.crossplane.io/crossplane/crossplane:v1.19.2
         args: [core, start]
-        env:
-{env("core", "HTTPS_PROXY")}---
+{_core_env(slot, env("core", "HTTPS_PROXY"))}---
 apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -130,7 +165,7 @@ metadata:
   name: old
 spec:
   env:
-{_indent(env("controllerconfig", "HTTP_PROXY"), -6)}"""
+{_indent(env("controllerconfig", "HTTP_PROXY"), -6)}{_configmap(slot, url)}"""
 
 
 def _indent(text: str, by: int) -> str:
@@ -159,6 +194,56 @@ spec:
     extraEnvVarsCrossplane:
       HTTPS_PROXY: {q(url)}
 """
+    if slot == "postrenderer:HTTPS_PROXY":
+        patch = _indent(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: crossplane\n"
+            "  namespace: crossplane-system\nspec:\n  template:\n    spec:\n      containers:\n"
+            f"      - name: crossplane\n        env:\n        - name: HTTPS_PROXY\n"
+            f"          value: {q(url)}\n",
+            12,
+        )
+        return f"""\
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: crossplane
+  namespace: flux-system
+spec:
+  targetNamespace: crossplane-system
+  chart:
+    spec:
+      chart: crossplane
+      version: "2.1.8"
+  values:
+    extraEnvVarsCrossplane:
+      HTTPS_PROXY: {q(PLAIN_PROXY)}
+  postRenderers:
+  - kustomize:
+      patches:
+      - patch: |
+{patch}"""
+    if slot in ("application-object:HTTPS_PROXY", "application-parameter:HTTPS_PROXY"):
+        inside = slot == "application-object:HTTPS_PROXY"
+        helm = "      valuesObject:\n        extraEnvVarsCrossplane:\n"
+        helm += f"          HTTPS_PROXY: {q(url if inside else PLAIN_PROXY)}\n"
+        if not inside:
+            helm += "      parameters:\n      - name: extraEnvVarsCrossplane.HTTPS_PROXY\n"
+            helm += f"        value: {q(url)}\n"
+        return f"""\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: crossplane
+  namespace: argocd
+spec:
+  destination:
+    namespace: crossplane-system
+  source:
+    chart: crossplane
+    repoURL: https://charts.crossplane.io/stable
+    targetRevision: 1.19.3
+    helm:
+{helm}"""
     if slot == "application:HTTPS_PROXY":
         return f"""\
 apiVersion: argoproj.io/v1alpha1

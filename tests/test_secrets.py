@@ -146,3 +146,47 @@ def test_a_crash_prints_its_traceback_without_the_password() -> None:
     assert done.returncode == 1
     assert "ValueError" in done.stderr and "Traceback" in done.stderr
     assert "Cr4shS3cret" not in done.stderr
+
+
+# Every way a password is written into a proxy URL that a client reads as credentials.
+INLINE_FORMS = [
+    "http://us%40er:p@ss/w?rd#x@proxy:3128",
+    "user:pass@proxy:3128",
+    "http://bob:p@ss@proxy:3128",
+    "http://bob:pa/ss@proxy:3128",
+    "http://bob:pa%2Fss@proxy:3128",
+    "http://bob:pä😀@proxy:3128",
+    "HTTP://bob:pass@PROXY:3128/",
+    "http://token@proxy:3128",
+    "https://bob:pass@proxy:3128",
+    "socks5://bob:pass@proxy:1080",
+    " http://bob:pass@proxy:3128 ",
+    "http://$(XPNET_PROXY_USERNAME):literal@proxy:3128",
+]
+
+
+@pytest.mark.parametrize("url", INLINE_FORMS)
+@pytest.mark.parametrize(
+    "var", ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "grpc_proxy", "ALL_PROXY"]
+)
+def test_the_inline_credentials_rule_fires_for_every_form(url: str, var: str) -> None:
+    from tests.secret_leaks import config, manifests
+    from xpnet.adapters.streams import run_streams
+    from xpnet.config import load_config, with_mode
+    from xpnet.yaml.nodes import compose, to_data
+    from xpnet.yaml.stream import Source
+
+    text = config("config:httpsProxy", "http://proxy.corp.example:3128", False)
+    conf = with_mode(load_config(to_data(compose(text, "c"), "c"), "c"), "check")
+    install = manifests(f"core:{var}", url)
+    findings = run_streams(conf, [Source("install.yaml", install)]).outcome.findings
+    fired = [f for f in findings if f.rule.id == "XPN015" and f.var == var]
+    assert fired, [f"{f.rule.id} {f.var} {f.message}" for f in findings]
+    shown = " ".join(f.message for f in findings)
+    assert not any(s in shown for s in (":pass@", "p@ss", "pa/ss", "pa%2Fss", "token@", "literal"))
+
+
+def test_secret_references_are_not_inline() -> None:
+    from xpnet.credentials import inline
+
+    assert not inline("http://$(XPNET_PROXY_USERNAME):$(XPNET_PROXY_PASSWORD)@proxy:3128")
