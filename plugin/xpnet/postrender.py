@@ -119,8 +119,11 @@ def _names(patch: Node | None, target: Target) -> bool:
 class _Reader:
     """The post-renderers of one HelmRelease, read in order."""
 
-    def __init__(self, doc: Document, targets: tuple[Target, ...], image: str | None) -> None:
+    def __init__(
+        self, doc: Document, ref: str, targets: tuple[Target, ...], image: str | None
+    ) -> None:
         self.doc = doc
+        self.ref = ref
         self.targets = targets
         self.image = image
         self.changed_image: str | None = None
@@ -145,14 +148,16 @@ class _Reader:
         if kustomize is None or is_null(kustomize):
             return
         if not isinstance(kustomize, MappingNode):
-            raise _refuse(self.doc, kustomize, _field((*at, "kustomize")), "must be a mapping")
+            raise _refuse(
+                self.doc, kustomize, self.ref, _field((*at, "kustomize")), "must be a mapping"
+            )
         for key in ("patches", "patchesStrategicMerge", "patchesJson6902", "images"):
             items = get(kustomize, key)
             if items is None or is_null(items):
                 continue
             where = (*at, "kustomize", key)
             if not isinstance(items, SequenceNode):
-                raise _refuse(self.doc, items, _field(where), "must be a list")
+                raise _refuse(self.doc, items, self.ref, _field(where), "must be a list")
             for i, item in enumerate(items.value):
                 here = (*where, i)
                 if key == "images":
@@ -161,10 +166,12 @@ class _Reader:
                     self.patch(None, item, here, inline=True)
                 else:
                     if not isinstance(item, MappingNode):
-                        raise _refuse(self.doc, item, _field(here), "must be a mapping")
+                        raise _refuse(self.doc, item, self.ref, _field(here), "must be a mapping")
                     selector = get(item, "target")
                     if selector is not None and not isinstance(selector, MappingNode):
-                        raise _refuse(self.doc, selector, _field((*here, "target")), "not a map")
+                        raise _refuse(
+                            self.doc, selector, self.ref, _field((*here, "target")), "not a map"
+                        )
                     body = get(item, "patch")
                     if body is None:
                         continue
@@ -204,7 +211,9 @@ class _Reader:
             elif isinstance(root, MappingNode):
                 self.merge_patch(selector, root, field)
             elif root is not None and not is_null(root):
-                raise _refuse(self.doc, body, field, "must be a patch (a mapping or a list)")
+                raise _refuse(
+                    self.doc, body, self.ref, field, "must be a patch (a mapping or a list)"
+                )
 
     def documents(self, body: Node, field: str, inline: bool) -> Iterator[Node | None]:
         if inline or not isinstance(body, ScalarNode):
@@ -218,7 +227,7 @@ class _Reader:
                 root = compose_values(segment.text, self.doc.source, first + segment.line - 1)
             except InputError as error:
                 problem = "; ".join(error.problems)
-                raise _refuse(self.doc, body, field, f"is not YAML ({problem})") from None
+                raise _refuse(self.doc, body, self.ref, field, f"is not YAML ({problem})") from None
             self.base = first + segment.line - 1
             yield root
 
@@ -396,22 +405,24 @@ def _judged(pointer: str) -> bool:
     return inner is None or inner in ("/env", "/envFrom", "/image", "/name")
 
 
-def _refuse(doc: Document, node: Node, field: str, problem: str) -> InputError:
-    return InputError(doc.source, [f"line {_line(doc, node)}: {field}: {problem}"])
+def _refuse(doc: Document, node: Node, ref: str, field: str, problem: str) -> InputError:
+    return InputError(doc.source, [f"line {_line(doc, node)}: {ref}: {field}: {problem}"])
 
 
 def read(
     doc: Document,
+    ref: str,
     node: Node | None,
     at: tuple[str | int, ...],
     targets: tuple[Target, ...],
     image: str | None,
 ) -> PostRender:
-    """What the post-renderers at `at` (spec.postRenderers) do to the chart's Deployments."""
-    reader = _Reader(doc, targets, image)
+    """What the post-renderers at `at` (spec.postRenderers) of the HelmRelease `ref` do to the
+    chart's Deployments."""
+    reader = _Reader(doc, ref, targets, image)
     if node is not None and not is_null(node):
         if not isinstance(node, SequenceNode):
-            raise _refuse(doc, node, _field(at), "must be a list")
+            raise _refuse(doc, node, ref, _field(at), "must be a list")
         for i, item in enumerate(node.value):
             reader.renderer(item, (*at, i))
     return PostRender(

@@ -504,7 +504,12 @@ def _resources(release: Release) -> tuple[Resource, ...]:
     if release.outer is not None and release.post_at is not None:
         node = _walk(release.outer.root, release.post_at)
         post = postrender.read(
-            release.outer, node, release.post_at, tuple(targets), _image(release, values)
+            release.outer,
+            release.ref,
+            node,
+            release.post_at,
+            tuple(targets),
+            _image(release, values),
         )
     notices += [notice(f.rule, f.field, f.line, f.what) for f in post.found]
     version = _version(release, values, post.image)
