@@ -139,6 +139,7 @@ SLOW = {
     "tests/test_adversarial_secrets.py::test_a_hostile_file_through_the_console_scripts",
     # ~20 s: Go (a probe built once), curl and Python read generated credentials
     "tests/test_credentials.py::test_what_xpnet_hides_covers_what_clients_send_and_what_it_accepts_they_read_alike",
+    "tests/test_credentials.py::test_the_probe_is_go_itself",
     # ~10-20 s: Hypothesis over generated configurations, every runtime's direct destinations
     # judged against the policies fix wrote
     "tests/test_netpol_properties.py::test_what_goes_direct_is_allowed_or_the_run_says_which",
