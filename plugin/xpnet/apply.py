@@ -397,6 +397,15 @@ class _Rewriter:
             owner, k, value = found
             if is_null(value) or (is_flow(value) and not value.value):
                 rest = _nest(path[i + 1 :], path[: i + 1], leaf)
+                if not is_null(value) and isinstance(value, SequenceNode) != isinstance(rest, list):
+                    # `[]` where a mapping belongs (or `{}` for a list): Kubernetes refuses it,
+                    # and writing the env there would replace what the user wrote.
+                    want = "a list" if isinstance(rest, list) else "a mapping"
+                    got = "list" if isinstance(value, SequenceNode) else "mapping"
+                    where = ".".join(map(str, path[: i + 1]))
+                    self.refuse(
+                        value, f"{edit.resource.ref}: {where}: an empty {got} where {want} belongs"
+                    )
                 if isinstance(rest, dict):
                     rest = {**REQUIRED_SIBLINGS.get(path[: i + 1], {}), **rest}
                 self.unshared(owner, f"{edit.resource.ref}: {'.'.join(map(str, path[: i + 1]))}")
