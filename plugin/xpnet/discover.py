@@ -114,6 +114,8 @@ def _shown(item: str) -> str:
 
 def _conflict(value: str, groups: Sequence[tuple[Sequence[str], Sequence[Evidence]]]) -> str:
     sides = [f"{_say(map(_shown, items))} from {_origins(evidence)}" for items, evidence in groups]
+    if len(sides) > _LISTED + 1:  # the first few sides, and how many more
+        sides = [*sides[:_LISTED], f"{len(sides) - _LISTED} more sides"]
     return (
         f"{value}: the sources disagree: " + " | ".join(sides) + "; give only the files of this "
         "cluster, or correct the stale one (nothing was printed)"
