@@ -125,3 +125,35 @@ def test_what_fix_writes_makes_real_clients_trust_the_corporate_ca(
     assert got[(1, PUBLIC_URL)]["ok"] is public, got[(1, PUBLIC_URL)]
     # A bundle with the public roots too: every runtime trusts both.
     assert got[(2, REGISTRY_URL)]["ok"] and got[(2, PUBLIC_URL)]["ok"], records
+
+
+def test_a_go_runtimes_own_cert_dir_still_counts_after_the_fix() -> None:
+    """The user's SSL_CERT_DIR names a directory of public roots (an image with no bundle file
+    at Go's default paths): fix appends its mount path to the list, and a real Go client then
+    trusts the registry and the public server; the list replaced would lose the public one."""
+    from tests.differential.test_trust_runtimes import no_bundle
+
+    drc = runtime_config("provider-go", "go").replace(
+        "spec: {}\n",
+        "spec:\n  deploymentTemplate:\n    spec:\n      selector: {}\n      template:\n"
+        "        spec:\n          containers:\n          - name: package-runtime\n"
+        "            env:\n            - {name: SSL_CERT_DIR, value: /opt/public}\n",
+    )
+    result = run_streams(config(), [Source("in.yaml", CHART.read_text() + drc)])
+    assert not result.outcome.failed, [f.message for f in result.outcome.findings]
+    docs = [d for d in yaml.safe_load_all(result.outputs["in.yaml"]) if d]
+    kept = case(docs, "provider-go", "package-runtime", BUNDLE)
+    assert kept["env"]["SSL_CERT_DIR"] == "/opt/public:/etc/xpnet/ca"
+    mounts, files = no_bundle()
+    kept["mounts"] |= {"/opt/public": {"public.pem": "PUBLIC_CA_PEM"}, **mounts}
+    kept["files"] = files
+    replaced = {**kept, "env": {**kept["env"], "SSL_CERT_DIR": "/etc/xpnet/ca"}}
+    with shared_mount_points([kept, replaced]):
+        records = run_trust("go", [kept, replaced])
+    got = {(r["case"], r["url"]): r["ok"] for r in records}
+    assert got == {
+        (0, REGISTRY_URL): True,
+        (0, PUBLIC_URL): True,
+        (1, REGISTRY_URL): True,
+        (1, PUBLIC_URL): False,
+    }, records
