@@ -126,6 +126,8 @@ SLOW = {
     # ~3-5 s each: Hypothesis over generated GitOps objects and values files, check and fix twice
     "tests/test_releases_fuzz.py::test_gitops_objects_are_read_or_refused_and_fix_is_stable",
     "tests/test_releases_fuzz.py::test_values_files_are_read_or_refused_and_fix_is_stable",
+    # ~30 s: the chart-values readers timed at two sizes of each dimension, check and fix
+    "tests/test_releases_scaling.py::test_the_readers_scale_linearly",
     # ~3-4 s each: Hypothesis over generated trust wiring and valueFrom inputs, fix and check
     "tests/test_trust.py::test_fix_is_idempotent_or_refuses_clearly",
     "tests/test_valuefrom.py::test_reader_fuzz",

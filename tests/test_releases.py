@@ -628,3 +628,14 @@ def test_an_application_set_is_read_through_its_template() -> None:
         "spec": {"destination": {"namespace": "x"}}
     }
     assert "XPN041" in rule_ids(overridden)
+
+
+def test_a_list_of_application_sets_is_data_though_it_holds_templates() -> None:
+    """A List's template actions are an ApplicationSet's parameters, not a chart's source."""
+    appset = argo(
+        {"valuesObject": {"extraEnvVarsCrossplane": {"HTTPS_PROXY": PROXY}}}, "ApplicationSet"
+    )
+    text = text_of({"apiVersion": "v1", "kind": "List", "items": [appset]})
+    assert "XPN016" in rule_ids(text)
+    out = fix(text)
+    assert rule_ids(out) == set() and "{{cluster}}" in out

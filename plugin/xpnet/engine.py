@@ -18,7 +18,7 @@ from xpnet.report import OK, exit_code
 from xpnet.trust import ItemEdit
 from xpnet.valuefrom import resolve
 from xpnet.verify import verify
-from xpnet.yaml.nodes import get, scalar
+from xpnet.yaml.nodes import Node, SequenceNode, get, scalar
 from xpnet.yaml.scan import Segment
 from xpnet.yaml.stream import Document
 
@@ -106,11 +106,20 @@ def _refusals(edits: Sequence[Edit]) -> list[Finding]:
 TEMPLATED_KINDS = frozenset({"ApplicationSet"})
 
 
+def _templated_data(root: Node) -> bool:
+    """Whether a document's template actions are data: an ApplicationSet, or a List holding one
+    (kustomize reads a List's items one by one)."""
+    kind = scalar(get(root, "kind")) or ""
+    items = get(root, "items")
+    if kind.endswith("List") and isinstance(items, SequenceNode):
+        return any(scalar(get(i, "kind")) in TEMPLATED_KINDS for i in items.value)
+    return kind in TEMPLATED_KINDS
+
+
 def _resources(doc: Document) -> tuple[Resource, ...]:
     """The resources a document holds; a chart's template (Go template actions) is only reported."""
-    if doc.template is not None:
-        if scalar(get(doc.root, "kind")) not in TEMPLATED_KINDS:
-            return (template(doc),)
+    if doc.template is not None and not _templated_data(doc.root):
+        return (template(doc),)
     return resources(doc)
 
 

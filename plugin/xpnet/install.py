@@ -606,20 +606,30 @@ def discover(
         return (CrossplaneInstall(tuple(resources), (ns,), _version(None, version)),)
     members: dict[int, list[Resource]] = {id(c): [] for c in cores}
     shared: dict[tuple[int, ...], list[Resource]] = {}
+    # The cores by stream, release and namespace, looked up per resource: a run of thousands of
+    # releases (a GitOps repository, a List) stays linear.
+    by_stream: dict[int, list[Resource]] = {}
+    by_release: dict[Any, list[Resource]] = {}
+    by_namespace: dict[tuple[int | None, str | None], list[Resource]] = {}
+    for c in cores:
+        by_stream.setdefault(c.doc.stream, []).append(c)
+        if c.release:
+            by_release.setdefault(c.release, []).append(c)
+        by_namespace.setdefault((c.doc.stream, c.pods_namespace), []).append(c)
+        by_namespace.setdefault((None, c.pods_namespace), []).append(c)
     for resource in resources:
         if resource.role is Role.CORE:
             members[id(resource)].append(resource)
             continue
-        same_stream = [c for c in cores if c.doc.stream == resource.doc.stream]
+        same_stream = by_stream.get(resource.doc.stream, [])
         candidates = same_stream or cores
-        same_doc = [c for c in cores if resource.release and c.release == resource.release]
+        same_doc = by_release.get(resource.release, []) if resource.release else []
         if same_doc:  # chart values: one release renders both
             candidates = same_doc
         elif resource.role is Role.RBAC_MANAGER:
             runs_in = resource.pods_namespace
-            by_ns = [c for c in candidates if c.pods_namespace == runs_in] or [
-                c for c in cores if c.pods_namespace == runs_in
-            ]
+            stream = resource.doc.stream if same_stream else None
+            by_ns = by_namespace.get((stream, runs_in), []) or by_namespace.get((None, runs_in), [])
             candidates = by_ns if len(by_ns) == 1 else candidates
         if len(candidates) == 1 or resource.role in LEFT_ALONE:  # nothing to share
             members[id(candidates[0])].append(resource)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -172,7 +173,10 @@ def _lines_at(text: str, pos: int, lines: list[str], newline: str) -> Splice:
     return Splice(pos, pos, body)
 
 
+@functools.lru_cache(maxsize=8)
 def newline_of(text: str) -> str:
+    """The line end a text uses; asked once a text (one document's edits ask it each), as a
+    List of many releases is one document."""
     return "\r\n" if "\r\n" in text else "\n"
 
 
