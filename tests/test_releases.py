@@ -1,5 +1,6 @@
-"""Chart values as input (issue 11): HelmReleases, Applications and values files in every style
-people write them, read back by libyaml and Go's sigs.k8s.io/yaml; bad values refused clearly."""
+"""Chart values as input: HelmReleases, Applications, ApplicationSets, Lists and values files in
+every style people write them, read back by libyaml and Go's sigs.k8s.io/yaml; every field of
+the tools read as they read it or named; bad values refused clearly."""
 
 from __future__ import annotations
 
@@ -639,3 +640,21 @@ def test_a_list_of_application_sets_is_data_though_it_holds_templates() -> None:
     assert "XPN016" in rule_ids(text)
     out = fix(text)
     assert rule_ids(out) == set() and "{{cluster}}" in out
+
+
+def test_a_core_renamed_by_a_dependency_alias_is_still_the_core() -> None:
+    """A parent chart's alias for crossplane names its containers (Helm: .Chart.Name), so the
+    render of the umbrella releases above has a core whose container is `xp`."""
+    core = (
+        "apiVersion: apps/v1\nkind: Deployment\n"
+        "metadata: {name: xp, namespace: crossplane-system}\n"
+        "spec:\n  template:\n    spec:\n      containers:\n      - name: xp\n"
+        "        image: xpkg.crossplane.io/crossplane/crossplane:v2.3.4\n"
+        "        args: [core, start]\n"
+    )
+    assert "XPN016" in rule_ids(core)
+    out = fix(core)
+    env = yaml.safe_load(out)["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert {e["name"] for e in env} == set(GOOD)
+    other = core.replace("crossplane/crossplane:", "crossplane/other:")
+    assert run(other).outcome.plans == ()  # another image under another name: not the core

@@ -1,4 +1,4 @@
-"""Chart values (issue 11) against the real crossplane chart of each release and real Helm 3:
+"""Chart values against the real crossplane chart of each release and real Helm 3:
 `xpnet check` on a HelmRelease, an Application or a values file gives the same findings as on
 what `helm template` renders from the same values; the values `xpnet fix` writes render into
 manifests that pass `xpnet check`."""
