@@ -37,6 +37,7 @@ from xpnet.yaml.nodes import (
     merged_sources,
     scalar,
     style,
+    walk,
 )
 from xpnet.yaml.scan import Segment
 from xpnet.yaml.stream import Document
@@ -184,7 +185,6 @@ class _Values:
     the settings applied after it (last one wins)."""
 
     def __init__(self, release: Release) -> None:
-        self.release = release
         self.values = release.values
         self.settings = {s.path: s for s in release.settings}
 
@@ -502,7 +502,7 @@ def _resources(release: Release) -> tuple[Resource, ...]:
         targets.append(postrender.Target("rbac", rbac_name, release.runs_in, main))
     post = postrender.PostRender({}, None, "", {}, [])
     if release.outer is not None and release.post_at is not None:
-        node = _walk(release.outer.root, release.post_at)
+        node = walk(release.outer.root, release.post_at)
         post = postrender.read(
             release.outer,
             release.ref,
@@ -598,19 +598,6 @@ def _resources(release: Release) -> tuple[Resource, ...]:
     if rbac:
         out.append(resource(Role.RBAC_MANAGER, rbac_blocks, []))
     return tuple(out)
-
-
-def _walk(node: Node | None, path: Path) -> Node | None:
-    for key in path:
-        if isinstance(key, int):
-            node = (
-                node.value[key]
-                if isinstance(node, SequenceNode) and key < len(node.value)
-                else None
-            )
-        else:
-            node = get(node, key)
-    return node
 
 
 def _other(
@@ -800,7 +787,7 @@ def helm_release(doc: Document, root: MappingNode, at: Path = ()) -> tuple[Resou
         relative = path[len(prefix) :] if path[: len(prefix)] == prefix else None
         if relative is None:
             continue
-        covered = _walk(sub.values, relative) is not None
+        covered = walk(sub.values, relative) is not None
         judged = relative[:1] and (
             relative[0] in ENV_KEYS
             or relative in SCALAR_PATHS
