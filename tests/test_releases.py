@@ -658,3 +658,24 @@ def test_a_core_renamed_by_a_dependency_alias_is_still_the_core() -> None:
     assert {e["name"] for e in env} == set(GOOD)
     other = core.replace("crossplane/crossplane:", "crossplane/other:")
     assert run(other).outcome.plans == ()  # another image under another name: not the core
+
+
+def test_what_flux_substitutes_before_applying_is_named() -> None:
+    """A Kustomization's postBuild fills ${VAR} in: the value is not known here."""
+    values = {"extraEnvVarsCrossplane": {**GOOD, "NO_PROXY": "${cluster_no_proxy}"}}
+    found = [m for r, _, m in findings_of(flux(values)) if r == "XPN041"]
+    assert len(found) == 1 and "Flux substitutes" in found[0]
+    assert run(text_of(flux(values))).outcome.failed  # fix writes nothing over it
+    namespaced = flux({"extraEnvVarsCrossplane": GOOD}, targetNamespace="${ns}")
+    assert "XPN041" in rule_ids(namespaced)
+    kubernetes = {"extraEnvVarsCrossplane": {**GOOD, "HTTPS_PROXY": "http://$(USER)@p:1"}}
+    assert "XPN041" not in rule_ids(flux(kubernetes))  # $(VAR) is Kubernetes' own expansion
+
+
+def test_a_values_string_of_comments_only_holds_no_values() -> None:
+    doc = argo({"values": "# nothing yet\n"})
+    assert "XPN016" in rule_ids(doc)
+    out = yaml.safe_load(fix(text_of(doc)))["spec"]["source"]["helm"]
+    assert out["values"] == "# nothing yet\n" and set(
+        out["valuesObject"]["extraEnvVarsCrossplane"]
+    ) == set(GOOD)

@@ -64,6 +64,7 @@ _CHECKED = (*PROXY_URL_VARS, *BYPASS_VARS)
 # YAML 1.1 spellings of false, which Helm's parser (sigs.k8s.io/yaml) reads as false.
 _FALSE = frozenset({"false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF", "n", "N"})
 TEMPLATE = "{{"  # an ApplicationSet fills these in per generated Application
+SUBSTITUTE = "${"  # Flux's post-build substitution fills these in
 _SUBCHART_DEPTH = 8  # how deep a chart's dependencies are looked for in its values
 
 Path = tuple[str | int, ...]
@@ -98,6 +99,7 @@ class Release(NamedTuple):
     unseen: str | None = None
     locked: str | None = None  # why fix cannot rewrite the values
     templated: bool = False  # an ApplicationSet's template: `{{...}}` is filled in later
+    substituted: bool = False  # Flux: `${VAR}` is filled in by postBuild before applying
     outer: Document | None = None  # the document of the HelmRelease, for its post-renderers
     post_at: Path | None = None  # where its spec.postRenderers are
     notices: tuple[Notice, ...] = ()
@@ -298,22 +300,29 @@ def _env(release: Release, values: _Values, key: str, notices: list[Notice]) -> 
             if k is None:
                 raise InputError(doc.source, [f"{where}: {problem}"])
             raise _refuse(doc, k, where, problem)
-        if release.templated and TEMPLATE in text + (value or ""):
+        unknown_value = _placeholder(release, text + (value or ""))
+        if unknown_value:
             line = _line(doc, k) if k is not None else release.line
-            notices.append(
-                notice(
-                    "XPN041",
-                    _field(release, key),
-                    line,
-                    f"{name} is a template that Argo CD fills in for each generated Application "
-                    "(an ApplicationSet parameter): xpnet cannot know its value",
-                )
-            )
+            what = f"{name} is {unknown_value}: xpnet cannot know its value"
+            notices.append(notice("XPN041", _field(release, key), line, what))
             continue
         line = setting.line if setting is not None else _line(doc, k) if k is not None else 0
         owner = setting.owner if setting is not None else None
         found[name] = EnvVar(name, value, False, line, key=text, owner=owner)
     return tuple(found.values())
+
+
+def _placeholder(release: Release, text: str) -> str | None:
+    """What fills a value in after xpnet reads it, when one does."""
+    if release.templated and TEMPLATE in text:
+        return "a template that Argo CD fills in for each generated Application"
+    if release.substituted and SUBSTITUTE in text:
+        return (
+            "a variable that Flux substitutes before it applies the HelmRelease (a "
+            "Kustomization's spec.postBuild, https://fluxcd.io/flux/components/kustomize/"
+            "kustomizations/#post-build-variable-substitution)"
+        )
+    return None
 
 
 def _value(doc: Document, text: str, node: Node, where: str) -> str | None:
@@ -808,12 +817,24 @@ def helm_release(doc: Document, root: MappingNode, at: Path = ()) -> tuple[Resou
     chart_version = exact(scalar(get_in(spec, "chart", "spec", "version")))
     if chart_ref is not None or chart != CHART:
         chart_version = None  # the referenced source, or the parent chart's version
+    runs_in = scalar(get(spec, "targetNamespace")) or namespace
+    if runs_in and SUBSTITUTE in runs_in:
+        notices.append(
+            notice(
+                "XPN041",
+                "spec.targetNamespace" if get(spec, "targetNamespace") else "metadata.namespace",
+                line,
+                "the namespace is a variable that Flux substitutes before it applies the "
+                "HelmRelease (a Kustomization's spec.postBuild), and NO_PROXY must name "
+                "Crossplane's namespace",
+            )
+        )
     release = Release(
         kind="HelmRelease",
         api_version=scalar(get(root, "apiVersion")) or "",
         name=name,
         namespace=namespace,
-        runs_in=scalar(get(spec, "targetNamespace")) or namespace,
+        runs_in=runs_in,
         chart_version=chart_version,
         doc=sub.doc,
         path=sub.path,
@@ -825,6 +846,7 @@ def helm_release(doc: Document, root: MappingNode, at: Path = ()) -> tuple[Resou
         post_at=(*at, "spec", "postRenderers"),
         notices=tuple(notices),
         chart_name=sub.chart_name,
+        substituted=True,
     )
     return _resources(release)
 
@@ -862,7 +884,7 @@ def _duplicates(root: Node) -> list[tuple[str, int, int]]:
 
 def _inner(
     doc: Document, node: ScalarNode, path: Path, where: str
-) -> tuple[Document, list[tuple[str, int, int]]]:
+) -> tuple[Document | None, list[tuple[str, int, int]]]:
     """The document written as a YAML string at `node` (Argo CD's helm.values), read as Helm
     reads it, under the limits of any document; the keys it gives twice."""
     text = str(node.value)
@@ -872,6 +894,8 @@ def _inner(
     except InputError as error:
         problems = "; ".join(error.problems)
         raise _refuse(doc, node, where, f"is not YAML ({problems}); fix the string") from None
+    if root is None or is_null(root):
+        return None, []  # comments only: no values
     if not isinstance(root, MappingNode):
         raise _refuse(doc, node, where, "must hold a mapping of chart values")
     duplicates = _duplicates(root)

@@ -653,6 +653,14 @@ FIELDS: list[Case] = [
         hr({CORE_KEY: HAND}, **EVERYTHING_ELSE),
     ),
     flux_case(
+        "spec.values (${VAR} of a Kustomization's postBuild)",
+        "refused (XPN041) in a value xpnet judges or the namespace: known only once Flux "
+        "substitutes it",
+        hr({CORE_KEY: GOOD | {"NO_PROXY": "${no_proxy}"}}),
+        expect="refused",
+        said="spec.values.extraEnvVarsCrossplane",
+    ),
+    flux_case(
         "spec.chartRef",
         "read: the chart it names; the version is unknown, so NO_PROXY must cover what every "
         "version matches",
