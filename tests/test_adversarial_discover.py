@@ -322,6 +322,9 @@ def test_a_password_read_from_an_object_is_refused_or_left_to_a_secret(tmp_path:
     got = loaded(out)
     assert got.spec.proxy.httpsProxy == "http://p:3128"
     assert tuple(got.spec.proxy.credentialsSecret) == ("proxy-creds", "username", "password")
+    code, out, err = discover("--proxy", "http://me:typed9pw@p:3128", *files)
+    assert code == 0 and "typed9pw" in out and "typed9pw" not in err
+    assert "written into the configuration as you typed them" in err
 
 
 def test_the_credentials_secret_form_of_an_install_is_read_back(tmp_path: Path) -> None:

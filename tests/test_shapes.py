@@ -301,8 +301,10 @@ def _docs(stream: str) -> list[str]:
     return [d for d in re.split(r"^---[ \t]*\n", stream, flags=re.M) if d.strip()]
 
 
-# A refusal that names no file still names where: the configuration's field, an item.
+# A refusal that names no file still names where: the configuration's field, an item, the
+# line of standard input (render and the post-renderer read the stream there).
 FIELDS = (
+    "-: line ",
     "spec.",
     "data.",
     "metadata",

@@ -17,7 +17,7 @@ from typing import Literal
 from xpnet import noproxy
 from xpnet.config import API_VERSION, CONFIGMAP_KEYS, KIND, load_config
 from xpnet.config_model import CredentialsSecret
-from xpnet.credentials import redact, scrub
+from xpnet.credentials import inline, redact, scrub
 from xpnet.errors import ConfigError, InputError
 from xpnet.install import DEFAULT_NAMESPACE, CrossplaneInstall
 from xpnet.install import discover as find_installs
@@ -441,6 +441,12 @@ def _credentials(reading: Reading, proxy: str | None, secret: str | None) -> Val
             "--credentials-secret NAME (a Secret in Crossplane's namespace with the keys "
             f"{DEFAULT_USERNAME_KEY} and {DEFAULT_PASSWORD_KEY}; README: Proxy credentials "
             "from a Secret), or give the URL yourself with --proxy URL"
+        )
+    if proxy and inline(proxy):
+        reading.notes.append(
+            "warning: the --proxy URL carries a user name and password: they are written into "
+            "the configuration as you typed them; to keep them out of it, give "
+            "--credentials-secret NAME as well"
         )
     found = reading.of("credentialsSecret")
     chosen = _agree("credentialsSecret", found, reading)
