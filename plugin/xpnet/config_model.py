@@ -468,7 +468,8 @@ class NetworkPolicy(_Strict):
 
 # A ConfigMap (or Secret) key: what Kubernetes accepts (IsConfigMapKey).
 KEY_PATTERN = r"^[-._a-zA-Z0-9]+$"
-# Where runtimes look for the public roots (FACTS.md §13): a mount at or above one hides them.
+# Where runtimes look for the public roots (docs/explanation/trust.md): a mount at or above one
+# hides them.
 SYSTEM_TRUST_DIRS = (
     "/etc/ssl/certs",
     "/etc/pki/tls/certs",

@@ -45,7 +45,8 @@ Format = Literal["clusternetwork", "configmap"]
 FORMATS: tuple[Format, ...] = ("clusternetwork", "configmap")
 
 # Service ranges that clusters get by default, each starting with the kubernetes Service IP (the
-# API server gives that Service the first address of its range, FACTS.md §6):
+# API server gives that Service the first address of its range:
+# docs/explanation/no-proxy-by-runtime.md):
 _DEFAULT_SERVICE_RANGES = (
     # kubeadm (cmd/kubeadm/app/constants DefaultServicesSubnet), minikube
     ("10.96.0.0/12", "kubeadm's default serviceSubnet"),

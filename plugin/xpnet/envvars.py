@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-# Every rewritten container gets these six, upper and lower case identical (FACTS.md §5: Go reads
-# upper case first, gRPC C-core, curl, Python and Node lower case first).
+# Every rewritten container gets these six, upper and lower case identical: Go reads upper case
+# first, gRPC C-core, curl, Python and Node lower case first
+# (docs/explanation/no-proxy-by-runtime.md).
 UPPER = ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY")
 SIX = (*UPPER, "http_proxy", "https_proxy", "no_proxy")
 # gRPC C-core's own pair, written when configured and kept consistent where present (SPEC §4).

@@ -1,4 +1,5 @@
-"""Find the Crossplane install in a set of parsed resources (FACTS.md §8, §9)."""
+"""Find the Crossplane install in a set of parsed resources
+(docs/explanation/crossplane-install.md)."""
 
 from __future__ import annotations
 
@@ -25,11 +26,12 @@ from xpnet.yaml.nodes import (
 from xpnet.yaml.stream import Document
 
 DEFAULT_NAMESPACE = "crossplane-system"
-RUNTIME_CONTAINER = "package-runtime"  # FACTS.md §2: the container the package manager fills
+# The container the package manager fills (docs/explanation/function-calls.md).
+RUNTIME_CONTAINER = "package-runtime"
 DEPLOYMENT_PODSPEC = ("spec", "template", "spec")
 RUNTIME_CONFIG_PODSPEC = ("spec", "deploymentTemplate", "spec", "template", "spec")
-# Keys the DeploymentRuntimeConfig CRD requires beside what xpnet creates (FACTS.md §9: selector
-# and template): where a holder is created, these are created too when missing.
+# Keys the DeploymentRuntimeConfig CRD requires beside what xpnet creates, selector and template
+# (docs/explanation/crossplane-install.md): where a holder is created, these are created too.
 REQUIRED_SIBLINGS: dict[tuple[str | int, ...], dict[str, Any]] = {
     RUNTIME_CONFIG_PODSPEC[:3]: {"selector": {}},
 }
@@ -445,8 +447,8 @@ def _crossplane_image(image: str | None) -> bool:
 
 def _deployment_role(root: MappingNode) -> tuple[Role, Node] | None:
     """The core runs `crossplane core start`, the RBAC manager `crossplane rbac start`;
-    nameOverride renames Deployments, never containers (FACTS.md §8). The chart names its
-    containers after the chart, which a parent chart's alias for it renames
+    nameOverride renames Deployments, never containers (docs/explanation/crossplane-install.md).
+    The chart names its containers after the chart, which a parent chart's alias for it renames
     (https://helm.sh/docs/topics/charts/#alias-field-in-dependencies): a container of another
     name that runs Crossplane's image is the same container."""
     seq = get_in(root, *DEPLOYMENT_PODSPEC, "containers")

@@ -130,7 +130,7 @@ def _unjudged(c: Container) -> bool:
 
 
 def xpn003_api_server(c: Container) -> Iterator[Finding]:
-    """client-go dials the kubernetes Service IP (FACTS.md §6)."""
+    """client-go dials the kubernetes Service IP (docs/explanation/no-proxy-by-runtime.md)."""
     if not effective(c.env, "HTTPS_PROXY") or _unjudged(c):
         return
     for cidr in c.config.spec.cluster.serviceCIDRs:
@@ -157,7 +157,7 @@ def _network_covered(no_proxy: str, cidr: str) -> str | None:
 
 
 def xpn004_function_endpoints(c: Container) -> Iterator[Finding]:
-    """What the Crossplane version's grpc-go matches (FACTS.md §3)."""
+    """What the Crossplane version's grpc-go matches (docs/explanation/function-calls.md)."""
     if not effective(c.env, "HTTPS_PROXY") or not c.core or _unjudged(c):
         return
     version, namespace = c.install.version, c.install.namespace
@@ -192,7 +192,8 @@ def xpn004_function_endpoints(c: Container) -> Iterator[Finding]:
 
 
 def xpn027_partial_bundle(c: Container) -> Iterator[Finding]:
-    """Python's SSL_CERT_FILE and REQUESTS_CA_BUNDLE replace the roots (FACTS.md §13)."""
+    """Python's SSL_CERT_FILE and REQUESTS_CA_BUNDLE replace the roots
+    (docs/explanation/trust.md)."""
     for var, path, source in trust.partial_bundles(c.config, c.resource, c.block, c.env):
         yield c.finding(rules.XPN027, var, path=path, source=source, runtime=c.resource.runtime)
 

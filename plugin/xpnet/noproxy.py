@@ -60,7 +60,8 @@ def without_extras(value: str, extras: Sequence[str]) -> str:
 
 
 def first_ip(cidr: str) -> str:
-    """The kubernetes Service IP of a service CIDR: its first host address (FACTS.md §6)."""
+    """The kubernetes Service IP of a service CIDR: its first host address
+    (docs/explanation/no-proxy-by-runtime.md)."""
     return str(ipaddress.ip_network(cidr, strict=False).network_address + 1)
 
 
@@ -74,7 +75,8 @@ _PLAIN = re.compile(r"[a-z0-9._-]+(?:/\d+)?")
 
 @functools.lru_cache(maxsize=4096)  # entries repeat in every env block of every render
 def go_cannot_use(entry: str) -> str | None:
-    """Why Go's httpproxy cannot use an entry (FACTS.md §4), or None when it can."""
+    """Why Go's httpproxy cannot use an entry, or None when it can
+    (docs/explanation/no-proxy-by-runtime.md)."""
     if entry == "*" or _PLAIN.fullmatch(entry):
         return None
     if _SPACE.search(entry):

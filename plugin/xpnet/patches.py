@@ -22,7 +22,8 @@ DEPLOYMENT_ROLES = (Role.CORE, Role.RBAC_MANAGER)
 
 def chart_defaults(version: str | None, namespace: str | None) -> str:
     """The env-relevant part of what the crossplane chart renders with default values: the core
-    and RBAC manager Deployments (names, containers, image tag; FACTS.md §8), no proxy env."""
+    and RBAC manager Deployments (names, containers, image tag), no proxy env
+    (docs/explanation/crossplane-install.md)."""
     ns = namespace or DEFAULT_NAMESPACE
     tag = f":v{version.lstrip('v')}" if version else ""
     image = f"xpkg.crossplane.io/crossplane/crossplane{tag}"

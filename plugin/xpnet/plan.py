@@ -33,7 +33,7 @@ from xpnet.trust import TRUST_VARS, ItemEdit
 from xpnet.yaml.splice import flow
 
 SAMPLE_FUNCTION = "function-example"  # any name: the Service lives in Crossplane's namespace
-FUNCTION_PORT = "9443"  # FACTS.md §2
+FUNCTION_PORT = "9443"  # docs/explanation/function-calls.md
 
 
 class Finding(NamedTuple):

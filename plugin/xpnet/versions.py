@@ -1,7 +1,8 @@
 """Crossplane version → what grpc-go matches against NO_PROXY for function calls.
 
-Source: FACTS.md §3 (grpc-go version from go.mod at each Crossplane tag; grpc-go PRs #7857/#7881
-moved the proxy check from resolved addresses to the unresolved target in 1.71).
+Source: docs/explanation/function-calls.md (grpc-go version from go.mod at each Crossplane tag;
+grpc-go PRs #7857/#7881 moved the proxy check from resolved addresses to the unresolved target in
+1.71).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ class FunctionMatch(enum.Enum):
     UNKNOWN = "unknown"  # cover both
 
 
-# (first Crossplane version, grpc-go it ships, what NO_PROXY must match); FACTS.md §3 table.
+# (first Crossplane version, grpc-go it ships, what NO_PROXY must match): the table of
+# docs/explanation/function-calls.md.
 GRPC_GO_BY_CROSSPLANE: tuple[tuple[tuple[int, int], str, FunctionMatch], ...] = (
     ((1, 14), "1.59.0", FunctionMatch.POD_IP),
     ((1, 15), "1.61.0", FunctionMatch.POD_IP),

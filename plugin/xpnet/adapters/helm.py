@@ -1,8 +1,9 @@
 """`xpnet-helm`: a Helm 3 post-renderer, and the command behind the Helm 4 plugin.
 
 Helm sends every rendered manifest on stdin and installs what comes back on stdout. Helm 3 drops
-every resource on empty output, and Helm 4 discards the plugin's stderr (FACTS.md §11), so output
-is never empty and every failure is also appended to a log file.
+every resource on empty output, and Helm 4 discards the plugin's stderr
+(docs/explanation/pipelines.md), so output is never empty and every failure is also appended to a
+log file.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The KRM function (`xpnet-fn`): a ResourceList on stdin, the same list rewritten on stdout.
 
-kustomize ignores `results` and fails only on a non-zero exit, showing stderr (FACTS.md §10):
-so results go to stdout for kpt, readable lines to stderr, and errors exit 1.
+kustomize ignores `results` and fails only on a non-zero exit, showing stderr
+(docs/explanation/pipelines.md): so results go to stdout for kpt, readable lines to stderr, and
+errors exit 1.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""How client runtimes decide between the proxy and a direct connection (FACTS.md §4, §5).
+"""How client runtimes decide between the proxy and a direct connection
+(docs/explanation/no-proxy-by-runtime.md).
 
 `decide(runtime, env, target, resolved=None)` answers for one runtime, one environment and one
 target; tests/differential proves each model against the real program.

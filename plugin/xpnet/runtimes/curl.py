@@ -1,4 +1,4 @@
-"""curl (lib/noproxy.c, 7.86+; checked with 7.88 per FACTS.md §5)."""
+"""curl (lib/noproxy.c, 7.86+; checked with 7.88 per docs/explanation/no-proxy-by-runtime.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Go's NO_PROXY matching (golang.org/x/net/http/httpproxy, current Go; FACTS.md §4)."""
+"""Go's NO_PROXY matching (golang.org/x/net/http/httpproxy, current Go;
+docs/explanation/no-proxy-by-runtime.md)."""
 
 from __future__ import annotations
 
@@ -126,8 +127,8 @@ def decide(env: Mapping[str, str], target: Target, resolved: str | None) -> Deci
 
 
 def decide_grpc_1_70(env: Mapping[str, str], target: Target, resolved: str | None) -> Decision:
-    """grpc-go <= 1.70: the dialer checks each resolved address (FACTS.md §3); a passthrough
-    target's address is the target itself."""
+    """grpc-go <= 1.70: the dialer checks each resolved address
+    (docs/explanation/function-calls.md); a passthrough target's address is the target itself."""
     host = target.host
     if target.scheme == "dns" and _parse_ip(host) is None:
         if resolved is None:
@@ -142,7 +143,7 @@ def decide_grpc_1_70(env: Mapping[str, str], target: Target, resolved: str | Non
 
 def decide_grpc_1_71(env: Mapping[str, str], target: Target, resolved: str | None) -> Decision:
     """grpc-go >= 1.71: the delegating resolver checks the unresolved target host:port and,
-    when proxied, sends CONNECT host:port (FACTS.md §3)."""
+    when proxied, sends CONNECT host:port (docs/explanation/function-calls.md)."""
     return go_http(env, "https", target.host, target.port, "grpc-go >= 1.71 (target host)")
 
 
@@ -162,6 +163,6 @@ def decide_grpc_passthrough(
 ) -> Decision:
     """grpc-go <= 1.70 dialling passthrough:///host:port instead of dns:///: the passthrough
     resolver hands the dialer the target itself, so NO_PROXY is matched against the host name,
-    as grpc-go >= 1.71 does (FACTS.md §3)."""
+    as grpc-go >= 1.71 does (docs/explanation/function-calls.md)."""
     host, port = target.host, target.port
     return go_http(env, "https", host, port, "grpc-go <= 1.70 with a passthrough:/// target")

@@ -1,5 +1,5 @@
 """Python urllib (CPython 3.11 urllib.request) and requests (utils.should_bypass_proxies;
-2.34 per FACTS.md §5)."""
+2.34 per docs/explanation/no-proxy-by-runtime.md)."""
 
 from __future__ import annotations
 

@@ -20,6 +20,7 @@ TARGET_KINDS = frozenset(
     }
 )
 
+
 def is_target(kind: str) -> bool:
     """A kind xpnet may rewrite, or a list of resources that can hold one."""
     return kind in TARGET_KINDS or kind.endswith("List")
