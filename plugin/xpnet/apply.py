@@ -474,7 +474,7 @@ def rewrite(
     # Volumes and mounts go into the text the env edits made, so that a container or pod spec
     # they created is there to hold them, one at a time: two additions at one offset (a new
     # key after a list that another adds to) would have to be ordered by what closes what
-    # (issue 12; a document has at most a mount, a volume and a values key to add).
+    # (a document has at most a mount, a volume and a values key to add).
     for item in items:
         root = raw_compose(text)
         if not isinstance(root, MappingNode):

@@ -2,7 +2,7 @@
 
 A configuration is validated by the pydantic model in config_model once per content: the result is
 kept in the user's cache directory, so a kustomize or Helm run with a configuration it has seen
-before imports neither pydantic nor netaddr (issue 17: they were most of its start-up).
+before imports neither pydantic nor netaddr (they were most of its start-up).
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ _CONFIGMAP_KEYS: dict[str, tuple[tuple[str, ...], bool]] = {
     "credentialsPasswordKey": (("proxy", "credentialsSecret", "passwordKey"), False),
     "networkPolicy": (("networkPolicy", "enabled"), False),  # "true" or "false"
     "networkPolicyProxyCIDRs": (("networkPolicy", "proxyCIDRs"), True),
-    # issue 12; with caBundleSecret instead of caBundleConfigMap the key goes to secretRef
+    # With caBundleSecret instead of caBundleConfigMap the key goes to secretRef
     "caBundleConfigMap": (("trust", "caBundle", "configMapRef", "name"), False),
     "caBundleSecret": (("trust", "caBundle", "secretRef", "name"), False),
     "caBundleKey": (("trust", "caBundle", "configMapRef", "key"), False),
@@ -267,7 +267,7 @@ def cache_dir() -> Path | None:
 
 
 def _cache_folder() -> str | None:
-    """cache_dir() without pathlib, which a run that finds its entry never needs (issue 17)."""
+    """cache_dir() without pathlib, which a run that finds its entry never needs."""
     if os.environ.get("XPNET_NO_CACHE"):
         return None
     if explicit := os.environ.get("XPNET_CACHE_DIR"):

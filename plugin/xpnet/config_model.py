@@ -1,6 +1,6 @@
 """The ClusterNetwork's pydantic model: validation with clear errors, the ConfigMap form and
-the published JSON Schema. Imported only for a configuration that is not in the cache (issue 17:
-pydantic and netaddr were most of a run's start-up)."""
+the published JSON Schema. Imported only for a configuration that is not in the cache:
+pydantic and netaddr are most of a run's start-up."""
 
 from __future__ import annotations
 
@@ -605,7 +605,7 @@ class Spec(_Strict):
     )
     trust: Trust | None = Field(
         default=None,
-        description="The corporate CA bundle to trust beside the public roots (issue 12).",
+        description="The corporate CA bundle to trust beside the public roots.",
         examples=[{"caBundle": {"configMapRef": {"name": "corp-ca", "key": "ca.crt"}}}],
     )
 

@@ -1,4 +1,4 @@
-"""A ClusterNetwork from saved cluster objects (issue 14): every source read into evidence that
+"""A ClusterNetwork from saved cluster objects: every source read into evidence that
 names its file, object and field; the evidence resolved per value (sources that disagree are a
 problem, never silently resolved); the config written with a comment per value, then read back
 and validated. Pure: no file is opened and nothing is connected to."""
@@ -109,7 +109,7 @@ def _say(items: Iterable[str]) -> str:
 
 
 def _shown(item: str) -> str:
-    """An item for messages: a proxy URL's credentials are never repeated (SPEC §4)."""
+    """An item for messages: a proxy URL's credentials are never repeated."""
     return redact(item)
 
 

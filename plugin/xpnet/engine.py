@@ -27,7 +27,7 @@ class Outcome(NamedTuple):
     plans: tuple[Plan, ...]  # one per install
     findings: tuple[Finding, ...]
     texts: dict[int, str]  # Document.index → the document's new text, for changed ones only
-    added: tuple[str, ...] = ()  # new documents to append: NetworkPolicies (issue 13)
+    added: tuple[str, ...] = ()  # new documents to append: NetworkPolicies
     added_to: tuple[int, ...] = ()  # for each: the input stream of its install's core
 
     @property
@@ -90,7 +90,7 @@ def apply(edits: Sequence[Edit]) -> dict[int, str]:
 def _refusals(edits: Sequence[Edit]) -> list[Finding]:
     """Check mode: what fix would refuse to rewrite, as findings (XPN019). Nothing is written
     and every edit already fails the check (XPN016), so the read-back that guards what fix
-    writes is left to fix: it was half of checking 200 renders (issue 17)."""
+    writes is left to fix: it was half of checking 200 renders."""
     out = []
     for group in _by_document(edits):
         try:
@@ -130,7 +130,7 @@ def run(
 ) -> Outcome:
     """`segments`: every document of the input, for the ConfigMaps that valueFrom entries
     name (asked for only when an entry does)."""
-    # lint and netpol are imported only where a run needs them (issue 17: ~2 ms of a start).
+    # lint and netpol are imported only where a run needs them (~2 ms of a start).
     crossplane = config.spec.crossplane
     installs = discover(docs, crossplane.namespace, crossplane.version, _resources)
     if segments is not None:

@@ -7,9 +7,9 @@ from __future__ import annotations
 # (docs/explanation/no-proxy-by-runtime.md).
 UPPER = ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY")
 SIX = (*UPPER, "http_proxy", "https_proxy", "no_proxy")
-# gRPC C-core's own pair, written when configured and kept consistent where present (SPEC §4).
+# gRPC C-core's own pair, written when configured and kept consistent where present.
 GRPC = ("grpc_proxy", "no_grpc_proxy")
-# A container "sets a proxy" when it sets one of these (SPEC §4) ...
+# A container "sets a proxy" when it sets one of these ...
 PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")
 # ... and "sets only NO_PROXY" with these.
 NO_PROXY_VARS = ("NO_PROXY", "no_proxy")

@@ -1,4 +1,4 @@
-"""For each rewritten container, destination and runtime: direct or proxy, and why (SPEC §7).
+"""For each rewritten container, destination and runtime: direct or proxy, and why.
 Pure: install and plan in, verdicts out."""
 
 from __future__ import annotations

@@ -35,11 +35,11 @@ RUNTIME_CONFIG_PODSPEC = ("spec", "deploymentTemplate", "spec", "template", "spe
 REQUIRED_SIBLINGS: dict[tuple[str | int, ...], dict[str, Any]] = {
     RUNTIME_CONFIG_PODSPEC[:3]: {"selector": {}},
 }
-# Per-runtime-config overrides (issue 14), read from a DeploymentRuntimeConfig's or
+# Per-runtime-config overrides, read from a DeploymentRuntimeConfig's or
 # ControllerConfig's metadata.annotations: leave it alone, or give it NO_PROXY entries of its own.
 SKIP = "xpnet.dev/skip"
 EXTRA_NO_PROXY = "xpnet.dev/extra-no-proxy"
-# What the package-runtime container runs (issue 12): which variable adds a CA for it.
+# What the package-runtime container runs: which variable adds a CA for it.
 RUNTIME = "xpnet.dev/runtime"
 RUNTIME_KINDS = ("go", "python", "node")
 
@@ -593,7 +593,7 @@ def discover(
     kinds: Callable[[Document], Iterable[Resource]] = _classified,
 ) -> tuple[CrossplaneInstall, ...]:
     """The installs in a run, each with its resources in input order, its namespace and its
-    Crossplane version (issue 9): a core Deployment is an install; the RBAC manager joins the
+    Crossplane version: a core Deployment is an install; the RBAC manager joins the
     core of its namespace (in its own file or stream first); cluster-scoped runtime configs
     join the one install of their file or stream, else of the run, and with several
     candidates a group that covers them all. Without any core, everything is one install.

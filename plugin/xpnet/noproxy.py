@@ -1,4 +1,4 @@
-"""The NO_PROXY set: every entry with the reason it is there (SPEC §3). Pure."""
+"""The NO_PROXY set: every entry with the reason it is there. Pure."""
 
 from __future__ import annotations
 
@@ -187,7 +187,7 @@ def compute(
 
 
 def _unique(items: Iterable[tuple[str, str, str]]) -> tuple[Entry, ...]:
-    """Entries trimmed and lower-cased, the first of each value kept (SPEC §3)."""
+    """Entries trimmed and lower-cased, the first of each value kept."""
     seen: set[str] = set()
     entries: list[Entry] = []
     for raw, group, reason in items:

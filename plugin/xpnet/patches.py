@@ -1,4 +1,4 @@
-"""Kustomize patches that give the chart's Deployments the one right env (issue 11, `xpnet
+"""Kustomize patches that give the chart's Deployments the one right env (`xpnet
 patch`): for pipelines that take patches only (Flux's postRenderers, provider-helm, a
 kustomization's `patches:`).
 
@@ -46,7 +46,7 @@ def _container(edit: EnvEdit) -> dict[str, Any]:
 def patches(plans: Sequence[Plan]) -> list[dict[str, Any]]:
     """One {target, patch} item per Deployment xpnet would change: every variable xpnet writes
     there (not only the changed ones), so that the patch holds on its own, and the CA bundle's
-    volume and mount (spec.trust, issue 12; merged by name and by mountPath)."""
+    volume and mount (spec.trust; merged by name and by mountPath)."""
     by_resource: dict[int, tuple[list[EnvEdit], list[ItemEdit]]] = {}
     for plan in plans:
         for edit in plan.edits:

@@ -56,7 +56,7 @@ def finding(
 
 
 class SecretRef(NamedTuple):
-    """An env variable taken from a Secret key (proxy credentials, issue 6)."""
+    """An env variable taken from a Secret key (proxy credentials)."""
 
     name: str
     secret: str
@@ -88,7 +88,7 @@ class Plan(NamedTuple):
 
 
 def _full_set(resource: Resource, block: EnvBlock) -> bool:
-    """SPEC §4: which containers get all six variables."""
+    """Which containers get all six variables."""
     if resource.role in (Role.RUNTIME_CONFIG, Role.CONTROLLER_CONFIG, Role.CORE) and block.main:
         return True
     return resource.role in (Role.CORE, Role.RBAC_MANAGER) and block.sets_proxy
@@ -168,7 +168,7 @@ def _refs(config: ClusterNetwork) -> tuple[SecretRef, ...]:
 def variables(config: ClusterNetwork, nps: NoProxySet) -> dict[str, str]:
     """The value of every variable xpnet writes: what `fix` writes and `values` prints.
     grpc_proxy, where it is not configured but present, follows https_proxy (gRPC C-core
-    prefers it to https_proxy, so a stale one would win; SPEC §4)."""
+    prefers it to https_proxy, so a stale one would win)."""
     http = _with_credentials(config.http_proxy, config)
     https = _with_credentials(config.https_proxy, config)
     grpc = _with_credentials(config.spec.proxy.grpcProxy, config) or https
@@ -280,7 +280,7 @@ def config_findings(config: ClusterNetwork) -> list[Finding]:
 
 
 def plan_fix(config: ClusterNetwork, install: CrossplaneInstall) -> Plan:
-    """The edits that give every rewritten container the one consistent set (SPEC §4)."""
+    """The edits that give every rewritten container the one consistent set."""
     nps = noproxy.compute(config, install.namespaces, _existing(install, config))
     findings = entry_findings(install, config) + resource_findings(install, config)
     install_values = variables(config, nps)
@@ -413,7 +413,7 @@ def _difference(edit: EnvEdit, name: str) -> str:
 
 def differences(plan: Plan) -> list[Finding]:
     """XPN016 for every variable fix would change: check fails wherever fix would change
-    something (issue 9)."""
+    something."""
     out = []
     for edit in (*plan.edits, *plan.locked):
         for name in edit.changed:

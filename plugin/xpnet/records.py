@@ -1,7 +1,7 @@
 """`NamedTuple` for xpnet's own record classes: typing's, as far as mypy can tell, and at run time
 the same collections.namedtuple without typing's check of every annotation. With postponed
 annotations that check compiles each field's annotation string, ~0.2 ms a class: ~50 classes
-were a tenth of xpnet-fn's start on a chart (issue 17)."""
+were a tenth of xpnet-fn's start on a chart."""
 
 from __future__ import annotations
 

@@ -41,7 +41,7 @@ def finding_position(finding: Finding) -> tuple[str | None, int | None]:
 
 
 def finding_line(finding: Finding, with_file: bool = False) -> str:
-    """FILE:LINE: severity: Kind/namespace/name: container C: VAR: XPNnnn message (SPEC §6)."""
+    """FILE:LINE: severity: Kind/namespace/name: container C: VAR: XPNnnn message."""
     where = ""
     if with_file:
         file, line = finding_position(finding)
@@ -57,7 +57,7 @@ def line(text: str) -> str:
     return f"xpnet: {scrub(text)}"
 
 
-# Exit codes (SPEC §6): 0 ok, 1 error findings or refused input, 2 usage (argparse's own).
+# Exit codes: 0 ok, 1 error findings or refused input, 2 usage (argparse's own).
 OK, FAILED = 0, 1
 
 
@@ -100,7 +100,7 @@ def edit_line(edit: EnvEdit, with_file: bool = False) -> str:
 
 
 def item_line(item: ItemEdit, with_file: bool = False) -> str:
-    """A volume, mount or values key fix wrote for spec.trust (issue 12)."""
+    """A volume, mount or values key fix wrote for spec.trust."""
     line = item.resource.doc.segment.line
     where = f"{item.resource.doc.source}:{line}: " if with_file else ""
     container = f"container {item.container}: " if item.container else ""

@@ -1,5 +1,5 @@
 """Read every rewritten document back with a real YAML parser and compare its data with what was
-intended: the input's data with exactly the planned env edits applied (issue 9). A difference
+intended: the input's data with exactly the planned env edits applied. A difference
 is a bug in xpnet's splicing, so nothing is written."""
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def data(node: Node | None) -> Any:
         return _scalar(node)
     if kind is SequenceNode:
         assert isinstance(node, SequenceNode)
-        # scalars (most nodes) read here, not through another call of data() (issue 17)
+        # scalars (most nodes) read here, not through another call of data()
         return [_scalar(i) if type(i) is ScalarNode else data(i) for i in node.value]
     if kind is not MappingNode:
         return None

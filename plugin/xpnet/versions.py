@@ -89,7 +89,7 @@ def unknown(source: str) -> CrossplaneVersion:
 
 
 def from_image(image: str | None) -> CrossplaneVersion:
-    """Detect the version from the core image reference (SPEC §3)."""
+    """Detect the version from the core image reference."""
     if not image:
         return unknown("no Crossplane core image found")
     tag = image_tag(image)

@@ -245,7 +245,7 @@ COMMANDS: dict[str, Callable[[Commands], None]] = {
 
 def parser(only: str | None = None) -> argparse.ArgumentParser:
     """The command line; `only`: just that command's (the one being run: building all of them
-    costs a pre-commit or kustomize `xpnet fix` ~6 ms, issue 17)."""
+    costs a pre-commit or kustomize `xpnet fix` ~6 ms)."""
     top = argparse.ArgumentParser(
         prog="xpnet",
         description="Correct, consistent HTTP(S) proxy settings for Crossplane installs.",

@@ -1,6 +1,6 @@
 """The bodies of the `xpnet` commands: each reads its inputs, runs the engine and hands what it
 found to the reporter; cli.py parses the arguments and dispatches. What only some commands use
-is imported in them: `xpnet fix` runs once per pre-commit hook and build (issue 17)."""
+is imported in them: `xpnet fix` runs once per pre-commit hook and build."""
 
 from __future__ import annotations
 
@@ -236,7 +236,7 @@ def explain_cmd(args: argparse.Namespace) -> int:
         print(line)
     lines = [t for plan in plans for t in explain.trust(config, plan)]
     if lines:
-        print("\nTrusted roots after the fix (issue 12; a runtime config's xpnet.dev/runtime):")
+        print("\nTrusted roots after the fix (a runtime config's xpnet.dev/runtime):")
         if args.ca_bundle:
             print(f"  {bundle_summary(args.ca_bundle)}")
     for t in lines:
@@ -288,7 +288,7 @@ def values_cmd(args: argparse.Namespace) -> int:
                 "manifests instead"
             ],
         )
-    if bundle is not None and bundle.configMapRef is not None:  # issue 12: /certs, CA_BUNDLE_PATH
+    if bundle is not None and bundle.configMapRef is not None:  # /certs, CA_BUNDLE_PATH
         ref = bundle.configMapRef
         chart[trust.CHART_VALUES_KEY] = {"name": ref.name, "key": ref.key}
     for line in render_block(chart, 0, None):

@@ -1,5 +1,5 @@
 """Shell completion scripts for bash, zsh and fish, generated from the one argparse parser, so
-that they never fall behind the commands (issue 15)."""
+that they never fall behind the commands."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 def exit_with(main: Callable[[], int]) -> None:
     """Run a command and exit with its code. Interpreter teardown (freeing every pydantic and
-    ruamel object) costs a kustomize or Helm run ~25 ms for nothing (issue 5), so skip it."""
+    ruamel object) costs a kustomize or Helm run ~25 ms for nothing, so skip it."""
     try:
         code = main()
     except KeyboardInterrupt:

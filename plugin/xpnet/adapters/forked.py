@@ -1,5 +1,5 @@
-"""Work done in a forked process, on the second core, its answer sent back as bytes (issue 17:
-`xpnet check` over many renders, xpnet-fn over a large ResourceList)."""
+"""Work done in a forked process, on the second core, its answer sent back as bytes:
+`xpnet check` over many renders, xpnet-fn over a large ResourceList."""
 
 from __future__ import annotations
 

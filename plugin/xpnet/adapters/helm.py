@@ -66,7 +66,7 @@ def _log(lines: list[str]) -> str | None:
 
 def usual_config(argv: list[str]) -> tuple[bool, str | None]:
     """The --config of the invocations Helm makes, read without argparse (importing it is a
-    tenth of a post-renderer's start-up, issue 17): (True, FILE or None), or (False, None) for
+    tenth of a post-renderer's start-up): (True, FILE or None), or (False, None) for
     anything else, which argparse then reads (and explains)."""
     if not argv:
         return True, None

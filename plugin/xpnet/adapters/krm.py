@@ -49,7 +49,7 @@ exit codes:
 
 _CHUNK = 1 << 20
 # Below this a ResourceList is read in this process; above it, two forked processes run the
-# passes over it while this one imports the pipeline (issue 17: 20,000 items). Measured side by
+# passes over it while this one imports the pipeline (20,000 items). Measured side by
 # side on 2 cores: 35 MB 0.25 s -> 0.20 s; at 9 MB no difference, at 2 MB 15 % slower.
 FORK_MIN = 16 << 20
 JOBS = "XPNET_JOBS"  # XPNET_JOBS=1: one process
@@ -58,7 +58,7 @@ JOBS = "XPNET_JOBS"  # XPNET_JOBS=1: one process
 class Response(NamedTuple):
     """The function's answer. Its stdout is pieces: new text, and (start, end) spans of
     `source` (the input, as bytes or as text) passed through as they were, written a chunk at a
-    time so that a large input is not copied whole on its way out (issue 17)."""
+    time so that a large input is not copied whole on its way out."""
 
     pieces: list[str | tuple[int, int]]
     stderr: list[str]
@@ -183,14 +183,14 @@ def _answer(
         assert item.segment is not None
         pieces += [(pos, item.start), item.segment.unmask(outcome.texts[index])]
         pos = item.end
-    if outcome.added and last is not None:  # NetworkPolicies (issue 13): new items at the end
+    if outcome.added and last is not None:  # NetworkPolicies: new items at the end
         pieces += [(pos, last.end), _new_items(outcome.added, last.dash, ends_line)]
         pos = last.end
     pieces.append((pos, -1))  # to the end of the input
 
     results = [report.edit_result(e) for e in outcome.edits] if outcome.texts else []
     results += [report.item_result(i) for i in outcome.items] if outcome.texts else []
-    for added in outcome.added:  # each NetworkPolicy appended (issue 13), as edits are said
+    for added in outcome.added:  # each NetworkPolicy appended, as edits are said
         name = re.search(r"(?m)^ *name: *(\S+)", added)
         what = f"NetworkPolicy {name.group(1)}" if name else "a NetworkPolicy"
         results.append({"message": f"added {what} (spec.networkPolicy)", "severity": "info"})
@@ -344,7 +344,7 @@ def _passes(data: bytes, start: int, end: int) -> bytes:
 
 def _hits(data: bytes) -> Callable[[], listscan.Hits]:
     """listscan's passes over a large input in two forked processes, while this one goes on
-    (it imports the pipeline: 2 cores, issue 17); the answer when asked for. A child that fails
+    (it imports the pipeline: 2 cores); the answer when asked for. A child that fails
     leaves its range to this process."""
     if len(data) < FORK_MIN or not hasattr(os, "fork") or os.environ.get(JOBS) == "1":
         return lambda: listscan.hits(data)

@@ -1,4 +1,4 @@
-"""`xpnet check` over many files on two cores (issue 17: one check over 200 chart renders, one
+"""`xpnet check` over many files on two cores (one check over 200 chart renders, one
 per cluster overlay, spent nearly all its time composing each render's core and RBAC manager).
 
 The files are split in two runs of contiguous files; a forked child checks the second while

@@ -1,7 +1,7 @@
 """The console scripts. Each imports the pipeline with Python's cycle collector off, then
 freezes what the imports made (tens of thousands of objects, none of them garbage) and lets the
 collector run only every 100,000 new objects, not every 700: collecting over and over cost
-~7 ms of a ~60 ms chart run (issue 17, side by side). Cycles are still collected, so a long
+~7 ms of a ~60 ms chart run (side by side). Cycles are still collected, so a long
 run's memory stays bounded. Where stdin holds the input, it is read on a thread meanwhile
 (adapters.stdin)."""
 

@@ -1,5 +1,5 @@
 """stdin read on a thread while a console script imports what reads it (a 35 MB ResourceList
-takes as long to read as xpnet takes to import, issue 17)."""
+takes as long to read as xpnet takes to import)."""
 
 from __future__ import annotations
 

@@ -60,7 +60,7 @@ _MODELS = {
     "grpc-go-1.70": ("go", "decide_grpc_1_70"),
     "grpc-go-1.71": ("go", "decide_grpc_1_71"),
     "grpc-core": ("grpc_core", "decide"),
-    # Crossplane changed as the seed analysis proposes (issue 13): what each would change.
+    # Crossplane changed as the seed analysis proposes: what each would change.
     "grpc-go-noproxy": ("go", "decide_grpc_noproxy"),
     "grpc-go-passthrough": ("go", "decide_grpc_passthrough"),
     "curl": ("curl", "decide"),

@@ -147,7 +147,7 @@ def decide_grpc_1_71(env: Mapping[str, str], target: Target, resolved: str | Non
     return go_http(env, "https", target.host, target.port, "grpc-go >= 1.71 (target host)")
 
 
-# The remedies the seed analysis lists besides NO_PROXY (issue 13), as clients built with them.
+# The remedies the seed analysis lists besides NO_PROXY, as clients built with them.
 
 
 def decide_grpc_noproxy(env: Mapping[str, str], target: Target, resolved: str | None) -> Decision:

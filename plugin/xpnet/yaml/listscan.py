@@ -1,4 +1,4 @@
-"""A block-style ResourceList read as bytes, every item at once (issue 17: 20,000 items).
+"""A block-style ResourceList read as bytes, every item at once (20,000 items).
 
 scan.resource_list_layout and scan.outline look at one item after another; at 20,000 items
 that is most of a run. Here a few whole-input passes (sre's literal-prefix search, no per-item

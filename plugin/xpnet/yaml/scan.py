@@ -12,11 +12,11 @@ TARGET_KINDS = frozenset(
         "Deployment",
         "DeploymentRuntimeConfig",
         "ControllerConfig",
-        "HelmRelease",  # Flux: the chart values (issue 11)
+        "HelmRelease",  # Flux: the chart values
         "Application",  # Argo CD: likewise
         "ApplicationSet",  # Argo CD: the Application it generates
         "List",  # kustomize reads its items one by one (so does xpnet), as any kind ending in List
-        "NetworkPolicy",  # xpnet's own, when spec.networkPolicy is enabled (issue 13)
+        "NetworkPolicy",  # xpnet's own, when spec.networkPolicy is enabled
     }
 )
 
@@ -28,7 +28,7 @@ def is_target(kind: str) -> bool:
 
 _ANY_TARGET = re.compile(r"\b(" + "|".join(sorted(TARGET_KINDS)) + r")\b")
 # Patterns for line starts begin with a literal "\n" and run over "\n" + text: sre then scans
-# for the literal, ~10x faster than "^" with re.M on megabytes of kustomize output (issue 5).
+# for the literal, ~10x faster than "^" with re.M on megabytes of kustomize output.
 # A match's start() in the padded text is the line's start offset in the original text.
 _TOP_KEY = re.compile(r"\n([A-Za-z_][\w./-]*)[ \t]*:(?=[ \t\r\n]|\Z)")
 _INDENT_TAB = re.compile(r"\n *\t")
@@ -40,7 +40,7 @@ _RESOURCE_LIST_KEYS = frozenset({"apiVersion", "kind", "items", "functionConfig"
 
 class Segment(NamedTuple):
     """One resource's text: whole[start:end], with a list item's dash blanked. The text is cut
-    from the whole when asked for, so a large input is not held twice (issue 17)."""
+    from the whole when asked for, so a large input is not held twice."""
 
     start: int
     end: int
@@ -76,7 +76,7 @@ def _blank_or_comment(line: str) -> bool:
 
 def _line_starts(pattern: re.Pattern[str], text: str) -> list[tuple[int, re.Match[str]]]:
     """Each (line start, match) of a "\n..." pattern, scanning the text in place (a 50 MB
-    ResourceList is not copied, issue 17); the first line, which has no newline before it, is
+    ResourceList is not copied); the first line, which has no newline before it, is
     matched on a copy of itself that has one."""
     head = text[: text.find("\n") + 1 or len(text)]
     first = pattern.match("\n" + head)
@@ -87,7 +87,7 @@ def _line_starts(pattern: re.Pattern[str], text: str) -> list[tuple[int, re.Matc
 def resource_list_layout(text: str) -> ResourceListLayout | None:
     """Split a block-style ResourceList; None when the text is not in the expected shape
     (flow style, JSON, a document marker, tabs): the caller then takes the slow, sure path.
-    Scans the text in place: a 50 MB ResourceList is not copied (issue 17)."""
+    Scans the text in place: a 50 MB ResourceList is not copied."""
     size = len(text)
     if (
         ("\t" in text and _line_starts(_INDENT_TAB, text))  # tabs inside scalars are fine
@@ -139,7 +139,7 @@ _CONTENT = re.compile(r"\S")
 
 def split_stream(text: str) -> list[Segment]:
     """The documents of a multi-document stream, each the text between two markers (scanned
-    in place: a large stream is neither copied nor cut into pieces to find them, issue 17)."""
+    in place: a large stream is neither copied nor cut into pieces to find them)."""
     return documents(text)[0]
 
 
@@ -159,7 +159,7 @@ _MARKER_OR_HELM = re.compile(
 def documents(text: str) -> tuple[list[Segment], dict[int, str]]:
     """split_stream's segments, and those proven resources in Helm's shape, by their start,
     with their kind: what outline() would find, in the same pass over the stream instead of a
-    look at each document (issue 17)."""
+    look at each document."""
     first = _MARKER.match("\n" + text[:4])  # the first line: no newline before it
     pos = first.end() - 1 if first else 0
     segments: list[Segment] = []
@@ -239,7 +239,7 @@ _ROOT_KEYS: dict[tuple[int, str], re.Pattern[str]] = {}
 
 
 def outline(segment: Segment) -> Outline:
-    """Root keys, looked up in place (no copy of the document: issue 17): the kind, and whether
+    """Root keys, looked up in place (no copy of the document): the kind, and whether
     apiVersion, kind and metadata.name are there."""
     whole, end = segment.whole, segment.end
     # The first line is read from a copy with a list item's dash blanked; later lines in place
@@ -300,7 +300,7 @@ def outline(segment: Segment) -> Outline:
 
 # A Crossplane Deployment has a container named crossplane that runs `core start` or `rbac start`
 # (install.py); a Deployment whose text lacks any of these words is not one, however often it
-# says "crossplane" (platform repositories: images, labels, names; issue 17).
+# says "crossplane" (platform repositories: images, labels, names).
 _CORE_OR_RBAC = re.compile(r"\b(?:core|rbac)\b")
 _START = re.compile(r"\bstart\b")
 

@@ -227,7 +227,7 @@ def check_writable(paths: list[str]) -> None:
 
 def _new_file_beside(real: str) -> tuple[int, str]:
     """A new file next to `real` (mode 0600, never one that exists), as tempfile.mkstemp makes
-    it, without importing tempfile and with it shutil, random, bz2 and lzma (issue 17)."""
+    it, without importing tempfile and with it shutil, random, bz2 and lzma."""
     folder, name = os.path.split(real)
     while True:
         tmp = os.path.join(folder, f".{name}.{os.urandom(6).hex()}")
