@@ -289,10 +289,22 @@ def entry_points(tmp: Path, manifests: str, config: str) -> Iterator[Run]:
     run = _captured("xpnet-fn", lambda: krm.main((), resource_list.encode()))
     items, _, results = run.out.partition("\nresults:\n")
     yield Run("xpnet-fn", run.code, items, run.err + results)
+    if run.code == 0 and items.strip():  # the function on its own answer changes no item
+        again = _captured("xpnet-fn", lambda: krm.main((), run.out.encode()))
+        second = again.out.partition("\nresults:\n")[0]
+        if again.code != 0 or second.rstrip("\n") != items.rstrip("\n"):
+            yield Run("xpnet-fn (second run)", "changed", "", again.err + "\nitems changed")
     stream = "".join(f"---\n# Source: crossplane/templates/x.yaml\n{d}" for d in _docs(manifests))
     os.environ["XPNET_LOG_FILE"] = str(tmp / "helm.log")  # not the user's log
     try:
-        yield _captured("xpnet-helm", lambda: helm.main([f"--config={c}"], stream.encode()))
+        helm_run = _captured("xpnet-helm", lambda: helm.main([f"--config={c}"], stream.encode()))
+        yield helm_run
+        if helm_run.code == 0 and helm_run.out.strip():  # and the post-renderer on its own
+            again = _captured(
+                "xpnet-helm", lambda: helm.main([f"--config={c}"], helm_run.out.encode())
+            )
+            if again.code != 0 or again.out != helm_run.out:
+                yield Run("xpnet-helm (second run)", "changed", "", again.err + "\nchanged")
     finally:
         del os.environ["XPNET_LOG_FILE"]
 
