@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""xpnet against its baselines, side by side, on the same inputs (issues 5, 9 and 17).
+"""xpnet against its baselines, side by side, on the same inputs.
 
     .venv/bin/python benchmarks/run.py [--quick] [--repeat 5] [--sizes 100,1000,5000]
         [--platform N] [--large N] [--renders N]
@@ -164,7 +164,7 @@ def unrelated(n: int) -> str:
 
 
 def platform_shaped(n: int) -> str:
-    """A platform repository's build (issue 17): N Deployments whose image or labels mention
+    """A platform repository's build: N Deployments whose image or labels mention
     "crossplane" (even ones run a provider image from xpkg.crossplane.io, odd ones carry the label
     platform: crossplane), N/5 Compositions (mode Pipeline, a functionRef) and 20
     DeploymentRuntimeConfigs; the Deployments have env blocks like unrelated()'s."""
@@ -371,7 +371,7 @@ class Verification(NamedTuple):
 
 def verification(resource_list: Path, repeat: int) -> Verification:
     """How much of a KRM function run goes to reading back and comparing the documents it
-    rewrote (issue 9): medians over `repeat` fresh processes, each a run as xpnet-fn makes
+    rewrote: medians over `repeat` fresh processes, each a run as xpnet-fn makes
     it, timed from outside like the table's commands, its time in verify() from inside (the
     share is of the same run, so the machine's drift between measures cannot skew it)."""
     seconds, shares = [], []
@@ -430,7 +430,7 @@ def main() -> int:
         "--platform",
         type=int,
         metavar="N",
-        help="the platform-shaped input of issue 17: the install + N Deployments whose image or "
+        help="the platform-shaped input of the install + N Deployments whose image or "
         "labels mention crossplane + N/5 Compositions + 20 DeploymentRuntimeConfigs "
         f"({FULL['platform']}; 0: none)",
     )

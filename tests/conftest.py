@@ -20,7 +20,7 @@ import tools  # noqa: E402  (scripts/tools.py: the one place tool versions are p
 IN_CI = os.environ.get("CI") == "true"
 UPDATE_GOLDEN = os.environ.get("XPNET_UPDATE_GOLDEN") == "1"
 
-# The tests, and the tools they run xpnet under, share one fresh configuration cache (issue 17),
+# The tests, and the tools they run xpnet under, share one fresh configuration cache,
 # never the user's: each configuration is validated by the model once, then read from the cache.
 TEST_CACHE = tempfile.mkdtemp(prefix="xpnet-test-cache-")
 os.environ["XPNET_CACHE_DIR"] = TEST_CACHE
@@ -115,9 +115,9 @@ LAYERS = {
 # test files carry no marker. Measured on a 2-core machine; ~0.3 s of each xpnet subprocess is
 # Python start-up and imports. Without these the fast layer took ~42 s; with them, under 30 s.
 SLOW = {
-    # ~4 s: the README's runnable blocks, run-example among them (issue 15)
+    # ~4 s: the README's runnable blocks, run-example among them
     "tests/test_readme.py::test_run_blocks_run_as_written",
-    # ~25-35 s: benchmarks/run.py --quick (issue 15), every command it compares on two inputs
+    # ~25-35 s: benchmarks/run.py --quick, every command it compares on two inputs
     "tests/test_benchmark.py::test_quick_mode_prints_progress_and_finishes",
     # > 3 s: generates installs in every YAML style and reads each back with libyaml and Go
     "tests/test_oracle.py::test_oracle",

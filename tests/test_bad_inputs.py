@@ -77,7 +77,7 @@ def test_bad_input(case: Path, entry: str, tmp_path: Path) -> None:
 
 
 def test_the_cheap_nesting_bound_never_lets_deep_input_through() -> None:
-    """compose counts nesting only where a cheap bound says the limit can be passed (issue 17);
+    """compose counts nesting only where a cheap bound says the limit can be passed;
     the bound must say so wherever the count would refuse."""
     import random
 

@@ -1,4 +1,4 @@
-"""benchmarks/run.py says what it is doing as it goes, and its quick mode finishes (issue 15)."""
+"""benchmarks/run.py says what it is doing as it goes, and its quick mode finishes."""
 
 from __future__ import annotations
 

@@ -219,7 +219,7 @@ def test_a_50_mb_input_goes_through_the_fast_path(tmp_path: Path) -> None:
     elapsed = time.perf_counter() - start
     assert done.returncode == 0, done.stderr
     assert done.stdout == (CASE / "expected.yaml").read_text() + filler
-    print(f"50 MB through xpnet fix: {elapsed:.1f} s")  # a figure, not an assertion (issue 5)
+    print(f"50 MB through xpnet fix: {elapsed:.1f} s")  # a figure, not an assertion
 
 
 def test_explain_tells_each_runtime_why_before_and_after(tmp_path: Path) -> None:
@@ -248,7 +248,7 @@ def test_explain_tells_each_runtime_why_before_and_after(tmp_path: Path) -> None
     assert "10.244.0.0/16" in after["reason"]
     runtimes = {v["runtime"] for v in verdicts}
     assert len(runtimes) == 11
-    # what the seed analysis' other remedies would do for this install (issue 13)
+    # what the seed analysis' other remedies would do for this install
     remedies = {
         v["runtime"]: v
         for v in verdicts
@@ -274,7 +274,7 @@ def test_explain_tells_each_runtime_why_before_and_after(tmp_path: Path) -> None
 
 
 def test_a_command_run_alone_parses_as_it_does_among_all() -> None:
-    """main() builds only the command it runs (issue 17): its help, and how it reads arguments,
+    """main() builds only the command it runs: its help, and how it reads arguments,
     are those of the full command line."""
     from xpnet.adapters import cli
 

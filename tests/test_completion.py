@@ -1,4 +1,4 @@
-"""Shell completion from the one parser (issue 15): the bash script completes for real in bash;
+"""Shell completion from the one parser: the bash script completes for real in bash;
 the zsh and fish scripts name every command and option."""
 
 from __future__ import annotations

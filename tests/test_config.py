@@ -678,13 +678,13 @@ def test_every_example_is_a_valid_value() -> None:
                 ref = {"name": "corp-ca", "key": "ca.crt"}
                 bundle = {"secretRef" if "secretRef" in path else "configMapRef": ref}
                 config = set_at(set_at(doc(), path[:2], {"caBundle": bundle}), path, example)
-            if path[:2] == ("spec", "networkPolicy"):  # issue 13: what enabled policies need
+            if path[:2] == ("spec", "networkPolicy"):  # what enabled policies need
                 config["spec"]["cluster"]["apiServerAddresses"] = ["192.168.10.5"]
                 config["spec"]["networkPolicy"].setdefault("proxyCIDRs", ["10.20.0.10/32"])
             assert isinstance(load_config(config, "c.yaml"), ClusterNetwork), path
 
 
-# The validated-configuration cache (issue 17).
+# The validated-configuration cache.
 
 
 def test_the_records_have_the_models_fields() -> None:
@@ -698,7 +698,7 @@ def test_the_records_have_the_models_fields() -> None:
     assert xpnet_config.CredentialsSecret._fields == tuple(
         config_model.CredentialsSecret.model_fields
     )
-    for name in ("NetworkPolicy", "ExtraEgress", "LabelSelector"):  # issue 13
+    for name in ("NetworkPolicy", "ExtraEgress", "LabelSelector"):
         model = getattr(config_model, name)
         assert getattr(xpnet_config, name)._fields == tuple(model.model_fields), name
     assert "name" in config_model.Metadata.model_fields

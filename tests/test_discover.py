@@ -1,4 +1,4 @@
-"""`xpnet discover` (issue 14): a ClusterNetwork from saved cluster objects, every value with its
+"""`xpnet discover`: a ClusterNetwork from saved cluster objects, every value with its
 source; fixtures in tests/fixtures/discover/ take their shapes from the real APIs (Node,
 ServiceCIDR, kubeadm/kube-proxy/kubelet configs, OpenShift Network/Proxy, k3s config, EKS, EC2,
 AKS and GKE CLI output)."""
@@ -41,7 +41,7 @@ def xpnet(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[s
     )
 
 
-# Done when (issue 14): four saved `kubectl get` outputs → discover → a config check accepts.
+# Done when: four saved `kubectl get` outputs → discover → a config check accepts.
 
 
 def test_four_saved_outputs_give_a_config_that_check_accepts(

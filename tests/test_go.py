@@ -1,4 +1,5 @@
-"""Go's NO_PROXY matching as FACTS.md §4 describes it (issue 4 proves it against real Go)."""
+"""Go's NO_PROXY matching as docs/explanation/no-proxy-by-runtime.md describes it (the differential
+tests prove it against real Go)."""
 
 from __future__ import annotations
 

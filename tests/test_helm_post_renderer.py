@@ -100,7 +100,7 @@ def test_the_packaged_plugin_says_when_xpnet_helm_is_missing(tmp_path: Path) -> 
     ],
 )
 def test_the_usual_arguments_are_read_as_argparse_reads_them(args: list[str]) -> None:
-    """Helm's invocations skip argparse (start-up, issue 17); they must mean the same."""
+    """Helm's invocations skip argparse (start-up); they must mean the same."""
     usual, config = helm.usual_config(args)
     if usual:
         assert config == helm._parse(args)

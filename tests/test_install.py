@@ -1,4 +1,4 @@
-"""install.py: which resources make up which install (issue 9: one install per core)."""
+"""install.py: which resources make up which install (one install per core)."""
 
 from __future__ import annotations
 

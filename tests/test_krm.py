@@ -234,7 +234,7 @@ print(" ".join(m for m in heavy if m in sys.modules) or "none")
 
 
 def test_a_run_with_a_cached_configuration_loads_only_what_it_needs(tmp_path: Path) -> None:
-    """Start-up is most of a chart-sized run (issue 17): once the configuration is cached, the
+    """Start-up is most of a chart-sized run: once the configuration is cached, the
     function imports neither the validator nor anything else that only some runs need."""
     env = {"XPNET_CACHE_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
     text = wrap(INSTALL, CONFIG)

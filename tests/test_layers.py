@@ -1,5 +1,5 @@
 """The package's layers: the yaml package reads and writes text and knows nothing of Crossplane,
-so it imports only itself, errors and records (issue 10)."""
+so it imports only itself, errors and records."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def test_every_slow_test_listed_still_exists() -> None:
         assert f"def {name}(" in (ROOT / path).read_text(), f"{node} is gone: update SLOW"
 
 
-# Bottom to top: a module may import only modules of its own layer or below (issue 10).
+# Bottom to top: a module may import only modules of its own layer or below.
 LAYERS = [
     {"xpnet.errors", "xpnet.sources", "xpnet.records", "xpnet.credentials"},
     {"xpnet.yaml"},

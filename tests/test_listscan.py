@@ -1,4 +1,4 @@
-"""listscan reads a ResourceList's bytes all at once (issue 17); the function must answer what
+"""listscan reads a ResourceList's bytes all at once; the function must answer what
 the item-by-item path answers (scan.resource_list_layout, scan.outline), byte for byte, on every
 shape of list and item, and the passes split over ranges must find what one range finds."""
 

@@ -1,4 +1,4 @@
-"""Composing with positions (yaml/nodes.py): what the fast paths of issue 17 must keep."""
+"""Composing with positions (yaml/nodes.py): what the fast paths must keep."""
 
 from __future__ import annotations
 

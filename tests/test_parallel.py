@@ -1,4 +1,4 @@
-"""`xpnet check` over many files runs two checks side by side (adapters/parallel.py, issue 17):
+"""`xpnet check` over many files runs two checks side by side (adapters/parallel.py):
 its output, in every format, and its exit code are byte for byte those of one run
 (XPNET_JOBS=1), also where it must fall back to one run."""
 

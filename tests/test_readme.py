@@ -1,4 +1,4 @@
-"""The README is tested (issue 15): every fenced block is run here, checked here, run by a named
+"""The README is tested: every fenced block is run here, checked here, run by a named
 test, or marked as illustrative, on the line before the block:
 
     <!-- run -->                 each line runs from the repository root (xpnet and the real tools

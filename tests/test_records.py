@@ -1,4 +1,4 @@
-"""xpnet.records.NamedTuple makes the classes typing.NamedTuple makes (issue 17: cheaper)."""
+"""xpnet.records.NamedTuple makes the classes typing.NamedTuple makes (cheaper)."""
 
 from __future__ import annotations
 

@@ -35,7 +35,7 @@ def config(
     **proxy: Any,
 ) -> Any:
     cluster: dict[str, Any] = {"podCIDRs": ["10.244.0.0/16"], "serviceCIDRs": ["10.96.0.0/12"]}
-    if network_policy:  # issue 13: the policies need the API server's own address
+    if network_policy:  # the policies need the API server's own address
         cluster["apiServerAddresses"] = ["192.168.10.5"]
     return with_mode(
         load_config(

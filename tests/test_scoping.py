@@ -1,4 +1,4 @@
-"""Scoping (issue 14): a runtime config annotated xpnet.dev/skip is left alone by fix and reported
+"""Scoping: a runtime config annotated xpnet.dev/skip is left alone by fix and reported
 by check; xpnet.dev/extra-no-proxy gives one runtime config NO_PROXY entries of its own, and the
 one-consistent-set rule reads "one set per install plus the declared extras"."""
 

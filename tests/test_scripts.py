@@ -1,5 +1,5 @@
 """The console scripts import with the cycle collector off, then freeze what the imports made
-and collect less often for the run (issue 17)."""
+and collect less often for the run."""
 
 from __future__ import annotations
 

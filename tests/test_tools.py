@@ -1,4 +1,4 @@
-"""scripts/tools.py: a tool that failed is recorded and not retried until asked (issue 15)."""
+"""scripts/tools.py: a tool that failed is recorded and not retried until asked."""
 
 from __future__ import annotations
 

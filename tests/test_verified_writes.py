@@ -402,7 +402,7 @@ def test_values_is_what_fix_writes(tmp_path: Path) -> None:
     assert refused.returncode == 1 and "post-renderer" in refused.stderr
 
 
-# The nesting bound holds for every form, before any parser sees the input (issue 9, item 7).
+# The nesting bound holds for every form, before any parser sees the input (item 7).
 NESTING = {
     "block mapping": lambda n: (
         "deep:\n" + "".join(" " * i + f"k{i}:\n" for i in range(n)) + " " * n + "v\n"

@@ -35,7 +35,7 @@ CLIENTS = {
     "grpc-go-1.70": lambda: str(require(tools.grpcprobe_path("v1.70.0"), "grpc-go 1.70 probe")),
     "grpc-go-1.71": lambda: str(require(tools.grpcprobe_path("v1.71.1"), "grpc-go 1.71 probe")),
     "grpc-core": lambda: "grpcio",
-    # The seed analysis' other remedies (issue 13), on the grpc-go that needs them: the 1.70
+    # The seed analysis' other remedies, on the grpc-go that needs them: the 1.70
     # probe dialling with grpc.WithNoProxy(), and dialling passthrough:/// targets.
     "grpc-go-noproxy": lambda: CLIENTS["grpc-go-1.70"](),
     "grpc-go-passthrough": lambda: CLIENTS["grpc-go-1.70"](),

@@ -29,8 +29,8 @@ HTTP_RUNTIMES = (
     "node-undici",
 )
 
-# Where a real program and FACTS.md disagree, the program wins; versions that differ from the
-# models are recorded here with the reason (none at present).
+# Where a real program and docs/explanation/no-proxy-by-runtime.md disagree, the program wins;
+# versions that differ from the models are recorded here with the reason (none at present).
 KNOWN_DIFFERENCES: dict[tuple[str, str, str], str] = {}
 
 

@@ -1,5 +1,5 @@
 """Real kpt runs xpnet-fn as an exec KRM function: `kpt fn eval --exec` and a Kptfile pipeline
-with xpnet as mutator and as validator (issue 16). No network; kpt's HOME is a temporary folder."""
+with xpnet as mutator and as validator. No network; kpt's HOME is a temporary folder."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The release artifacts (RELEASING.md): sdist and wheel built with `python -m build`, checked with
 twine and installed with pip and pipx; the Helm 4 plugin packaged by scripts/package-helm-plugin,
-installed with real Helm 4 and run as a post-renderer, signed and verified (issue 16)."""
+installed with real Helm 4 and run as a post-renderer, signed and verified."""
 
 from __future__ import annotations
 

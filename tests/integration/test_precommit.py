@@ -1,5 +1,5 @@
 """pre-commit runs the hooks in a throw-away git repository: from this checkout (try-repo), and
-as a user's .pre-commit-config.yaml installs them, from a tag of a clone (issue 16, part 5)."""
+as a user's .pre-commit-config.yaml installs them, from a tag of a clone."""
 
 from __future__ import annotations
 

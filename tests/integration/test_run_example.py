@@ -1,5 +1,5 @@
 """README's first command: scripts/run-example prints the fixed example through a real pipeline,
-standalone kustomize with the exec function or kubectl's legacy plugin (issue 15)."""
+standalone kustomize with the exec function or kubectl's legacy plugin."""
 
 from __future__ import annotations
 
