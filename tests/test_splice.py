@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
+from tests.goyaml import go_load
 from xpnet.yaml import splice
 from xpnet.yaml.nodes import compose, get
 
@@ -93,4 +95,16 @@ def test_crlf_is_kept() -> None:
 
 @given(st.text())
 def test_double_quoted_is_json_without_importing_json(value: str) -> None:
-    assert splice.double_quoted(value) == json.dumps(value, ensure_ascii=False)
+    written = splice.double_quoted(value)
+    assert json.loads(written) == value
+    raw = {chr(c) for c in (*range(0x7F, 0xA0), 0x2028, 0x2029, 0xFEFF, 0xFFFE, 0xFFFF)}
+    assert not raw & set(written)  # YAML folds or refuses them raw: escaped
+
+
+def test_double_quoted_reads_back_in_go(goyaml: Path) -> None:
+    """Line breaks YAML knows beyond \\n and characters it refuses raw are escaped, so that
+    kubectl's and kustomize's readers read the string that was meant."""
+    values = ["a\x85b", "a\u2028b", "a\u2029b", "a\x7fb", "a\x9fb", "\ufeffa", "a\ufffeb", "é😀"]
+    texts = [f"{splice.double_quoted(v)}: {splice.double_quoted(v)}\n" for v in values]
+    for v3 in (False, True):
+        assert go_load(texts, goyaml, v3=v3) == [[{v: v}] for v in values]

@@ -247,7 +247,7 @@ def _compose(text: str, source: str, first_line: int, duplicates: bool = True) -
             [f"line {first_line}: the YAML nests more than {MAX_DEPTH} levels deep; refused"],
         )
     try:
-        return _checked(raw_compose(text), source, first_line, "&" in text, duplicates)
+        node = _checked(raw_compose(text), source, first_line, "&" in text, duplicates)
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = f"line {mark.line + first_line}, column {mark.column + 1}: " if mark else ""
@@ -259,6 +259,40 @@ def _compose(text: str, source: str, first_line: int, duplicates: bool = True) -
         raise InputError(
             source, ["the YAML is nested too deeply to be a manifest; refused"]
         ) from None
+    if node is not None and _SURROGATE_ESCAPE.search(text):
+        _refuse_surrogates(node, source, first_line)
+    return node
+
+
+# A \u or \U escape of a UTF-16 surrogate: no character, and go-yaml (kubectl, kustomize, Helm)
+# refuses it ("found invalid Unicode character escape code"); raw surrogates cannot reach here,
+# since the text was decoded as UTF-8.
+_SURROGATE_ESCAPE = re.compile(r"\\(?:u|U0000)[dD][89a-fA-F]")
+
+
+def _refuse_surrogates(root: Node, source: str, first_line: int) -> None:
+    stack = [root]
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, ScalarNode) and _has_surrogate(str(node.value)):
+            mark = node.start_mark
+            raise InputError(
+                source,
+                [
+                    f"line {mark.line + first_line}, column {mark.column + 1}: invalid YAML: "
+                    "an escape of a UTF-16 surrogate (\\uD800-\\uDFFF) is no character; "
+                    "write the character itself"
+                ],
+            )
+        stack.extend(children(node))
+
+
+def _has_surrogate(value: str) -> bool:
+    return any("\ud800" <= c <= "\udfff" for c in value)
 
 
 def style(node: Node) -> str | None:

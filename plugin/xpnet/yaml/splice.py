@@ -68,15 +68,19 @@ def render_scalar(value: str, style: str | None, flow: bool = False) -> str:
     return double_quoted(value)
 
 
-# JSON's escapes: a JSON string is a YAML double-quoted scalar.
+# JSON's escapes: a JSON string is a YAML double-quoted scalar. Also escaped: what YAML takes
+# as a line break inside quotes (NEL, LS, PS: folded to a space) and what it refuses to read raw
+# (DEL, C1 controls, U+FFFE, U+FFFF; https://yaml.org/spec/1.2.2/#51-character-set), and the
+# byte order mark, which a reader may drop.
 _ESCAPES = str.maketrans(
-    {chr(i): f"\\u{i:04x}" for i in range(0x20)}
+    {chr(i): f"\\u{i:04x}" for i in (*range(0x20), *range(0x7F, 0xA0))}
+    | {chr(i): f"\\u{i:04x}" for i in (0x2028, 0x2029, 0xFEFF, 0xFFFE, 0xFFFF)}
     | {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 )
 
 
 def double_quoted(value: str) -> str:
-    """json.dumps(value, ensure_ascii=False) without importing json (issue 17)."""
+    """`value` as a JSON string (json is not imported) that every YAML reader reads back."""
     return '"' + value.translate(_ESCAPES) + '"'
 
 
