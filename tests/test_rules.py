@@ -351,6 +351,15 @@ EXAMPLES["XPN047"] = (
     {},
 )
 
+EXAMPLES["XPN068"] = (
+    install({"BASE": GOOD, **with_(NO_PROXY="$(BASE)", no_proxy="$(BASE)")}).replace(
+        "        - name: BASE\n          value: '" + GOOD + "'\n",
+        "        - name: BASE\n          valueFrom: {secretKeyRef: {name: s, key: k}}\n",
+    ),
+    install({"BASE": GOOD, **with_(NO_PROXY="$(BASE)", no_proxy="$(BASE)")}),
+    {},
+)
+
 
 def with_entry(entry: str) -> str:
     """The labelled install with its four policies and one more NO_PROXY entry in its core."""

@@ -78,6 +78,8 @@ class EnvVar(NamedTuple):
     ref: KeyRef | None = None
     origin: str = ""  # set by valuefrom.resolve: where the value was (or was not) found
     absent: bool = False  # the ConfigMap in the input lacks the key: the variable is not set
+    # set by valuefrom.resolve: the $(VAR) references of a value that xpnet cannot read
+    unresolved: tuple[str, ...] = ()
 
 
 class EnvFrom(NamedTuple):

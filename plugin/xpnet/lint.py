@@ -251,7 +251,14 @@ def _reference(found: list[tuple[Resource, EnvBlock]]) -> dict[str, str]:
 
 # What fix finds and check reports as it is: wiring that cannot be done, and variables set
 # through valueFrom (which fix never changes).
-FROM_FIX = (rules.XPN010, rules.XPN030, rules.XPN045, rules.XPN046, rules.XPN047)
+FROM_FIX = (
+    rules.XPN010,
+    rules.XPN030,
+    rules.XPN045,
+    rules.XPN046,
+    rules.XPN047,
+    rules.XPN068,
+)
 
 
 def plan_check(config: ClusterNetwork, install: CrossplaneInstall) -> Plan:

@@ -345,6 +345,9 @@ def value_from(resource: Resource, block: EnvBlock, env: EnvVar, want: str) -> l
         )
         fields = {"origin": env.origin, "outcome": outcome}
         return [finding(rules.XPN047, resource, block, env.name, **fields)]
+    if env.unresolved:
+        shown = ", ".join(f"$({redact(n)})" for n in env.unresolved)
+        return [finding(rules.XPN068, resource, block, env.name, references=shown)]
     if env.value is None or env.ref is None:
         source = f" from {env.origin}" if env.origin else ""
         return [finding(rules.XPN010, resource, block, env.name, source=source)]

@@ -403,7 +403,7 @@ XPN065 = Rule(
     "a chart template, not a manifest",
     (
         "nothing to do for the template itself; check what the chart renders: "
-        "helm template RELEASE CHART | xpnet check -c CONFIG -"
+        "pipe helm template's output into xpnet check -c CONFIG -"
     ),
     (
         "holds a Go template action at line {line}: it is a chart's source, not what Kubernetes "
@@ -445,6 +445,19 @@ XPN043 = Rule(
     (
         "is set by {owner}, which wins over the chart values xpnet fix rewrites, and differs "
         "from what fix would set: change it there (xpnet values prints it) or remove it"
+    ),
+)
+
+XPN068 = Rule(
+    "XPN068",
+    _W,
+    "a NO_PROXY value refers to a variable whose value xpnet cannot read",
+    "write the entries in place of the reference, or set the variable it names as a plain "
+    "value (or from a ConfigMap of the input) before it",
+    (
+        "refers to {references}, which Kubernetes expands from an earlier entry, envFrom or "
+        "a Service variable whose value is not in the input, so xpnet neither checks nor "
+        "changes it; write the entries in place of the reference"
     ),
 )
 
@@ -490,6 +503,7 @@ CATALOGUE: tuple[Rule, ...] = (
     XPN051,
     XPN052,
     XPN065,
+    XPN068,
 )
 RULES: dict[str, Rule] = {r.id: r for r in CATALOGUE}
 DOCS = "docs/rules.md"  # relative to the repository root: xpnet has no published site yet

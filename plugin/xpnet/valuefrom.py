@@ -5,9 +5,10 @@ pkg/kubelet/kubelet_pods.go, makeEnvironmentVariables). Secrets are never read."
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from xpnet.credentials import remember
+from xpnet.envvars import BYPASS_VARS
 from xpnet.errors import XpnetError
 from xpnet.install import CrossplaneInstall, EnvBlock, EnvVar, KeyRef, Resource, Role
 from xpnet.records import NamedTuple
@@ -124,6 +125,53 @@ def _resolved(var: EnvVar, ref: KeyRef, found: list[ConfigMap]) -> EnvVar:
     return var._replace(value=value, origin=where)
 
 
+def expand(value: str, known: Mapping[str, str | None]) -> tuple[str, tuple[str, ...]]:
+    """A value as the kubelet expands it: $(NAME) replaced by NAME's value, $$ read as $; with
+    the names whose value is not known (None or not in `known`), left as written."""
+    out: list[str] = []
+    unknown: list[str] = []
+    at = 0
+    while (cursor := value.find("$", at)) != -1 and cursor + 1 < len(value):
+        out.append(value[at:cursor])
+        follows = value[cursor + 1]
+        close = value.find(")", cursor + 2) if follows == "(" else -1
+        if follows == "$":
+            out.append("$")
+        elif close != -1:
+            name = value[cursor + 2 : close]
+            found = known.get(name)
+            if found is None:
+                unknown.append(name)
+                found = f"$({name})"
+            out.append(found)
+            cursor = close - 1
+        else:
+            out.append("$" + follows)
+        at = cursor + 2
+    out.append(value[at:])
+    return "".join(out), tuple(dict.fromkeys(unknown))
+
+
+def _expanded(env: tuple[EnvVar, ...], keyed: bool, known: dict[str, str | None]) -> list[EnvVar]:
+    """The NO_PROXY variables with their $(VAR) references expanded from the entries before
+    them, where all are known: xpnet reads and merges their entries (lower-cased, which would
+    break a reference); with a reference it cannot read, the variable is unknown."""
+    out = list(env)
+    # Chart values are rendered sorted by name after the chart's own entries.
+    order = sorted(range(len(env)), key=lambda i: env[i].name) if keyed else range(len(env))
+    for i in order:
+        var = env[i]
+        if var.name in BYPASS_VARS and var.value and not var.from_ref and "$" in var.value:
+            value, unknown = expand(var.value, known)
+            if unknown:
+                var = var._replace(value=None, from_ref=True, unresolved=unknown)
+            else:
+                var = var._replace(value=value)
+        out[i] = var
+        known[var.name] = None if var.absent else var.value
+    return out
+
+
 def _block(
     block: EnvBlock, found: dict[str, list[ConfigMap]], spaces: tuple[str | None, ...]
 ) -> EnvBlock:
@@ -132,6 +180,8 @@ def _block(
         for v in block.env
     )
     if not block.env_from:
+        if any(v.value and "$" in v.value for v in env):
+            env = tuple(_expanded(env, block.keyed, {}))
         return block._replace(env=env)
     # envFrom: every key of each source, prefixed; a later source wins over an earlier one, and
     # env over them all (envFrom in https://kubernetes.io/docs/reference/kubernetes-api/
@@ -152,6 +202,10 @@ def _block(
                 if "@" in value:
                     remember(value)
                 added[name] = EnvVar(name, value, False, block.line, origin=origin)
+    if any(v.value and "$" in v.value for v in env):
+        # envFrom's variables come first; an unread source may hold any name, so none is known.
+        known: dict[str, str | None] = {} if unread else {n: v.value for n, v in added.items()}
+        env = tuple(_expanded(env, block.keyed, known))
     return block._replace(env=env + tuple(added.values()), unread_from=tuple(unread))
 
 
@@ -168,9 +222,17 @@ def reads(resource: Resource) -> bool:
     return any(b.env_from or any(v.ref for v in b.env) for b in resource.blocks)
 
 
+def _refers(resource: Resource) -> bool:
+    """Whether a NO_PROXY value of the resource may hold a $(VAR) reference."""
+    return any(
+        v.value and "$" in v.value and v.name in BYPASS_VARS for b in resource.blocks for v in b.env
+    )
+
+
 def needed(installs: Iterable[CrossplaneInstall]) -> bool:
-    """Whether any env entry or envFrom source of the installs reads a ConfigMap or Secret."""
-    return any(reads(r) for i in installs for r in i.resources)
+    """Whether any env entry or envFrom source of the installs reads a ConfigMap or Secret, or
+    a NO_PROXY value refers to another variable."""
+    return any(reads(r) or _refers(r) for i in installs for r in i.resources)
 
 
 def resolve(
@@ -184,7 +246,7 @@ def resolve(
     new: dict[int, Resource] = {}
     for install in installs:
         for resource in install.resources:
-            if reads(resource):
+            if reads(resource) or _refers(resource):
                 spaces = _namespaces(resource, install)
                 blocks = tuple(_block(b, found, spaces) for b in resource.blocks)
                 new[id(resource)] = resource._replace(blocks=blocks)
