@@ -410,13 +410,14 @@ MESSAGES = {
     ),
     "proxy with a path": (
         doc(proxy={"httpsProxy": "http://proxy:3128/pac"}),
-        "spec.proxy.httpsProxy: proxy URL must be scheme://[user:password@]host[:port] "
-        "with no path; did you mean http://proxy:3128?",
+        "spec.proxy.httpsProxy: proxy URL must be scheme://host[:port] with no path "
+        "(credentials, if any, before the host as user:password@); did you mean "
+        "http://proxy:3128?",
     ),
     "proxy with a path and credentials": (
         doc(proxy={"httpsProxy": "http://user:secret@proxy:3128/pac"}),
-        "spec.proxy.httpsProxy: proxy URL must be scheme://[user:password@]host[:port] "
-        "with no path",
+        "spec.proxy.httpsProxy: proxy URL must be scheme://host[:port] with no path "
+        "(credentials, if any, before the host as user:password@)",
     ),
     "proxy port": (
         doc(proxy={"httpsProxy": "http://proxy:0"}),

@@ -121,7 +121,9 @@ def _proxy_url(value: str) -> str:
         bare = f"{parts.scheme}://{parts.netloc}"
         hint = "" if "@" in bare else f"; did you mean {bare}?"
         raise ValueError(
-            f"proxy URL must be scheme://[user:password@]host[:port] with no path{hint}"
+            # Written without "://[...@", which the redaction of URLs in messages would mask.
+            "proxy URL must be scheme://host[:port] with no path (credentials, if any, before "
+            f"the host as user:password@){hint}"
         )
     parts = urlsplit(value)
     try:
