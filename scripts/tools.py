@@ -403,23 +403,40 @@ def build_tlsprobe() -> str | None:
 IMAGE_PACKAGES = ("mmdebstrap", "umoci", "skopeo")  # Debian's: build, unpack, inspect the image
 
 
+def apt_install(commands: tuple[str, ...], recommends: bool = False) -> str | None:
+    """As root, Debian's packages of the same names as `commands` that are missing, installed
+    with apt-get; a reason when that fails (not root, or no apt-get, is left to the caller)."""
+    absent = [name for name in commands if shutil.which(name) is None]
+    if not absent or os.geteuid() != 0 or not shutil.which("apt-get"):
+        return None
+    print(f"tools: apt-get install {' '.join(absent)} ...", file=sys.stderr, flush=True)
+    extra = [] if recommends else ["--no-install-recommends"]
+    for cmd in (["update", "-q"], ["install", "-y", "-q", *extra, *absent]):
+        done = subprocess.run(
+            ["apt-get", *cmd],
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode != 0:
+            return f"apt-get {cmd[0]} failed:\n{done.stderr[-2000:]}"
+    return None
+
+
+def install_chromium() -> str | None:
+    """Debian's headless-capable Chromium: the docs site is opened in a real browser."""
+    if failed := apt_install(("chromium",), recommends=True):
+        return failed
+    return None if shutil.which("chromium") else "chromium missing (Debian package chromium)"
+
+
 def build_image() -> str | None:
     """xpnet's OCI image in .tools/image (scripts/build-image), rebuilt when an input changed.
     As root, Debian's mmdebstrap, umoci and skopeo are installed first where missing."""
     import image  # scripts/image.py
 
-    absent = [name for name in IMAGE_PACKAGES if shutil.which(name) is None]
-    if absent and os.geteuid() == 0 and shutil.which("apt-get"):
-        print(f"tools: apt-get install {' '.join(absent)} ...", file=sys.stderr, flush=True)
-        for cmd in (["update", "-q"], ["install", "-y", "-q", "--no-install-recommends", *absent]):
-            done = subprocess.run(
-                ["apt-get", *cmd],
-                env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-                capture_output=True,
-                text=True,
-            )
-            if done.returncode != 0:
-                return f"apt-get {cmd[0]} failed:\n{done.stderr[-2000:]}"
+    if failed := apt_install(IMAGE_PACKAGES):
+        return failed
     absent = [name for name in IMAGE_PACKAGES if shutil.which(name) is None]
     absent += [name for name in image.missing_tools() if name not in absent]
     if absent:
@@ -454,10 +471,11 @@ def installers() -> dict[str, tuple[str, Callable[[], str | None]]]:
     table["cyclonus"] = (f"cyclonus {CYCLONUS_VERSION} (go install)", install_cyclonus)
     table["node"] = ("node packages " + ", ".join(NODE_PACKAGES), install_node_packages)
     table["goproxy"] = ("Go ProxyFromEnvironment probe", build_goproxy)
-    table["goyaml"] = ("sigs.k8s.io/yaml reader", build_goyaml)
+    table["goyaml"] = ("sigs.k8s.io/yaml and yaml.v3 readers", build_goyaml)
     table["grpcprobe"] = ("grpc-go probes " + ", ".join(GRPC_GO_VERSIONS), build_grpc_probes)
     table["tlsprobe"] = ("Go TLS trust probe (system roots, CA_BUNDLE_PATH)", build_tlsprobe)
     table["image"] = ("xpnet's OCI image (scripts/build-image)", build_image)
+    table["chromium"] = ("Chromium (Debian's), for the docs site", install_chromium)
     return table
 
 

@@ -316,7 +316,7 @@ def test_help_and_readme_name_every_source(capsys: pytest.CaptureFixture[str]) -
     with pytest.raises(SystemExit):
         cli.main(["discover", "--help"])
     out = capsys.readouterr().out
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs" / "how-to" / "discover.md").read_text()
     for key, _ in sources.SOURCES:
         assert sources.SAVE[key] in out, key
         assert sources.SAVE[key] in readme, key

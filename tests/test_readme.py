@@ -1,5 +1,5 @@
-"""The README is tested: every fenced block is run here, checked here, run by a named
-test, or marked as illustrative, on the line before the block:
+"""The README and every page of the docs site are tested: every fenced block is run here, checked
+here, run by a named test, or marked as illustrative, on the line before the block:
 
     <!-- run -->                 each line runs from the repository root (xpnet and the real tools
     <!-- run: exit 1 -->         on PATH) and must exit so, with output and no traceback
@@ -36,9 +36,10 @@ class Block:
     body: str
     marker: str | None
     argument: str | None
+    page: str = "README.md"  # relative to the repository root
 
 
-def blocks(text: str) -> list[Block]:
+def blocks(text: str, page: str = "README.md") -> list[Block]:
     out = []
     lines = text.splitlines()
     i = 0
@@ -57,23 +58,25 @@ def blocks(text: str) -> list[Block]:
                 "\n".join(line[len(found.group(1)) :] for line in lines[i + 1 : end]) + "\n",
                 marker.group(1) if marker else None,
                 marker.group(2) if marker else None,
+                page,
             )
         )
         i = end + 1
     return out
 
 
-BLOCKS = blocks(README.read_text())
+PAGES = [README, *sorted((ROOT / "docs").rglob("*.md"))]
+BLOCKS = [b for p in PAGES for b in blocks(p.read_text(), str(p.relative_to(ROOT)))]
 
 
 def _id(block: Block) -> str:
-    return f"line{block.line}-{block.lang or 'text'}"
+    return f"{block.page}:{block.line}-{block.lang or 'text'}"
 
 
 @pytest.mark.parametrize("block", BLOCKS, ids=_id)
 def test_every_block_is_run_checked_or_marked(block: Block) -> None:
     if block.marker == "tested":
-        assert block.argument, f"README line {block.line}: tested: which test?"
+        assert block.argument, f"{block.page} line {block.line}: tested: which test?"
         path, _, name = block.argument.partition("::")
         text = (ROOT / path).read_text()
         if name:
@@ -85,14 +88,14 @@ def test_every_block_is_run_checked_or_marked(block: Block) -> None:
     if block.marker in ("run", "illustrative", "output"):
         return
     assert block.lang in ("yaml", "json"), (
-        f"README line {block.line}: a {block.lang or 'plain'} block needs a marker: "
+        f"{block.page} line {block.line}: a {block.lang or 'plain'} block needs a marker: "
         "<!-- run -->, <!-- tested: ... -->, <!-- illustrative: ... --> or <!-- output -->"
     )
     docs = [d for d in yaml.safe_load_all(block.body) if d is not None]
-    assert docs, f"README line {block.line}: an empty block"
+    assert docs, f"{block.page} line {block.line}: an empty block"
     for doc in docs:
         if isinstance(doc, dict) and doc.get("kind") == "ClusterNetwork":
-            load_config(doc, f"README line {block.line}")
+            load_config(doc, f"{block.page} line {block.line}")
 
 
 RUN = [b for b in BLOCKS if b.marker == "run"]

@@ -399,20 +399,38 @@ def _entries(value: str, reading: Reading, drop: Iterable[str] = ()) -> Value | 
     """A list value made of every source's entries (noProxy, apiServerAddresses), with where
     they were found: the sources once, and which items each gave where they differ."""
     dropped = set(drop)
-    where: dict[str, list[str]] = {}
-    for e in reading.of(value):
+    evidence = reading.of(value)
+    # Each item's sources as a group of evidence indexes; groups are made once and shared, so
+    # that thousands of entries given by the same few containers cost one lookup each.
+    members: list[tuple[int, ...]] = [()]
+    grown: dict[tuple[int, int], int] = {}
+    where: dict[str, int] = {}
+    for k, e in enumerate(evidence):
         for item in e.items:
-            if item not in dropped:
-                where.setdefault(item, []).append(e.origin)
+            if item in dropped:
+                continue
+            group = where.get(item, 0)
+            if members[group][-1:] == (k,):  # twice in one value
+                continue
+            if (group, k) not in grown:
+                grown[group, k] = len(members)
+                members.append((*members[group], k))
+            where[item] = grown[group, k]
     if not where:
         return None
-    groups: dict[tuple[str, ...], list[str]] = {}
-    for item, origins in where.items():
-        groups.setdefault(tuple(dict.fromkeys(origins)), []).append(item)
+    groups: dict[int, list[str]] = {}
+    for item, group in where.items():
+        groups.setdefault(group, []).append(item)
+
+    def origins(group: int) -> list[str]:
+        return list(dict.fromkeys(evidence[k].origin for k in members[group]))
+
     if len(groups) == 1:
-        reasons = _from([Evidence(value, (), o) for o in next(iter(groups))])
+        reasons = tuple(f"from {o}" for o in origins(next(iter(groups))))
     else:
-        reasons = tuple(f"{_say(items)}: from {'; '.join(o)}" for o, items in groups.items())
+        reasons = tuple(
+            f"{_say(items)}: from {'; '.join(origins(group))}" for group, items in groups.items()
+        )
     return Value(tuple(where), reasons)
 
 
@@ -440,8 +458,8 @@ def _credentials(reading: Reading, proxy: str | None, secret: str | None) -> Val
             f"{'; '.join(reading.credentials[:3])}: the proxy URL carries a user name and "
             "password, which discover does not copy into the configuration it prints: give "
             "--credentials-secret NAME (a Secret in Crossplane's namespace with the keys "
-            f"{DEFAULT_USERNAME_KEY} and {DEFAULT_PASSWORD_KEY}; README: Proxy credentials "
-            "from a Secret), or give the URL yourself with --proxy URL"
+            f"{DEFAULT_USERNAME_KEY} and {DEFAULT_PASSWORD_KEY}; see docs/how-to/credentials.md), "
+            "or give the URL yourself with --proxy URL"
         )
     if proxy and inline(proxy):
         reading.notes.append(

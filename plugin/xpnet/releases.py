@@ -9,7 +9,7 @@ built-in ones, and no built-in entry is a proxy variable
 maps, the sidecars and what is applied after the values (Argo CD parameters, Flux
 post-renderers) decide the proxy settings of the rendered containers, and the same rules judge
 them. Every field of the tools is read, or named in a finding (XPN040-XPN042) where xpnet cannot
-see or follow it; README "Helm values" lists each field and the decision."""
+see or follow it; docs/how-to/helm-values.md lists each field and the decision."""
 
 from __future__ import annotations
 
@@ -887,7 +887,9 @@ def _inner(
 ) -> tuple[Document | None, list[tuple[str, int, int]]]:
     """The document written as a YAML string at `node` (Argo CD's helm.values), read as Helm
     reads it, under the limits of any document; the keys it gives twice."""
-    text = str(node.value)
+    # Helm's reader drops a leading byte order mark, and the parser's marks do not count it: the
+    # values are read (and rewritten) without it.
+    text = str(node.value).removeprefix("\ufeff")
     first = _line(doc, node) + (1 if style(node) in ("|", ">") else 0)
     try:
         root = compose_values(text, doc.source, first)

@@ -1,10 +1,10 @@
 """The saved cluster objects `xpnet discover` reads: what each gives and the command that saves
-it (data only, for discover's messages, its --help and the README's list, which a test keeps
-equal)."""
+it (data only, for discover's messages, its --help and the list in docs/how-to/discover.md, which
+a test keeps equal)."""
 
 from __future__ import annotations
 
-# Where to get each value: the commands to save, for messages, the README and --help.
+# Where to get each value: the commands to save, for messages, docs/how-to/discover.md and --help.
 SAVE = {
     "nodes": "kubectl get nodes -o yaml > nodes.yaml",
     "servicecidrs": "kubectl get servicecidrs -o yaml > servicecidrs.yaml",
@@ -28,7 +28,7 @@ SAVE = {
         "gcloud container clusters describe CLUSTER --location LOCATION --format json > gke.json"
     ),
 }
-# What each saved source gives (xpnet discover --help and the README say the same).
+# What each saved source gives (xpnet discover --help and docs/how-to/discover.md say the same).
 SOURCES = (
     ("nodes", "pod CIDRs (spec.podCIDRs, each node's share) and node CIDRs (InternalIPs)"),
     ("servicecidrs", "service CIDRs (ServiceCIDR spec.cidrs, Kubernetes 1.33+)"),

@@ -6,7 +6,7 @@ The core gets exactly the chart's registryCaBundleConfig wiring (a ConfigMap vol
 mounted at /certs, CA_BUNDLE_PATH=/certs/<key>; chart templates/deployment.yaml), which Crossplane
 adds to the system pool for package pulls (cmd/crossplane/core/certs.go). A runtime config's
 package-runtime container gets a read-only mount and the variable that adds a CA for what it
-runs (measured in tests/differential/test_trust_runtimes.py; README "Corporate CA")."""
+runs (measured in tests/differential/test_trust_runtimes.py; docs/how-to/corporate-ca.md)."""
 
 from __future__ import annotations
 

@@ -247,10 +247,10 @@ def test_patches_in_a_real_kustomize_build_pass_check(
 
 
 def test_the_readme_commands_of_this_section_run_on_the_examples() -> None:
-    """The README's shell lines under "Helm values" run as written (from the repository root):
+    """The shell lines of the chart-values how-to run as written (from the repository root):
     the examples are unfixed, so check fails with findings, fix --diff and patch succeed."""
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("## Helm values", 1)[1].split("\n## ", 1)[0]
+    page = (ROOT / "docs" / "how-to" / "helm-values.md").read_text()
+    section = page.split("# Helm values", 1)[1].split("\n## ", 1)[0]
     commands = [
         line
         for block in section.split("```sh\n")[1:]

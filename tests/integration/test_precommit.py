@@ -81,8 +81,8 @@ def test_check_fails_fix_rewrites_then_check_passes(tmp_path: Path) -> None:
 
 
 def test_the_readme_snippet_works_as_written(tmp_path: Path) -> None:
-    """The README's .pre-commit-config.yaml, verbatim, with xpnet on PATH."""
-    readme = (ROOT / "README.md").read_text()
+    """The pre-commit how-to's .pre-commit-config.yaml, verbatim, with xpnet on PATH."""
+    readme = (ROOT / "docs" / "how-to" / "pre-commit.md").read_text()
     snippet = readme.split("```yaml\n# .pre-commit-config.yaml\n", 1)[1].split("```", 1)[0]
     readme_repo(tmp_path, snippet)
     env = {
@@ -126,7 +126,7 @@ def test_hooks_install_xpnet_from_a_tag(
 ) -> None:
     """The README's from-a-tag snippet, its repo pointed at the tagged clone (a path, or a URL
     as a published repository is), with xpnet-fix enabled too."""
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs" / "how-to" / "install.md").read_text()
     head = "```yaml\n# .pre-commit-config.yaml: xpnet from a release tag\n"
     snippet = readme.split(head, 1)[1].split("```", 1)[0]
     assert f"- repo: {PUBLISHED}" in snippet and f"rev: {TAG}" in snippet
