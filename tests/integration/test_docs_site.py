@@ -73,7 +73,8 @@ def test_the_site_builds_strictly_and_every_link_leads_somewhere(site: Path) -> 
             if re.match(r"^[a-z]+:", link) or link.startswith("//"):
                 continue  # external: the site links out only to upstream sources
             target, _, anchor = link.partition("#")
-            path = (page.parent / target).resolve() if target else page
+            base = site if target.startswith("/") else page.parent  # 404.html: from the root
+            path = (base / target.lstrip("/")).resolve() if target else page
             if path.is_dir():
                 path = path / "index.html"
             if not path.exists():
