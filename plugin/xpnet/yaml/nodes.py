@@ -431,14 +431,23 @@ def to_data(node: Node | None, source: str = "input") -> Any:
     """Plain Python data (strings for every scalar) from a node; aliases that would expand past
     MAX_DATA_NODES are refused."""
     budget = [MAX_DATA_NODES]
+    seen: set[int] = set()
 
     def convert(n: Node | None) -> Any:
-        budget[0] -= 1
-        if budget[0] < 0:
-            raise InputError(
-                source,
-                [f"the YAML expands to more than {MAX_DATA_NODES} nodes through aliases; refused"],
-            )
+        # Only a node met again (through an alias) counts: a large document without aliases
+        # is as large as its text, and is not what this guards against.
+        if id(n) in seen:
+            budget[0] -= 1
+            if budget[0] < 0:
+                raise InputError(
+                    source,
+                    [
+                        f"the YAML expands to more than {MAX_DATA_NODES} nodes through aliases; "
+                        "refused"
+                    ],
+                )
+        elif n is not None:
+            seen.add(id(n))
         if n is None or is_null(n):
             return None
         if isinstance(n, ScalarNode):
