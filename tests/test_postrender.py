@@ -3,12 +3,17 @@
 
 from __future__ import annotations
 
+import re
+import time
 from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.test_releases import GOOD, _install, findings_of, fix, flux, rule_ids, run, text_of
+from xpnet.postrender import go_match
 
 VALUES = {"extraEnvVarsCrossplane": GOOD}
 
@@ -182,3 +187,47 @@ def test_a_patch_without_the_namespace_matches_nothing_and_fails_the_release() -
         if r == "XPN041"
     ]
     assert len(found) == 1 and "without the namespace crossplane-system" in found[0]
+
+
+# Patterns from a small grammar that Python's re and Go's regexp read alike, and texts over the
+# same letters: the matcher agrees with re.fullmatch on every pair.
+_ATOMS = st.sampled_from(["a", "b", "-", ".", "[ab]", "[^a]", "\\w", "\\d", "(?:a|b-)", "(a)"])
+_PATTERNS = st.recursive(
+    _ATOMS,
+    lambda inner: st.one_of(
+        st.tuples(inner, st.sampled_from(["*", "+", "?", "*?", "{2}", "{1,3}"])).map(
+            lambda p: f"(?:{p[0]}){p[1]}"
+        ),
+        st.tuples(inner, inner).map("".join),
+        st.tuples(inner, inner).map(lambda p: f"(?:{p[0]}|{p[1]})"),
+    ),
+    max_leaves=6,
+)
+
+
+@given(_PATTERNS, st.text("ab-1.", max_size=8))
+def test_go_match_agrees_with_a_backtracking_matcher(pattern: str, text: str) -> None:
+    assert go_match(pattern, text) == (re.fullmatch(pattern, text) is not None)
+
+
+@pytest.mark.parametrize("pattern", ["(.*.*.*)*Z", "(x*x*x*)*Z", "(a|a)*b", "(.*)*(.*)*(.*)*Z"])
+def test_a_pattern_that_backtracks_for_minutes_is_answered_at_once(pattern: str) -> None:
+    started = time.monotonic()
+    assert go_match(pattern, "crossplane-rbac-manager" * 10) is False
+    assert time.monotonic() - started < 1
+
+
+def test_a_post_renderer_with_such_a_pattern_is_read_at_once() -> None:
+    """A target name and an image name that would backtrack: the release is judged at once."""
+    patch = {"target": {"kind": "Deployment", "name": "(.*.*.*)*Z"}, "patch": smp("x", {})}
+    images = [{"name": "(x*x*x*)*Z", "newTag": "v1.19.0"}]
+    started = time.monotonic()
+    assert "XPN041" not in rule_ids(released(postRenderers=renderers(patch, images=images)))
+    assert time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize("pattern", ["(?i)crossplane", "a(?=b)", "(a)\\1", "[[:alpha:]]+", "x{,2}"])
+def test_a_pattern_xpnet_cannot_read_is_named(pattern: str) -> None:
+    assert go_match(pattern, "crossplane") is None
+    images = [{"name": pattern, "newTag": "v1.19.0"}]
+    assert "XPN041" in rule_ids(released(postRenderers=renderers(images=images)))

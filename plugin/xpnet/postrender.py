@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from xpnet.errors import InputError
 from xpnet.install import EnvVar
@@ -91,11 +92,11 @@ def _selected(selector: MappingNode | None, patch: Node | None, target: Target) 
         for key, have in (("name", target.name), ("namespace", target.namespace or "")):
             pattern = scalar(get(selector, key))
             if pattern:
-                try:
-                    if re.fullmatch(f"(?:{pattern})", have) is None:
-                        return False
-                except re.error:
+                matched = go_match(pattern, have)
+                if matched is None:
                     return None
+                if not matched:
+                    return False
         if scalar(get(selector, "labelSelector")) or scalar(get(selector, "annotationSelector")):
             return None
         return True
@@ -184,10 +185,11 @@ class _Reader:
         current = self.current_image
         if not pattern or current is None:
             return
-        try:
-            if re.fullmatch(f"(?:{pattern}){_IMAGE_SUFFIX}", current) is None:
-                return
-        except re.error:
+        matched = go_match(f"(?:{pattern}){_IMAGE_SUFFIX}", current)
+        if matched is None:
+            self.cannot(_field((*at, "name")), item, "is a pattern xpnet cannot read")
+            return
+        if not matched:
             return
         name, tag, digest = _split_image(current)
         name = scalar(get(item, "newName")) or name
@@ -428,3 +430,159 @@ def read(
     return PostRender(
         reader.env, reader.changed_image, reader.image_field, reader.pod, reader.found
     )
+
+
+class _Unread(Exception):
+    """A pattern construct the matcher below does not read."""
+
+
+# Go's RE2 classes are ASCII (https://github.com/google/re2/wiki/Syntax).
+_CATEGORIES = {
+    "CATEGORY_DIGIT": "0123456789",
+    "CATEGORY_SPACE": "\t\n\f\r ",
+    "CATEGORY_WORD": "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_",
+}
+
+
+def go_match(pattern: str, text: str) -> bool | None:
+    """Whether Go's regexp, as kustomize anchors it (^(?:pattern)$), matches all of `text`;
+    None for a pattern that is not valid or that uses flags, assertions or back-references.
+
+    Python's re backtracks (exponentially on `(.*.*)*x`); Go's does not. This reads the parsed
+    pattern once per (node, offset) instead: polynomial in the length of the text."""
+    import warnings
+    from re import _parser  # type: ignore[attr-defined]
+
+    if "[:" in pattern or "{," in pattern or "\\Z" in pattern:
+        return None  # POSIX classes, {,n} and \Z: Python reads them otherwise than Go
+    try:
+        with warnings.catch_warnings():  # "possible nested set": a class read as Go reads it
+            warnings.simplefilter("ignore", FutureWarning)
+            parsed: Any = _parser.parse(pattern)
+        if parsed.state.flags & ~re.UNICODE:
+            return None
+        _readable(list(parsed))
+        return len(text) in _Match(text).sequence(list(parsed), 0)
+    except (re.error, _Unread, RecursionError):
+        return None
+
+
+_READ = {"LITERAL", "NOT_LITERAL", "ANY", "IN", "AT", "SUBPATTERN", "BRANCH"}
+_READ_AT = {"AT_BEGINNING", "AT_BEGINNING_STRING", "AT_END", "AT_END_STRING"}
+
+
+def _readable(items: list[Any]) -> None:
+    """Raise _Unread for anything in the pattern that is not RE2 or that _Match does not read
+    (look-arounds, back-references, word boundaries, inline flags), wherever it is."""
+    stack = list(items)
+    while stack:
+        item = stack.pop()
+        op, arg = str(item[0]), item[1]
+        if op == "AT" and str(arg) not in _READ_AT:
+            raise _Unread
+        if op == "IN":
+            _in_class(arg, "a")  # raises for a category it does not know
+        elif op == "SUBPATTERN":
+            if arg[1] or arg[2]:
+                raise _Unread
+            stack += list(arg[3])
+        elif op == "BRANCH":
+            stack += [item for option in arg[1] for item in option]
+        elif op in ("MAX_REPEAT", "MIN_REPEAT"):
+            if int(arg[0]) > 1000:  # RE2's limit on a repetition count
+                raise _Unread
+            stack += list(arg[2])
+        elif op not in _READ:
+            raise _Unread
+
+
+class _Match:
+    """The offsets where a part of a parsed pattern can end, from a given offset in `text`."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.memo: dict[tuple[int, int], frozenset[int]] = {}
+
+    def sequence(self, items: list[Any], start: int) -> frozenset[int]:
+        here = frozenset({start})
+        for item in items:
+            here = frozenset(end for at in here for end in self.item(item, at))
+            if not here:
+                break
+        return here
+
+    def item(self, item: Any, at: int) -> frozenset[int]:
+        key = (id(item), at)
+        if key not in self.memo:
+            self.memo[key] = self._item(item, at)
+        return self.memo[key]
+
+    def _item(self, item: Any, at: int) -> frozenset[int]:
+        op, arg = str(item[0]), item[1]
+        text = self.text
+        char = text[at] if at < len(text) else None
+        if op in ("LITERAL", "NOT_LITERAL", "ANY", "IN"):
+            if char is None:
+                return frozenset()
+            if op == "LITERAL":
+                hit = ord(char) == arg
+            elif op == "NOT_LITERAL":
+                hit = ord(char) != arg
+            elif op == "ANY":
+                hit = char != "\n"
+            else:
+                hit = _in_class(arg, char)
+            return frozenset({at + 1}) if hit else frozenset()
+        if op == "AT":
+            if str(arg) in ("AT_BEGINNING", "AT_BEGINNING_STRING"):
+                return frozenset({at}) if at == 0 else frozenset()
+            if str(arg) in ("AT_END", "AT_END_STRING"):
+                return frozenset({at}) if at == len(text) else frozenset()
+            raise _Unread
+        if op == "SUBPATTERN":
+            _group, add, remove, body = arg
+            if add or remove:
+                raise _Unread
+            return self.sequence(list(body), at)
+        if op == "BRANCH":
+            return frozenset(end for option in arg[1] for end in self.sequence(list(option), at))
+        if op in ("MAX_REPEAT", "MIN_REPEAT"):
+            return self.repeat(arg, at)
+        raise _Unread  # back-references, look-arounds, atomic groups: not RE2
+
+    def repeat(self, arg: Any, at: int) -> frozenset[int]:
+        low, high, body = int(arg[0]), int(arg[1]), list(arg[2])
+        if low > 1000:  # RE2's limit on a repetition count
+            raise _Unread
+        ends: set[int] = {at} if low == 0 else set()
+        frontier, count = {at}, 0
+        while frontier and count != high:
+            count += 1
+            reached = {end for start in frontier for end in self.sequence(body, start)}
+            if count < low:
+                frontier = reached
+                continue
+            frontier = reached - ends  # an offset met again ends where it ended before
+            ends |= reached
+        return frozenset(ends)
+
+
+def _in_class(items: Any, char: str) -> bool:
+    negate, hit = False, False
+    for op, arg in items:
+        kind = str(op)
+        if kind == "NEGATE":
+            negate = True
+        elif kind == "LITERAL":
+            hit = hit or ord(char) == arg
+        elif kind == "RANGE":
+            hit = hit or arg[0] <= ord(char) <= arg[1]
+        elif kind == "CATEGORY":
+            name = str(arg)
+            base = name.replace("CATEGORY_NOT_", "CATEGORY_")
+            if base not in _CATEGORIES:
+                raise _Unread
+            hit = hit or ((char in _CATEGORIES[base]) != name.startswith("CATEGORY_NOT_"))
+        else:
+            raise _Unread
+    return hit != negate
