@@ -542,8 +542,9 @@ FIELDS: list[Case] = [
     ),
     flux_case(
         "spec.postRenderers[].kustomize.patches (target)",
-        "read: group, version, kind, name and namespace as kustomize selects; a label or "
-        "annotation selector that reaches env is refused (XPN041)",
+        "read: group, version, kind, name and namespace as kustomize selects (names are Go "
+        "regular expressions); a label or annotation selector that reaches env, or a pattern "
+        "Go reads otherwise than xpnet (flags, POSIX classes), is refused (XPN041)",
         hr(
             {CORE_KEY: GOOD, RBAC_KEY: {"NO_PROXY": GOOD["NO_PROXY"]}},
             postRenderers=[
@@ -611,7 +612,8 @@ FIELDS: list[Case] = [
     ),
     flux_case(
         "spec.postRenderers[].kustomize.images",
-        "read: a new tag or digest of the core image decides the version",
+        "read: a new tag or digest of the core image decides the version (a name pattern xpnet "
+        "cannot read: XPN041)",
         hr(
             {CORE_KEY: GOOD | {"NO_PROXY": "localhost,10.96.0.1,.crossplane-system"}},
             postRenderers=[
