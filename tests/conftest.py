@@ -11,6 +11,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# xpnet's console scripts and the tools installed with it: beside the interpreter running the
+# tests (the repository's .venv, or whatever environment runs them).
+BIN_DIR = Path(sys.executable).parent
 # Real Crossplane charts, renders and CRDs (Apache-2.0; tests/fixtures/crossplane/NOTICE).
 CROSSPLANE_FIXTURES = ROOT / "tests" / "fixtures" / "crossplane"
 sys.path.insert(0, str(ROOT / "scripts"))

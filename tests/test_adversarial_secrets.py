@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from tests.conftest import ROOT
+from tests.conftest import BIN_DIR, ROOT
 from tests.resource_lists import wrap
 from tests.secret_leaks import ALLOWED_LINE, SLOTS, Output, config, manifests, runs
 
 HERE = ROOT / "tests" / "adversarial" / "secrets"
-BIN = ROOT / ".venv" / "bin"
+BIN = BIN_DIR
 CASES: list[dict[str, Any]] = YAML(typ="safe").load((HERE / "cases.yaml").read_text())
 FILES = sorted(p for p in HERE.glob("*.yaml") if p.name != "cases.yaml")
 

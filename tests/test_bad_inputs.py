@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import BIN_DIR, ROOT
 from tests.resource_lists import wrap
 
 CASES = sorted((ROOT / "tests" / "bad_inputs").glob("*.yaml"))
 CONFIG = ROOT / "tests" / "cases" / "chart-indentation" / "config.yaml"
-BIN = ROOT / ".venv" / "bin"
+BIN = BIN_DIR
 ENTRY_POINTS = ("krm", "helm", "fix", "check")
 
 

@@ -5,10 +5,10 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.conftest import ROOT
+from tests.conftest import BIN_DIR, ROOT
 from xpnet import __version__
 
-XPNET = ROOT / ".venv" / "bin" / "xpnet"
+XPNET = BIN_DIR / "xpnet"
 
 
 def xpnet(*args: str) -> subprocess.CompletedProcess[str]:

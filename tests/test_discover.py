@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import BIN_DIR, ROOT
 from xpnet import discover as discovery
 from xpnet import sources
 from xpnet.adapters import cli
@@ -18,7 +18,7 @@ from xpnet.config import load_config
 from xpnet.yaml.nodes import compose, to_data
 
 FIXTURES = ROOT / "tests" / "fixtures" / "discover"
-XPNET = ROOT / ".venv" / "bin" / "xpnet"
+XPNET = BIN_DIR / "xpnet"
 PROXY = "http://proxy.corp.example:3128"
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from tests.conftest import ROOT
+from tests.conftest import BIN_DIR, ROOT
 from tests.resource_lists import wrap
 from xpnet import __version__
 from xpnet.adapters import console, krm
@@ -20,7 +20,7 @@ from xpnet.adapters.krm import transform
 from xpnet.errors import InputError
 from xpnet.yaml import nodes
 
-FN = ROOT / ".venv" / "bin" / "xpnet-fn"
+FN = BIN_DIR / "xpnet-fn"
 CONFIG = (ROOT / "tests" / "cases" / "chart-indentation" / "config.yaml").read_text()
 INSTALL = (ROOT / "tests" / "cases" / "chart-indentation" / "input.yaml").read_text()
 
@@ -134,7 +134,7 @@ def test_json_resource_list_takes_the_sure_path() -> None:
 def test_module_entry_points(tmp_path: Path) -> None:
     text = wrap(INSTALL, CONFIG).encode()
     via_module = subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "python"), "-m", "xpnet", "fn"],
+        [str(BIN_DIR / "python"), "-m", "xpnet", "fn"],
         input=text,
         capture_output=True,
         timeout=60,

@@ -12,13 +12,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import ROOT
+from tests.conftest import BIN_DIR, ROOT
 from tests.resource_lists import documents
 from xpnet.adapters import krm
 from xpnet.errors import XpnetError
 from xpnet.yaml import listscan
 
-FN = ROOT / ".venv" / "bin" / "xpnet-fn"
+FN = BIN_DIR / "xpnet-fn"
 CASE = ROOT / "tests" / "cases" / "chart-indentation"
 CONFIG = (CASE / "config.yaml").read_text()
 INSTALL = (CASE / "input.yaml").read_text()

@@ -15,7 +15,7 @@ import jsonschema
 import pytest
 import yaml
 
-from tests.conftest import ROOT
+from tests.conftest import BIN_DIR, ROOT
 from xpnet import netpol
 from xpnet.adapters import cli, krm
 from xpnet.adapters.streams import filter_stream, run_streams
@@ -232,7 +232,7 @@ def test_fix_on_files_appends_them_to_the_cores_file(tmp_path: Path, newline: st
     crossplane.write_bytes(CORE.replace("\n", newline).encode())
     other = tmp_path / "other.yaml"
     other.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n")
-    xpnet = str(ROOT / ".venv" / "bin" / "xpnet")
+    xpnet = str(BIN_DIR / "xpnet")
     files = [str(crossplane), str(other)]
     assert subprocess.run([xpnet, "check", "-c", str(cfg), *files], capture_output=True).returncode
     done = subprocess.run([xpnet, "fix", "-c", str(cfg), *files], capture_output=True, text=True)
@@ -290,7 +290,7 @@ def test_xpnet_netpol_prints_them(tmp_path: Path) -> None:
 
 
 def test_xpnet_netpol_refuses_when_disabled_or_without_a_core(tmp_path: Path) -> None:
-    xpnet = str(ROOT / ".venv" / "bin" / "xpnet")
+    xpnet = str(BIN_DIR / "xpnet")
     cfg = tmp_path / "c.yaml"
     cfg.write_text(json.dumps(document(networkPolicy={"enabled": False})))
     install = tmp_path / "install.yaml"

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import ROOT
+from tests.conftest import BIN_DIR, ROOT
 from tests.unit_helpers import CONFIG_DATA
 from xpnet import report
 from xpnet.adapters import parallel
@@ -21,7 +21,7 @@ from xpnet.errors import XpnetError
 from xpnet.yaml.stream import Source
 
 CHART = ROOT / "tests" / "fixtures" / "crossplane" / "chart-v1.20.11-proxy.yaml"
-BIN = ROOT / ".venv" / "bin" / "xpnet"
+BIN = BIN_DIR / "xpnet"
 DRC = (
     "---\napiVersion: pkg.crossplane.io/v1beta1\nkind: DeploymentRuntimeConfig\n"
     "metadata:\n  name: rt{i}\nspec: {{}}\n"

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import ROOT, tools
+from tests.conftest import BIN_DIR, ROOT, tools
 from xpnet.config import load_config
 
 README = ROOT / "README.md"
@@ -106,7 +106,7 @@ def test_run_blocks_run_as_written(block: Block) -> None:
     expected = int(block.argument.removeprefix("exit ")) if block.argument else 0
     kustomize = tools.kustomize_path(tools.KUSTOMIZE_VERSIONS[0])
     tool_dirs = [tools.helm_path("3").parent, kustomize.parent]
-    path = os.pathsep.join([str(ROOT / ".venv" / "bin"), *map(str, tool_dirs), "/usr/bin", "/bin"])
+    path = os.pathsep.join([str(BIN_DIR), *map(str, tool_dirs), "/usr/bin", "/bin"])
     for command in (c for c in block.body.splitlines() if c.strip() and not c.startswith("#")):
         done = subprocess.run(
             command,

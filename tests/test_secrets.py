@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import BIN_DIR, ROOT
 from tests.resource_lists import wrap
 
 PASSWORD = "s3cr3t-Pa55"
-BIN = ROOT / ".venv" / "bin"
+BIN = BIN_DIR
 INSTALL = (
     (ROOT / "tests" / "cases" / "credentials-secret" / "input.yaml")
     .read_text()

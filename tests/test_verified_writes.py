@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import ROOT
+from tests.conftest import BIN_DIR
 from tests.goyaml import go_load
 from tests.resource_lists import unwrap, wrap
 from tests.unit_helpers import CONFIG_DATA, PROXY, config
@@ -23,7 +23,7 @@ from xpnet.adapters.streams import run_streams
 from xpnet.errors import InputError, XpnetError
 from xpnet.yaml.stream import Source
 
-BIN = ROOT / ".venv" / "bin"
+BIN = BIN_DIR
 CONFIG_YAML = yaml.safe_dump(CONFIG_DATA)
 NO_PROXY = (
     "localhost,127.0.0.1,::1,10.96.0.1,kubernetes.default.svc,kubernetes.default.svc.cluster.local,"

@@ -15,14 +15,14 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import IN_CI, ROOT, require, tools
+from tests.conftest import BIN_DIR, IN_CI, ROOT, require, tools
 from tests.differential.corpus import PORTS, environments
 from xpnet import noproxy
 from xpnet.config import load_config
 from xpnet.runtimes import decide
 
 HERE = ROOT / "tests" / "differential"
-PYTHON = str(ROOT / ".venv" / "bin" / "python")
+PYTHON = str(BIN_DIR / "python")
 RESOLVED = {"fn.crossplane-system": "10.244.3.4", "kubernetes.default.svc": "10.96.0.1"}
 TARGETS = [
     "dns:///fn.crossplane-system:9443",

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import IN_CI, ROOT, require, tools
+from tests.conftest import BIN_DIR, IN_CI, ROOT, require, tools
 from tests.differential.corpus import TARGETS, environments
 from xpnet.runtimes import decide
 
@@ -62,7 +62,7 @@ def real() -> dict[tuple[int, str, str], str]:
             out[(i, target, "go")] = line
         request = json.dumps({"env": env, "targets": TARGETS})
         for cmd, extra in (
-            ([str(ROOT / ".venv" / "bin" / "python"), str(HERE / "python_runner.py")], {}),
+            ([str(BIN_DIR / "python"), str(HERE / "python_runner.py")], {}),
             ([node, str(HERE / "node_runner.js")], {"NODE_PATH": str(modules)}),
         ):
             done = subprocess.run(
@@ -79,7 +79,7 @@ def real() -> dict[tuple[int, str, str], str]:
                     if runtime != "target":
                         out[(i, record["target"], runtime)] = value
     curl = subprocess.run(
-        ["unshare", "-n", str(ROOT / ".venv" / "bin" / "python"), str(HERE / "curl_runner.py")],
+        ["unshare", "-n", str(BIN_DIR / "python"), str(HERE / "curl_runner.py")],
         input=json.dumps([{"env": env, "targets": TARGETS} for env in ENVS]),
         capture_output=True,
         text=True,

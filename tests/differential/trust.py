@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import IN_CI, ROOT, require, tools
+from tests.conftest import BIN_DIR, IN_CI, ROOT, require, tools
 from tests.differential.trust_runner import create_missing, mount_points, remove_created
 
 HERE = ROOT / "tests" / "differential"
-PYTHON = str(ROOT / ".venv" / "bin" / "python")
+PYTHON = str(BIN_DIR / "python")
 REGISTRY_URL = "https://registry.corp.internal/v2/"  # signed by the corporate CA
 PUBLIC_URL = "https://public.example/"  # signed by the public CA, in /etc/ssl/certs only
 CLIENTS = ("go", "crossplane-core", "python-ssl", "python-requests", "node")

@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from tests.conftest import ROOT
+from tests.conftest import BIN_DIR, ROOT
 from tests.integration.test_helm import docs, env_of
 
 ARGOCD = ROOT / "examples" / "argocd"
-VENV_BIN = ROOT / ".venv" / "bin"
+VENV_BIN = BIN_DIR
 CONFIG = ROOT / "examples" / "helmfile" / "xpnet.yaml"  # a plain ClusterNetwork, no exec path
 CHARTS = ("1.19.3", "1.20.11", "2.1.8", "2.3.4")
 SOURCE_PATH = "clusters/prod/crossplane"  # the Application's spec.source.path

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import BIN_DIR, ROOT
 
 CONFIG = ROOT / "tests" / "cases" / "chart-indentation" / "config.yaml"
 PROXY_LINE = re.compile(
@@ -20,7 +20,7 @@ PROXY_LINE = re.compile(
 
 def xpnet(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "xpnet"), *args], capture_output=True, text=True, timeout=60
+        [str(BIN_DIR / "xpnet"), *args], capture_output=True, text=True, timeout=60
     )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import ROOT, require, tools
+from tests.conftest import BIN_DIR, ROOT, require, tools
 
 EXAMPLE = ROOT / "examples" / "chart-values"
 CONFIG = EXAMPLE / "xpnet.yaml"
@@ -32,7 +32,7 @@ HAND_WRITTEN: dict[str, Any] = {
 
 def xpnet(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "xpnet"), *args], capture_output=True, text=True, timeout=60
+        [str(BIN_DIR / "xpnet"), *args], capture_output=True, text=True, timeout=60
     )
 
 
@@ -258,7 +258,7 @@ def test_the_readme_commands_of_this_section_run_on_the_examples() -> None:
         if line.strip()
     ]
     assert len(commands) == 4
-    env = {"PATH": f"{ROOT / '.venv' / 'bin'}:/usr/bin:/bin"}
+    env = {"PATH": f"{BIN_DIR}:/usr/bin:/bin"}
     for command in commands:
         done = subprocess.run(
             command, shell=True, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60

@@ -17,12 +17,12 @@ import jsonschema
 import pytest
 import yaml
 
-from tests.conftest import ROOT
+from tests.conftest import BIN_DIR, ROOT
 
 ACTION = ROOT / "action.yml"
 WORKFLOW = ROOT / "examples" / "github-actions" / "xpnet.yml"
 EXAMPLES = ROOT / "examples"
-VENV_BIN = ROOT / ".venv" / "bin"
+VENV_BIN = BIN_DIR
 # What the runner runs for `shell: bash`, the script being a file it writes.
 BASH = ["bash", "--noprofile", "--norc", "-e", "-o", "pipefail"]
 INPUT = re.compile(r"\$\{\{ inputs\.([a-z-]+) \}\}")

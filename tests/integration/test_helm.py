@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from tests.conftest import ROOT
+from tests.conftest import BIN_DIR, ROOT
 
 CHART = ROOT / "tests" / "fixtures" / "chart"
 PLUGIN = ROOT / "helm-plugin" / "xpnet"  # installs as its folder's name: xpnet
@@ -92,7 +92,7 @@ def assert_rewritten(out: str) -> None:
 def test_helm3_post_renderer(helm3: Path, tmp_path: Path) -> None:
     (tmp_path / "values.yaml").write_text(VALUES)
     env = helm_env(tmp_path)
-    renderer = str(ROOT / ".venv" / "bin" / "xpnet-helm")
+    renderer = str(BIN_DIR / "xpnet-helm")
     done = template(
         helm3,
         env,
@@ -132,7 +132,7 @@ def test_helm3_post_renderer_appends_network_policies(
         )
         + "  networkPolicy:\n    enabled: true\n    proxyCIDRs: [10.20.0.10/32]\n"
     )
-    renderer = str(ROOT / ".venv" / "bin" / "xpnet-helm")
+    renderer = str(BIN_DIR / "xpnet-helm")
     done = template(helm3, helm_env(tmp_path), renderer, f"--post-renderer-args=--config={config}")
     assert done.returncode == 0, done.stderr
     rendered = docs(done.stdout)
@@ -148,7 +148,7 @@ def test_helm3_post_renderer_appends_network_policies(
 def test_helm3_failure_shows_the_reason(helm3: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(CONFIG.read_text().replace("10.244.0.0/16", "10.244.0.0/99"))
-    renderer = str(ROOT / ".venv" / "bin" / "xpnet-helm")
+    renderer = str(BIN_DIR / "xpnet-helm")
     done = template(helm3, helm_env(tmp_path), renderer, f"--post-renderer-args=--config={bad}")
     assert done.returncode != 0
     assert f"{bad}: spec.cluster.podCIDRs[0]: '10.244.0.0/99' is not a valid" in done.stderr
@@ -206,7 +206,7 @@ def test_helm4_filename_annotation_is_kept_on_every_document(tmp_path: Path) -> 
         )
     )
     done = subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "xpnet-helm"), f"--config={CONFIG}"],
+        [str(BIN_DIR / "xpnet-helm"), f"--config={CONFIG}"],
         input=annotated,
         capture_output=True,
         text=True,
@@ -343,7 +343,7 @@ def test_helm4_plugin_install_ignores_helm_plugins(helm4: Path, tmp_path: Path) 
 def copy_of_plugin(folder: Path, manifest: str) -> Path:
     folder.mkdir(parents=True)
     script = folder / "xpnet-post-renderer"
-    script.write_text("#!/bin/sh\nexec " + str(ROOT / ".venv" / "bin" / "xpnet-helm") + ' "$@"\n')
+    script.write_text("#!/bin/sh\nexec " + str(BIN_DIR / "xpnet-helm") + ' "$@"\n')
     script.chmod(0o755)
     (folder / "plugin.yaml").write_text(manifest)
     return folder
@@ -411,7 +411,7 @@ def test_helm3_post_renderer_wires_the_corporate_ca(
         CONFIG.read_text()
         + "  trust:\n    caBundle:\n      configMapRef: {name: corp-ca, key: ca.crt}\n"
     )
-    renderer = str(ROOT / ".venv" / "bin" / "xpnet-helm")
+    renderer = str(BIN_DIR / "xpnet-helm")
     done = template(helm3, helm_env(tmp_path), renderer, f"--post-renderer-args=--config={config}")
     assert done.returncode == 0, done.stderr
     rendered = docs(done.stdout)

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import BIN_DIR, ROOT
 from tests.integration.test_helm import docs, env_of
 
 RECIPE = ROOT / "examples" / "helmfile"
-VENV_BIN = ROOT / ".venv" / "bin"
+VENV_BIN = BIN_DIR
 CHARTS = ("1.19.3", "1.20.11", "2.1.8", "2.3.4")
 
 

@@ -21,11 +21,11 @@ import image  # scripts/image.py: tests/conftest.py puts scripts/ on sys.path
 import pytest
 import yaml
 
-from tests.conftest import IN_CI, ROOT, tools
+from tests.conftest import BIN_DIR, IN_CI, ROOT, tools
 from tests.integration.test_argocd import REPO_SERVER, patched_repo_server, plugin_configmap
 from tests.resource_lists import wrap
 
-VENV_BIN = ROOT / ".venv" / "bin"
+VENV_BIN = BIN_DIR
 EXAMPLES = sorted(
     p
     for p in (ROOT / "examples").iterdir()

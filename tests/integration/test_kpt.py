@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import ROOT, tools
+from tests.conftest import BIN_DIR, ROOT, tools
 
 FN = ROOT / "kustomize" / "xpnet-fn"  # the wrapper that runs .venv/bin/xpnet-fn
-VENV_FN = ROOT / ".venv" / "bin" / "xpnet-fn"
-XPNET = ROOT / ".venv" / "bin" / "xpnet"
+VENV_FN = BIN_DIR / "xpnet-fn"
+XPNET = BIN_DIR / "xpnet"
 EXAMPLE = ROOT / "examples" / "kpt"
 CROSSPLANE_119 = ROOT / "examples" / "crossplane-1.19"
 

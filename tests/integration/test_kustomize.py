@@ -14,11 +14,11 @@ import jsonschema
 import pytest
 from ruamel.yaml import YAML
 
-from tests.conftest import ROOT, UPDATE_GOLDEN
+from tests.conftest import BIN_DIR, ROOT, UPDATE_GOLDEN
 
 EXAMPLES = sorted(p for p in (ROOT / "examples").iterdir() if (p / "kustomization.yaml").exists())
 FN = ROOT / "kustomize" / "xpnet-fn"
-VENV_FN = ROOT / ".venv" / "bin" / "xpnet-fn"
+VENV_FN = BIN_DIR / "xpnet-fn"
 
 
 def build(kustomize: Path, directory: Path) -> subprocess.CompletedProcess[str]:

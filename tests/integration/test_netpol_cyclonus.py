@@ -17,9 +17,9 @@ import pytest
 import yaml
 
 from tests import netpol_engine
-from tests.conftest import ROOT, require, tools
+from tests.conftest import BIN_DIR, require, tools
 
-XPNET = ROOT / ".venv" / "bin" / "xpnet"
+XPNET = BIN_DIR / "xpnet"
 NS = "crossplane-system"
 NS_LABELS = {"kubernetes.io/metadata.name": NS}
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, require
+from tests.conftest import BIN_DIR, ROOT, require
 from tests.integration.test_helm import (
     CONFIG,
     assert_helm4_post_renders,
@@ -60,7 +60,7 @@ def ok(
 
 def clean_env(bin_dir: Path | None = None) -> dict[str, str]:
     """os.environ without this checkout's .venv on PATH, with bin_dir first."""
-    ours = str(ROOT / ".venv" / "bin")
+    ours = str(BIN_DIR)
     path = [p for p in os.environ.get("PATH", "").split(os.pathsep) if p and p != ours]
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
     env["PATH"] = os.pathsep.join([*([str(bin_dir)] if bin_dir else []), *path])
@@ -86,7 +86,7 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def dist(source: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """sdist and wheel, once a session: the build front end, the wheel made from the sdist."""
     out = tmp_path_factory.mktemp("dist")
-    ok([ROOT / ".venv" / "bin" / "python", "-m", "build", "--outdir", out, source])
+    ok([BIN_DIR / "python", "-m", "build", "--outdir", out, source])
     return out
 
 
@@ -137,9 +137,7 @@ def assert_scripts_work(bin_dir: Path, workdir: Path) -> None:
 
 
 def test_sdist_and_wheel_pass_twine_check_strict(dist: Path) -> None:
-    done = ok(
-        [ROOT / ".venv" / "bin" / "twine", "check", "--strict", sdist_of(dist), wheel_of(dist)]
-    )
+    done = ok([BIN_DIR / "twine", "check", "--strict", sdist_of(dist), wheel_of(dist)])
     assert done.stdout.count("PASSED") == 2, done.stdout
     assert sorted(p.name for p in dist.iterdir()) == sorted(
         [sdist_of(dist).name, wheel_of(dist).name]
@@ -207,7 +205,7 @@ def test_pipx_installs_the_wheel(dist: Path, tmp_path: Path) -> None:
         "PIPX_BIN_DIR": str(tmp_path / "bin"),
         "PIPX_MAN_DIR": str(tmp_path / "man"),
     }
-    done = ok([ROOT / ".venv" / "bin" / "pipx", "install", wheel_of(dist)], env=env)
+    done = ok([BIN_DIR / "pipx", "install", wheel_of(dist)], env=env)
     assert f"installed package xpnet {VERSION}" in done.stdout, done.stdout
     for script in SCRIPTS:
         assert (tmp_path / "bin" / script).exists(), done.stdout

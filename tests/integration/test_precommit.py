@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import BIN_DIR, ROOT
 
 CASE = ROOT / "tests" / "cases" / "chart-indentation"
 
@@ -20,7 +20,7 @@ CASE = ROOT / "tests" / "cases" / "chart-indentation"
 def precommit(repo: Path, hook: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PRE_COMMIT_HOME": str(ROOT / ".tools" / "pre-commit")}
     return subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "pre-commit"), "try-repo", str(ROOT), hook, "--all-files"],
+        [str(BIN_DIR / "pre-commit"), "try-repo", str(ROOT), hook, "--all-files"],
         cwd=repo,
         capture_output=True,
         text=True,
@@ -40,7 +40,7 @@ def readme_repo(folder: Path, config: str) -> None:
 
 def run_all_files(folder: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "pre-commit"), "run", "--all-files"],
+        [str(BIN_DIR / "pre-commit"), "run", "--all-files"],
         cwd=folder,
         capture_output=True,
         text=True,
@@ -88,7 +88,7 @@ def test_the_readme_snippet_works_as_written(tmp_path: Path) -> None:
     env = {
         **os.environ,
         "PRE_COMMIT_HOME": str(ROOT / ".tools" / "pre-commit"),
-        "PATH": f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}",
+        "PATH": f"{BIN_DIR}{os.pathsep}{os.environ['PATH']}",
     }
     failed = run_all_files(tmp_path, env)
     assert failed.returncode == 1 and "XPN016" in failed.stdout, failed.stdout
@@ -137,7 +137,7 @@ def test_hooks_install_xpnet_from_a_tag(
         **os.environ,
         "PRE_COMMIT_HOME": str(store),
         "PATH": os.pathsep.join(  # xpnet comes from the hook's environment, not from here
-            p for p in os.environ["PATH"].split(os.pathsep) if p != str(ROOT / ".venv" / "bin")
+            p for p in os.environ["PATH"].split(os.pathsep) if p != str(BIN_DIR)
         ),
     }
     first = run_all_files(tmp_path, env)

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import BIN_DIR
 from tests.integration.test_helm import helm_env, install_plugin, template
 from tests.integration.test_kustomize import FN, build
 from tests.secret_leaks import ALLOWED_LINE
@@ -99,7 +99,7 @@ VALUES = f'extraEnvVarsCrossplane:\n  HTTPS_PROXY: "{RAW}"\n'
 
 
 def test_helm3_shows_no_password(helm3: Path, tmp_path: Path) -> None:
-    renderer = str(ROOT / ".venv" / "bin" / "xpnet-helm")
+    renderer = str(BIN_DIR / "xpnet-helm")
     env = helm_env(tmp_path)
     (tmp_path / "values.yaml").write_text(VALUES)
     for url, mode, ok in ((ENCODED, "fix", True), (RAW, "fix", False), (ENCODED, "check", False)):

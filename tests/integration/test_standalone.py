@@ -22,13 +22,11 @@ def test_a_clone_in_an_empty_folder_passes_the_unit_layer(tmp_path: Path) -> Non
     )
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in folder.iterdir()) == ["xpnet"]
-    env = {
-        k: v for k, v in os.environ.items() if k not in ("CI", "PYTHONPATH", "XPNET_CONFIG")
-    }
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "PYTHONPATH", "XPNET_CONFIG")}
     env["PYTHONPATH"] = str(clone / "plugin")  # the clone's package, before the installed one
+    unit = "not integration and not differential and not slow"
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider"]
-        + ["-m", "not integration and not differential and not slow"],
+        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "-m", unit],
         cwd=clone,
         env=env,
         capture_output=True,

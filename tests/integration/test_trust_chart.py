@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import ROOT, require, tools
+from tests.conftest import BIN_DIR, require, tools
 from tests.goyaml import go_load
 from tests.integration.test_chart_values import NAMESPACE, PROXY, VERSIONS, render
 from tests.test_trust import trust_config
@@ -26,7 +26,7 @@ CA_VALUES = {**VALUES, "registryCaBundleConfig": {"name": "corp-ca", "key": "ca.
 
 def xpnet(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "xpnet"), *args], capture_output=True, text=True, timeout=60
+        [str(BIN_DIR / "xpnet"), *args], capture_output=True, text=True, timeout=60
     )
 
 

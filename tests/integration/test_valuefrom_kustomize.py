@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import ROOT
+from tests.conftest import BIN_DIR, ROOT
 from tests.integration.test_kustomize import build
 from tests.unit_helpers import CONFIG_DATA, PROXY
 
@@ -74,7 +74,7 @@ def test_a_generated_configmap_is_read(kustomize: Path, tmp_path: Path, value: s
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(CONFIG_DATA))
     files = (str(tmp_path / "config.yaml"), str(tmp_path / "built.yaml"))
     checked = subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "xpnet"), "check", "-c", *files],
+        [str(BIN_DIR / "xpnet"), "check", "-c", *files],
         capture_output=True,
         text=True,
         timeout=60,
