@@ -99,6 +99,37 @@ def test_a_template_in_another_document_does_not_stop_the_fix(tmp_path: Path) ->
     assert "XPN065" not in done.stderr
 
 
+RENDERED = sorted((CORPUS / "rendered").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", RENDERED, ids=[p.name for p in RENDERED])
+def test_what_helm_rendered_is_a_manifest_whatever_braces_it_holds(
+    tmp_path: Path, path: Path
+) -> None:
+    """`{{ }}` that a template wrote as data does not make Helm's output a template: check
+    judges it, fix and the post-renderer rewrite it, a second fix changes nothing."""
+    target = tmp_path / path.name
+    shutil.copy(path, target)
+    done = xpnet("check", "-c", str(CONFIG), path.name, cwd=tmp_path)
+    assert done.returncode == 1 and "XPN016" in done.stdout, done.stdout + done.stderr
+    assert "XPN065" not in done.stdout + done.stderr
+    done = xpnet("fix", "-c", str(CONFIG), path.name, cwd=tmp_path)
+    assert done.returncode == 0 and "XPN065" not in done.stderr, done.stderr
+    fixed = target.read_text()
+    assert "name: NO_PROXY" in fixed and "'{{ .Level }} {{ .Msg }}'" in fixed
+    assert xpnet("check", "-c", str(CONFIG), path.name, cwd=tmp_path).returncode == 0
+    assert xpnet("fix", "-c", str(CONFIG), path.name, cwd=tmp_path).returncode == 0
+    assert target.read_text() == fixed
+    helm = subprocess.run(
+        [str(BIN / "xpnet-helm"), "-c", str(CONFIG)],
+        input=path.read_text(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert helm.returncode == 0 and helm.stdout == fixed, helm.stderr
+
+
 def test_the_krm_function_passes_a_template_item_through(tmp_path: Path) -> None:
     item = (CORPUS / "quoted-actions.yaml").read_text()
     items = "".join(

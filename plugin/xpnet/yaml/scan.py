@@ -195,6 +195,20 @@ def template_line(segment: Segment) -> int | None:
     return segment.line + segment.whole.count("\n", segment.start, found.start())
 
 
+# What Helm writes on each document it rendered: the `# Source: CHART/templates/FILE` comment of
+# `helm template` and of Helm 3's post-renderer input, and the annotation Helm 4 adds for its
+# post-renderers (https://helm.sh/docs/topics/advanced/#post-rendering). `{{` in such a document
+# is data that a template wrote (an alerting rule, a log format), not an action.
+_RENDERED = re.compile(
+    r"^# Source: [^\r\n]*/templates/|^[ \t]+postrenderer\.helm\.sh/postrender-filename:", re.M
+)
+
+
+def rendered_by_helm(segment: Segment) -> bool:
+    """Whether Helm marked the document as one it rendered."""
+    return _RENDERED.search(segment.whole, segment.start, segment.end) is not None
+
+
 def needs_look(segment: Segment, kind: str | None) -> bool:
     """Whether a document documents() proved (`kind`; None: not proved) is to be read one by one
     (outline, may_need_change): one not proven, or one of a kind xpnet may rewrite."""

@@ -19,6 +19,7 @@ from xpnet.yaml.scan import (
     may_need_change,
     needs_look,
     outline,
+    rendered_by_helm,
     shape_problem,
     split_stream,
     template_line,
@@ -136,7 +137,7 @@ def document(
     if not may_need_change(segment, found):
         return None
     name = name() if callable(name) else name
-    if (template := template_line(segment)) is not None:
+    if (template := template_line(segment)) is not None and not rendered_by_helm(segment):
         # A chart's template is not data: whatever it parses to (often nothing), it is only
         # reported, never rewritten.
         try:
