@@ -57,7 +57,7 @@ def _depth(text: str) -> int:
 
 
 def _may_nest_deeper(text: str, limit: int) -> bool:
-    """A cheap bound on _depth (issue 17: counting costs half a millisecond a Deployment):
+    """A cheap bound on _depth (counting costs half a millisecond a Deployment):
     brackets open at most one level each, and a line opens at most one block level per
     character of its indentation and dashes, plus one."""
     room = limit - text.count("[") - text.count("{") - 1
@@ -182,7 +182,7 @@ if CParser is not None:
 
     class _CLoader(CParser, SafeConstructor, _Resolver):  # type: ignore[misc]
         """The libyaml loader that ruamel's YAML(typ="safe").compose declares as a new class on
-        every call (half a millisecond each, issue 17), declared once: the same bases and
+        every call (half a millisecond each), declared once: the same bases and
         set-up."""
 
         def __init__(self, stream: str) -> None:
@@ -213,7 +213,7 @@ def raw_compose(text: str) -> Node | None:
 
 
 # Documents already composed in this run, by their text: renders of one chart for many clusters
-# repeat most documents byte for byte (issue 17). Nodes are never changed after composing and
+# repeat most documents byte for byte. Nodes are never changed after composing and
 # their marks are relative to the document's own text, so one tree serves every copy.
 _COMPOSED: dict[tuple[bool, str], Node | None] = {}
 _COMPOSED_CHARS = [0]
@@ -349,7 +349,7 @@ def check_duplicate_keys(root: Node, source: str, first_line: int) -> None:
 def is_merge(key: Node) -> bool:
     if not isinstance(key, ScalarNode):
         return False
-    tag = key.ctag  # str(Tag), which ruamel's tag property builds, is slow (issue 17)
+    tag = key.ctag  # str(Tag), which ruamel's tag property builds, is slow
     return (tag.suffix if tag.handle is None else key.tag) == MERGE_TAG
 
 
