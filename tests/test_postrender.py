@@ -214,7 +214,8 @@ def test_go_match_agrees_with_a_backtracking_matcher(pattern: str, text: str) ->
 def test_a_pattern_that_backtracks_for_minutes_is_answered_at_once(pattern: str) -> None:
     started = time.monotonic()
     assert go_match(pattern, "crossplane-rbac-manager" * 10) is False
-    assert time.monotonic() - started < 1
+    # Backtracking took minutes: a bound far above a busy machine's worst is enough to tell.
+    assert time.monotonic() - started < 10
 
 
 def test_a_post_renderer_with_such_a_pattern_is_read_at_once() -> None:
@@ -223,7 +224,7 @@ def test_a_post_renderer_with_such_a_pattern_is_read_at_once() -> None:
     images = [{"name": "(x*x*x*)*Z", "newTag": "v1.19.0"}]
     started = time.monotonic()
     assert "XPN041" not in rule_ids(released(postRenderers=renderers(patch, images=images)))
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 20
 
 
 @pytest.mark.parametrize("pattern", ["(?i)crossplane", "a(?=b)", "(a)\\1", "[[:alpha:]]+", "x{,2}"])
