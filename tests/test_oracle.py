@@ -11,8 +11,8 @@ and every DeploymentRuntimeConfig's `package-runtime` container carry the six pr
 consistent and covering the API server, the function endpoints and the pod network; and a second
 run changes nothing. A clean refusal is an XpnetError naming the file with a reason.
 
-XPNET_ORACLE_EXAMPLES sets the number of generated examples (default 200); run with -s to see
-what was generated (styles and outcomes) in the last test's output."""
+XPNET_ORACLE_EXAMPLES sets the number of generated examples (default 200); run with
+--hypothesis-show-statistics to see what was generated (styles, features and outcomes)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ import difflib
 import json
 import os
 import re
-from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,8 +47,6 @@ TAGS = ("v1.19.2", "v2.1.0", "v0.0.1")
 DRC_API = "pkg.crossplane.io/v1beta1"
 DRC_PODSPEC = ("spec", "deploymentTemplate", "spec", "template", "spec")
 RUNTIME = "package-runtime"
-
-STATS: Counter[str] = Counter()  # what was generated and how xpnet answered, printed at the end
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1022,7 +1019,7 @@ def agree(py_in: list[Any] | str, go_in: list[Any] | str, reject: Callable[[str]
 
 
 def filtered(why: str) -> None:
-    STATS["examples\tfiltered (" + why.split(":")[0] + ")"] += 1
+    event("filtered: " + why.split(":")[0])
     event("filtered")
     assume(False)
 
@@ -1044,12 +1041,11 @@ EXAMPLES = int(os.environ.get("XPNET_ORACLE_EXAMPLES", "200"))
 def test_oracle(goyaml: Path, case: Case) -> None:
     outcome = oracle(case.text, case.config, goyaml, filtered)
     event(f"outcome: {outcome}")
-    STATS[f"examples\t{outcome}"] += 1
     for style in case.styles:
         event(f"style: {style}")
-        STATS[f"document style {style}\t{outcome}"] += 1
+        event(f"document style {style}: {outcome}")
     for feature in case.features:
-        STATS[f"feature {feature}\t{outcome}"] += 1
+        event(f"feature {feature}: {outcome}")
 
 
 def config(grpc: bool = False) -> dict[str, Any]:
@@ -1324,7 +1320,6 @@ def test_oracle_resource_lists(goyaml: Path, case: Case) -> None:
     except AssertionError as error:
         raise AssertionError(f"{error}\n--- input:\n{case.text[:4000]}") from None
     event(f"outcome: {outcome}")
-    STATS[f"resource lists\t{outcome}"] += 1
 
 
 JSON_RESOURCE_LIST = json.dumps(
@@ -1361,14 +1356,3 @@ def test_resource_list_regressions(goyaml: Path, text: str) -> None:
     """A JSON ResourceList's "on" became a plain on (a boolean to kubectl), a flow one's 0640 the
     decimal 640: caught by test_oracle_resource_lists."""
     assert krm_oracle(text, config(), goyaml, must_agree) == "rewritten"
-
-
-def test_oracle_statistics() -> None:
-    """Prints what the generated examples covered and how xpnet answered (run with -s)."""
-    table: dict[str, Counter[str]] = {}
-    for key, count in STATS.items():
-        what, _, outcome = key.partition("\t")
-        table.setdefault(what, Counter())[outcome] += count
-    for what in sorted(table, key=lambda w: (not w.startswith("examples"), w)):
-        counts = ", ".join(f"{o} {n}" for o, n in sorted(table[what].items()))
-        print(f"oracle {what}: {table[what].total()} ({counts})")
