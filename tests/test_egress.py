@@ -147,6 +147,9 @@ def test_gke_metadata_server_is_allowed_where_calico_sends_it() -> None:
         ("10.96.5.5", "in-cluster"),
         ("10.244.0.0/24", "in-cluster"),
         ("fd00:10:244::5", "in-cluster"),
+        ("::ffff:10.50.0.0/112", "blocked"),  # Go reads it as 10.50.0.0/16
+        ("::ffff:10.244.0.0/120", "in-cluster"),
+        ("[::ffff:10.20.0.10]:3128", None),
         ("localhost", None),
         ("127.0.0.1", None),
         ("::1", None),

@@ -79,6 +79,12 @@ def _cidr(value: str) -> str:
         raise ValueError(
             f"{value!r} has host bits set: did you mean {net.network}/{net.prefixlen}?"
         )
+    if net.version == 6 and net.prefixlen >= 96 and net.ip.is_ipv4_mapped():
+        # Go reads an IPv4-mapped CIDR in NO_PROXY as the IPv4 network it maps
+        # (https://pkg.go.dev/net#IPNet.Contains), a NetworkPolicy's ipBlock as an IPv6 one that
+        # no IPv4 connection matches: only the IPv4 form means one thing to both.
+        ipv4 = netaddr.IPNetwork(f"{net.ip.ipv4()}/{net.prefixlen - 96}")
+        raise ValueError(f"{value!r} is an IPv4-mapped IPv6 CIDR: write it as IPv4, {ipv4}")
     return text.lower()
 
 

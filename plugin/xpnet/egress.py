@@ -39,16 +39,17 @@ class Allowance(NamedTuple):
 
 
 def network(text: str) -> Network | None:
-    """An IP or a CIDR as a network; None for anything else. An IPv4-mapped IPv6 address is
-    the IPv4 address it maps: the connection leaves the pod as IPv4, and is judged as such."""
+    """An IP or a CIDR as a network; None for anything else. An IPv4-mapped IPv6 address or CIDR
+    is the IPv4 one it maps: the connection leaves the pod as IPv4, and Go's NO_PROXY matches it
+    so (https://pkg.go.dev/net#IPNet.Contains)."""
     try:
         net = ipaddress.ip_network(text.strip("[]"), strict=False)
     except ValueError:
         return None
-    if isinstance(net, ipaddress.IPv6Network) and net.prefixlen == 128:
+    if isinstance(net, ipaddress.IPv6Network) and net.prefixlen >= 96:
         mapped = net.network_address.ipv4_mapped
         if mapped is not None:
-            return ipaddress.ip_network(mapped)
+            return ipaddress.ip_network(f"{mapped}/{net.prefixlen - 96}")
     return net
 
 
