@@ -149,9 +149,13 @@ def core_labels(core: Resource) -> dict[str, str] | None:
     root = core.doc.root
     template = to_data(get_in(root, "spec", "template", "metadata", "labels"), core.doc.source)
     selector = to_data(get_in(root, "spec", "selector", "matchLabels"), core.doc.source)
+    expressions = to_data(get_in(root, "spec", "selector", "matchExpressions"), core.doc.source)
     labels = template if isinstance(template, dict) else {}
+    # matchLabels without the selector's matchExpressions would choose more pods than the core's
+    # (a wider ingress to the functions); the template's labels choose the core's pods only.
+    narrowed = bool(expressions) and bool(labels)
     if isinstance(selector, dict) and selector and selector.items() <= labels.items():
-        labels = selector
+        labels = labels if narrowed else selector
     found = {str(k): str(v) for k, v in labels.items() if v is not None}
     return found or None
 
