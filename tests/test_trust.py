@@ -342,6 +342,11 @@ PEM = (  # a throwaway self-signed certificate: only its shape matters here
             "spec.trust.mountPath: a mount at /etc/ssl would hide the image's public roots in "
             "/etc/ssl/certs; mount the corporate CA elsewhere, e.g. /etc/xpnet/ca",
         ),
+        (  # the container runtime cleans the path: this is /etc/ssl/certs
+            {**TRUST, "mountPath": "/etc//ssl/./certs/"},
+            "spec.trust.mountPath: a mount at /etc/ssl/certs would hide the image's public roots "
+            "in /etc/ssl/certs; mount the corporate CA elsewhere, e.g. /etc/xpnet/ca",
+        ),
         (
             {"caBundle": {}},
             "spec.trust.caBundle: give exactly one of configMapRef and secretRef",
@@ -727,6 +732,7 @@ def trust_inputs(draw: st.DrawFn) -> str:
     return text
 
 
+@pytest.mark.slow
 @given(trust_inputs(), st.sampled_from(["configMapRef", "secretRef"]))
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_fix_is_idempotent_or_refuses_clearly(text: str, kind: str) -> None:

@@ -8,6 +8,7 @@ import datetime
 import difflib
 import ipaddress
 import json
+import posixpath
 import re
 from collections.abc import Iterable, Mapping
 from types import UnionType
@@ -501,7 +502,9 @@ def _mount_path(value: str) -> str:
     parts = value.rstrip("/").split("/")
     if ".." in parts or value.rstrip("/") == "" or ":" in value:
         raise ValueError(f"{value!r} cannot be a mount path: no '..' or ':', not /")
-    clean = value.rstrip("/")
+    # The container runtime mounts at the cleaned path (/etc//ssl/./certs is /etc/ssl/certs):
+    # judge, and write, that one.
+    clean = posixpath.normpath(re.sub("/+", "/", value))
     hidden = [d for d in SYSTEM_TRUST_DIRS if d == clean or d.startswith(clean + "/")]
     if hidden:
         raise ValueError(
