@@ -756,3 +756,14 @@ def test_fix_is_idempotent_or_refuses_clearly(text: str, kind: str) -> None:
         f"{f.rule.id} {f.message}" for f in checked.findings if f.rule.severity.value == "error"
     ]
     assert not errors, errors
+
+
+@pytest.mark.parametrize("path", ["/etc/ssl/certs", "//etc/ssl/certs", "/etc/./ssl//certs/"])
+def test_a_mount_hiding_the_public_roots_is_seen_however_its_path_is_spelt(path: str) -> None:
+    text = DRC_HEAD + (
+        "metadata:\n  name: m\nspec:\n  deploymentTemplate:\n    spec:\n      selector: {}\n"
+        "      template:\n        spec:\n          containers:\n          - name: package-runtime\n"
+        f"            volumeMounts:\n            - {{name: v, mountPath: '{path}'}}\n"
+        "          volumes:\n          - {name: v, emptyDir: {}}\n"
+    )
+    assert "XPN029" in check_rules(text)[1]

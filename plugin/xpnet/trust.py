@@ -11,6 +11,7 @@ runs (measured in tests/differential/test_trust_runtimes.py; docs/how-to/corpora
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -523,6 +524,11 @@ def missing_file(
     return f"and volume {name}, mounted at {at}, shows no file {inside}"
 
 
+def clean_path(path: str) -> str:
+    """A mount path as the container runtime mounts it (//etc/./ssl/ is /etc/ssl)."""
+    return posixpath.normpath(re.sub("/+", "/", path))
+
+
 def hiding_mounts(resource: Resource, block: EnvBlock) -> Iterator[tuple[str, str, str]]:
     """XPN029: (volume, mount path, hidden directory) for mounts at or above a system trust
     directory; the main container's only: the one that talks to registries and APIs."""
@@ -533,7 +539,7 @@ def hiding_mounts(resource: Resource, block: EnvBlock) -> Iterator[tuple[str, st
         path = mount.get("mountPath")
         if not isinstance(path, str) or not path.startswith("/"):
             continue
-        hidden = next((d for d in SYSTEM_TRUST_DIRS if _under(d, posixpath.normpath(path))), None)
+        hidden = next((d for d in SYSTEM_TRUST_DIRS if _under(d, clean_path(path))), None)
         if hidden:
             yield str(mount.get("name")), path, hidden
 
