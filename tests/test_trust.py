@@ -292,6 +292,10 @@ def test_explain_shows_the_roots_each_runtime_reads_and_checks_a_local_bundle(
     assert done.returncode != 0 and "Traceback" not in done.stderr
     assert "bad.pem: not a PEM bundle: no -----BEGIN CERTIFICATE----- block" in done.stderr
     assert done.stdout == ""
+    # a device that never ends is refused once it is larger than a ConfigMap could be
+    done = xpnet(tmp_path, "explain", "-c", "xpnet.yaml", "--ca-bundle", "/dev/zero", "in.yaml")
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert "/dev/zero: larger than the 1 MiB a ConfigMap or Secret holds" in done.stderr
 
 
 def test_values_set_registry_ca_bundle_config(tmp_path: Path) -> None:

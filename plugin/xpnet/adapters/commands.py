@@ -171,11 +171,19 @@ def check_cmd(args: argparse.Namespace) -> int:
 
 def bundle_summary(path: str) -> str:
     """A local copy of the CA bundle, checked to be PEM (explain --ca-bundle)."""
+    # A ConfigMap or Secret holds at most 1 MiB
+    # (https://kubernetes.io/docs/concepts/configuration/configmap/): more, or a device that
+    # never ends, cannot be the bundle, and is not read to its end.
+    limit = 1024 * 1024
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
-            text = handle.read()
+            text = handle.read(limit + 1)
     except OSError as error:
         raise InputError(path, [f"cannot read it: {error.strerror}"]) from None
+    if len(text) > limit:
+        raise InputError(
+            path, ["larger than the 1 MiB a ConfigMap or Secret holds: give the bundle's PEM"]
+        )
     count = trust.certificates(text, path)
     return f"{path}: {count} certificate{'s' if count != 1 else ''} (PEM)"
 
