@@ -87,6 +87,14 @@ INVALID = {
 MODEL_ONLY = {
     "host bits": (doc(cluster={"podCIDRs": ["10.244.0.1/16"]}), "did you mean 10.244.0.0/16"),
     "ipv6 syntax": (doc(cluster={"podCIDRs": ["fd00:::1::/64"]}), "not a valid IPv4 or IPv6"),
+    "label key": (
+        doc(networkPolicy={"metricsNamespaceSelector": {"matchLabels": {"team name": "mon"}}}),
+        "'team name' is not a label key",
+    ),
+    "label value": (
+        doc(networkPolicy={"metricsNamespaceSelector": {"matchLabels": {"team": "-mon"}}}),
+        "label team: '-mon' is not a label value",
+    ),
     "ipv4-mapped": (
         doc(cluster={"podCIDRs": ["::ffff:10.244.0.0/112"]}),
         "IPv4-mapped IPv6 CIDR: write it as IPv4, 10.244.0.0/16",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 from contextlib import redirect_stdout
 from pathlib import Path
@@ -14,6 +15,8 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import BIN_DIR, ROOT
 from xpnet import netpol
@@ -323,3 +326,43 @@ def test_the_configmap_form_is_told_by_its_keys() -> None:
     assert "data.noProxy[0]: XPN051" in said and "data.noProxy[1]: XPN050" in said
     assert "spec.proxy" not in said
     assert said.count("extraEgress needs the ClusterNetwork form") == 2
+
+
+LABEL = re.compile(
+    r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+    r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?"
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(max_size=70) | st.from_regex(LABEL, fullmatch=True),
+    st.text(max_size=70) | st.from_regex(LABEL, fullmatch=True),
+)
+def test_a_metrics_selector_label_is_kubernetes_syntax_or_refused(key: str, value: str) -> None:
+    """The label of metricsNamespaceSelector is refused with its path, or is one Kubernetes
+    accepts (https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/)."""
+    data = {
+        "apiVersion": "xpnet.dev/v1alpha1",
+        "kind": "ClusterNetwork",
+        "metadata": {"name": "n"},
+        "spec": {
+            "proxy": {"httpsProxy": "http://10.20.0.10:3128"},
+            "cluster": {
+                "podCIDRs": ["10.244.0.0/16"],
+                "serviceCIDRs": ["10.96.0.0/12"],
+                "apiServerAddresses": ["192.168.10.5"],
+            },
+            "networkPolicy": {
+                "enabled": True,
+                "metricsNamespaceSelector": {"matchLabels": {key: value}},
+            },
+        },
+    }
+    try:
+        load_config(data, "x.yaml")
+    except ConfigError as error:
+        assert "metricsNamespaceSelector.matchLabels" in error.render()
+        return
+    assert LABEL.fullmatch(key) and len(key.rpartition("/")[0]) <= 253, key
+    assert value == "" or (LABEL.fullmatch(value) and "/" not in value), value

@@ -429,10 +429,35 @@ class ExtraEgress(_Strict):
     )
 
 
+# Label syntax (https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#syntax-and-character-set):
+# the API server refuses a NetworkPolicy whose selector breaks it, and the whole apply with it.
+_LABEL_NAME = r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?"
+_LABEL_PREFIX = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"
+
+
+def _labels(value: dict[str, str]) -> dict[str, str]:
+    for key, text in value.items():
+        prefix, _, name = key.rpartition("/")
+        if not re.fullmatch(_LABEL_NAME, name) or (
+            "/" in key and (len(prefix) > 253 or not re.fullmatch(_LABEL_PREFIX, prefix))
+        ):
+            raise ValueError(
+                f"{key!r} is not a label key: [prefix/]name, the name at most 63 letters, digits, "
+                "'-', '_' or '.', starting and ending with a letter or digit, e.g. "
+                "kubernetes.io/metadata.name"
+            )
+        if text and not re.fullmatch(_LABEL_NAME, text):
+            raise ValueError(
+                f"label {key}: {text!r} is not a label value: at most 63 letters, digits, '-', "
+                "'_' or '.', starting and ending with a letter or digit"
+            )
+    return value
+
+
 class LabelSelector(_Strict):
     """Namespaces chosen by their labels (a Kubernetes label selector's matchLabels)."""
 
-    matchLabels: dict[str, str] = Field(
+    matchLabels: Annotated[dict[str, str], AfterValidator(_labels)] = Field(
         min_length=1,
         description="Labels a namespace must carry, all of them.",
         examples=[{"kubernetes.io/metadata.name": "monitoring"}],
