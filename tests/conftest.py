@@ -117,52 +117,6 @@ LAYERS = {
 # Unit tests kept out of the fast layer, by node id (a parametrized test: every case), so the
 # test files carry no marker. Measured on a 2-core machine; ~0.3 s of each xpnet subprocess is
 # Python start-up and imports. Without these the fast layer took ~42 s; with them, under 30 s.
-SLOW = {
-    # ~4 s: the README's runnable blocks, run-example among them
-    "tests/test_readme.py::test_run_blocks_run_as_written",
-    # ~25-35 s: benchmarks/run.py --quick, every command it compares on two inputs
-    "tests/test_benchmark.py::test_quick_mode_prints_progress_and_finishes",
-    # > 3 s: generates installs in every YAML style and reads each back with libyaml and Go
-    "tests/test_oracle.py::test_oracle",
-    # ~2-3 s: a Hypothesis property test (generated installs x configs through fix)
-    "tests/test_properties.py::test_fix_properties",
-    # ~3-5 s each: Hypothesis over generated GitOps objects and values files, check and fix twice
-    "tests/test_releases_fuzz.py::test_gitops_objects_are_read_or_refused_and_fix_is_stable",
-    "tests/test_releases_fuzz.py::test_values_files_are_read_or_refused_and_fix_is_stable",
-    # ~30 s: the chart-values readers timed at two sizes of each dimension, check and fix
-    "tests/test_releases_scaling.py::test_the_readers_scale_linearly",
-    # ~3-4 s each: Hypothesis over generated trust wiring and valueFrom inputs, fix and check
-    "tests/test_trust.py::test_fix_is_idempotent_or_refuses_clearly",
-    "tests/test_valuefrom.py::test_reader_fuzz",
-    # ~2 s per case (x3): xpnet fix in every output mode, each searched for the password
-    "tests/test_secrets.py::test_password_never_appears_in_diagnostics",
-    # ~10 s: generated passwords through every command and format (XPNET_SECRET_EXAMPLES)
-    "tests/test_secret_leaks.py::test_no_part_of_a_password_in_any_diagnostic",
-    # ~1.2 s a case: a hostile URL through every command and format, twice
-    "tests/test_adversarial_secrets.py::test_a_hostile_url_in_every_command",
-    # ~2 s a file: six console script runs apiece
-    "tests/test_adversarial_secrets.py::test_a_hostile_file_through_the_console_scripts",
-    # ~20 s: Go (a probe built once), curl and Python read generated credentials
-    "tests/test_credentials.py::test_what_xpnet_hides_covers_what_clients_send_and_what_it_accepts_they_read_alike",
-    "tests/test_credentials.py::test_the_probe_is_go_itself",
-    # ~10-20 s: Hypothesis over generated configurations, every runtime's direct destinations
-    # judged against the policies fix wrote
-    "tests/test_netpol_properties.py::test_what_goes_direct_is_allowed_or_the_run_says_which",
-    # ~1.8 s: writes and reads back a 50 MB input
-    "tests/test_cli.py::test_a_50_mb_input_goes_through_the_fast_path",
-    # ~0.7-1.3 s each: two to four xpnet subprocesses apiece
-    "tests/test_cli.py::test_check_text_and_json",
-    "tests/test_cli.py::test_config_lookup",
-    "tests/test_cli.py::test_bad_config_and_usage_errors",
-    "tests/test_cli.py::test_render_refuses_an_empty_stream_and_never_prints_empty_output",
-    "tests/test_cli.py::test_explain_tells_each_runtime_why_before_and_after",
-    "tests/test_cli.py::test_hostile_yaml_is_refused_quickly",
-    "tests/test_cli.py::test_noproxy",
-    "tests/test_krm.py::test_module_entry_points",
-    "tests/test_verified_writes.py::test_malformed_proxy_url_in_a_manifest",
-    "tests/test_verified_writes.py::test_nothing_found_severity_summary_and_lines",
-    "tests/test_verified_writes.py::test_values_is_what_fix_writes",
-}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -171,5 +125,3 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         for marker, folder in LAYERS.items():
             if path.is_relative_to(folder):
                 item.add_marker(marker)
-        if item.nodeid.split("[")[0] in SLOW:
-            item.add_marker("slow")

@@ -40,6 +40,7 @@ def hidden(output: Output, never: list[str], given: frozenset[str] = frozenset()
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES, ids=[f"{c['slot']}-{i}" for i, c in enumerate(CASES)])
 def test_a_hostile_url_in_every_command(case: dict[str, Any], tmp_path: Path) -> None:
     assert case["slot"] in SLOTS
@@ -59,6 +60,7 @@ def header(path: Path) -> tuple[dict[str, str], str]:
     return fields, re.sub(r"\A(?:#.*\n)+", "", text)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
 def test_a_hostile_file_through_the_console_scripts(path: Path, tmp_path: Path) -> None:
     fields, text = header(path)

@@ -57,6 +57,7 @@ def test_progress_names_each_step_and_a_failure_its_stderr(
     assert lines[-1].endswith("] done in 1 s")
 
 
+@pytest.mark.slow
 def test_quick_mode_prints_progress_and_finishes() -> None:
     require(tools.kustomize_path(tools.KUSTOMIZE_VERSIONS[-1]), "kustomize (the benchmark's)")
     done = subprocess.run(

@@ -5,6 +5,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import BIN_DIR, ROOT
 from xpnet import __version__
 
@@ -26,6 +28,7 @@ def test_schema_prints_the_published_schema() -> None:
     )
 
 
+@pytest.mark.slow
 def test_noproxy(tmp_path: Path) -> None:
     config = ROOT / "tests" / "cases" / "chart-indentation" / "config.yaml"
     done = xpnet("noproxy", "-c", str(config))
@@ -35,6 +38,7 @@ def test_noproxy(tmp_path: Path) -> None:
     assert "grpc-go <= 1.70" in explained
 
 
+@pytest.mark.slow
 def test_bad_config_and_usage_errors(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("kind: ClusterNetwork\napiVersion: xpnet.dev/v1alpha1\nmetadata: {name: x}\n")
@@ -110,6 +114,7 @@ def test_read_only_file_is_refused_and_left_alone(tmp_path: Path) -> None:
     ), "no file is written when any cannot be"
 
 
+@pytest.mark.slow
 def test_check_text_and_json(tmp_path: Path) -> None:
     work = workdir(tmp_path)
     text = run_in(work, "check", "install.yaml")
@@ -129,6 +134,7 @@ def test_check_text_and_json(tmp_path: Path) -> None:
     assert run_in(work, "check", "fixed.yaml").returncode == 0
 
 
+@pytest.mark.slow
 def test_config_lookup(tmp_path: Path) -> None:
     work = workdir(tmp_path)
     sub = work / "deep" / "er"
@@ -159,6 +165,7 @@ def test_values_for_the_chart(tmp_path: Path) -> None:
     assert set(values["extraEnvVarsRBACManager"]) == {"NO_PROXY", "no_proxy"}
 
 
+@pytest.mark.slow
 def test_render_refuses_an_empty_stream_and_never_prints_empty_output(tmp_path: Path) -> None:
     work = workdir(tmp_path)
     for empty in ("", "\n  \n"):
@@ -183,6 +190,7 @@ def test_non_manifest_files_pass_quietly(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.slow
 def test_hostile_yaml_is_refused_quickly(tmp_path: Path) -> None:
     work = workdir(tmp_path)
     levels = "".join(
@@ -204,6 +212,7 @@ def test_hostile_yaml_is_refused_quickly(tmp_path: Path) -> None:
     assert done.returncode == 1 and "nests more than 200 levels deep" in done.stderr
 
 
+@pytest.mark.slow
 def test_a_50_mb_input_goes_through_the_fast_path(tmp_path: Path) -> None:
     """Documents that cannot need a change are never parsed, so size costs little."""
     work = workdir(tmp_path)
@@ -222,6 +231,7 @@ def test_a_50_mb_input_goes_through_the_fast_path(tmp_path: Path) -> None:
     print(f"50 MB through xpnet fix: {elapsed:.1f} s")  # a figure, not an assertion
 
 
+@pytest.mark.slow
 def test_explain_tells_each_runtime_why_before_and_after(tmp_path: Path) -> None:
     example = ROOT / "examples" / "crossplane-1.19"
     done = run_in(

@@ -235,6 +235,7 @@ def xpnet_reads(url: str) -> tuple[str, str]:
     return unquote(user), unquote(password)
 
 
+@pytest.mark.slow
 @settings(
     max_examples=60,
     deadline=None,
@@ -266,6 +267,7 @@ def test_what_xpnet_hides_covers_what_clients_send_and_what_it_accepts_they_read
         assert go is None or go != (*want, host) or curl != want, (url, go, curl)
 
 
+@pytest.mark.slow
 def test_the_probe_is_go_itself(go_probe: Path) -> None:
     assert go_reads(go_probe, "user:pass@proxy:3128") == ("user", "pass", "proxy:3128")
     assert go_reads(go_probe, "http://us%40er:p@ss/w?rd#x@proxy:3128") == ("us@er", "p", "ss")

@@ -131,6 +131,7 @@ def test_json_resource_list_takes_the_sure_path() -> None:
     assert env["NO_PROXY"] == env["no_proxy"] and "10.244.0.0/16" in env["NO_PROXY"]
 
 
+@pytest.mark.slow
 def test_module_entry_points(tmp_path: Path) -> None:
     text = wrap(INSTALL, CONFIG).encode()
     via_module = subprocess.run(

@@ -285,6 +285,7 @@ def check_direct_is_allowed(spec: dict[str, Any], text: str, entries: list[str])
     return judged
 
 
+@pytest.mark.slow
 @settings(
     max_examples=150,
     deadline=None,

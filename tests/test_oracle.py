@@ -1027,6 +1027,7 @@ def filtered(why: str) -> None:
 EXAMPLES = int(os.environ.get("XPNET_ORACLE_EXAMPLES", "200"))
 
 
+@pytest.mark.slow
 @settings(
     max_examples=EXAMPLES,
     deadline=None,

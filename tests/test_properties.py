@@ -9,6 +9,7 @@ import ipaddress
 import re
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
@@ -130,6 +131,7 @@ def containers(text: str) -> dict[str, dict[str, Any]]:
 PROPERTIES = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+@pytest.mark.slow
 @PROPERTIES
 @given(installs(), configs())
 def test_fix_properties(install: tuple[str, dict[str, list[tuple[str, str]]]], raw: Any) -> None:

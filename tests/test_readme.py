@@ -101,6 +101,7 @@ def test_every_block_is_run_checked_or_marked(block: Block) -> None:
 RUN = [b for b in BLOCKS if b.marker == "run"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("block", RUN, ids=_id)
 def test_run_blocks_run_as_written(block: Block) -> None:
     expected = int(block.argument.removeprefix("exit ")) if block.argument else 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -366,6 +367,7 @@ def outcome(text: str, mode: str, values: bool = False) -> tuple[str | None, lis
 FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+@pytest.mark.slow
 @FUZZ
 @given(streams())
 def test_gitops_objects_are_read_or_refused_and_fix_is_stable(text: str) -> None:
@@ -379,6 +381,7 @@ def test_gitops_objects_are_read_or_refused_and_fix_is_stable(text: str) -> None
         assert again == fixed, "a second fix changes something"
 
 
+@pytest.mark.slow
 @FUZZ
 @given(chart_values())
 def test_values_files_are_read_or_refused_and_fix_is_stable(values: Any) -> None:

@@ -100,6 +100,7 @@ def smallest(run: Callable[[], object]) -> float:
     return best
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dimension", DIMENSIONS)
 @pytest.mark.parametrize("mode", ["check", "fix"])
 def test_the_readers_scale_linearly(dimension: str, mode: str, tmp_path: Path) -> None:

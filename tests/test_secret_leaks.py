@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -66,6 +67,7 @@ USERS = ["bob", "us%40er", "alice.smith", "", "Us3r"]
 
 
 # XPNET_SECRET_EXAMPLES=2000 searches harder (about 0.3 s an example).
+@pytest.mark.slow
 @settings(
     max_examples=int(os.environ.get("XPNET_SECRET_EXAMPLES", "40")),
     deadline=None,

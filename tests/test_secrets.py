@@ -81,6 +81,7 @@ def diagnostics(tmp_path: Path, config: str) -> list[str]:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "breakage",
     ["", "podCIDRs: [10.244.0.0/99]", "httpsProxy: ftp://bob:" + PASSWORD + "@proxy:1"],

@@ -315,6 +315,7 @@ def inputs(draw: st.DrawFn) -> tuple[str, dict[tuple[str | None, str], dict[str,
     return stream(*order), known
 
 
+@pytest.mark.slow
 @given(inputs())
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_reader_fuzz(case: tuple[str, dict[tuple[str | None, str], dict[str, str]]]) -> None:

@@ -258,6 +258,7 @@ def test_hostile_yaml_is_refused_quickly(case: str, entry: str, tmp_path: Path) 
 
 
 # 8. A malformed proxy URL in a manifest: findings, never an exception, never the password.
+@pytest.mark.slow
 def test_malformed_proxy_url_in_a_manifest(tmp_path: Path) -> None:
     text = core(
         "        env:\n        - name: HTTPS_PROXY\n          value: http://u:s3cret@[fd00::1\n"
@@ -356,6 +357,7 @@ def test_runtime_config_containers_as_a_map_is_refused() -> None:
 
 
 # 13. Say when nothing was found; severities and a summary; lines point at the variable.
+@pytest.mark.slow
 def test_nothing_found_severity_summary_and_lines(tmp_path: Path) -> None:
     (tmp_path / "xpnet.yaml").write_text(CONFIG_YAML)
     (tmp_path / "none.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
@@ -388,6 +390,7 @@ def test_a_wrong_splice_is_refused_not_written(monkeypatch: pytest.MonkeyPatch) 
 
 
 # values prints exactly what fix writes.
+@pytest.mark.slow
 def test_values_is_what_fix_writes(tmp_path: Path) -> None:
     data = yaml.safe_load(CONFIG_YAML)
     data["spec"]["proxy"]["grpcProxy"] = "http://grpc.corp.example:3128"
