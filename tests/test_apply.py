@@ -7,13 +7,13 @@ import pytest
 from tests.unit_helpers import config, core, documents
 from xpnet.apply import rewrite
 from xpnet.errors import InputError
-from xpnet.install import discover
+from xpnet.install import find_installs
 from xpnet.plan import plan_fix
 
 
 def rewritten(text: str) -> str:
     docs = documents(text)
-    (install,) = discover(docs, None, "auto")
+    (install,) = find_installs(docs, None, "auto")
     return rewrite(docs[0], plan_fix(config(), install).edits)
 
 

@@ -20,7 +20,7 @@ from xpnet import credentials, valuefrom
 from xpnet.adapters.krm import transform, transform_text
 from xpnet.adapters.streams import run_streams
 from xpnet.errors import InputError
-from xpnet.install import discover
+from xpnet.install import find_installs
 from xpnet.yaml.stream import Source, load
 
 NS = "crossplane-system"
@@ -174,7 +174,7 @@ def test_a_value_xpnet_cannot_read_is_set_never_not_set() -> None:
 def test_which_configmap_a_pod_reads(configmaps: list[str], resolved: bool) -> None:
     text = stream(core({**SIX, "HTTPS_PROXY": ref()}), *configmaps)
     installs = valuefrom.resolve(
-        discover(load([Source("in.yaml", text)]), None, "auto"),
+        find_installs(load([Source("in.yaml", text)]), None, "auto"),
         lambda: (s for src in [Source("in.yaml", text)] for s in _segments(src)),
     )
     (var,) = [v for v in installs[0].resources[0].blocks[0].env if v.name == "HTTPS_PROXY"]
@@ -331,7 +331,7 @@ def test_reader_fuzz(case: tuple[str, dict[tuple[str | None, str], dict[str, str
             assert PASSWORD not in f.message, f.message
     source = Source("in.yaml", text)
     docs = load([source])
-    for install in valuefrom.resolve(discover(docs, None, "auto"), lambda: source.segments):
+    for install in valuefrom.resolve(find_installs(docs, None, "auto"), lambda: source.segments):
         for var in (v for r in install.resources for b in r.blocks for v in b.env if v.ref):
             assert var.ref is not None
             if var.value is None:
@@ -357,7 +357,7 @@ def test_explain_never_tells_a_decision_that_hangs_on_an_unread_variable() -> No
     secret = "valueFrom:\n            secretKeyRef: {name: s, key: k}\n"
     text = core({"HTTPS_PROXY": secret, "https_proxy": secret, "NO_PROXY": GOOD})
     cfg = config("fix")
-    (install,) = discover(load([Source("in.yaml", text)]), None, "auto")
+    (install,) = find_installs(load([Source("in.yaml", text)]), None, "auto")
     plan = plan_fix(cfg, install)
     where = explain.destinations(cfg, install, ["function-example"], None, [])
     verdicts = explain.explain(cfg, plan, where)

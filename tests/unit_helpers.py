@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 from xpnet.config import ClusterNetwork, load_config, with_mode
-from xpnet.install import CrossplaneInstall, discover
+from xpnet.install import CrossplaneInstall, find_installs
 from xpnet.yaml.stream import Document, Source, load
 
 PROXY = "http://proxy.corp.example:3128"
@@ -59,4 +59,4 @@ def documents(*files: str) -> list[Document]:
 
 
 def installs(*files: str, namespace: str | None = None) -> tuple[CrossplaneInstall, ...]:
-    return discover(documents(*files), namespace, "auto")
+    return find_installs(documents(*files), namespace, "auto")

@@ -19,8 +19,7 @@ from xpnet.config import API_VERSION, CONFIGMAP_KEYS, KIND, load_config
 from xpnet.config_model import CredentialsSecret
 from xpnet.credentials import inline, redact, scrub
 from xpnet.errors import ConfigError, InputError
-from xpnet.install import DEFAULT_NAMESPACE, CrossplaneInstall
-from xpnet.install import discover as find_installs
+from xpnet.install import DEFAULT_NAMESPACE, CrossplaneInstall, find_installs
 from xpnet.releases import resources
 from xpnet.saved import (
     ADDRESS,

@@ -10,7 +10,7 @@ from xpnet import rules
 from xpnet.apply import rewrite
 from xpnet.config import ClusterNetwork
 from xpnet.errors import InputError
-from xpnet.install import Resource, discover, note_credentials, template
+from xpnet.install import Resource, find_installs, note_credentials, template
 from xpnet.plan import EnvEdit, Finding, Plan, config_findings, finding, plan_fix
 from xpnet.records import NamedTuple
 from xpnet.releases import resources
@@ -132,7 +132,7 @@ def run(
     name (asked for only when an entry does)."""
     # lint and netpol are imported only where a run needs them (~2 ms of a start).
     crossplane = config.spec.crossplane
-    installs = discover(docs, crossplane.namespace, crossplane.version, _resources)
+    installs = find_installs(docs, crossplane.namespace, crossplane.version, _resources)
     if segments is not None:
         installs = resolve(installs, segments)
         note_credentials(r for i in installs for r in i.resources)  # values from ConfigMaps

@@ -588,7 +588,7 @@ def note_credentials(resources: Iterable[Resource]) -> None:
             remember(value)
 
 
-def discover(
+def find_installs(
     docs: Iterable[Document],
     namespace: str | None,
     version: str,

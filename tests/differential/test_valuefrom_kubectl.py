@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from xpnet import valuefrom
-from xpnet.install import discover
+from xpnet.install import find_installs
 from xpnet.yaml.stream import Source, load
 
 NS = "crossplane-system"
@@ -182,7 +182,8 @@ def test_xpnet_reads_what_kubectl_reads(kubectl: Path, tmp_path: Path) -> None:
 
     text = "---\n".join(deployments + configmaps)
     source = Source("in.yaml", text)
-    installs = valuefrom.resolve(discover(load([source]), None, "auto"), lambda: source.segments)
+    found = find_installs(load([source]), None, "auto")
+    installs = valuefrom.resolve(found, lambda: source.segments)
     ours = {v.name: v for i in installs for r in i.resources for b in r.blocks for v in b.env}
     assert len(ours) == 120 and set(theirs) == set(ours), set(theirs) ^ set(ours)
     differences = []

@@ -16,7 +16,7 @@ from xpnet.config import ClusterNetwork, json_schema, with_mode
 from xpnet.engine import Outcome
 from xpnet.envvars import BYPASS_VARS, GRPC, SIX
 from xpnet.errors import ConfigError, InputError
-from xpnet.install import DEFAULT_NAMESPACE, discover, note_credentials
+from xpnet.install import DEFAULT_NAMESPACE, find_installs, note_credentials
 from xpnet.plan import SAMPLE_FUNCTION, Finding, plan_fix, variables
 from xpnet.records import NamedTuple
 from xpnet.releases import resources
@@ -224,7 +224,7 @@ def explain_cmd(args: argparse.Namespace) -> int:
     crossplane = config.spec.crossplane
     runtimes = args.runtime or list(RUNTIMES)
     sections = []
-    installs = discover(docs, crossplane.namespace, crossplane.version, resources)
+    installs = find_installs(docs, crossplane.namespace, crossplane.version, resources)
     # Variables read from ConfigMaps of the same input are explained with their values.
     installs = resolve(installs, lambda: (s for source in sources for s in source.segments))
     note_credentials(r for i in installs for r in i.resources)  # values from ConfigMaps
@@ -389,7 +389,8 @@ def netpol_cmd(args: argparse.Namespace) -> int:
         )
     sources = _sources(args.files or [STDIN])
     crossplane = config.spec.crossplane
-    installs = discover(stream.load(sources), crossplane.namespace, crossplane.version, resources)
+    docs = stream.load(sources)
+    installs = find_installs(docs, crossplane.namespace, crossplane.version, resources)
     texts = []
     used = []
     values = [i.core for i in installs if i.core is not None and i.core.kind != "Deployment"]

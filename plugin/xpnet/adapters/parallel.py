@@ -42,7 +42,7 @@ class Part(NamedTuple):
 
 def self_contained(outcome: Outcome) -> bool:
     """Whether each install holds resources of one file only, as one run over more files would
-    group them (install.discover): a file's runtime configs join a core of that file, and an
+    group them (install.find_installs): a file's runtime configs join a core of that file, and an
     RBAC manager joins the core of its namespace in its own file."""
     cores = [p.install.core for p in outcome.plans if p.install.core is not None]
     for plan in outcome.plans:
