@@ -178,13 +178,6 @@ def item_result(item: ItemEdit) -> dict[str, Any]:
 _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
 
-def sarif(findings: Sequence[Finding], version: str) -> dict[str, Any]:
-    """A SARIF 2.1.0 log (`xpnet check -o sarif`, for code scanning): every rule of the
-    catalogue with its help, a result per finding with a region at the variable's line and a
-    fingerprint that stays while the file moves around it."""
-    return sarif_log([sarif_result(f) for f in findings], version)
-
-
 def sarif_result(finding: Finding) -> dict[str, Any]:
     """One finding as a SARIF result."""
     import hashlib  # only SARIF needs it
@@ -218,7 +211,8 @@ _RULE_INDEX = {rule.id: i for i, rule in enumerate(CATALOGUE)}
 
 
 def sarif_log(results: list[dict[str, Any]], version: str) -> dict[str, Any]:
-    """The SARIF log around results (`sarif_result`)."""
+    """A SARIF 2.1.0 log (`xpnet check -o sarif`, for code scanning) around results
+    (`sarif_result`): every rule of the catalogue with its help."""
     rules = [
         {
             "id": rule.id,
