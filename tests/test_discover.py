@@ -145,7 +145,8 @@ def test_openshift_network_and_proxy() -> None:
     assert list(got.spec.cluster.apiServerAddresses) == ["api-int.ocp.corp.example"]
     # status.noProxy without what xpnet computes itself
     assert list(got.spec.proxy.noProxy) == [".corp.example", "10.0.0.0/16", "169.254.169.254"]
-    assert any("openshift-config/user-ca-bundle" in n for n in found.notes)
+    trusted = [n for n in found.notes if "openshift-config/user-ca-bundle" in n]
+    assert trusted and "spec.trust.caBundle" in trusted[0], found.notes
 
 
 def test_k3s_config_file_dual_stack() -> None:

@@ -518,8 +518,11 @@ def _openshift_proxy(obj: Fields, reading: Reading) -> None:
     if trusted := obj.text("spec", "trustedCA", "name"):
         reading.notes.append(
             f"{obj.where} spec.trustedCA: the proxy's CA bundle is ConfigMap "
-            f"openshift-config/{trusted}; xpnet does not set CAs: mount it into Crossplane and "
-            "its providers (SSL_CERT_FILE, or the chart's registryCaBundleConfig)"
+            f"openshift-config/{trusted}, which Crossplane's pods cannot mount from another "
+            "namespace: create a ConfigMap in Crossplane's namespace labelled "
+            "config.openshift.io/inject-trusted-cabundle: 'true' (OpenShift fills its key "
+            "ca-bundle.crt with the cluster's trust bundle, public roots included) and set "
+            "spec.trust.caBundle: {configMapRef: {name: NAME, key: ca-bundle.crt}, complete: true}"
         )
 
 
