@@ -126,7 +126,8 @@ def test_function_ingress_only_from_the_core_and_egress_to_what_is_needed() -> N
             }
         }
     ]
-    assert len(provider_egress["spec"]["egress"]) == 3  # no function pods for providers
+    assert to[4] == [netpol.OPENSHIFT_DNS_PEER]  # OpenShift's cluster DNS, on 5353
+    assert len(provider_egress["spec"]["egress"]) == 4  # no function pods for providers
 
 
 def test_a_proxy_ip_literal_needs_no_proxy_cidrs() -> None:

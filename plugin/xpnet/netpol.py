@@ -43,6 +43,14 @@ DNS_PEER = {
     "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
     "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
 }
+# OpenShift's cluster DNS is not kube-dns: its pods in openshift-dns listen on 5353, which the
+# dns-default Service's port 53 is translated to before OVN-Kubernetes judges egress
+# (https://docs.openshift.com/container-platform/latest/networking/dns-operator.html). The peer
+# chooses nothing on other clusters.
+OPENSHIFT_DNS_PEER = {
+    "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "openshift-dns"}},
+    "podSelector": {"matchLabels": {"dns.operator.openshift.io/daemonset-dns": "default"}},
+}
 NAMES = (
     "xpnet-function-ingress",
     "xpnet-core-egress",
@@ -85,6 +93,12 @@ def _egress(config: ClusterNetwork, core_selector: dict[str, Any] | None) -> lis
                 "ports": [{"protocol": "TCP", "port": GRPC_PORT}],
             }
         )
+    rules_.append(
+        {
+            "to": [OPENSHIFT_DNS_PEER],
+            "ports": [{"protocol": "UDP", "port": 5353}, {"protocol": "TCP", "port": 5353}],
+        }
+    )
     rules_ += [_rule(a) for a in allowed if a not in first]
     return rules_
 

@@ -146,6 +146,9 @@ OTHER = Peer("10.244.2.5", "default", {"app": "shell"})
 PROMETHEUS = Peer("10.244.3.7", "monitoring", {"app": "prometheus"})
 DNS = Peer("10.244.0.3", "kube-system", {"k8s-app": "kube-dns"})
 DNS6 = Peer("fd00:10:244::3", "kube-system", {"k8s-app": "kube-dns"})
+OPENSHIFT_DNS = Peer(
+    "10.244.0.4", "openshift-dns", {"dns.operator.openshift.io/daemonset-dns": "default"}
+)
 CORE6 = CORE._replace(ip="fd00:10:244:1::10")
 FUNCTION6 = FUNCTION._replace(ip="fd00:10:244:1::20")
 PROVIDER6 = PROVIDER._replace(ip="fd00:10:244:1::30")
@@ -181,6 +184,16 @@ CASES: dict[str, list[Case]] = {
         Case("provider -> cluster DNS TCP 53", PROVIDER, DNS, 53, True),
         Case("function -> cluster DNS UDP 53", FUNCTION, DNS, 53, True, "UDP"),
         Case("core -> internet DNS UDP 53", CORE, Peer("8.8.8.8"), 53, False, "UDP"),
+        Case("provider -> OpenShift DNS UDP 5353", PROVIDER, OPENSHIFT_DNS, 5353, True, "UDP"),
+        Case("core -> OpenShift DNS TCP 5353", CORE, OPENSHIFT_DNS, 5353, True),
+        Case(
+            "function -> another openshift-dns pod",
+            FUNCTION,
+            OPENSHIFT_DNS._replace(labels={"app": "other"}),
+            5353,
+            False,
+            "UDP",
+        ),
         Case("API server -> provider webhook", Peer("192.168.10.5"), PROVIDER, 9443, True),
         Case("API server -> core webhook", Peer("192.168.10.5"), CORE, 9443, True),
         Case("monitoring -> function metrics", PROMETHEUS, FUNCTION, 8080, True),
