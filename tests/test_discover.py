@@ -321,3 +321,13 @@ def test_help_and_readme_name_every_source(capsys: pytest.CaptureFixture[str]) -
     for key, _ in sources.SOURCES:
         assert sources.SAVE[key] in out, key
         assert sources.SAVE[key] in readme, key
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [("Corp_Proxy", "did you mean corp-proxy?"), ("a..b", "e.g. corp-proxy"), ("x" * 254, "253")],
+)
+def test_a_name_the_api_server_would_refuse_is_a_usage_error(name: str, said: str) -> None:
+    done = xpnet("discover", "--proxy", PROXY, "--name", name, str(FIXTURES / "nodes.yaml"))
+    assert done.returncode == 2 and said in done.stderr and done.stdout == "", done.stderr
+    assert "Traceback" not in done.stderr

@@ -194,9 +194,28 @@ def _discover(sub: Commands) -> None:
         help="write spec.proxy.credentialsSecret with this Secret and proxy URLs without their "
         "user name and password (discover never copies a password it reads)",
     )
-    p.add_argument("--name", default="discovered", metavar="NAME", help="metadata.name")
+    p.add_argument(
+        "--name", default="discovered", type=_object_name, metavar="NAME", help="metadata.name"
+    )
     p.add_argument("files", nargs="*", metavar="FILE", help="saved objects (- for stdin)")
     p.set_defaults(func=commands.discover_cmd)
+
+
+def _object_name(value: str) -> str:
+    """A metadata.name the API server accepts (a DNS subdomain), else a usage error."""
+    import re
+
+    from xpnet.config_model import DNS_NAME_PATTERN
+
+    if len(value) <= 253 and re.match(DNS_NAME_PATTERN, value):
+        return value
+    guess = value.strip().lower().replace("_", "-")
+    valid = len(guess) <= 253 and re.match(DNS_NAME_PATTERN, guess)
+    hint = f"did you mean {guess}?" if valid else "e.g. corp-proxy"
+    raise argparse.ArgumentTypeError(
+        f"{value!r} is not a valid name: lower case letters, digits and '-', in parts joined by "
+        f"'.', at most 253 characters; {hint}"
+    )
 
 
 def _schema(sub: Commands) -> None:
