@@ -45,8 +45,10 @@ DNS_PEER = {
 }
 # OpenShift's cluster DNS is not kube-dns: its pods in openshift-dns listen on 5353, which the
 # dns-default Service's port 53 is translated to before OVN-Kubernetes judges egress
-# (https://docs.openshift.com/container-platform/latest/networking/dns-operator.html). The peer
-# chooses nothing on other clusters.
+# (https://docs.openshift.com/container-platform/latest/networking/dns-operator.html); the pod
+# label and ports (dns 5353/UDP, dns-tcp 5353/TCP) are the DNS operator's DaemonSet's
+# (openshift/cluster-dns-operator, assets/dns/daemonset.yaml). The peer chooses nothing on other
+# clusters.
 OPENSHIFT_DNS_PEER = {
     "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "openshift-dns"}},
     "podSelector": {"matchLabels": {"dns.operator.openshift.io/daemonset-dns": "default"}},
