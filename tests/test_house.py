@@ -1,4 +1,4 @@
-"""The repository stands alone: its code cites its own docs/ pages or upstream URLs, never a
+"""The repository stands alone: its code and docs cite its own docs/ pages or upstream URLs, never a
 file outside it or an issue number that nobody can resolve from the code."""
 
 from __future__ import annotations
@@ -11,10 +11,16 @@ from tests.conftest import ROOT
 
 OUTSIDE = re.compile(r"FACTS\.md|SPEC\.md|SPEC §|\.\./shared|/work/|\bissues? \d+\b|\(#\d+\)")
 SOURCES = sorted(
-    p
-    for folder in ("plugin", "scripts", "tests")
-    for p in (ROOT / folder).rglob("*.py")
-    if p.name != "test_house.py"
+    [
+        *(
+            p
+            for folder in ("plugin", "scripts", "tests")
+            for p in (ROOT / folder).rglob("*.py")
+            if p.name != "test_house.py"
+        ),
+        ROOT / "README.md",
+        *(ROOT / "docs").rglob("*.md"),
+    ]
 )
 
 
