@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+from tests.resource_lists import wrap
 from xpnet.yaml.scan import Segment, template_line
 
 CORPUS = ROOT / "tests" / "adversarial" / "templates"
@@ -131,13 +132,8 @@ def test_what_helm_rendered_is_a_manifest_whatever_braces_it_holds(
 
 
 def test_the_krm_function_passes_a_template_item_through(tmp_path: Path) -> None:
-    item = (CORPUS / "quoted-actions.yaml").read_text()
-    items = "".join(
-        ("- " if i == 0 else "  ") + line + "\n" for i, line in enumerate(item.splitlines())
-    )
-    conf = "".join(f"  {line}\n" for line in CONFIG.read_text().splitlines())
-    head = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n"
-    body = f"{head}{items}functionConfig:\n{conf}"
+    body = wrap((CORPUS / "quoted-actions.yaml").read_text(), CONFIG.read_text())
+    items = body.split("items:\n", 1)[1].split("functionConfig:", 1)[0]
     done = subprocess.run([str(BIN / "xpnet-fn")], input=body, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert items in done.stdout and "XPN065" in done.stdout
