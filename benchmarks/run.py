@@ -14,7 +14,7 @@ stream Helm gives a post-renderer:
 - the chart alone: the real Crossplane v1.20.11 chart rendered (benchmarks/crossplane-install.yaml,
   23 items, 34 KB), also rendered by real Helm 3 with xpnet-helm or cat as its post-renderer;
 - the chart + N unrelated resources (Deployments with env blocks, Services, CRDs), --sizes;
-- the platform-shaped input of issue 17 (--platform N): the chart + N Deployments whose image or
+- the platform-shaped input (--platform N): the chart + N Deployments whose image or
   labels mention "crossplane" + N/5 Compositions + 20 DeploymentRuntimeConfigs;
 - --large N items: the install once, then the largest --sizes capture's other items repeated to
   N items in all (kustomize itself would take many minutes to build it);
@@ -287,7 +287,7 @@ def measure(
 ) -> list[Measure]:
     """The commands of one table section side by side: a warm-up round, then `repeat` rounds
     that run each once, each round in another order (so that the machine's drift, large here,
-    falls on all of them alike, as the issue measured), then one run each under GNU time for
+    falls on all of them alike), then one run each under GNU time for
     the peak RSS. Each gets the median of its timed rounds."""
     walls: list[list[float]] = [[] for _ in commands]
     rng = random.Random(0)  # the same orders in every run of the benchmark
@@ -641,6 +641,8 @@ def main() -> int:
                 timed(label, "xpnet check, one render", [*check, str(paths[0])], None, ok=ok)
                 every = [*check, *map(str, paths)]
                 timed(label, f"xpnet check, {args.renders} renders", every, None, ok=ok)
+                jobs = [*check, "--jobs", "2", *map(str, paths)]
+                timed(label, f"xpnet check --jobs 2, {args.renders} renders", jobs, None, ok=ok)
                 if old is not None:
                     code = "from xpnet.adapters.cli import entry; entry()"
                     argv = [PY, "-c", code, *check[1:]]
@@ -697,30 +699,30 @@ def report(
     large, platform_ = f"large {n_large}", f"platform+{n_platform}"
     k, renders = "install+1000", f"{n_renders} renders"
     helm = "helm 3 template + {} post-renderer"
-    # (the target, its issue), what is divided by what (input, command), the bound and its sense
+    # The target, what is divided by what (input, command), the bound and its sense
     # The targets as a table, one or two lines each.
     # fmt: off
     ratios: list[tuple[str, tuple[str, str], tuple[str, str], float, str]] = [
-        ("chart alone: xpnet-fn / python -c pass <= 6 (17)",
+        ("chart alone: xpnet-fn / python -c pass <= 6",
          ("install", "xpnet-fn"), ("-", "bare interpreter (python -c pass)"), 6, "le"),
-        ("chart alone: helm 3 + xpnet-helm / + cat <= 2.5 (17)",
+        ("chart alone: helm 3 + xpnet-helm / + cat <= 2.5",
          ("install", helm.format("xpnet-helm")), ("install", helm.format("cat")), 2.5, "le"),
-        (f"platform {n_platform}: pyyaml / xpnet-fn >= 5 (17)",
+        (f"platform {n_platform}: pyyaml / xpnet-fn >= 5",
          (platform_, "pyyaml load/edit/dump"), (platform_, "xpnet-fn"), 5, "ge"),
-        ("1000: pyyaml / xpnet-fn >= 8 (17; 5 in issue 5)",
+        ("1000: pyyaml / xpnet-fn >= 8",
          (k, "pyyaml load/edit/dump"), (k, "xpnet-fn"), 8, "ge"),
-        (f"{n_large}: xpnet-fn / python identity <= 4 (17)",
+        (f"{n_large}: xpnet-fn / python identity <= 4",
          (large, "xpnet-fn"), (large, "python identity"), 4, "le"),
-        *((f"{n_renders} renders / one, {kind}: xpnet check <= 10 (17)",
-           (f"{renders}, {kind}", f"xpnet check, {n_renders} renders"),
+        *((f"{n_renders} renders / one, {kind}: xpnet check -j2 <= 10",
+           (f"{renders}, {kind}", f"xpnet check --jobs 2, {n_renders} renders"),
            (f"{renders}, {kind}", "xpnet check, one render"), 10, "le")
           for kind in ("fixed", "unfixed")),
-        ("1000: kustomize+xpnet / kustomize+cat <= 1.10 (5)",
+        ("1000: kustomize+xpnet / kustomize+cat <= 1.10",
          (k, "kustomize build + xpnet-fn"), (k, "kustomize build + cat"), 1.10, "le"),
-        ("1000: xpnet-helm / xpnet-fn <= 1.2 (5)", (k, "xpnet-helm"), (k, "xpnet-fn"), 1.2, "le"),
-        ("1000: xpnet fix / xpnet-fn <= 1.2 (5)", (k, "xpnet fix"), (k, "xpnet-fn"), 1.2, "le"),
-        ("1000: ruamel / xpnet-fn >= 50 (5)", (k, "ruamel round-trip"), (k, "xpnet-fn"), 50, "ge"),
-        ("5000 / 1000 xpnet-fn time <= 5.5 (5)",
+        ("1000: xpnet-helm / xpnet-fn <= 1.2", (k, "xpnet-helm"), (k, "xpnet-fn"), 1.2, "le"),
+        ("1000: xpnet fix / xpnet-fn <= 1.2", (k, "xpnet fix"), (k, "xpnet-fn"), 1.2, "le"),
+        ("1000: ruamel / xpnet-fn >= 50", (k, "ruamel round-trip"), (k, "xpnet-fn"), 50, "ge"),
+        ("5000 / 1000 xpnet-fn time <= 5.5",
          ("install+5000", "xpnet-fn"), (k, "xpnet-fn"), 5.5, "le"),
     ]
     # fmt: on
@@ -729,7 +731,7 @@ def report(
     checks.insert(
         5,
         (
-            f"{n_large}: xpnet-fn peak RSS / input size <= 3 (17)",
+            f"{n_large}: xpnet-fn peak RSS / input size <= 3",
             rss_large.rss_mib / sizes_mb[large] if rss_large and rss_large.rss_mib else None,
             3,
             "le",
@@ -737,14 +739,14 @@ def report(
     )
     checks += [
         (
-            f"{n}: verification / xpnet-fn run <= 0.05 (9)",
+            f"{n}: verification / xpnet-fn run <= 0.05",
             verifications[n].share if n in verifications else None,
             0.05,
             "le",
         )
         for n in (1000, 5000)
     ]
-    print("\ntargets (the issue in brackets)")
+    print("\ntargets")
     for name, value, target, how in checks:
         if value is None:
             print(f"  ----  {name:54} not measured in this run")

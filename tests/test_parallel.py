@@ -1,6 +1,6 @@
-"""`xpnet check` over many files runs two checks side by side (adapters/parallel.py):
-its output, in every format, and its exit code are byte for byte those of one run
-(XPNET_JOBS=1), also where it must fall back to one run."""
+"""`xpnet check --jobs N` runs N checks side by side (adapters/parallel.py): its output, in
+every format, and its exit code are byte for byte those of one run (no --jobs), also where it
+must fall back to one run."""
 
 from __future__ import annotations
 
@@ -45,10 +45,9 @@ def renders(folder: Path, n: int, change: dict[int, str] | None = None) -> list[
 
 def check(folder: Path, files: list[str], output: str, jobs: str | None) -> tuple[int, str, str]:
     env = {"PATH": "/usr/bin:/bin", "XPNET_CACHE_DIR": str(folder / "cache")}
-    if jobs:
-        env["XPNET_JOBS"] = jobs
+    more = ["--jobs", jobs] if jobs else []
     done = subprocess.run(
-        [str(BIN), "check", "-c", str(folder / "xpnet.yaml"), "-o", output, *files],
+        [str(BIN), "check", "-c", str(folder / "xpnet.yaml"), "-o", output, *more, *files],
         capture_output=True,
         text=True,
         env=env,
@@ -61,9 +60,9 @@ def same_as_one_run(folder: Path, files: list[str]) -> int:
     (folder / "xpnet.yaml").write_text(yaml.safe_dump(CONFIG_DATA))
     codes = set()
     for output in ("text", "json", "sarif"):
-        one = check(folder, files, output, "1")
-        two = check(folder, files, output, None)
-        assert two == one, output
+        one = check(folder, files, output, None)
+        for jobs in ("2", "3"):
+            assert check(folder, files, output, jobs) == one, (output, jobs)
         codes.add(one[0])
     (code,) = codes
     return code
@@ -86,7 +85,7 @@ def test_runtime_configs_in_files_without_a_core_fall_back_to_one_run(tmp_path: 
     file groups it right (here: with several cores it is a shared group, XPN018)."""
     files = renders(tmp_path, 12, {10: DRC.format(i=10), 11: DRC.format(i=11)})
     assert same_as_one_run(tmp_path, files) == 1
-    assert "XPN018" in check(tmp_path, files, "text", None)[1]
+    assert "XPN018" in check(tmp_path, files, "text", "2")[1]
 
 
 def test_an_rbac_manager_without_its_core_falls_back_to_one_run(tmp_path: Path) -> None:
@@ -111,7 +110,7 @@ def test_a_refused_file_in_either_half_gives_one_runs_error(tmp_path: Path) -> N
         files = renders(tmp_path, 12, {index: BROKEN})
         code = same_as_one_run(tmp_path, files)
         assert code == 1
-        out = check(tmp_path, files, "text", None)
+        out = check(tmp_path, files, "text", "2")
         assert f"cluster-{index:03}.yaml" in out[2] and "Traceback" not in out[2]
 
 
@@ -122,7 +121,7 @@ def test_refusals_keep_one_runs_order(tmp_path: Path) -> None:
     shared = EXAMPLES["XPN019"][0]  # an env list shared through an anchor: fix would refuse
     files = renders(tmp_path, 12, {2: shared, 9: shared})
     same_as_one_run(tmp_path, files)
-    assert check(tmp_path, files, "text", None)[1].count("XPN019") == 2
+    assert check(tmp_path, files, "text", "2")[1].count("XPN019") == 2
 
 
 def two_runs(files: list[str]) -> tuple[Any, Any]:
@@ -136,7 +135,7 @@ def two_runs(files: list[str]) -> tuple[Any, Any]:
         found = {r.doc.stream for p in outcome.plans for r in p.install.resources}
         return outcome, [i for i in range(len(part)) if i not in found]
 
-    both = parallel.check(config, sources, run, report.finding_data)
+    both = parallel.check(config, sources, run, report.finding_data, 3)
     try:
         outcome, empty = run(sources)
     except XpnetError:
@@ -171,4 +170,25 @@ def test_a_configmap_read_from_another_file_falls_back_to_one_run(tmp_path: Path
     files = renders(tmp_path, 12, {2: core, 10: configmap})
     assert two_runs(files)[0] is None
     assert same_as_one_run(tmp_path, files) == 1
-    assert "XPN046" in check(tmp_path, files, "text", None)[1]
+    assert "XPN046" in check(tmp_path, files, "text", "2")[1]
+
+
+@pytest.mark.parametrize("jobs", [2, 3, 5, 12, 20])
+def test_the_files_are_split_in_order_and_none_is_lost(jobs: int) -> None:
+    sizes = [5, 1, 1, 40, 1, 1, 1, 3, 2, 2, 9, 1]
+    sources = [Source(f"f{i}", "x" * size) for i, size in enumerate(sizes)]
+    parts = parallel._parts(sources, jobs)
+    assert [s for p in parts for s in p] == sources
+    assert 1 < len(parts) <= jobs and all(parts)
+
+
+def test_jobs_must_be_a_number_of_processes(tmp_path: Path) -> None:
+    (tmp_path / "xpnet.yaml").write_text(yaml.safe_dump(CONFIG_DATA))
+    for wrong in ("0", "two", "-1"):
+        done = subprocess.run(
+            [str(BIN), "check", "-c", str(tmp_path / "xpnet.yaml"), "--jobs", wrong, str(CHART)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 2 and "number of processes" in done.stderr, wrong

@@ -80,8 +80,24 @@ def _check(sub: Commands) -> None:
         default="text",
         help="text (default), json, or sarif (SARIF 2.1.0, for code scanning)",
     )
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=_jobs,
+        default=1,
+        metavar="N",
+        help="check the files in N processes side by side (many renders, one per cluster); the "
+        "output is one process's, which checks again alone where files depend on each other "
+        "(default: 1)",
+    )
     _inputs_options(p)
     p.set_defaults(func=commands.check_cmd)
+
+
+def _jobs(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of processes (1 or more)")
+    return int(value)
 
 
 def _explain(sub: Commands) -> None:

@@ -133,8 +133,6 @@ class _Rendered(NamedTuple):
 def check_cmd(args: argparse.Namespace) -> int:
     import json
 
-    from xpnet.adapters import parallel
-
     config = with_mode(_config(args), "check")
     manifests, values, chart = _inputs(args)
     sources = manifests + values
@@ -148,10 +146,13 @@ def check_cmd(args: argparse.Namespace) -> int:
         found = {r.doc.stream for p in outcome.plans for r in p.install.resources}
         return outcome, [i for i in range(len(part) + len(values)) if i not in found]
 
-    # Many files (a render per cluster): two runs side by side where that is exactly one run.
+    # Many files (a render per cluster): runs side by side where that is exactly one run.
     both = None
-    if not values and parallel.worth_it(config, manifests):
-        both = parallel.check(config, manifests, run, render)
+    if args.jobs > 1 and not values:
+        from xpnet.adapters import parallel
+
+        if parallel.possible(config, manifests, args.jobs):
+            both = parallel.check(config, manifests, run, render, args.jobs)
     if both is None:
         outcome, missing = run(manifests)
         both = ([(f.rule.id, render(f)) for f in outcome.findings], missing)

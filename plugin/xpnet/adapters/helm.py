@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from xpnet import __version__
 
-if TYPE_CHECKING:  # the pipeline is imported while stdin is read (adapters.scripts)
+if TYPE_CHECKING:
     from pathlib import Path
 
 DESCRIPTION = """\
@@ -99,7 +99,7 @@ def _parse(argv: list[str]) -> str | None:
 
 
 def main(argv: list[str] | None = None, data: bytes | None = None) -> int:
-    """The post-renderer; `data`: stdin's bytes when read already (adapters.scripts)."""
+    """The post-renderer; `data`: stdin's bytes (read here when not given)."""
     from xpnet import credentials, report
     from xpnet.adapters.streams import filter_bytes
 

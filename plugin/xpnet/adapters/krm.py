@@ -7,7 +7,6 @@ errors exit 1.
 
 from __future__ import annotations
 
-import marshal
 import os
 import re
 import sys
@@ -48,11 +47,6 @@ exit codes:
 
 
 _CHUNK = 1 << 20
-# Below this a ResourceList is read in this process; above it, two forked processes run the
-# passes over it while this one imports the pipeline (20,000 items). Measured side by
-# side on 2 cores: 35 MB 0.25 s -> 0.20 s; at 9 MB no difference, at 2 MB 15 % slower.
-FORK_MIN = 16 << 20
-JOBS = "XPNET_JOBS"  # XPNET_JOBS=1: one process
 
 
 class Response(NamedTuple):
@@ -259,12 +253,10 @@ def transform_text(text: str, workdir: str | Path | None = None) -> Response:
     return _finish(*_answer(outcome, items, last, ends), text)
 
 
-def respond(
-    data: bytes, workdir: str | Path | None = None, found: listscan.Hits | None = None
-) -> Response:
+def respond(data: bytes, workdir: str | Path | None = None) -> Response:
     """The function on a ResourceList's bytes (UTF-8, checked by the caller): read by listscan
-    where it can (`found`: its passes' hits, when they ran elsewhere), else item by item."""
-    scanned = listscan.scan(data, found)
+    where it can, else item by item."""
+    scanned = listscan.scan(data)
     if scanned is None or "results" in scanned.keys:
         from xpnet.yaml.stream import decode
 
@@ -338,37 +330,6 @@ def _error_response(data: bytes, error: XpnetError) -> Response:
     return Response([], said, 1)
 
 
-def _passes(data: bytes, start: int, end: int) -> bytes:
-    return marshal.dumps(tuple(listscan.hits(data, start, end)))
-
-
-def _hits(data: bytes) -> Callable[[], listscan.Hits]:
-    """listscan's passes over a large input in two forked processes, while this one goes on
-    (it imports the pipeline: 2 cores); the answer when asked for. A child that fails
-    leaves its range to this process."""
-    if len(data) < FORK_MIN or not hasattr(os, "fork") or os.environ.get(JOBS) == "1":
-        return lambda: listscan.hits(data)
-    from functools import partial
-
-    from xpnet.adapters import forked
-
-    ranges = listscan.split(data, 2)
-    answers = [forked.start(partial(_passes, data, start, end)) for start, end in ranges]
-
-    def join() -> listscan.Hits:
-        parts = []
-        for answer, (start, end) in zip(answers, ranges, strict=True):
-            payload = answer()
-            parts.append(
-                listscan.Hits(*marshal.loads(payload))
-                if payload is not None
-                else listscan.hits(data, start, end)  # the child failed: its range here
-            )
-        return listscan.join(parts)
-
-    return join
-
-
 def _refuse_arguments(argv: Sequence[str]) -> None:
     """--help and --version exit 0, any other argument 2 (argparse: imported for people only)."""
     import argparse
@@ -385,7 +346,7 @@ def _refuse_arguments(argv: Sequence[str]) -> None:
 
 def main(argv: Sequence[str] = (), data: bytes | None = None) -> int:
     """Run the function; `argv` are the command's arguments (kustomize and kpt pass none),
-    `data` stdin's bytes when read already (adapters.scripts)."""
+    `data` stdin's bytes (read here when not given)."""
     if argv:
         _refuse_arguments(argv)
     credentials.forget()  # a run knows only its own inputs' secrets
@@ -400,11 +361,8 @@ def main(argv: Sequence[str] = (), data: bytes | None = None) -> int:
 
         sys.stderr.write(report.line(f"{error.render()}\n"))
         return 1
-    found = _hits(data)
     try:
-        from xpnet import engine  # noqa: F401  # the pipeline, imported while the passes run
-
-        response = respond(data, os.getcwd(), found())
+        response = respond(data, os.getcwd())
     except XpnetError as error:
         response = _error_response(data, error)
     sys.stdout.flush()

@@ -1,13 +1,14 @@
-"""`xpnet check` over many files on two cores (one check over 200 chart renders, one
-per cluster overlay, spent nearly all its time composing each render's core and RBAC manager).
+"""`xpnet check --jobs N` over many files (a chart render per cluster overlay spends nearly
+all its time composing each render's core and RBAC manager, so N cores check N renders at once).
 
-The files are split in two runs of contiguous files; a forked child checks the second while
-this process checks the first. The result is used only where it is exactly what one run over
-every file gives: each file's resources belong to installs of that file alone (a core in the
-file, an RBAC manager with a core of its namespace there), NetworkPolicies are off (they are
-planned over every install), and no file is refused. Then the findings are the configuration's
-(once), each run's plan findings in file order, and each run's refusals (XPN019) in file order,
-as one run orders them. Anything else, and the files are checked again in one run."""
+The files are split in N runs of contiguous files of about the same size; forked children check
+all but the first while this process checks the first. The result is used only where it is
+exactly what one run over every file gives: each file's resources belong to installs of that file
+alone (a core in the file, an RBAC manager with a core of its namespace there), NetworkPolicies
+are off (they are planned over every install), and no file is refused. Then the findings are the
+configuration's (once), each run's plan findings in file order, and each run's refusals (XPN019)
+in file order, as one run orders them. Anything else, and the files are checked again in one
+run."""
 
 from __future__ import annotations
 
@@ -24,10 +25,6 @@ from xpnet.plan import Finding, config_findings
 from xpnet.records import NamedTuple
 from xpnet.valuefrom import reads
 from xpnet.yaml.stream import Source
-
-MIN_FILES = 8
-MIN_CHARS = 256 * 1024  # below this a fork costs more than it saves
-JOBS = "XPNET_JOBS"  # XPNET_JOBS=1: always one run
 
 
 class Part(NamedTuple):
@@ -78,16 +75,29 @@ def _part(
     return Part(own, out[:n], out[n : n + cut], out[n + cut :], empty)
 
 
-def worth_it(config: ClusterNetwork, sources: Sequence[Source]) -> bool:
-    if os.environ.get(JOBS) == "1" or not hasattr(os, "fork"):
-        return False
-    if config.spec.networkPolicy.enabled or len(sources) < MIN_FILES:
-        return False
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
-    return cores >= 2 and sum(len(s.text) for s in sources) >= MIN_CHARS
+def possible(config: ClusterNetwork, sources: Sequence[Source], jobs: int) -> bool:
+    """Whether the files can be checked in several runs at all (NetworkPolicies are planned
+    over every install; a platform without fork has one process)."""
+    return (
+        jobs > 1
+        and len(sources) > 1
+        and hasattr(os, "fork")
+        and not (config.spec.networkPolicy.enabled)
+    )
+
+
+def _parts(sources: list[Source], jobs: int) -> list[list[Source]]:
+    """The files in at most `jobs` runs of contiguous files, each about the same size."""
+    total = sum(len(s.text) for s in sources) or 1
+    parts: list[list[Source]] = [[] for _ in range(min(jobs, len(sources)))]
+    size = 0
+    for index, source in enumerate(sources):
+        left = len(sources) - index  # every part keeps at least one file
+        part = min(size * len(parts) // total, len(parts) - 1)
+        part = max(part, len(parts) - left)
+        parts[part].append(source)
+        size += len(source.text)
+    return [p for p in parts if p]
 
 
 Check = Callable[[list[Source]], tuple[Outcome, list[int]]]
@@ -98,35 +108,38 @@ def check(
     sources: list[Source],
     run: Check,
     render: Callable[[Finding], Any],
+    jobs: int = 2,
 ) -> tuple[list[tuple[str, Any]], list[int]] | None:
-    """The rendered findings and the indexes of sources without Crossplane resources, from two
-    runs side by side; None when they would not be exactly one run's (check again in one)."""
-    total = sum(len(s.text) for s in sources)
-    size, half = 0, len(sources) // 2
-    for i, source in enumerate(sources):
-        size += len(source.text)
-        if size * 2 >= total:
-            half = max(1, min(i + 1, len(sources) - 1))
-            break
+    """The rendered findings and the indexes of sources without Crossplane resources, from
+    `jobs` runs side by side; None when they would not be exactly one run's (check again in
+    one)."""
     import pickle  # only a run that splits needs it
 
-    first, second = sources[:half], sources[half:]
+    first, *others = _parts(sources, jobs)
 
-    def second_run() -> bytes:
-        outcome, empty = run(second)
-        return pickle.dumps(_part(outcome, config, render, empty))
+    def other_run(part: list[Source]) -> Callable[[], bytes]:
+        def work() -> bytes:
+            outcome, empty = run(part)
+            return pickle.dumps(_part(outcome, config, render, empty))
 
-    answer = forked.start(second_run)
+        return work
+
+    answers = [forked.start(other_run(part)) for part in others]
     try:
         outcome, empty = run(first)
-        mine: Part | None = _part(outcome, config, render, empty)
+        parts: list[Part | None] = [_part(outcome, config, render, empty)]
     except XpnetError:
-        mine = None  # one run says it again, naming the first refused file
-    data = answer()
-    if mine is None or data is None:
+        parts = [None]  # one run says it again, naming the first refused file
+    for answer in answers:  # every child is waited for, whatever the first run did
+        data = answer()
+        parts.append(None if data is None else pickle.loads(data))
+    done = [p for p in parts if p is not None]
+    if len(done) != len(parts) or not all(p.own and p.config == done[0].config for p in done):
         return None
-    theirs: Part = pickle.loads(data)
-    if not (mine.own and theirs.own) or mine.config != theirs.config:
-        return None
-    rendered = mine.config + mine.plans + theirs.plans + mine.refusals + theirs.refusals
-    return rendered, mine.empty + [half + i for i in theirs.empty]
+    rendered = done[0].config + [f for p in done for f in p.plans]
+    rendered += [f for p in done for f in p.refusals]
+    empty_at, offset = [], 0
+    for part, files in zip(done, [first, *others], strict=True):
+        empty_at += [offset + i for i in part.empty]
+        offset += len(files)
+    return rendered, empty_at
