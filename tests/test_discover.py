@@ -14,7 +14,7 @@ from tests.conftest import BIN_DIR, ROOT
 from xpnet import discover as discovery
 from xpnet import sources
 from xpnet.adapters import cli
-from xpnet.config import load_config
+from xpnet.config import CONFIGMAP_KEYS, load_config
 from xpnet.yaml.nodes import compose, to_data
 
 FIXTURES = ROOT / "tests" / "fixtures" / "discover"
@@ -22,12 +22,12 @@ XPNET = BIN_DIR / "xpnet"
 PROXY = "http://proxy.corp.example:3128"
 
 
-def run(*files: str, proxy: str | None = PROXY, form: discovery.Format = "clusternetwork"):
-    saved: list[discovery.Saved] = []
+def run(*files: str, proxy: str | None = PROXY, form: discovery.write.Format = "clusternetwork"):
+    saved: list[discovery.read.Saved] = []
     for number, name in enumerate(files):
         path = Path(name) if "/" in name else FIXTURES / name
-        saved += discovery.read(str(path), path.read_text(), number, len(saved))
-    return discovery.discover(saved, proxy, form=form)
+        saved += discovery.read.objects(str(path), path.read_text(), number, len(saved))
+    return discovery.configuration(saved, proxy, form=form)
 
 
 def config(found: discovery.Discovered):
@@ -188,7 +188,7 @@ def test_configmap_form_uses_the_configmap_keys() -> None:
     data = to_data(compose(found.text or "", "out"), "out")
     assert data["kind"] == "ConfigMap"
     assert data["data"]["podCIDRs"] == "10.8.0.0/14"
-    assert set(data["data"]) <= set(discovery.CONFIGMAP_KEYS)
+    assert set(data["data"]) <= set(CONFIGMAP_KEYS)
     assert list(config(found).spec.cluster.serviceCIDRs) == ["34.118.224.0/20"]
 
 

@@ -58,6 +58,9 @@ LAYERS = [
         "xpnet.explain",
         "xpnet.patches",
         "xpnet.discover",
+        "xpnet.discover.read",
+        "xpnet.discover.resolve",
+        "xpnet.discover.write",
         "xpnet.saved",
         "xpnet.netpol",
     },
@@ -82,3 +85,13 @@ def test_no_module_imports_one_above_it() -> None:
             continue
         for imported in imports(path) - {"xpnet", "xpnet.__version__"}:
             assert layer(imported) <= layer(module), f"{module} imports {imported}, a layer above"
+
+
+def test_the_discover_steps_import_none_after_them() -> None:
+    """read, resolve, write: discover's data flows one way, and no step imports the package that
+    runs them all (that would be a cycle)."""
+    steps = ["xpnet.discover.read", "xpnet.discover.resolve", "xpnet.discover.write"]
+    for k, step in enumerate(steps):
+        path = PACKAGE / "discover" / f"{step.rpartition('.')[2]}.py"
+        later = {*steps[k + 1 :], "xpnet.discover"}
+        assert not imports(path) & later, f"{step} imports {sorted(imports(path) & later)}"

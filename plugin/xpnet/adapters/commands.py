@@ -433,17 +433,19 @@ def discover_cmd(args: argparse.Namespace) -> int:
     from xpnet import discover as discovery  # only this command reads saved cluster objects
 
     credentials.remember(args.proxy or "")
-    saved: list[discovery.Saved] = []
+    saved: list[discovery.read.Saved] = []
     for number, source in enumerate(_sources(args.files or [STDIN])):
         name = "<stdin>" if source.name == STDIN else source.name
-        objects = discovery.read(name, source.text, number, len(saved))
+        objects = discovery.read.objects(name, source.text, number, len(saved))
         if not objects:
             print(
                 report.line(f"{name}: holds no object (empty, or only comments)"), file=sys.stderr
             )
         saved += objects
     credentials.remember([s.data for s in saved])  # proxy URLs of OpenShift's Proxy, env, ...
-    found = discovery.discover(saved, args.proxy, args.name, args.format, args.credentials_secret)
+    found = discovery.configuration(
+        saved, args.proxy, args.name, args.format, args.credentials_secret
+    )
     for note in found.notes:
         print(report.line(note), file=sys.stderr)
     for problem in found.problems:

@@ -1,26 +1,20 @@
-"""A ClusterNetwork from saved cluster objects: every source read into evidence that
-names its file, object and field; the evidence resolved per value (sources that disagree are a
-problem, never silently resolved); the config written with a comment per value, then read back
-and validated. Pure: no file is opened and nothing is connected to."""
+"""The ClusterNetwork values that the evidence read from saved cluster objects gives: each value
+resolved from its evidence with the reasons for it (sources that disagree are a problem, never
+silently resolved). Pure: plain functions over the evidence."""
 
 from __future__ import annotations
 
 import bisect
 import ipaddress
-import json
-import re
-import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 from xpnet import noproxy
-from xpnet.config import API_VERSION, CONFIGMAP_KEYS, KIND, load_config
+from xpnet.config import API_VERSION, KIND, load_config
 from xpnet.config_model import CredentialsSecret
-from xpnet.credentials import inline, redact, scrub
-from xpnet.errors import ConfigError, InputError
-from xpnet.install import DEFAULT_NAMESPACE, CrossplaneInstall, find_installs
-from xpnet.releases import resources
+from xpnet.credentials import inline, redact
+from xpnet.errors import ConfigError
+from xpnet.install import DEFAULT_NAMESPACE, CrossplaneInstall
 from xpnet.saved import (
     ADDRESS,
     FLAG,
@@ -31,17 +25,13 @@ from xpnet.saved import (
     Evidence,
     Reading,
     network,
-    read_install,
-    read_object,
     without_credentials,
 )
-from xpnet.saved import Saved as Saved  # what the discover command reads files into
-from xpnet.saved import read as read
 from xpnet.sources import SAVE
-from xpnet.yaml.nodes import compose, to_data
 
-Format = Literal["clusternetwork", "configmap"]
-FORMATS: tuple[Format, ...] = ("clusternetwork", "configmap")
+# The values written as lists (the others are single values, or the credentials Secret's parts).
+LISTS = ("noProxy", "podCIDRs", "serviceCIDRs", "nodeCIDRs", "apiServerAddresses")
+_URLS = ("httpsProxy", "httpProxy")
 
 # Service ranges that clusters get by default, each starting with the kubernetes Service IP (the
 # API server gives that Service the first address of its range:
@@ -65,8 +55,6 @@ _GUESS_PREFIX = {4: 16, 6: 108}  # 108: the largest IPv6 service range the API s
 # The keys a credentials Secret holds unless the configuration names others.
 DEFAULT_USERNAME_KEY = str(CredentialsSecret.model_fields["usernameKey"].default)
 DEFAULT_PASSWORD_KEY = str(CredentialsSecret.model_fields["passwordKey"].default)
-# Where the ConfigMap form keeps the parts of spec.proxy.credentialsSecret.
-_SECRET_KEYS = ("credentialsSecret", "credentialsUsernameKey", "credentialsPasswordKey")
 
 # Blocks that are not routed on the internet (RFC 1918, RFC 6598 shared address space, RFC 4193
 # unique local addresses): the smallest range covering addresses of one of them stays in it. A
@@ -91,16 +79,7 @@ _POD_NETWORK_ELSEWHERE = (
 )
 
 
-@dataclass(frozen=True)
-class Discovered:
-    """The config text (None when refused), the notes for stderr and the problems."""
-
-    text: str | None
-    notes: tuple[str, ...]
-    problems: tuple[str, ...]
-
-
-# Resolving --------------------------------------------------------------------------------------
+# Each value --------------------------------------------------------------------------------------
 
 
 def _say(items: Iterable[str]) -> str:
@@ -126,7 +105,7 @@ def _agree(value: str, evidence: Sequence[Evidence], reading: Reading) -> tuple[
     """The one set of items that all evidence gives, or a problem listing each side."""
     groups: dict[frozenset[str] | tuple[str, ...], list[Evidence]] = {}
     for e in evidence:  # a list's order does not matter, a single value's parts' does
-        groups.setdefault(frozenset(e.items) if value in _LISTS else e.items, []).append(e)
+        groups.setdefault(frozenset(e.items) if value in LISTS else e.items, []).append(e)
     if len(groups) > 1:
         reading.problems.append(_conflict(value, [(g[0].items, g) for g in groups.values()]))
         return ()
@@ -471,32 +450,6 @@ def _credentials(reading: Reading, proxy: str | None, secret: str | None) -> Val
     return Value(chosen, _from(found[:1])) if chosen else None
 
 
-# Writing ----------------------------------------------------------------------------------------
-
-
-def _scalar(text: str) -> str:
-    plain = re.fullmatch(r"[A-Za-z0-9./_-][A-Za-z0-9./:_@$()-]*", text)
-    risky = re.fullmatch(r"[-+0-9.:_]+|true|false|null|yes|no|on|off|y|n|~", text, re.I)
-    return text if plain and not risky else json.dumps(text)
-
-
-def _comment(lines: Iterable[str], indent: str) -> list[str]:
-    """Comment lines of at most 100 characters where the words allow (a path is not broken).
-    Names and keys read from objects are in them: credentials there are masked as in messages."""
-    out = []
-    for line in lines:
-        lead = "  " if line.startswith("  ") else ""
-        out += textwrap.wrap(
-            scrub(line.strip()),
-            width=100,
-            initial_indent=f"{indent}# {lead}",
-            subsequent_indent=f"{indent}#   {lead}",
-            break_long_words=False,
-            break_on_hyphens=False,
-        )
-    return out
-
-
 @dataclass(frozen=True)
 class Spec:
     """The values of a discovered ClusterNetwork, each with its reasons; None: not found."""
@@ -506,116 +459,7 @@ class Spec:
     crossplane: dict[str, Value]
 
 
-def _clusternetwork(spec: Spec, name: str, header: Sequence[str]) -> str:
-    out = _comment(header, "")
-    out += [
-        f"apiVersion: {API_VERSION}",
-        f"kind: {KIND}",
-        "metadata:",
-        f"  name: {_scalar(name)}",
-        "spec:",
-    ]
-    for section, values in (
-        ("proxy", spec.proxy),
-        ("cluster", spec.cluster),
-        ("crossplane", spec.crossplane),
-    ):
-        out.append(f"  {section}:")
-        for key, value in values.items():
-            out += _comment(value.reasons, "    ")
-            if key in _LISTS:
-                out.append(f"    {key}:")
-                out += [f"      - {_scalar(item)}" for item in value.items]
-            elif key == "credentialsSecret":
-                secret, user, password = value.items
-                out += [
-                    f"    {key}:",
-                    f"      name: {_scalar(secret)}",
-                    f"      usernameKey: {_scalar(user)}",
-                    f"      passwordKey: {_scalar(password)}",
-                ]
-            else:
-                out.append(f"    {key}: {_scalar(value.items[0])}")
-    return "\n".join(out) + "\n"
-
-
-def _configmap_form(spec: Spec, name: str, header: Sequence[str]) -> str:
-    out = _comment(header, "")
-    out += ["apiVersion: v1", "kind: ConfigMap", "metadata:", f"  name: {_scalar(name)}", "data:"]
-    for values in (spec.proxy, spec.cluster, spec.crossplane):
-        for key, value in values.items():
-            assert key in CONFIGMAP_KEYS, key
-            out += _comment(value.reasons, "  ")
-            if key == "credentialsSecret":
-                pairs = zip(_SECRET_KEYS, value.items, strict=True)
-                out += [f"  {k}: {json.dumps(v)}" for k, v in pairs]
-            else:
-                out.append(f"  {key}: {json.dumps(','.join(value.items))}")
-    return "\n".join(out) + "\n"
-
-
-_LISTS = ("noProxy", "podCIDRs", "serviceCIDRs", "nodeCIDRs", "apiServerAddresses")
-_URLS = ("httpsProxy", "httpProxy")
-_PATHS = {
-    "httpsProxy": "spec.proxy.httpsProxy",
-    "httpProxy": "spec.proxy.httpProxy",
-    "noProxy": "spec.proxy.noProxy",
-    "credentialsSecret": "spec.proxy.credentialsSecret",
-    "podCIDRs": "spec.cluster.podCIDRs",
-    "serviceCIDRs": "spec.cluster.serviceCIDRs",
-    "nodeCIDRs": "spec.cluster.nodeCIDRs",
-    "domain": "spec.cluster.domain",
-    "cloud": "spec.cluster.cloud",
-    "apiServerAddresses": "spec.cluster.apiServerAddresses",
-    "namespace": "spec.crossplane.namespace",
-    "version": "spec.crossplane.version",
-}
-
-
-def _verify(text: str, spec: Spec) -> list[str]:
-    """Read the written text back as xpnet reads a config and compare every value; the
-    problems say which value was refused and where it came from."""
-    source = "the discovered configuration"
-    try:
-        config = load_config(to_data(compose(text, source), source), source)
-    except (ConfigError, InputError) as error:
-        every = {**spec.proxy, **spec.cluster, **spec.crossplane}
-        problems = []
-        for problem in error.problems:
-            keys = [k for k in every if re.search(rf"\b{k}\b", problem)]
-            origins = "; ".join(r for k in keys for r in every[k].reasons if r.startswith("from"))
-            problems.append(
-                f"xpnet would refuse what discover found: {problem}"
-                + (f" ({origins}); correct the source or give --proxy URL" if origins else "")
-            )
-        return problems
-    found = {
-        "httpsProxy": config.spec.proxy.httpsProxy,
-        "httpProxy": config.spec.proxy.httpProxy,
-        "noProxy": config.spec.proxy.noProxy,
-        "credentialsSecret": tuple(config.spec.proxy.credentialsSecret or ()),
-        "podCIDRs": config.spec.cluster.podCIDRs,
-        "serviceCIDRs": config.spec.cluster.serviceCIDRs,
-        "nodeCIDRs": config.spec.cluster.nodeCIDRs,
-        "domain": config.spec.cluster.domain,
-        "cloud": config.spec.cluster.cloud,
-        "apiServerAddresses": config.spec.cluster.apiServerAddresses,
-        "namespace": config.spec.crossplane.namespace,
-        "version": config.spec.crossplane.version,
-    }
-    problems = []
-    for key, value in {**spec.proxy, **spec.cluster, **spec.crossplane}.items():
-        read_back = found[key]
-        got = list(read_back) if isinstance(read_back, list | tuple) else [read_back]
-        if got != list(value.items):
-            problems.append(
-                f"{_PATHS[key]}: written as {_say(value.items)} but read back as "
-                f"{_say(map(str, got))}; this is a bug in xpnet discover: please report it"
-            )
-    return problems
-
-
-# The whole ---------------------------------------------------------------------------------------
+# The ClusterNetwork ------------------------------------------------------------------------------
 
 
 def _crossplane(installs: Sequence[CrossplaneInstall], reading: Reading) -> dict[str, Value]:
@@ -646,36 +490,14 @@ def _crossplane(installs: Sequence[CrossplaneInstall], reading: Reading) -> dict
     return found
 
 
-def discover(
-    saved: Sequence[Saved],
+def cluster_network(
+    reading: Reading,
+    installs: Sequence[CrossplaneInstall],
     proxy: str | None = None,
-    name: str = "discovered",
-    form: Format = "clusternetwork",
     credentials_secret: str | None = None,
-) -> Discovered:
-    """The ClusterNetwork (or its ConfigMap form) that the saved objects describe; `proxy` and
-    `credentials_secret`: what --proxy and --credentials-secret say."""
-    reading = Reading()
-    install_docs = []
-    ignored: dict[str, dict[str, int]] = {}
-    for s in saved:
-        if s.doc is not None and resources(s.doc):
-            install_docs.append(s.doc)
-        elif not read_object(s, reading):
-            kind = s.data.get("kind")
-            kind = kind if isinstance(kind, str) and kind else "a mapping without kind"
-            counts = ignored.setdefault(s.file, {})
-            counts[kind] = counts.get(kind, 0) + 1
-    for file, counts in ignored.items():
-        kinds = ", ".join(f"{k} ({n})" if n > 1 else k for k, n in sorted(counts.items()))
-        reading.notes.append(f"{file}: ignored (discover reads nothing in them): {kinds}")
-    installs = find_installs(install_docs, None, "auto", resources)
-    for install in installs:
-        read_install(install, reading)
-    if proxy:
-        reading.evidence.append(Evidence("httpsProxy", (proxy,), "--proxy", FLAG))
-        reading.evidence.append(Evidence("httpProxy", (proxy,), "--proxy", FLAG))
-
+) -> Spec | None:
+    """Every ClusterNetwork value the evidence gives, each with its reasons; None when a value's
+    sources disagree or a required one has none (the reading's problems say which)."""
     cluster: dict[str, Value] = {}
     for key, resolve in (("podCIDRs", _pods), ("serviceCIDRs", _services), ("nodeCIDRs", _nodes)):
         value = resolve(reading)
@@ -706,7 +528,7 @@ def discover(
             f"HTTPS_PROXY (`{SAVE['crossplane']}`)"
         )
     if reading.problems:
-        return Discovered(None, tuple(reading.notes), tuple(reading.problems))
+        return None
 
     namespace = crossplane["namespace"].items[0] if "namespace" in crossplane else None
     computed = _computed(proxies, cluster, namespace)
@@ -719,18 +541,7 @@ def discover(
             extra.items,
             ("entries already in use that xpnet does not compute itself:", *extra.reasons),
         )
-    spec = Spec(proxies, cluster, crossplane)
-    files = ", ".join(dict.fromkeys(s.file for s in saved)) or "nothing"
-    header = (
-        f"xpnet discover: the ClusterNetwork that {files} describe (read offline: xpnet "
-        "connected to nothing).",
-        "Each value's source is in the comment above it; check those marked GUESS or "
-        "APPROXIMATE before you use it.",
-    )
-    write = _clusternetwork if form == "clusternetwork" else _configmap_form
-    text = write(spec, name, header)
-    problems = _verify(text, spec)
-    return Discovered(None if problems else text, tuple(reading.notes), tuple(problems))
+    return Spec(proxies, cluster, crossplane)
 
 
 def _computed(
@@ -743,9 +554,7 @@ def _computed(
         "metadata": {"name": "discovered"},
         "spec": {
             "proxy": {k: v.items[0] for k, v in proxies.items() if k in _URLS},
-            "cluster": {
-                k: list(v.items) if k in _LISTS else v.items[0] for k, v in cluster.items()
-            },
+            "cluster": {k: list(v.items) if k in LISTS else v.items[0] for k, v in cluster.items()},
         },
     }
     try:
