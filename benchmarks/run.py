@@ -359,7 +359,7 @@ def timed(*args, **kw):
 engine.verify = timed
 data = open(sys.argv[1], "rb").read()
 with open(os.devnull, "wb") as sink:
-    krm.respond(data, os.getcwd(), krm._hits(data)()).write(sink)
+    krm.respond(data, os.getcwd()).write(sink)
 print(spent[0])
 """
 

@@ -14,7 +14,8 @@ import pytest
 from tests.conftest import UPDATE_GOLDEN
 from tests.resource_lists import unwrap, wrap
 from xpnet.adapters.krm import transform
-from xpnet.adapters.streams import read_config, run_streams
+from xpnet.adapters.streams import run_streams
+from xpnet.io.config import read_config
 from xpnet.yaml import nodes, stream
 
 CASES = sorted(p for p in (Path(__file__).parent / "cases").iterdir() if p.is_dir())

@@ -44,6 +44,7 @@ LAYERS = [
         "xpnet.egress",
         "xpnet.entries",
     },
+    {"xpnet.io"},
     {"xpnet.runtimes"},
     {"xpnet.noproxy"},
     {"xpnet.install"},
@@ -57,6 +58,7 @@ LAYERS = [
         "xpnet.verify",
         "xpnet.explain",
         "xpnet.patches",
+        "xpnet.chart_values",
         "xpnet.discover",
         "xpnet.discover.read",
         "xpnet.discover.resolve",
@@ -64,8 +66,8 @@ LAYERS = [
         "xpnet.saved",
         "xpnet.netpol",
     },
-    {"xpnet.report"},
     {"xpnet.engine"},
+    {"xpnet.report"},
     {"xpnet.adapters"},
 ]
 
@@ -95,3 +97,40 @@ def test_the_discover_steps_import_none_after_them() -> None:
         path = PACKAGE / "discover" / f"{step.rpartition('.')[2]}.py"
         later = {*steps[k + 1 :], "xpnet.discover"}
         assert not imports(path) & later, f"{step} imports {sorted(imports(path) & later)}"
+
+
+def test_the_adapters_read_and_write_through_io_never_the_yaml_package() -> None:
+    for path in sorted((PACKAGE / "adapters").rglob("*.py")):
+        reached = {m for m in imports(path) if m.startswith("xpnet.yaml")}
+        assert not reached, f"{path.relative_to(PACKAGE)} imports {sorted(reached)}"
+
+
+def test_the_package_has_no_import_cycle() -> None:
+    """Every import, also those made inside a function, between the package's modules."""
+    modules = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        modules[".".join(p for p in parts if p != "__init__")] = path
+
+    def home(name: str) -> str | None:
+        while name and name not in modules:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph = {
+        m: {h for i in imports(p) if (h := home(i)) not in (None, m, "xpnet")}
+        for m, p in modules.items()
+    }
+    done: set[str] = set()
+
+    def visit(module: str, path: list[str]) -> None:
+        if module in path:
+            raise AssertionError(" -> ".join([*path[path.index(module) :], module]))
+        if module in done:
+            return
+        for imported in sorted(graph[module]):
+            visit(imported, [*path, module])
+        done.add(module)
+
+    for module in sorted(graph):
+        visit(module, [])

@@ -303,7 +303,7 @@ def test_what_goes_direct_is_allowed_or_the_run_says_which(case: dict[str, Any])
         event("the configuration is refused")
         return
     text = manifests(case["existing"], case["extras"])
-    run = run_streams(config, [Source("x.yaml", text)], append=True)
+    run = run_streams(config, [Source("x.yaml", text)])
     outcome = run.outcome
     assert all(PASSWORD not in f.message for f in outcome.findings)
     if outcome.failed:
@@ -325,7 +325,7 @@ def test_what_goes_direct_is_allowed_or_the_run_says_which(case: dict[str, Any])
         spec, out, [*spec["proxy"]["noProxy"], *merged, *case["extras"]]
     )
     event(f"the run passes; {min(direct, 30) // 10 * 10}+ direct connections allowed")
-    again = run_streams(config, [Source("x.yaml", out)], append=True)
+    again = run_streams(config, [Source("x.yaml", out)])
     assert again.outputs["x.yaml"] == out  # a run on its own output changes nothing
 
 
@@ -393,14 +393,14 @@ def test_an_existing_policy_of_any_shape_is_judged_without_a_traceback(
     policy["spec"] = spec
     text = manifests([], []) + "---\n" + json.dumps(policy) + "\n"
     try:
-        first = run_streams(config, [Source("x.yaml", text)], append=True)
+        first = run_streams(config, [Source("x.yaml", text)])
     except XpnetError:
         return  # refused with a message: what the adapters print
     out = first.outputs["x.yaml"]
     if first.outcome.failed:
         assert out == text
         return
-    again = run_streams(config, [Source("x.yaml", out)], append=True)
+    again = run_streams(config, [Source("x.yaml", out)])
     assert again.outputs["x.yaml"] == out
 
 
@@ -416,7 +416,7 @@ def test_what_the_manifests_send_direct_is_named_where_it_was_found(entry: str) 
         "networkPolicy": {"enabled": True},
     }
     config = load_config(config_doc(spec), "c.yaml")
-    run = run_streams(config, [Source("x.yaml", manifests([entry], []))], append=True)
+    run = run_streams(config, [Source("x.yaml", manifests([entry], []))])
     found = [f for f in run.outcome.findings if f.rule.id in ("XPN050", "XPN051")]
     assert len(found) == 1 and found[0].resource is not None
     assert found[0].resource.name == "crossplane" and found[0].var == "NO_PROXY"

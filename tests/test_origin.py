@@ -9,7 +9,7 @@ import pytest
 
 from tests.resource_lists import wrap
 from xpnet.adapters.krm import transform
-from xpnet.adapters.origin import config_file
+from xpnet.io.origin import config_file
 from xpnet.errors import ConfigError
 
 CONFIG = """\

@@ -10,11 +10,17 @@ from xpnet import rules
 from xpnet.apply import rewrite
 from xpnet.config import ClusterNetwork
 from xpnet.errors import InputError
-from xpnet.install import Resource, find_installs, note_credentials, template
+from xpnet.install import (
+    CrossplaneInstall,
+    Resource,
+    find_installs,
+    note_credentials,
+    template,
+)
 from xpnet.plan import EnvEdit, Finding, Plan, config_findings, finding, plan_fix
 from xpnet.records import NamedTuple
 from xpnet.releases import resources
-from xpnet.report import OK, exit_code
+from xpnet.rules import Severity
 from xpnet.trust import ItemEdit
 from xpnet.valuefrom import resolve
 from xpnet.verify import verify
@@ -32,7 +38,8 @@ class Outcome(NamedTuple):
 
     @property
     def failed(self) -> bool:
-        return exit_code(self.findings) != OK
+        """Whether an error was found: then nothing is written (report.exit_code says 1)."""
+        return any(f.rule.severity is Severity.ERROR for f in self.findings)
 
     @property
     def edits(self) -> tuple[EnvEdit, ...]:
@@ -123,6 +130,21 @@ def _resources(doc: Document) -> tuple[Resource, ...]:
     return resources(doc)
 
 
+def find(
+    config: ClusterNetwork,
+    docs: Sequence[Document],
+    segments: Callable[[], Iterable[Segment]] | None = None,
+) -> tuple[CrossplaneInstall, ...]:
+    """The Crossplane installs the documents hold; with `segments` (every document of the
+    input), variables read from ConfigMaps of the input are resolved."""
+    crossplane = config.spec.crossplane
+    installs = find_installs(docs, crossplane.namespace, crossplane.version, _resources)
+    if segments is not None:
+        installs = resolve(installs, segments)
+        note_credentials(r for i in installs for r in i.resources)  # values from ConfigMaps
+    return installs
+
+
 def run(
     config: ClusterNetwork,
     docs: Sequence[Document],
@@ -130,12 +152,9 @@ def run(
 ) -> Outcome:
     """`segments`: every document of the input, for the ConfigMaps that valueFrom entries
     name (asked for only when an entry does)."""
-    # lint and netpol are imported only where a run needs them (~2 ms of a start).
-    crossplane = config.spec.crossplane
-    installs = find_installs(docs, crossplane.namespace, crossplane.version, _resources)
-    if segments is not None:
-        installs = resolve(installs, segments)
-        note_credentials(r for i in installs for r in i.resources)  # values from ConfigMaps
+    # lint and netpol are imported only where a run needs them: a start that spends less
+    # to import them is the chart-alone target's (benchmarks/RESULTS.md).
+    installs = find(config, docs, segments)
     check = config.spec.policy.mode == "check"
     if check:
         from xpnet.lint import plan_check

@@ -4,17 +4,19 @@ Pure: install and plan in, verdicts out."""
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from xpnet.clouds import ENDPOINTS
 from xpnet.config import ClusterNetwork
+from xpnet.credentials import redact, without
 from xpnet.envvars import GRPC, SIX
+from xpnet.errors import InputError
 from xpnet.install import CrossplaneInstall, EnvBlock, Resource
 from xpnet.noproxy import first_ip
 from xpnet.plan import FUNCTION_PORT, SAMPLE_FUNCTION, Plan, targets
 from xpnet.records import NamedTuple
-from xpnet.runtimes import GRPC_RUNTIMES, RUNTIMES, Decision, decide
-from xpnet.trust import explained_runtimes, reads
+from xpnet.runtimes import GRPC_RUNTIMES, RUNTIMES, Decision, decide, parse_target
+from xpnet.trust import certificates, explained_runtimes, reads
 
 DEFAULT_REGISTRY = "xpkg.crossplane.io"
 
@@ -137,3 +139,33 @@ def trust(config: ClusterNetwork, plan: Plan) -> list[TrustLine]:
         for runtime in explained_runtimes(resource):
             out.append(TrustLine(resource, block, runtime, tuple(reads(runtime, env))))
     return out
+
+
+def bundle_summary(path: str, read_upto: Callable[[str, int], str]) -> str:
+    """A local copy of the CA bundle (`read_upto`: its first characters), checked to be PEM
+    (explain --ca-bundle)."""
+    # A ConfigMap or Secret holds at most 1 MiB
+    # (https://kubernetes.io/docs/concepts/configuration/configmap/): more, or a device that
+    # never ends, cannot be the bundle, and is not read to its end.
+    limit = 1024 * 1024
+    text = read_upto(path, limit + 1)
+    if len(text) > limit:
+        raise InputError(
+            path, ["larger than the 1 MiB a ConfigMap or Secret holds: give the bundle's PEM"]
+        )
+    count = certificates(text, path)
+    return f"{path}: {count} certificate{'s' if count != 1 else ''} (PEM)"
+
+
+def destination(value: str, option: str, as_url: str) -> str:
+    """A destination to explain without its credentials (explain sends nothing), refused with
+    its option where no client could parse it; `as_url` makes it a URL ({} for the value)."""
+    bare = without(value.strip())
+    try:
+        parse_target(as_url.format(bare))
+    except ValueError:
+        raise InputError(
+            option,
+            [f"{redact(value)!r} is not a host[:port] or URL, e.g. vault.corp:8200"],
+        ) from None
+    return bare

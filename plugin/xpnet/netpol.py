@@ -23,7 +23,7 @@ from xpnet import egress, noproxy, rules
 from xpnet.config import ClusterNetwork
 from xpnet.envvars import BYPASS_VARS
 from xpnet.errors import InputError
-from xpnet.install import EXTRA_NO_PROXY, EnvBlock, Resource, Role
+from xpnet.install import EXTRA_NO_PROXY, CrossplaneInstall, EnvBlock, Resource, Role
 from xpnet.plan import Finding, Plan, finding, targets
 from xpnet.records import NamedTuple
 from xpnet.yaml.nodes import get, get_in, raw_compose, scalar, to_data
@@ -479,3 +479,34 @@ def plan(config: ClusterNetwork, plans: Sequence[Plan], docs: Sequence[Document]
                 replace[doc.index] = _item_text(doc, _kept(policy, have))
     findings += destination_findings(config, generating)
     return NetpolPlan(tuple(findings), replace, tuple(added), tuple(streams))
+
+
+def for_installs(
+    config: ClusterNetwork, installs: Sequence[CrossplaneInstall], names: str
+) -> tuple[list[str], list[Finding]]:
+    """The NetworkPolicy documents of spec.networkPolicy for each install with a core
+    Deployment, and the findings of what the installs' NO_PROXY sends direct that the
+    policies would drop (as check and fix say them); `names` names the input in refusals."""
+    from xpnet.plan import plan_fix
+
+    texts: list[str] = []
+    used = []
+    values = [i.core for i in installs if i.core is not None and i.core.kind != "Deployment"]
+    for install in installs:
+        if install.core is None or install.core.kind != "Deployment":
+            continue
+        labels = core_labels(install.core)
+        if labels is None:
+            raise InputError(
+                install.core.doc.source, [rules.XPN025.say(what=unlabelled(install.core))]
+            )
+        texts += [render(p) for p in policies(config, install.namespaces[0], labels)]
+        used.append(install)
+    if not texts:
+        if values:  # chart values only: the chart must be rendered first
+            raise InputError(names, [rules.XPN025.say(what=unlabelled(values[0]))])
+        raise InputError(
+            names,
+            ["no Crossplane core Deployment: xpnet netpol reads the core's pod labels from it"],
+        )
+    return texts, destination_findings(config, [plan_fix(config, i) for i in used])

@@ -13,6 +13,7 @@ from xpnet.rules import CATALOGUE, Rule, Severity, help_uri
 from xpnet.trust import ItemEdit
 
 if TYPE_CHECKING:  # explain is imported by the commands that explain, not by every run
+    from xpnet.engine import Outcome
     from xpnet.explain import Verdict
 
 
@@ -106,6 +107,28 @@ def item_line(item: ItemEdit, with_file: bool = False) -> str:
     container = f"container {item.container}: " if item.container else ""
     field = f" ({item.key})" if item.key != item.what else ""
     return f"{where}{item.resource.ref}: {container}wired {item.what}{field}"
+
+
+def added_line(doc: str) -> str:
+    """What adding a NetworkPolicy document is said as."""
+    found = re.search(r"(?m)^ *name: *(\S+)", doc)
+    what = f"NetworkPolicy {found.group(1)}" if found else "a NetworkPolicy"
+    return f"added {what} (spec.networkPolicy)"
+
+
+def krm_results(outcome: Outcome, source: str) -> tuple[list[dict[str, Any]], list[str]]:
+    """A KRM function run's results (edits where the list changed, NetworkPolicies added,
+    findings) and its lines for stderr (findings); `source` names the input in them."""
+    changed = bool(outcome.texts)
+    results = [edit_result(e) for e in outcome.edits] if changed else []
+    results += [item_result(i) for i in outcome.items] if changed else []
+    results += [{"message": added_line(a), "severity": "info"} for a in outcome.added]
+    results += [finding_result(f) for f in outcome.findings]
+    stderr = [line(finding_line(f)) for f in outcome.findings]
+    if not outcome.plans:
+        results.append({"message": NOTHING_FOUND, "severity": "info"})
+        stderr.append(line(f"{source}: {NOTHING_FOUND}"))
+    return results, stderr
 
 
 def finding_data(finding: Finding) -> dict[str, Any]:

@@ -8,12 +8,30 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from xpnet import __version__, credentials, report
-from xpnet.adapters import commands
 from xpnet.adapters.console import exit_with
 from xpnet.errors import XpnetError
 
 if TYPE_CHECKING:
     Commands = argparse._SubParsersAction[argparse.ArgumentParser]
+
+
+def _command(name: str) -> Callable[[argparse.Namespace], int]:
+    """The command's `run`, its module imported only when it runs (one function per command,
+    so that parsers built alone and together say the same)."""
+    if name not in _RUNS:
+
+        def run(args: argparse.Namespace) -> int:
+            import importlib
+
+            module = importlib.import_module(f"xpnet.adapters.commands.{name}")
+            code: int = module.run(args)
+            return code
+
+        _RUNS[name] = run
+    return _RUNS[name]
+
+
+_RUNS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
 
 def _config_option(p: argparse.ArgumentParser) -> None:
@@ -67,7 +85,7 @@ def _fix(sub: Commands) -> None:
     p.add_argument("--diff", action="store_true", help="print a unified diff, write nothing")
     p.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
     _inputs_options(p)
-    p.set_defaults(func=commands.fix_cmd)
+    p.set_defaults(func=_command("fix"))
 
 
 def _check(sub: Commands) -> None:
@@ -91,7 +109,7 @@ def _check(sub: Commands) -> None:
         "(default: 1)",
     )
     _inputs_options(p)
-    p.set_defaults(func=commands.check_cmd)
+    p.set_defaults(func=_command("check"))
 
 
 def _jobs(value: str) -> int:
@@ -137,7 +155,7 @@ def _explain(sub: Commands) -> None:
     )
     p.add_argument("-o", "--output", choices=("text", "json"), default="text")
     p.add_argument("files", nargs="+", metavar="FILE")
-    p.set_defaults(func=commands.explain_cmd)
+    p.set_defaults(func=_command("explain"))
 
 
 def _render(sub: Commands) -> None:
@@ -147,7 +165,7 @@ def _render(sub: Commands) -> None:
         "legacy kustomize plugin)",
     )
     _config_option(p)
-    p.set_defaults(func=commands.render_cmd)
+    p.set_defaults(func=_command("render"))
 
 
 def _patch(sub: Commands) -> None:
@@ -159,14 +177,14 @@ def _patch(sub: Commands) -> None:
     _config_option(p)
     _chart_options(p, "the chart version whose default Deployments to patch", "without FILE: ")
     p.add_argument("files", nargs="*", metavar="FILE", help="the rendered chart (- for stdin)")
-    p.set_defaults(func=commands.patch_cmd)
+    p.set_defaults(func=_command("patch"))
 
 
 def _noproxy(sub: Commands) -> None:
     p = sub.add_parser("noproxy", help="print the computed NO_PROXY value")
     _config_option(p)
     p.add_argument("--explain", action="store_true", help="one entry a line, with its reason")
-    p.set_defaults(func=commands.noproxy_cmd)
+    p.set_defaults(func=_command("noproxy"))
 
 
 def _netpol(sub: Commands) -> None:
@@ -177,14 +195,14 @@ def _netpol(sub: Commands) -> None:
     )
     _config_option(p)
     p.add_argument("files", nargs="*", metavar="FILE", help="the install's manifests")
-    p.set_defaults(func=commands.netpol_cmd)
+    p.set_defaults(func=_command("netpol"))
 
 
 def _values(sub: Commands) -> None:
     p = sub.add_parser("values", help="print the settings as Helm values for the Crossplane chart")
     _config_option(p)
     _chart_options(p, "the chart version (before v2.0 the chart has no extraEnvVarsCrossplaneInit)")
-    p.set_defaults(func=commands.values_cmd)
+    p.set_defaults(func=_command("values"))
 
 
 def _discover(sub: Commands) -> None:
@@ -214,7 +232,7 @@ def _discover(sub: Commands) -> None:
         "--name", default="discovered", type=_object_name, metavar="NAME", help="metadata.name"
     )
     p.add_argument("files", nargs="*", metavar="FILE", help="saved objects (- for stdin)")
-    p.set_defaults(func=commands.discover_cmd)
+    p.set_defaults(func=_command("discover"))
 
 
 def _object_name(value: str) -> str:
@@ -236,12 +254,12 @@ def _object_name(value: str) -> str:
 
 def _schema(sub: Commands) -> None:
     p = sub.add_parser("schema", help="print the ClusterNetwork JSON Schema")
-    p.set_defaults(func=commands.schema_cmd)
+    p.set_defaults(func=_command("schema"))
 
 
 def _fn(sub: Commands) -> None:
     p = sub.add_parser("fn", help="run as a KRM function (ResourceList on stdin)")
-    p.set_defaults(func=commands.fn_cmd)
+    p.set_defaults(func=_command("fn"))
 
 
 def _completion(sub: Commands) -> None:

@@ -21,10 +21,10 @@ from xpnet.config import ClusterNetwork
 from xpnet.engine import Outcome
 from xpnet.errors import XpnetError
 from xpnet.install import Role
+from xpnet.io.streams import Source
 from xpnet.plan import Finding, config_findings
 from xpnet.records import NamedTuple
 from xpnet.valuefrom import reads
-from xpnet.yaml.stream import Source
 
 
 class Part(NamedTuple):

@@ -1,9 +1,8 @@
-"""Multi-document YAML files: read them into documents, write them back byte for byte."""
+"""Multi-document YAML texts: split them into documents, splice new texts back byte for byte
+(xpnet.io reads and writes the files)."""
 
 from __future__ import annotations
 
-import contextlib
-import os
 from collections.abc import Callable
 from functools import partial
 
@@ -198,73 +197,3 @@ def load_values(source: Source, index: int, number: int, chart: ChartValues) -> 
         )
     offset = source.segments.index(segment)
     return Document(index + offset, segment, root, source.name, number, values=chart)
-
-
-def read(path: str) -> Source:
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as error:
-        raise InputError(path, [f"cannot read: {error.strerror}"]) from None
-    text, bom = decode(path, data)
-    return Source(path, text, bom)
-
-
-def check_writable(paths: list[str]) -> None:
-    """Refuse before anything is written when any file cannot be replaced."""
-    # The owner's write bit too: root may write anything, but a read-only file says "leave me".
-    for path in paths:
-        folder = os.path.dirname(path) or "."
-        if not os.access(path, os.W_OK) or not os.stat(path).st_mode & 0o200:
-            problem = "the file is read-only"
-        elif not os.access(folder, os.W_OK | os.X_OK):
-            problem = f"its folder {folder} is not writable (xpnet replaces files atomically)"
-        else:
-            continue
-        raise InputError(
-            path, [f"{problem}; nothing was written (make it writable or run with --diff)"]
-        )
-
-
-def _new_file_beside(real: str) -> tuple[int, str]:
-    """A new file next to `real` (mode 0600, never one that exists), as tempfile.mkstemp makes
-    it, without importing tempfile and with it shutil, random, bz2 and lzma."""
-    folder, name = os.path.split(real)
-    while True:
-        tmp = os.path.join(folder, f".{name}.{os.urandom(6).hex()}")
-        try:
-            return os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600), tmp
-        except FileExistsError:
-            continue
-
-
-def write_all(changes: list[tuple[str, str]]) -> None:
-    """Replace files all or nothing: each is written to a temporary file beside it (through a
-    symlink, beside its target, so the link stays a link) and only when all of them are
-    written are they renamed over the originals, keeping each file's mode."""
-    targets = [(name, os.path.realpath(name), text) for name, text in changes]
-    check_writable([real for _, real, _ in targets])
-    temps: list[str] = []
-    current = ""
-    try:
-        for name, real, text in targets:
-            current = name
-            mode = os.stat(real).st_mode & 0o7777
-            fd, tmp = _new_file_beside(real)
-            temps.append(tmp)
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(tmp, mode)
-    except OSError as error:
-        for tmp in temps:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-        message = f"cannot write: {error.strerror}; nothing was written"
-        raise InputError(current, [message]) from None
-    for (name, real, _), tmp in zip(targets, temps, strict=True):
-        try:
-            os.replace(tmp, real)
-        except OSError as error:
-            raise InputError(name, [f"cannot write: {error.strerror}"]) from None

@@ -1,0 +1,25 @@
+"""`xpnet values`: Helm values for the Crossplane chart that set what `xpnet fix` writes."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from xpnet.adapters.commands import config
+from xpnet.chart_values import chart_values
+from xpnet.io.streams import yaml_text
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = config(args)
+    values = chart_values(settings, args.chart_version, args.namespace)
+    print(
+        "# Helm values for the Crossplane chart, from xpnet "
+        f"(ClusterNetwork {settings.metadata.name}): what `xpnet fix` writes.\n"
+        "# The init container (extraEnvVarsCrossplaneInit, chart v2.0+) and the RBAC manager only\n"
+        "# talk to the API server; give them the same values if you set a proxy on them.\n"
+        "# DeploymentRuntimeConfigs for providers and functions are not chart values: run\n"
+        "# `xpnet fix` on them."
+    )
+    sys.stdout.write(yaml_text(values))
+    return 0
