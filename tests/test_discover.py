@@ -12,9 +12,9 @@ import pytest
 
 from tests.conftest import BIN_DIR, ROOT
 from xpnet import discover as discovery
-from xpnet import sources
 from xpnet.adapters import cli
 from xpnet.config import CONFIGMAP_KEYS, load_config
+from xpnet.discover import saving
 from xpnet.yaml.nodes import compose, to_data
 
 FIXTURES = ROOT / "tests" / "fixtures" / "discover"
@@ -276,7 +276,7 @@ def test_nodes_without_pod_cidrs_say_where_to_look(tmp_path: Path) -> None:
 def test_missing_values_say_which_command_to_save() -> None:
     found = run("kubelet-config.yaml", proxy=None)
     joined = "\n".join(found.problems)
-    assert sources.SAVE["nodes"] in joined and sources.SAVE["servicecidrs"] in joined
+    assert saving.SAVE["nodes"] in joined and saving.SAVE["servicecidrs"] in joined
     assert "--proxy URL" in joined
 
 
@@ -318,9 +318,9 @@ def test_help_and_readme_name_every_source(capsys: pytest.CaptureFixture[str]) -
         cli.main(["discover", "--help"])
     out = capsys.readouterr().out
     readme = (ROOT / "docs" / "how-to" / "discover.md").read_text()
-    for key, _ in sources.SOURCES:
-        assert sources.SAVE[key] in out, key
-        assert sources.SAVE[key] in readme, key
+    for key, _ in saving.SOURCES:
+        assert saving.SAVE[key] in out, key
+        assert saving.SAVE[key] in readme, key
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ import pytest
 
 from tests.resource_lists import wrap
 from xpnet.adapters.krm import transform
-from xpnet.io.origin import config_file
 from xpnet.errors import ConfigError
+from xpnet.io.origin import config_file
 
 CONFIG = """\
 apiVersion: xpnet.dev/v1alpha1

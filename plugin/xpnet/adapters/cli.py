@@ -206,14 +206,14 @@ def _values(sub: Commands) -> None:
 
 
 def _discover(sub: Commands) -> None:
-    from xpnet import sources  # data only: what discover reads and how to save it
+    from xpnet.discover import saving  # data only: what discover reads and how to save it
 
     p = sub.add_parser(
         "discover",
         help="print a commented ClusterNetwork from saved cluster objects (kubectl get -o yaml, "
         "cloud CLI JSON; FILE - or none for stdin); connects to nothing",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=sources.help_text(),
+        epilog=saving.help_text(),
     )
     p.add_argument("--proxy", metavar="URL", help="the proxy URL (default: the install's env)")
     p.add_argument(

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from xpnet import saved
+from xpnet.discover import saved
+from xpnet.discover.saved import FLAG, Evidence, Reading, read_install, read_object
+from xpnet.discover.saved import Saved as Saved  # what the discover command reads files into
 from xpnet.install import CrossplaneInstall, find_installs
 from xpnet.releases import resources
-from xpnet.saved import FLAG, Evidence, Reading, read_install, read_object
-from xpnet.saved import Saved as Saved  # what the discover command reads files into
 
 
 def objects(file: str, text: str, stream: int = 0, first_index: int = 0) -> list[Saved]:

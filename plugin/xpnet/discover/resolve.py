@@ -13,9 +13,7 @@ from xpnet import noproxy
 from xpnet.config import API_VERSION, KIND, load_config
 from xpnet.config_model import CredentialsSecret
 from xpnet.credentials import inline, redact
-from xpnet.errors import ConfigError
-from xpnet.install import DEFAULT_NAMESPACE, CrossplaneInstall
-from xpnet.saved import (
+from xpnet.discover.saved import (
     ADDRESS,
     FLAG,
     LIVE,
@@ -27,7 +25,9 @@ from xpnet.saved import (
     network,
     without_credentials,
 )
-from xpnet.sources import SAVE
+from xpnet.discover.saving import SAVE
+from xpnet.errors import ConfigError
+from xpnet.install import DEFAULT_NAMESPACE, CrossplaneInstall
 
 # The values written as lists (the others are single values, or the credentials Secret's parts).
 LISTS = ("noProxy", "podCIDRs", "serviceCIDRs", "nodeCIDRs", "apiServerAddresses")
