@@ -35,8 +35,10 @@ LAYERS = [
     {"xpnet.errors", "xpnet.sources", "xpnet.records", "xpnet.credentials"},
     {"xpnet.yaml"},
     {
+        "xpnet.clusternetwork",
         "xpnet.config",
         "xpnet.config_model",
+        "xpnet.config_messages",
         "xpnet.versions",
         "xpnet.envvars",
         "xpnet.rules",
