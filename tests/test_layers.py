@@ -32,7 +32,13 @@ def test_the_yaml_package_imports_only_itself_errors_and_records() -> None:
 
 # Bottom to top: a module may import only modules of its own layer or below.
 LAYERS = [
-    {"xpnet.errors", "xpnet.sources", "xpnet.records", "xpnet.credentials"},
+    {
+        "xpnet.errors",
+        "xpnet.sources",
+        "xpnet.records",
+        "xpnet.credentials",
+        "xpnet.system_roots",
+    },
     {"xpnet.yaml"},
     {
         "xpnet.clusternetwork",

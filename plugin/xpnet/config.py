@@ -210,6 +210,7 @@ def _validation_stamp() -> tuple[Any, ...]:
     sources = (
         "config_model.py",
         "config_messages.py",
+        "system_roots.py",
         "clusternetwork.py",
         "config.py",
         "entries.py",

@@ -27,6 +27,7 @@ from xpnet.config_messages import WHERE_TO_LOOK, as_written, closest, explain, g
 from xpnet.entries import NO_PROXY_ENTRY_PATTERN, ascii_hint, network
 from xpnet.entries import problem as entry_problem
 from xpnet.errors import ConfigError
+from xpnet.system_roots import SYSTEM_TRUST_DIRS
 
 # The JSON Schema carries these patterns; the validators below say the same thing in words and
 # add what a pattern cannot (IPv6 syntax, host bits).
@@ -481,14 +482,6 @@ class NetworkPolicy(_Strict):
 
 # A ConfigMap (or Secret) key: what Kubernetes accepts (IsConfigMapKey).
 KEY_PATTERN = r"^[-._a-zA-Z0-9]+$"
-# Where runtimes look for the public roots (docs/explanation/trust.md): a mount at or above one
-# hides them.
-SYSTEM_TRUST_DIRS = (
-    "/etc/ssl/certs",
-    "/etc/pki/tls/certs",
-    "/etc/pki/ca-trust",
-    "/usr/share/ca-certificates",
-)
 
 
 def _key(value: str) -> str:
