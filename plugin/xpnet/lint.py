@@ -31,7 +31,7 @@ from xpnet.records import NamedTuple
 from xpnet.rules import Rule, Severity
 from xpnet.runtimes import decide
 from xpnet.runtimes.go import effective
-from xpnet.versions import FunctionMatch
+from xpnet.versions import GRPC_GO_HOST, GRPC_GO_POD_IP, FunctionMatch
 
 # The variables clients read a proxy URL from, upper-cased: curl, Python and Node read all_proxy
 # too (https://curl.se/libcurl/c/CURLOPT_PROXY.html), gRPC C-core grpc_proxy
@@ -165,7 +165,7 @@ def xpn004_function_endpoints(c: Container) -> Iterator[Finding]:
         why = (
             f"Crossplane {version.text} (grpc-go {version.grpc_go}) matches the resolved pod IP"
             if version.text
-            else f"the Crossplane version is {version.describe()}, so grpc-go <= 1.70, which "
+            else f"the Crossplane version is {version.describe()}, so {GRPC_GO_POD_IP}, which "
             "matches the resolved pod IP, must be covered"
         )
         for cidr in c.config.spec.cluster.podCIDRs:
@@ -178,7 +178,7 @@ def xpn004_function_endpoints(c: Container) -> Iterator[Finding]:
             why = (
                 f"Crossplane {version.text} (grpc-go {version.grpc_go}) matches the host name"
                 if version.text
-                else f"the Crossplane version is {version.describe()}, so grpc-go >= 1.71, which "
+                else f"the Crossplane version is {version.describe()}, so {GRPC_GO_HOST}, which "
                 "matches the host name, must be covered"
             )
             domain = c.config.spec.cluster.domain
