@@ -14,7 +14,7 @@ import marshal
 import os
 import sys
 import zlib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from xpnet import __version__
 
@@ -40,9 +40,6 @@ from xpnet.clusternetwork import Proxy as Proxy
 from xpnet.clusternetwork import Spec as Spec
 from xpnet.clusternetwork import Trust as Trust
 from xpnet.credentials import remember
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 
 def _from_data(data: dict[str, Any]) -> ClusterNetwork:
@@ -171,17 +168,9 @@ def json_schema() -> dict[str, Any]:
 # format; a file whose key differs is ignored, so the checksum in its name only spreads entries.
 
 
-def cache_dir() -> Path | None:
-    """$XPNET_CACHE_DIR, else $XDG_CACHE_HOME/xpnet, else ~/.cache/xpnet; None when
-    XPNET_NO_CACHE is set."""
-    from pathlib import Path
-
-    folder = _cache_folder()
-    return None if folder is None else Path(folder)
-
-
 def _cache_folder() -> str | None:
-    """cache_dir() without pathlib, which a run that finds its entry never needs."""
+    """$XPNET_CACHE_DIR, else $XDG_CACHE_HOME/xpnet, else ~/.cache/xpnet; None when
+    XPNET_NO_CACHE is set. A string: a run that finds its entry never imports pathlib."""
     if os.environ.get("XPNET_NO_CACHE"):
         return None
     if explicit := os.environ.get("XPNET_CACHE_DIR"):

@@ -556,7 +556,6 @@ GO_FILES = (
     "the first of Go's default bundle files that exists (/etc/ssl/certs/ca-certificates.crt, ...)"
 )
 GO_DIRS = ":".join(GO_CERT_DIRS)
-EXPLAINED = ("go", "crossplane-core", "python-ssl", "python-requests", "node")
 
 
 def reads(runtime: str, env: dict[str, str]) -> list[str]:
