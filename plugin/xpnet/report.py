@@ -51,7 +51,7 @@ def finding_line(finding: Finding, with_file: bool = False) -> str:
     return f"{where}{finding.rule.severity.value}: {head}{finding.rule.id} {finding.message}"
 
 
-def line(text: str) -> str:
+def stderr_line(text: str) -> str:
     """A line for stderr: every one starts with the program's name, as compilers' do; proxy
     credentials never in it."""
     return f"xpnet: {scrub(text)}"

@@ -59,7 +59,7 @@ def _empty_sources(sources: list[Source], outcome: Outcome) -> list[str]:
 def _say_empty(sources: list[Source], empty: list[str]) -> None:
     if empty and len(empty) == len(sources):
         shown = ", ".join(empty[:5]) + (f" and {len(empty) - 5} more" if len(empty) > 5 else "")
-        print(report.line(f"{shown}: {report.NOTHING_FOUND}"), file=sys.stderr)
+        print(report.stderr_line(f"{shown}: {report.NOTHING_FOUND}"), file=sys.stderr)
 
 
 def fix_cmd(args: argparse.Namespace) -> int:
@@ -69,12 +69,14 @@ def fix_cmd(args: argparse.Namespace) -> int:
     sources = manifests + values
     outcome = result.outcome
     for finding in outcome.findings:
-        print(report.line(f"{report.finding_line(finding, with_file=True)}"), file=sys.stderr)
+        print(
+            report.stderr_line(f"{report.finding_line(finding, with_file=True)}"), file=sys.stderr
+        )
     empty = _empty_sources(sources, outcome)
     _say_empty(sources, empty)
     if outcome.failed:
         print(
-            report.line(
+            report.stderr_line(
                 f"{report.summary(outcome.findings, len(sources), len(empty))}; nothing was written"
             ),
             file=sys.stderr,
@@ -105,18 +107,24 @@ def fix_cmd(args: argparse.Namespace) -> int:
         stream.write_all([(source.name, new) for source, new in changed])
     verb = "would fix" if args.diff or args.dry_run else "fixed"
     for edit in outcome.edits:
-        print(report.line(f"{verb} {report.edit_line(edit, with_file=True)}"), file=sys.stderr)
+        print(
+            report.stderr_line(f"{verb} {report.edit_line(edit, with_file=True)}"), file=sys.stderr
+        )
     for item in outcome.items:
-        print(report.line(f"{verb} {report.item_line(item, with_file=True)}"), file=sys.stderr)
+        print(
+            report.stderr_line(f"{verb} {report.item_line(item, with_file=True)}"), file=sys.stderr
+        )
     for stream_index, doc in zip(outcome.added_to, outcome.added, strict=True):
         found = re.search(r"(?m)^ *name: *(\S+)", doc)
         what = f"NetworkPolicy {found.group(1)}" if found else "a NetworkPolicy"
         name = "<stdout>" if sources[stream_index].name == STDIN else sources[stream_index].name
-        print(report.line(f"{verb} {name}: added {what} (spec.networkPolicy)"), file=sys.stderr)
+        print(
+            report.stderr_line(f"{verb} {name}: added {what} (spec.networkPolicy)"), file=sys.stderr
+        )
     count = len(changed) + piped
     done = f"{verb} {len(outcome.edits)} env blocks in {count} {'file' if count == 1 else 'files'}"
     print(
-        report.line(
+        report.stderr_line(
             f"{done if count else 'nothing to fix'}; "
             f"{report.summary(outcome.findings, len(sources), len(empty))}"
         ),
@@ -239,7 +247,9 @@ def explain_cmd(args: argparse.Namespace) -> int:
         print(json.dumps(report.explain_data(sections), indent=2))
         return 0
     if not sections:
-        print(report.line(f"{', '.join(args.files)}: {report.NOTHING_FOUND}"), file=sys.stderr)
+        print(
+            report.stderr_line(f"{', '.join(args.files)}: {report.NOTHING_FOUND}"), file=sys.stderr
+        )
     for line in report.explain_lines(sections):
         print(line)
     lines = [t for plan in plans for t in explain.trust(config, plan)]
@@ -318,9 +328,9 @@ def patch_cmd(args: argparse.Namespace) -> int:
         what = f"the crossplane chart{version} with default values"
     outcome = run_streams(config, sources).outcome
     for finding in outcome.findings:
-        print(report.line(report.finding_line(finding, with_file=True)), file=sys.stderr)
+        print(report.stderr_line(report.finding_line(finding, with_file=True)), file=sys.stderr)
     if outcome.failed:
-        print(report.line("no patches printed"), file=sys.stderr)
+        print(report.stderr_line("no patches printed"), file=sys.stderr)
         return report.exit_code(outcome.findings)
     if not any(p.install.core for p in outcome.plans):
         raise InputError(
@@ -415,7 +425,7 @@ def netpol_cmd(args: argparse.Namespace) -> int:
     # What the manifests' NO_PROXY sends direct must pass these policies, as in check and fix.
     found = netpol.destination_findings(config, [plan_fix(config, i) for i in used])
     for finding in found:
-        print(report.line(report.finding_line(finding, True)), file=sys.stderr)
+        print(report.stderr_line(report.finding_line(finding, True)), file=sys.stderr)
     if report.exit_code(found) != report.OK:
         return report.FAILED
     sys.stdout.write("".join(f"---\n{t}" for t in texts))
@@ -438,17 +448,18 @@ def discover_cmd(args: argparse.Namespace) -> int:
         objects = discovery.read(name, source.text, number, len(saved))
         if not objects:
             print(
-                report.line(f"{name}: holds no object (empty, or only comments)"), file=sys.stderr
+                report.stderr_line(f"{name}: holds no object (empty, or only comments)"),
+                file=sys.stderr,
             )
         saved += objects
     credentials.remember([s.data for s in saved])  # proxy URLs of OpenShift's Proxy, env, ...
     found = discovery.discover(saved, args.proxy, args.name, args.format, args.credentials_secret)
     for note in found.notes:
-        print(report.line(note), file=sys.stderr)
+        print(report.stderr_line(note), file=sys.stderr)
     for problem in found.problems:
-        print(report.line(problem), file=sys.stderr)
+        print(report.stderr_line(problem), file=sys.stderr)
     if found.text is None:
-        print(report.line("no configuration was printed"), file=sys.stderr)
+        print(report.stderr_line("no configuration was printed"), file=sys.stderr)
         return 1
     sys.stdout.write(found.text)
     return 0

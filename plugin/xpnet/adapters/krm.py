@@ -195,10 +195,10 @@ def _answer(
         what = f"NetworkPolicy {name.group(1)}" if name else "a NetworkPolicy"
         results.append({"message": f"added {what} (spec.networkPolicy)", "severity": "info"})
     results += [report.finding_result(f) for f in outcome.findings]
-    stderr = [report.line(report.finding_line(f)) for f in outcome.findings]
+    stderr = [report.stderr_line(report.finding_line(f)) for f in outcome.findings]
     if not outcome.plans:
         results.append({"message": report.NOTHING_FOUND, "severity": "info"})
-        stderr.append(report.line(f"{SOURCE}: {report.NOTHING_FOUND}"))
+        stderr.append(report.stderr_line(f"{SOURCE}: {report.NOTHING_FOUND}"))
     pieces.append(_results_block(results))
     return pieces, stderr, report.exit_code(outcome.findings)
 
@@ -331,7 +331,7 @@ def _error_response(data: bytes, error: XpnetError) -> Response:
     result = {"message": error.render(), "severity": "error"}
     text = decode(SOURCE, data)[0]  # without a byte order mark, as the answer is written
     layout = resource_list_layout(text)
-    said = [report.line(f"{error.render()}")]
+    said = [report.stderr_line(f"{error.render()}")]
     if layout is not None and "results" not in layout.keys:
         newline = "" if text.endswith("\n") else "\n"
         return Response([(0, len(text)), newline + _results_block([result])], said, 1, text)
@@ -398,7 +398,7 @@ def main(argv: Sequence[str] = (), data: bytes | None = None) -> int:
     except XpnetError as error:
         from xpnet import report
 
-        sys.stderr.write(report.line(f"{error.render()}\n"))
+        sys.stderr.write(report.stderr_line(f"{error.render()}\n"))
         return 1
     found = _hits(data)
     try:
