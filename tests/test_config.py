@@ -17,8 +17,7 @@ import pytest
 from pydantic import BaseModel
 
 from tests.conftest import ROOT, UPDATE_GOLDEN
-from xpnet import config as xpnet_config
-from xpnet import config_model
+from xpnet import clusternetwork, config_model
 from xpnet.config import CONFIGMAP_KEYS, ClusterNetwork, json_schema, load_config
 from xpnet.errors import ConfigError
 
@@ -701,19 +700,19 @@ def test_every_example_is_a_valid_value() -> None:
 
 
 def test_the_records_have_the_models_fields() -> None:
-    """xpnet reads configurations through config's records; they name every field of the model
-    (a field added to the model only would be validated and then dropped)."""
+    """xpnet reads configurations through the records in clusternetwork; they name every field
+    of the model (a field added to the model only would be validated and then dropped)."""
     names = ("ClusterNetwork", "Spec", "Proxy", "Cluster", "Crossplane", "Policy")
     for name in (*names, "Trust", "CaBundle", "BundleRef"):
         model = getattr(config_model, name)
-        record = getattr(xpnet_config, name)
+        record = getattr(clusternetwork, name)
         assert record._fields == tuple(model.model_fields), name
-    assert xpnet_config.CredentialsSecret._fields == tuple(
+    assert clusternetwork.CredentialsSecret._fields == tuple(
         config_model.CredentialsSecret.model_fields
     )
     for name in ("NetworkPolicy", "ExtraEgress", "LabelSelector"):
         model = getattr(config_model, name)
-        assert getattr(xpnet_config, name)._fields == tuple(model.model_fields), name
+        assert getattr(clusternetwork, name)._fields == tuple(model.model_fields), name
     assert "name" in config_model.Metadata.model_fields
 
 
@@ -792,16 +791,21 @@ def test_an_unwritable_cache_is_no_cache(tmp_path: Path, monkeypatch: pytest.Mon
 def test_the_cache_follows_xdg_and_can_be_turned_off(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    def entries_under(folder: Path) -> list[Path]:
+        return [entry.parent for entry in folder.rglob("config-*")]
+
     monkeypatch.delenv("XPNET_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    assert xpnet_config.cache_dir() == tmp_path / "xdg" / "xpnet"
+    load_config(doc(), "c.yaml")
+    assert entries_under(tmp_path / "xdg") == [tmp_path / "xdg" / "xpnet"]
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    assert xpnet_config.cache_dir() == tmp_path / "home" / ".cache" / "xpnet"
-    monkeypatch.setenv("XPNET_NO_CACHE", "1")
-    assert xpnet_config.cache_dir() is None
     load_config(doc(), "c.yaml")
-    assert not (tmp_path / "home").exists()
+    assert entries_under(tmp_path / "home") == [tmp_path / "home" / ".cache" / "xpnet"]
+    monkeypatch.setenv("XPNET_NO_CACHE", "1")
+    monkeypatch.setenv("HOME", str(tmp_path / "elsewhere"))
+    load_config(doc(), "c.yaml")
+    assert not (tmp_path / "elsewhere").exists()
 
 
 CONCURRENT = """

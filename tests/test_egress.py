@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from xpnet import egress
-from xpnet.clouds import CLOUDS, ENDPOINTS
+from xpnet.clouds import ENDPOINTS
 from xpnet.config import ClusterNetwork, load_config
 
 
@@ -114,7 +114,7 @@ def test_a_proxy_by_name_is_its_proxy_cidrs() -> None:
     assert [(a.cidrs, a.ports) for a in found] == [(("10.20.0.0/28",), (3128,))]
 
 
-@pytest.mark.parametrize("cloud", CLOUDS)
+@pytest.mark.parametrize("cloud", tuple(ENDPOINTS))
 def test_every_endpoint_a_cloud_puts_into_no_proxy_is_allowed(cloud: str) -> None:
     reach = egress.Reach.of(config(cluster={"cloud": cloud}))
     for endpoint in ENDPOINTS[cloud]:

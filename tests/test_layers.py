@@ -37,11 +37,19 @@ def test_the_yaml_package_imports_only_itself_errors_and_records() -> None:
 
 # Bottom to top: a module may import only modules of its own layer or below.
 LAYERS = [
-    {"xpnet.errors", "xpnet.discover.saving", "xpnet.records", "xpnet.credentials"},
+    {
+        "xpnet.errors",
+        "xpnet.discover.saving",
+        "xpnet.records",
+        "xpnet.credentials",
+        "xpnet.system_roots",
+    },
     {"xpnet.yaml"},
     {
+        "xpnet.clusternetwork",
         "xpnet.config",
         "xpnet.config_model",
+        "xpnet.config_messages",
         "xpnet.versions",
         "xpnet.envvars",
         "xpnet.rules",

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from tests import netpol_engine
 from tests.netpol_engine import Peer
-from xpnet import egress
+from xpnet import egress, entries
 from xpnet.adapters.streams import run_streams
 from xpnet.clouds import ENDPOINTS
 from xpnet.config import load_config
@@ -202,7 +202,7 @@ def entry_destinations(entry: str, spec: dict[str, Any]) -> list[Destination]:
         return []
     if host.endswith((".cluster.local", ".svc")) or host == "cluster.local":
         return []  # inside the cluster: XPN052 says the policies do not allow it
-    net = egress.network(host)
+    net = entries.network(host)
     if net is not None:
         out = []
         for address in _addresses(net):
@@ -219,7 +219,7 @@ def named(name: str, port: int | None, spec: dict[str, Any], what: str) -> Desti
     """A destination by name, at the address it is known to have: a cloud's metadata name, an
     API server name, a name an extraEgress entry declares; else no address."""
     cloud = {e.value: e.address for es in ENDPOINTS.values() for e in es if e.address}
-    api = [a for a in spec["cluster"]["apiServerAddresses"] if egress.network(a) is None]
+    api = [a for a in spec["cluster"]["apiServerAddresses"] if entries.network(a) is None]
     if name in cloud:
         address: str | None = cloud[name]
         p = port or 80

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
@@ -108,3 +109,17 @@ def test_double_quoted_reads_back_in_go(goyaml: Path) -> None:
     texts = [f"{splice.double_quoted(v)}: {splice.double_quoted(v)}\n" for v in values]
     for v3 in (False, True):
         assert go_load(texts, goyaml, v3=v3) == [[{v: v}] for v in values]
+
+
+def test_the_block_writer_writes_each_scalar_so_that_it_reads_back_with_its_type() -> None:
+    # netpol writes its policies with it: ports are integers, an empty selector is {}.
+    data = {
+        "podSelector": {},
+        "policyTypes": ["Egress"],
+        "egress": [{"ports": [{"port": 9443, "protocol": "TCP"}], "to": [{}]}],
+        "readOnly": True,
+        "1234": "10.96.0.1",
+        "nested": [["a", 1]],
+    }
+    text = "".join(line + "\n" for line in splice.render_block(data, 0, None))
+    assert yaml.safe_load(text) == data

@@ -19,6 +19,7 @@ from tests.unit_helpers import CONFIG_DATA, config, core
 from xpnet.adapters.streams import run_streams
 from xpnet.config import load_config, with_mode
 from xpnet.errors import ConfigError, InputError
+from xpnet.system_roots import GO_CERT_DIRS, SYSTEM_TRUST_DIRS
 from xpnet.yaml.stream import Source
 
 TRUST = {"caBundle": {"configMapRef": {"name": "corp-ca", "key": "ca.crt"}}}
@@ -350,6 +351,11 @@ PEM = (  # a throwaway self-signed certificate: only its shape matters here
             {**TRUST, "mountPath": "/etc//ssl/./certs/"},
             "spec.trust.mountPath: a mount at /etc/ssl/certs would hide the image's public roots "
             "in /etc/ssl/certs; mount the corporate CA elsewhere, e.g. /etc/xpnet/ca",
+        ),
+        (  # Debian's links in /etc/ssl/certs point into it
+            {**TRUST, "mountPath": "/usr/share"},
+            "spec.trust.mountPath: a mount at /usr/share would hide the image's public roots in "
+            "/usr/share/ca-certificates; mount the corporate CA elsewhere, e.g. /etc/xpnet/ca",
         ),
         (
             {"caBundle": {}},
@@ -762,7 +768,17 @@ def test_fix_is_idempotent_or_refuses_clearly(text: str, kind: str) -> None:
     assert not errors, errors
 
 
-@pytest.mark.parametrize("path", ["/etc/ssl/certs", "//etc/ssl/certs", "/etc/./ssl//certs/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/etc/ssl/certs",
+        "//etc/ssl/certs",
+        "/etc/./ssl//certs/",
+        "/etc/pki",
+        "/usr/share/ca-certificates",
+        "//usr/share",
+    ],
+)
 def test_a_mount_hiding_the_public_roots_is_seen_however_its_path_is_spelt(path: str) -> None:
     text = DRC_HEAD + (
         "metadata:\n  name: m\nspec:\n  deploymentTemplate:\n    spec:\n      selector: {}\n"
@@ -771,3 +787,26 @@ def test_a_mount_hiding_the_public_roots_is_seen_however_its_path_is_spelt(path:
         "          volumes:\n          - {name: v, emptyDir: {}}\n"
     )
     assert "XPN029" in check_rules(text)[1]
+
+
+def test_the_system_trust_directories_are_where_images_keep_their_roots() -> None:
+    # Go reads every one of its certDirectories (src/crypto/x509/root_linux.go); RHEL's bundle
+    # lives under /etc/pki/ca-trust; Debian's /etc/ssl/certs links point into
+    # /usr/share/ca-certificates (docs/explanation/trust.md).
+    assert GO_CERT_DIRS == ("/etc/ssl/certs", "/etc/pki/tls/certs")
+    assert SYSTEM_TRUST_DIRS == (
+        "/etc/ssl/certs",
+        "/etc/pki/tls/certs",
+        "/etc/pki/ca-trust",
+        "/usr/share/ca-certificates",
+    )
+
+
+def test_a_mount_elsewhere_under_usr_hides_nothing() -> None:
+    text = DRC_HEAD + (
+        "metadata:\n  name: m\nspec:\n  deploymentTemplate:\n    spec:\n      selector: {}\n"
+        "      template:\n        spec:\n          containers:\n          - name: package-runtime\n"
+        "            volumeMounts:\n            - {name: v, mountPath: '/usr/share/xpnet'}\n"
+        "          volumes:\n          - {name: v, emptyDir: {}}\n"
+    )
+    assert "XPN029" not in check_rules(text)[1]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from xpnet import versions
 from xpnet.versions import FunctionMatch, from_image, from_text, image_tag
 
 
@@ -34,6 +35,20 @@ def test_grpc_go_versions_follow_the_table() -> None:
     assert from_text("1.19.9", "x").grpc_go == "1.68.0"
     assert from_text("1.20.11", "x").grpc_go == "1.71.1"
     assert from_text("v1.15.0", "x").grpc_go == "1.61.0"
+    assert from_text("2.1.0", "x").grpc_go == ">= 1.71"  # past the table: its last grpc-go on
+
+
+def test_the_boundary_in_words_comes_from_the_table() -> None:
+    # grpc-go 1.71 moved the check to the unresolved target; Crossplane 1.20 ships it
+    # (docs/explanation/function-calls.md).
+    assert versions.GRPC_GO_HOST == "grpc-go >= 1.71"
+    assert versions.GRPC_GO_POD_IP == "grpc-go <= 1.70"
+    assert versions.CROSSPLANE_HOST == "Crossplane >= 1.20"
+    assert versions.CROSSPLANE_POD_IP == "Crossplane < 1.20"
+    first_host = from_text(f"{versions.CROSSPLANE_HOST.split()[-1]}.0", "x")
+    assert first_host.match is FunctionMatch.HOST
+    last_pod_ip = from_text("1.19.99", "x")
+    assert last_pod_ip.match is FunctionMatch.POD_IP
 
 
 def test_image_tag() -> None:

@@ -117,7 +117,6 @@ ENDPOINTS: dict[str, tuple[CloudEndpoint, ...]] = {
         ),
     ),
 }
-CLOUDS = tuple(ENDPOINTS)
 
 
 class PolicyOnly(NamedTuple):

@@ -1,4 +1,6 @@
-"""The ClusterNetwork configuration as the rest of xpnet reads it, and loading it.
+"""The ClusterNetwork configuration as the rest of xpnet reads it (records defined in
+clusternetwork), and loading it: the model's validation, then the noProxy entries the
+NetworkPolicies would block.
 
 A configuration is validated by the pydantic model in config_model once per content: the result is
 kept in the user's cache directory, so a kustomize or Helm run with a configuration it has seen
@@ -12,157 +14,32 @@ import marshal
 import os
 import sys
 import zlib
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
 from xpnet import __version__
+
+# The records live in clusternetwork, below egress, which judges them and which load_config runs;
+# the rest of xpnet reads them from here.
+from xpnet.clusternetwork import API_VERSION as API_VERSION
+from xpnet.clusternetwork import CONFIGMAP_KEYS as CONFIGMAP_KEYS
+from xpnet.clusternetwork import KIND as KIND
+from xpnet.clusternetwork import BundleRef as BundleRef
+from xpnet.clusternetwork import CaBundle as CaBundle
+from xpnet.clusternetwork import Cloud as Cloud
+from xpnet.clusternetwork import Cluster as Cluster
+from xpnet.clusternetwork import ClusterNetwork as ClusterNetwork
+from xpnet.clusternetwork import CredentialsSecret as CredentialsSecret
+from xpnet.clusternetwork import Crossplane as Crossplane
+from xpnet.clusternetwork import ExtraEgress as ExtraEgress
+from xpnet.clusternetwork import LabelSelector as LabelSelector
+from xpnet.clusternetwork import Metadata as Metadata
+from xpnet.clusternetwork import Mode as Mode
+from xpnet.clusternetwork import NetworkPolicy as NetworkPolicy
+from xpnet.clusternetwork import Policy as Policy
+from xpnet.clusternetwork import Proxy as Proxy
+from xpnet.clusternetwork import Spec as Spec
+from xpnet.clusternetwork import Trust as Trust
 from xpnet.credentials import remember
-from xpnet.records import NamedTuple
-
-if TYPE_CHECKING:
-    from pathlib import Path
-
-API_VERSION = "xpnet.dev/v1alpha1"
-KIND = "ClusterNetwork"
-
-# ConfigMap form (as kpt functions accept): flat string keys → model paths, and whether the value
-# is a comma-separated list.
-_CONFIGMAP_KEYS: dict[str, tuple[tuple[str, ...], bool]] = {
-    "httpProxy": (("proxy", "httpProxy"), False),
-    "httpsProxy": (("proxy", "httpsProxy"), False),
-    "grpcProxy": (("proxy", "grpcProxy"), False),
-    "noProxy": (("proxy", "noProxy"), True),
-    "podCIDRs": (("cluster", "podCIDRs"), True),
-    "serviceCIDRs": (("cluster", "serviceCIDRs"), True),
-    "nodeCIDRs": (("cluster", "nodeCIDRs"), True),
-    "domain": (("cluster", "domain"), False),
-    "apiServerAddresses": (("cluster", "apiServerAddresses"), True),
-    "cloud": (("cluster", "cloud"), False),
-    "namespace": (("crossplane", "namespace"), False),
-    "version": (("crossplane", "version"), False),
-    "mode": (("policy", "mode"), False),
-    "existingEntries": (("policy", "existingEntries"), False),
-    "credentialsSecret": (("proxy", "credentialsSecret", "name"), False),
-    "credentialsUsernameKey": (("proxy", "credentialsSecret", "usernameKey"), False),
-    "credentialsPasswordKey": (("proxy", "credentialsSecret", "passwordKey"), False),
-    "networkPolicy": (("networkPolicy", "enabled"), False),  # "true" or "false"
-    "networkPolicyProxyCIDRs": (("networkPolicy", "proxyCIDRs"), True),
-    # With caBundleSecret instead of caBundleConfigMap the key goes to secretRef
-    "caBundleConfigMap": (("trust", "caBundle", "configMapRef", "name"), False),
-    "caBundleSecret": (("trust", "caBundle", "secretRef", "name"), False),
-    "caBundleKey": (("trust", "caBundle", "configMapRef", "key"), False),
-    "caBundleComplete": (("trust", "caBundle", "complete"), False),  # "true" or "false"
-    "caMountPath": (("trust", "mountPath"), False),
-}
-CONFIGMAP_KEYS = tuple(_CONFIGMAP_KEYS)
-
-Mode = Literal["fix", "check"]
-Cloud = Literal["aws", "azure", "gcp"]  # clouds.ENDPOINTS has an entry for each
-
-
-# A validated configuration. The field names are the model's (config_model), which a test keeps
-# equal; lists are tuples.
-
-
-class CredentialsSecret(NamedTuple):
-    name: str
-    usernameKey: str
-    passwordKey: str
-
-
-class Proxy(NamedTuple):
-    httpProxy: str | None
-    httpsProxy: str | None
-    noProxy: tuple[str, ...]
-    grpcProxy: str | None
-    credentialsSecret: CredentialsSecret | None
-
-
-class Cluster(NamedTuple):
-    podCIDRs: tuple[str, ...]
-    serviceCIDRs: tuple[str, ...]
-    nodeCIDRs: tuple[str, ...]
-    domain: str
-    apiServerAddresses: tuple[str, ...]
-    cloud: Cloud | None
-
-
-class Crossplane(NamedTuple):
-    namespace: str | None
-    version: str
-
-
-class Policy(NamedTuple):
-    mode: Mode
-    existingEntries: Literal["merge", "replace"]
-
-
-class ExtraEgress(NamedTuple):
-    cidr: str
-    ports: tuple[int, ...]
-    protocol: Literal["TCP", "UDP", "SCTP"]
-    hosts: tuple[str, ...]
-
-
-class LabelSelector(NamedTuple):
-    matchLabels: dict[str, str]
-
-
-class NetworkPolicy(NamedTuple):
-    enabled: bool
-    proxyCIDRs: tuple[str, ...]
-    extraEgress: tuple[ExtraEgress, ...]
-    metricsNamespaceSelector: LabelSelector | None
-
-
-class BundleRef(NamedTuple):
-    name: str
-    key: str
-
-
-class CaBundle(NamedTuple):
-    configMapRef: BundleRef | None
-    secretRef: BundleRef | None
-    complete: bool
-
-    @property
-    def ref(self) -> BundleRef:
-        """The ConfigMap's or Secret's key (exactly one is set)."""
-        found = self.configMapRef or self.secretRef
-        assert found is not None
-        return found
-
-
-class Trust(NamedTuple):
-    caBundle: CaBundle
-    mountPath: str
-
-
-class Spec(NamedTuple):
-    proxy: Proxy
-    cluster: Cluster
-    crossplane: Crossplane
-    policy: Policy
-    networkPolicy: NetworkPolicy
-    trust: Trust | None
-
-
-class Metadata(NamedTuple):
-    name: str
-
-
-class ClusterNetwork(NamedTuple):
-    apiVersion: str
-    kind: str
-    metadata: Metadata
-    spec: Spec
-
-    @property
-    def https_proxy(self) -> str | None:
-        return self.spec.proxy.httpsProxy or self.spec.proxy.httpProxy
-
-    @property
-    def http_proxy(self) -> str | None:
-        return self.spec.proxy.httpProxy or self.spec.proxy.httpsProxy
 
 
 def _from_data(data: dict[str, Any]) -> ClusterNetwork:
@@ -234,9 +111,43 @@ def load_config(doc: Any, source: str) -> ClusterNetwork:
     from xpnet import config_model
 
     data = config_model.validate(doc, source)
+    config = _from_data(data)
+    if problems := _blocked_entries(config):
+        from xpnet.config_messages import as_written
+        from xpnet.errors import ConfigError
+
+        configmap = doc.get("kind") == "ConfigMap"
+        raise ConfigError(source, [as_written(p, configmap) for p in problems])
     if key is not None:
         _keep(key, data)
-    return _from_data(data)
+    return config
+
+
+def _blocked_entries(config: ClusterNetwork) -> list[str]:
+    """spec.proxy.noProxy entries the policies would block (XPN050) or cannot be shown to
+    allow (XPN051): the configuration contradicts itself. Judged on the validated record, as
+    check and fix judge it (docs/networkpolicies.md)."""
+    if not config.spec.networkPolicy.enabled:
+        return []
+    from xpnet import egress, rules
+
+    reach = egress.Reach.of(config)
+    namespaces = (config.spec.crossplane.namespace or "crossplane-system",)
+    problems = []
+    for i, entry in enumerate(config.spec.proxy.noProxy):
+        found = reach.judge(entry, namespaces)
+        if found is None or found.kind == "in-cluster":  # a warning: check and fix say it
+            continue
+        rule = rules.XPN050 if found.kind == "blocked" else rules.XPN051
+        said = rule.say(
+            where="",
+            entry=entry.strip().lower(),
+            destination=found.destination,
+            allowed=reach.summary,
+            fix=found.fix,
+        )
+        problems.append(f"spec.proxy.noProxy[{i}]: {rule.id} {said}")
+    return problems
 
 
 def with_mode(config: ClusterNetwork, mode: Mode) -> ClusterNetwork:
@@ -257,17 +168,9 @@ def json_schema() -> dict[str, Any]:
 # format; a file whose key differs is ignored, so the checksum in its name only spreads entries.
 
 
-def cache_dir() -> Path | None:
-    """$XPNET_CACHE_DIR, else $XDG_CACHE_HOME/xpnet, else ~/.cache/xpnet; None when
-    XPNET_NO_CACHE is set."""
-    from pathlib import Path
-
-    folder = _cache_folder()
-    return None if folder is None else Path(folder)
-
-
 def _cache_folder() -> str | None:
-    """cache_dir() without pathlib, which a run that finds its entry never needs."""
+    """$XPNET_CACHE_DIR, else $XDG_CACHE_HOME/xpnet, else ~/.cache/xpnet; None when
+    XPNET_NO_CACHE is set. A string: a run that finds its entry never imports pathlib."""
     if os.environ.get("XPNET_NO_CACHE"):
         return None
     if explicit := os.environ.get("XPNET_CACHE_DIR"):
@@ -285,16 +188,19 @@ def _stamp(path: str) -> tuple[int, int] | None:
 
 
 def _validation_stamp() -> tuple[Any, ...]:
-    """What a validation result depends on besides the document: the model's source (with the
-    ConfigMap keys here, the entry check it shares with the manifests' annotations, and what
-    the NetworkPolicies allow, which noProxy is judged by) and the pydantic installed (its
-    version file; pydantic pins pydantic-core exactly)."""
+    """What a validation result depends on besides the document: the model's source (with its
+    messages, the ConfigMap keys, the entry check it shares with the manifests' annotations,
+    and what the NetworkPolicies allow, which load_config judges noProxy by) and the pydantic
+    installed (its version file; pydantic pins pydantic-core exactly)."""
     here = os.path.dirname(__file__)
     pydantic = next(
         (s for p in sys.path if (s := _stamp(os.path.join(p, "pydantic", "version.py")))), None
     )
     sources = (
         "config_model.py",
+        "config_messages.py",
+        "system_roots.py",
+        "clusternetwork.py",
         "config.py",
         "entries.py",
         "egress.py",

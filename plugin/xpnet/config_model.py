@@ -4,15 +4,11 @@ pydantic and netaddr are most of a run's start-up."""
 
 from __future__ import annotations
 
-import datetime
-import difflib
 import ipaddress
-import json
 import posixpath
 import re
-from collections.abc import Iterable, Mapping
-from types import UnionType
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import netaddr
@@ -24,14 +20,14 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
-from pydantic.fields import FieldInfo
-from pydantic_core import ErrorDetails
 
 from xpnet import credentials
-from xpnet.config import _CONFIGMAP_KEYS, API_VERSION, CONFIGMAP_KEYS, KIND
-from xpnet.entries import NO_PROXY_ENTRY_PATTERN, ascii_hint
+from xpnet.clusternetwork import API_VERSION, CONFIGMAP_KEYS, CONFIGMAP_PATHS, KIND
+from xpnet.config_messages import WHERE_TO_LOOK, as_written, closest, explain, got
+from xpnet.entries import NO_PROXY_ENTRY_PATTERN, ascii_hint, network
 from xpnet.entries import problem as entry_problem
 from xpnet.errors import ConfigError
+from xpnet.system_roots import SYSTEM_TRUST_DIRS
 
 # The JSON Schema carries these patterns; the validators below say the same thing in words and
 # add what a pattern cannot (IPv6 syntax, host bits).
@@ -49,21 +45,6 @@ DNS_LABEL_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 VERSION_PATTERN = r"^(auto|unknown|v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.+-]+)?)$"
 
 _PROXY_EXAMPLE = "http://proxy.corp.example:3128"
-# Where a new user finds each cluster value: in the schema's descriptions and in the messages.
-_WHERE_TO_LOOK = {
-    "podCIDRs": (
-        "kube-controller-manager's --cluster-cidr; kubectl get nodes "
-        "-o jsonpath='{.items[*].spec.podCIDR}' shows each node's part of it"
-    ),
-    "serviceCIDRs": (
-        "kube-apiserver's --service-cluster-ip-range; kubectl get servicecidrs "
-        "on Kubernetes 1.33 and later"
-    ),
-    "nodeCIDRs": "the networks of the nodes' addresses in kubectl get nodes -o wide",
-    "apiServerAddresses": (
-        "the server of kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}'"
-    ),
-}
 
 
 def _cidr(value: str) -> str:
@@ -305,8 +286,7 @@ class Cluster(_Strict):
     podCIDRs: list[Cidr] = Field(
         min_length=1,
         description=(
-            "Pod networks (one per IP family on dual-stack clusters): "
-            f"{_WHERE_TO_LOOK['podCIDRs']}."
+            f"Pod networks (one per IP family on dual-stack clusters): {WHERE_TO_LOOK['podCIDRs']}."
         ),
         examples=[["10.244.0.0/16"]],
     )
@@ -314,13 +294,13 @@ class Cluster(_Strict):
         min_length=1,
         description=(
             "Service networks; the first IP of each is the kubernetes API Service address: "
-            f"{_WHERE_TO_LOOK['serviceCIDRs']}."
+            f"{WHERE_TO_LOOK['serviceCIDRs']}."
         ),
         examples=[["10.96.0.0/12"]],
     )
     nodeCIDRs: list[Cidr] = Field(
         default_factory=list,
-        description=f"Node networks (optional): {_WHERE_TO_LOOK['nodeCIDRs']}.",
+        description=f"Node networks (optional): {WHERE_TO_LOOK['nodeCIDRs']}.",
         examples=[["192.168.10.0/24"]],
     )
     domain: Annotated[
@@ -337,7 +317,7 @@ class Cluster(_Strict):
         description=(
             "Further addresses of the API server (an external endpoint, an api-int host) "
             "that must bypass the proxy: "
-            f"{_WHERE_TO_LOOK['apiServerAddresses']}."
+            f"{WHERE_TO_LOOK['apiServerAddresses']}."
         ),
         examples=[["api-int.corp.example"]],
     )
@@ -502,14 +482,6 @@ class NetworkPolicy(_Strict):
 
 # A ConfigMap (or Secret) key: what Kubernetes accepts (IsConfigMapKey).
 KEY_PATTERN = r"^[-._a-zA-Z0-9]+$"
-# Where runtimes look for the public roots (docs/explanation/trust.md): a mount at or above one
-# hides them.
-SYSTEM_TRUST_DIRS = (
-    "/etc/ssl/certs",
-    "/etc/pki/tls/certs",
-    "/etc/pki/ca-trust",
-    "/usr/share/ca-certificates",
-)
 
 
 def _key(value: str) -> str:
@@ -688,12 +660,12 @@ def _from_configmap(doc: Mapping[str, Any], source: str) -> dict[str, Any]:
     # Kubernetes refuses these shapes; read as absent they would make a broken file pass.
     metadata = doc.get("metadata")
     if metadata is not None and not isinstance(metadata, Mapping):
-        problems.append(f"metadata: must be a mapping (name: ...), got {_got(metadata)}")
+        problems.append(f"metadata: must be a mapping (name: ...), got {got(metadata)}")
     elif isinstance(metadata, Mapping) and not isinstance(metadata.get("name"), str | None):
-        problems.append(f"metadata.name: must be a string, got {_got(metadata.get('name'))}")
+        problems.append(f"metadata.name: must be a string, got {got(metadata.get('name'))}")
     for key, raw in data.items():
-        if key not in _CONFIGMAP_KEYS:
-            guess = _closest(key, CONFIGMAP_KEYS)
+        if key not in CONFIGMAP_PATHS:
+            guess = closest(key, CONFIGMAP_KEYS)
             problems.append(
                 f"data.{key}: unknown key; did you mean {guess}?"
                 if guess
@@ -702,10 +674,10 @@ def _from_configmap(doc: Mapping[str, Any], source: str) -> dict[str, Any]:
             continue
         if not isinstance(raw, str):
             problems.append(
-                f"data.{key}: ConfigMap values must be strings, got {_got(raw)}; quote it"
+                f"data.{key}: ConfigMap values must be strings, got {got(raw)}; quote it"
             )
             continue
-        path, is_list = _CONFIGMAP_KEYS[key]
+        path, is_list = CONFIGMAP_PATHS[key]
         value: Any = [p.strip() for p in raw.split(",") if p.strip()] if is_list else raw.strip()
         node = spec
         for part in path[:-1]:
@@ -726,278 +698,6 @@ def _from_configmap(doc: Mapping[str, Any], source: str) -> dict[str, Any]:
     }
 
 
-# Messages: every pydantic error said in words, with the field's path, the problem and the fix.
-
-Loc = tuple[int | str, ...]
-
-
-def _closest(word: object, choices: Iterable[str]) -> str | None:
-    """The choice a misspelt word most likely meant (case does not count), if one is close."""
-    if not isinstance(word, str):
-        return None
-    by_lower = {choice.lower(): choice for choice in choices}
-    match = difflib.get_close_matches(word.lower(), list(by_lower), n=1, cutoff=0.6)
-    return by_lower[match[0]] if match else None
-
-
-def _keys(model: type[BaseModel]) -> dict[str, str]:
-    """The keys a model accepts (field names and aliases), each with its field's name."""
-    keys = {}
-    for name, info in model.model_fields.items():
-        keys[name] = name
-        for alias in (info.alias, info.validation_alias):
-            if isinstance(alias, str):
-                keys[alias] = name
-    return keys
-
-
-def _bare(annotation: Any) -> Any:
-    """A field's type without the Annotated, Optional and list around it."""
-    while True:
-        origin = get_origin(annotation)
-        if origin is Annotated or origin is list:
-            annotation = get_args(annotation)[0]
-        elif origin is Union or origin is UnionType:
-            annotation = next(a for a in get_args(annotation) if a is not type(None))
-        else:
-            return annotation
-
-
-def _model_at(loc: Loc) -> type[BaseModel] | None:
-    """The model whose fields are the keys at `loc` (list indexes skipped)."""
-    model: type[BaseModel] | None = ClusterNetwork
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        info = _field(model, part) if model else None
-        bare = _bare(info.annotation) if info else None
-        model = bare if isinstance(bare, type) and issubclass(bare, BaseModel) else None
-    return model
-
-
-def _field(model: type[BaseModel], key: str) -> FieldInfo | None:
-    name = _keys(model).get(key)
-    return model.model_fields[name] if name else None
-
-
-def _field_at(loc: Loc) -> tuple[str, FieldInfo | None]:
-    """The key and field a location points into (a list item: the list's field)."""
-    while loc and isinstance(loc[-1], int):
-        loc = loc[:-1]
-    if not loc:
-        return "", None
-    parent = _model_at(loc[:-1])
-    key = str(loc[-1])
-    return key, _field(parent, key) if parent else None
-
-
-def _home_of(key: object, loc: Loc = (), model: type[BaseModel] = ClusterNetwork) -> Loc | None:
-    """Where a field named `key` lives in the model (case does not count), if anywhere."""
-    for name, info in model.model_fields.items():
-        if isinstance(key, str) and key.lower() == name.lower():
-            return loc
-        bare = _bare(info.annotation)
-        if isinstance(bare, type) and issubclass(bare, BaseModel):
-            found = _home_of(key, (*loc, name), bare)
-            if found is not None:
-                return found
-    return None
-
-
-def _flow(value: Any) -> str:
-    """A value as the user would type it in YAML flow style."""
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{k}: {_flow(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list):
-        return "[" + ", ".join(_flow(v) for v in value) + "]"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    text = str(value)
-    plain = re.fullmatch(r"[A-Za-z0-9./_-][A-Za-z0-9./:_-]*", text)
-    if plain and not re.fullmatch(r"[0-9.]+|true|false|null|yes|no|on|off", text, re.I):
-        return text
-    return json.dumps(text)
-
-
-def _configmap_key(loc: Loc) -> str | None:
-    for key, (path, _) in _CONFIGMAP_KEYS.items():
-        if loc[1 : 1 + len(path)] == path:
-            return key
-    return None
-
-
-def _example(loc: Loc, configmap: bool, where: bool = False) -> str:
-    """`e.g. key: value` for the field at `loc` as the user writes it (and where to look)."""
-    key, info = _field_at(loc)
-    if info is None or not info.examples:
-        return ""
-    example = info.examples[0]
-    if configmap:
-        text = ",".join(example) if isinstance(example, list) else str(example)
-        written = f"{_configmap_key(loc) or key}: {json.dumps(text)}"
-    elif isinstance(loc[-1], int) and isinstance(example, list):  # one item of a list
-        written = json.dumps(example[0])
-    else:
-        written = f"{key}: {_flow(example)}"
-    look = _WHERE_TO_LOOK.get(key) if where else None
-    return f"e.g. {written}" + (f" ({look})" if look else "")
-
-
-def _or_default(info: FieldInfo | None) -> str:
-    """`, or remove the line …` for a field that has a default."""
-    if info is None or info.is_required():
-        return ""
-    default = info.get_default(call_default_factory=True)
-    if isinstance(default, str):
-        return f", or remove the line for the default {default}"
-    return ", or remove the line" + ("" if default is None else " for the default")
-
-
-def _got(value: Any) -> str:
-    """A wrong value, described; a string with '@' (credentials, maybe) is not repeated."""
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
-    if isinstance(value, int | float):
-        return f"the number {value}"
-    if isinstance(value, str):
-        return "a string" if "@" in value else f"the string {value!r}"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, list | tuple):
-        return "a list"
-    if isinstance(value, datetime.date):
-        return f"the date {value}"
-    return f"a {type(value).__name__}"
-
-
-def _takes(loc: Loc) -> str:
-    """What the mapping at `loc` takes, e.g. `cluster takes podCIDRs, serviceCIDRs, …`."""
-    model = _model_at(loc)
-    names = ", ".join(model.model_fields) if model else ""
-    where = next((str(p) for p in reversed(loc) if isinstance(p, str)), "a ClusterNetwork")
-    return f"{where} takes {names}"
-
-
-def _unknown_field(loc: Loc) -> str:
-    parent, key = loc[:-1], loc[-1]
-    model = _model_at(parent)
-    guess = _closest(key, _keys(model)) if model else None
-    if guess:
-        return f"unknown field; did you mean {guess}?"
-    home = _home_of(key)
-    if home is not None and home != parent:
-        where = f"under {'.'.join(map(str, home))}" if home else "at the top of the document"
-        return f"unknown field here; {key} belongs {where}"
-    return f"unknown field; {_takes(parent)}"
-
-
-def _wrong_type(item: ErrorDetails, configmap: bool) -> str:
-    loc, value = tuple(item["loc"]), item["input"]
-    key, info = _field_at(loc)
-    model = _model_at(loc)
-    expected = {"string_type": "a string", "list_type": "a list"}.get(item["type"], "a mapping")
-    if model is not None:
-        expected += f" ({', '.join(model.model_fields)})"
-    problem = f"must be {expected}, got {_got(value)}"
-    if value is None:
-        example = _example(loc, configmap, where=True)
-        return f"{problem}; give one{', ' + example if example else ''}{_or_default(info)}"
-    if item["type"] == "list_type" and isinstance(value, str) and "@" not in value:
-        entries = [p.strip() for p in value.split(",") if p.strip()]
-        return f"{problem}; write it as a list: {key}: {_flow(entries)}"
-    if item["type"] == "string_type" and isinstance(value, bool | int | float | datetime.date):
-        kind = _got(value).split()[1]  # "the number 1.19" → number
-        problem += f" (YAML reads this unquoted value as a {kind}: quote it)"
-    example = _example(loc, configmap)
-    return f"{problem}; {example}" if example else problem
-
-
-def _choices(item: ErrorDetails) -> str:
-    key, info = _field_at(tuple(item["loc"]))
-    choices = [str(c) for c in get_args(_bare(info.annotation))] if info else []
-    problem = f"must be {' or '.join(choices)}, got {_got(item['input'])}"
-    guess = _closest(item["input"], choices)
-    if guess:
-        return f"{problem}; did you mean {guess}?"
-    return f"{problem}; write {' or '.join(f'{key}: {c}' for c in choices)}{_or_default(info)}"
-
-
-def _too_short(item: ErrorDetails, configmap: bool) -> str:
-    loc = tuple(item["loc"])
-    example = _example(loc, configmap, where=True)
-    _, info = _field_at(loc)
-    if isinstance(item["input"], list):
-        what = "CIDR" if info and get_args(info.annotation) == (Cidr,) else "entry"
-        return f"the list is empty; give at least one {what}, {example}"
-    return f"must not be empty; {example}{_or_default(info)}"
-
-
-def _message(item: ErrorDetails, configmap: bool) -> tuple[Loc, str]:
-    """The location to name and the sentence for one pydantic error."""
-    loc, kind = tuple(item["loc"]), item["type"]
-    if kind == "extra_forbidden":
-        return loc, _unknown_field(loc)
-    if kind == "missing":
-        missing = "required key is missing" if configmap else "required field is missing"
-        example = _example(loc, configmap, where=True)
-        return loc, f"{missing}; add it, {example}" if example else missing
-    if kind in ("string_type", "list_type", "model_type", "dict_type", "model_attributes_type"):
-        return loc, _wrong_type(item, configmap)
-    if kind == "literal_error":
-        return loc, _choices(item)
-    if kind in ("bool_type", "bool_parsing"):
-        key, info = _field_at(loc)
-        data_key = _configmap_key(loc) if configmap else None
-        if data_key is not None:  # ConfigMap values are strings
-            fix = f'write {data_key}: "true" or {data_key}: "false"{_or_default(info)}'
-        else:
-            fix = f"write {key}: true or {key}: false{_or_default(info)}"
-        return loc, f"must be true or false, got {_got(item['input'])}; {fix}"
-    if kind in ("too_short", "string_too_short"):
-        return loc, _too_short(item, configmap)
-    if kind == "invalid_key":
-        key = item["input"]
-        return loc[:-1], f"the key {key!r} is not a field name; {_takes(loc[:-1])}"
-    return loc, item["msg"].removeprefix("Value error, ")
-
-
-def _location(loc: Loc, configmap: bool) -> str:
-    if configmap and loc[:1] == ("spec",):
-        key = _configmap_key(loc)
-        if key is None:  # a rule over several keys (no proxy given)
-            return "data"
-        path, _ = _CONFIGMAP_KEYS[key]
-        rest = loc[1 + len(path) :]
-        return f"data.{key}" + "".join(f"[{p}]" for p in rest if isinstance(p, int))
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(document)"
-
-
-def _explain(error: ValidationError, configmap: bool) -> list[str]:
-    items = error.errors()
-    # A misspelt field is also reported missing: the "did you mean" line says both.
-    meant = {
-        (*item["loc"][:-1], guess)
-        for item in items
-        if item["type"] == "extra_forbidden"
-        and (model := _model_at(tuple(item["loc"][:-1])))
-        and (guess := _closest(item["loc"][-1], _keys(model)))
-    }
-    lines = []
-    for item in items:
-        if item["type"] == "missing" and tuple(item["loc"]) in meant:
-            continue
-        loc, message = _message(item, configmap)
-        lines.append(f"{_location(loc, configmap)}: {message}")
-    return lines
-
-
 def validate(doc: Any, source: str) -> dict[str, Any]:
     """Validate a ClusterNetwork (or its ConfigMap form); return it as plain data, defaults
     filled in; raise ConfigError naming each field."""
@@ -1007,8 +707,8 @@ def validate(doc: Any, source: str) -> dict[str, Any]:
     if configmap:
         doc = _from_configmap(doc, source)
     elif doc.get("kind") != KIND:
-        guess = _closest(doc.get("kind"), (KIND, "ConfigMap"))
-        problem = f"kind: expected {KIND} (apiVersion {API_VERSION}) or ConfigMap, got " + _got(
+        guess = closest(doc.get("kind"), (KIND, "ConfigMap"))
+        problem = f"kind: expected {KIND} (apiVersion {API_VERSION}) or ConfigMap, got " + got(
             doc.get("kind")
         )
         fix = f"did you mean {guess}?" if guess else f"write kind: {KIND}"
@@ -1016,38 +716,16 @@ def validate(doc: Any, source: str) -> dict[str, Any]:
     try:
         config = ClusterNetwork.model_validate(doc)
     except ValidationError as error:
-        raise ConfigError(source, _explain(error, configmap)) from None
+        raise ConfigError(source, explain(error, ClusterNetwork, Cidr, configmap)) from None
     if problems := _network_policy_problems(config):
-        raise ConfigError(source, [_as_written(p, configmap) for p in problems])
+        raise ConfigError(source, [as_written(p, configmap) for p in problems])
     return config.model_dump()
 
 
-def _as_written(problem: str, configmap: bool) -> str:
-    """A spec.networkPolicy problem named as the user wrote the field: in the ConfigMap form by
-    its data key, and told that extraEgress needs the ClusterNetwork form."""
-    head, sep, rest = problem.partition(": ")
-    found = re.fullmatch(r"spec((?:\.\w+)+)((?:\[\d+\])*)", head)
-    if not configmap or found is None:
-        return problem
-    loc: Loc = ("spec", *found.group(1)[1:].split("."))
-    loc += tuple(int(i) for i in re.findall(r"\d+", found.group(2)))
-    if _configmap_key(loc) is not None:
-        head = _location(loc, True)
-    if "extraEgress" in rest:
-        rest += " (extraEgress needs the ClusterNetwork form: a ConfigMap has no key for it)"
-    return head + sep + rest
-
-
-def _address(entry: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
-    """An address entry as a network, when it is an IP or a CIDR (as the policies read it)."""
-    from xpnet import egress
-
-    return egress.network(entry)
-
-
 def _network_policy_problems(config: ClusterNetwork) -> list[str]:
-    """What spec.networkPolicy cannot be generated from, or would contradict (a NO_PROXY entry
-    it blocks), each with its field path (docs/networkpolicies.md)."""
+    """What spec.networkPolicy cannot be generated from, each with its field path
+    (docs/networkpolicies.md); the NO_PROXY entries it would block are load_config's check,
+    on the validated record."""
     policy, cluster, proxy = config.spec.networkPolicy, config.spec.cluster, config.spec.proxy
     if not policy.enabled:
         return []
@@ -1062,7 +740,7 @@ def _network_policy_problems(config: ClusterNetwork) -> list[str]:
             "allow the upstream with spec.networkPolicy.extraEgress, e.g. "
             "{cidr: 10.20.0.10/32, ports: [3128]}"
         )
-    named = sorted({h for _, h in hosts if _address(h) is None and h != "localhost"})
+    named = sorted({h for _, h in hosts if network(h) is None and h != "localhost"})
     if named and not policy.proxyCIDRs:
         problems.append(
             f"spec.networkPolicy.proxyCIDRs: the proxy is named by host ({', '.join(named)}) and "
@@ -1074,7 +752,7 @@ def _network_policy_problems(config: ClusterNetwork) -> list[str]:
     given = [
         (f"spec.proxy.{f}", str(net))
         for f, url in urls
-        if (host := urlsplit(url).hostname) and (net := _address(host)) is not None
+        if (host := urlsplit(url).hostname) and (net := network(host)) is not None
     ]
     given += [(f"spec.networkPolicy.proxyCIDRs[{i}]", c) for i, c in enumerate(policy.proxyCIDRs)]
     given += [
@@ -1084,7 +762,7 @@ def _network_policy_problems(config: ClusterNetwork) -> list[str]:
     api = [
         (f"spec.cluster.apiServerAddresses[{i}]", str(net))
         for i, a in enumerate(cluster.apiServerAddresses)
-        if (net := _address(a)) is not None
+        if (net := network(a)) is not None
     ]
     for where, cidr in given + api:
         net = ipaddress.ip_network(cidr)
@@ -1117,45 +795,17 @@ def _network_policy_problems(config: ClusterNetwork) -> list[str]:
             "addresses kubectl get endpointslices -l kubernetes.io/service-name=kubernetes "
             "shows, e.g. apiServerAddresses: [192.168.10.5]"
         )
-    if not problems:
-        problems += _blocked_entries(config)
     return problems
 
 
 def _is_loopback(host: str) -> bool:
-    net = _address(host)
+    net = network(host)
     return net is not None and net.network_address.is_loopback
 
 
-def _within(cidr: str, network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
+def _within(cidr: str, outer: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
     net = ipaddress.ip_network(cidr)
-    return net.version == network.version and net.subnet_of(network)  # type: ignore[arg-type]
-
-
-def _blocked_entries(config: ClusterNetwork) -> list[str]:
-    """spec.proxy.noProxy entries the policies would block (XPN050) or cannot be shown to
-    allow (XPN051): the configuration contradicts itself."""
-    from xpnet import egress, rules
-    from xpnet.config import _from_data
-
-    record = _from_data(config.model_dump())
-    reach = egress.Reach.of(record)
-    namespaces = (config.spec.crossplane.namespace or "crossplane-system",)
-    problems = []
-    for i, entry in enumerate(config.spec.proxy.noProxy):
-        found = reach.judge(entry, namespaces)
-        if found is None or found.kind == "in-cluster":  # a warning: check and fix say it
-            continue
-        rule = rules.XPN050 if found.kind == "blocked" else rules.XPN051
-        said = rule.say(
-            where="",
-            entry=entry.strip().lower(),
-            destination=found.destination,
-            allowed=reach.summary,
-            fix=found.fix,
-        )
-        problems.append(f"spec.proxy.noProxy[{i}]: {rule.id} {said}")
-    return problems
+    return net.version == outer.version and net.subnet_of(outer)  # type: ignore[arg-type]
 
 
 def json_schema() -> dict[str, Any]:

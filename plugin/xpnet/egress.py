@@ -17,7 +17,8 @@ from collections.abc import Iterable, Sequence
 from urllib.parse import urlsplit
 
 from xpnet.clouds import ENDPOINTS, POLICY_ONLY
-from xpnet.config import ClusterNetwork
+from xpnet.clusternetwork import ClusterNetwork
+from xpnet.entries import network
 from xpnet.records import NamedTuple
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -36,21 +37,6 @@ class Allowance(NamedTuple):
     protocol: str
     what: str  # the destination in words
     hosts: tuple[str, ...] = ()  # names declared to resolve into cidrs (extraEgress.hosts)
-
-
-def network(text: str) -> Network | None:
-    """An IP or a CIDR as a network; None for anything else. An IPv4-mapped IPv6 address or CIDR
-    is the IPv4 one it maps: the connection leaves the pod as IPv4, and Go's NO_PROXY matches it
-    so (https://pkg.go.dev/net#IPNet.Contains)."""
-    try:
-        net = ipaddress.ip_network(text.strip("[]"), strict=False)
-    except ValueError:
-        return None
-    if isinstance(net, ipaddress.IPv6Network) and net.prefixlen >= 96:
-        mapped = net.network_address.ipv4_mapped
-        if mapped is not None:
-            return ipaddress.ip_network(f"{mapped}/{net.prefixlen - 96}")
-    return net
 
 
 def _host_cidr(host: str) -> str | None:

@@ -1,9 +1,11 @@
 """What a NO_PROXY entry given to xpnet may look like: the one check behind spec.proxy.noProxy,
-spec.cluster.apiServerAddresses and the xpnet.dev/extra-no-proxy annotation. Pure, and free of
-pydantic so that reading manifests does not load the configuration's validator."""
+spec.cluster.apiServerAddresses and the xpnet.dev/extra-no-proxy annotation, and the network an
+address entry stands for. Pure, and free of pydantic so that reading manifests does not load the
+configuration's validator."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 
 from xpnet.credentials import redact
@@ -37,3 +39,18 @@ def problem(
     if not re.match(NO_PROXY_ENTRY_PATTERN, value):
         return f"{value!r}: {fix}"
     return None
+
+
+def network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    """An IP or a CIDR as a network; None for anything else. An IPv4-mapped IPv6 address or CIDR
+    is the IPv4 one it maps: the connection leaves the pod as IPv4, and Go's NO_PROXY matches it
+    so (https://pkg.go.dev/net#IPNet.Contains)."""
+    try:
+        net = ipaddress.ip_network(text.strip("[]"), strict=False)
+    except ValueError:
+        return None
+    if isinstance(net, ipaddress.IPv6Network) and net.prefixlen >= 96:
+        mapped = net.network_address.ipv4_mapped
+        if mapped is not None:
+            return ipaddress.ip_network(f"{mapped}/{net.prefixlen - 96}")
+    return net

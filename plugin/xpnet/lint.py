@@ -13,25 +13,26 @@ from xpnet import noproxy, rules, trust
 from xpnet.config import ClusterNetwork
 from xpnet.credentials import inline, redact
 from xpnet.envvars import BYPASS_VARS, NO_PROXY_VARS, SIX, UPPER
-from xpnet.install import CrossplaneInstall, EnvBlock, Resource, Role
+from xpnet.install import SKIP, CrossplaneInstall, EnvBlock, Resource, Role
 from xpnet.plan import (
     FUNCTION_PORT,
     SAMPLE_FUNCTION,
+    EnvEdit,
     Finding,
     Plan,
-    differences,
-    entry_findings,
+    entry_differences,
     finding,
-    plan_fix,
-    resource_findings,
-    skipped_findings,
+    install_findings,
+    plan_edits,
     targets,
 )
 from xpnet.records import NamedTuple
 from xpnet.rules import Rule, Severity
 from xpnet.runtimes import decide
 from xpnet.runtimes.go import effective
-from xpnet.versions import FunctionMatch
+from xpnet.trust import TRUST_VARS, ItemEdit
+from xpnet.versions import GRPC_GO_HOST, GRPC_GO_POD_IP, FunctionMatch
+from xpnet.yaml.splice import flow
 
 # The variables clients read a proxy URL from, upper-cased: curl, Python and Node read all_proxy
 # too (https://curl.se/libcurl/c/CURLOPT_PROXY.html), gRPC C-core grpc_proxy
@@ -165,7 +166,7 @@ def xpn004_function_endpoints(c: Container) -> Iterator[Finding]:
         why = (
             f"Crossplane {version.text} (grpc-go {version.grpc_go}) matches the resolved pod IP"
             if version.text
-            else f"the Crossplane version is {version.describe()}, so grpc-go <= 1.70, which "
+            else f"the Crossplane version is {version.describe()}, so {GRPC_GO_POD_IP}, which "
             "matches the resolved pod IP, must be covered"
         )
         for cidr in c.config.spec.cluster.podCIDRs:
@@ -178,7 +179,7 @@ def xpn004_function_endpoints(c: Container) -> Iterator[Finding]:
             why = (
                 f"Crossplane {version.text} (grpc-go {version.grpc_go}) matches the host name"
                 if version.text
-                else f"the Crossplane version is {version.describe()}, so grpc-go >= 1.71, which "
+                else f"the Crossplane version is {version.describe()}, so {GRPC_GO_HOST}, which "
                 "matches the host name, must be covered"
             )
             domain = c.config.spec.cluster.domain
@@ -265,10 +266,9 @@ def plan_check(config: ClusterNetwork, install: CrossplaneInstall) -> Plan:
     """Judge the manifests as they are against the rule catalogue, and report every variable
     fix would change (XPN016); the edits are kept so that the engine can tell whether fix
     could make them, but nothing is written."""
-    fix = plan_fix(config, install)
+    fix = plan_edits(config, install)
     findings = (
-        entry_findings(install, config)
-        + resource_findings(install, config)
+        install_findings(install, config)
         + skipped_findings(install)
         + [f for f in fix.findings if f.rule in FROM_FIX]
     )
@@ -285,3 +285,51 @@ def plan_check(config: ClusterNetwork, install: CrossplaneInstall) -> Plan:
     later = differences(fix) + [f for f in fix.findings if f.rule is rules.XPN043]
     findings += [f for f in later if (id(f.resource), id(f.block), f.var) not in errors]
     return Plan(install, fix.no_proxy, fix.edits, tuple(findings))
+
+
+def skipped_findings(install: CrossplaneInstall) -> list[Finding]:
+    """XPN023 for every runtime config annotated xpnet.dev/skip (check mode: fix just leaves
+    them alone)."""
+    return [finding(rules.XPN023, r, annotation=SKIP) for r in install.resources if r.skip]
+
+
+def _difference(edit: EnvEdit, name: str) -> str:
+    """What fix would change in one variable, in words (XPN016); credentials redacted."""
+    env = edit.block.get(name)
+    want = dict(edit.values).get(name)
+    if env is None and edit.block.unread_from:
+        return f"is not in env ({', '.join(edit.block.unread_from)} may set it through envFrom)"
+    if env is None or want is None:
+        return "is not set"
+    old = env.value or ""
+    if name in BYPASS_VARS:
+        parts = entry_differences(old, want) or [
+            "lists its entries in another order or spelling than the one set"
+        ]
+        return "; ".join(parts)
+    return f"is {redact(old)!r}, not {redact(want)!r}"
+
+
+def differences(plan: Plan) -> list[Finding]:
+    """XPN016 for every variable fix would change: check fails wherever fix would change
+    something."""
+    out = []
+    for edit in (*plan.edits, *plan.locked):
+        for name in edit.changed:
+            difference = _difference(edit, name)
+            if name in TRUST_VARS:
+                what = f"{difference}; spec.trust wants {dict(edit.values)[name]!r}"
+                out.append(finding(rules.XPN026, edit.resource, edit.block, name, what=what))
+                continue
+            out.append(
+                finding(rules.XPN016, edit.resource, edit.block, name, difference=difference)
+            )
+    for item in plan.items:
+        out.append(finding(rules.XPN026, item.resource, what=_item_difference(item)))
+    return out
+
+
+def _item_difference(item: ItemEdit) -> str:
+    where = f"container {item.container}: " if item.container else ""
+    wanted = flow(item.item)
+    return f"{where}{item.key}: {item.what} is missing or differs; spec.trust wants {wanted}"

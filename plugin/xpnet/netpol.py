@@ -27,7 +27,7 @@ from xpnet.install import EXTRA_NO_PROXY, CrossplaneInstall, EnvBlock, Resource,
 from xpnet.plan import Finding, Plan, finding, targets
 from xpnet.records import NamedTuple
 from xpnet.yaml.nodes import get, get_in, raw_compose, scalar, to_data
-from xpnet.yaml.splice import render_scalar
+from xpnet.yaml.splice import render_block
 from xpnet.yaml.stream import Document
 
 API_VERSION = "networking.k8s.io/v1"
@@ -187,46 +187,12 @@ def unlabelled(core: Resource) -> str:
     )
 
 
-# Rendering: a small block-style writer for plain data, checked by reading the text back.
-
-
-def _lines(value: Any, indent: int) -> list[str]:
-    pad = " " * indent
-    out: list[str] = []
-    if isinstance(value, dict):
-        for key, item in value.items():
-            name = render_scalar(str(key), None)
-            if isinstance(item, dict | list) and item:
-                out.append(f"{pad}{name}:")
-                out += _lines(item, indent + 2 if isinstance(item, dict) else indent)
-            else:
-                out.append(f"{pad}{name}: {_scalar(item)}")
-        return out
-    for item in value:
-        body = _lines(item, indent + 2) if isinstance(item, dict | list) and item else []
-        if body:
-            out.append(f"{pad}- {body[0][indent + 2 :]}")
-            out += body[1:]
-        else:
-            out.append(f"{pad}- {_scalar(item)}")
-    return out
-
-
-def _scalar(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, dict):
-        return "{}"
-    if isinstance(value, list):
-        return "[]"
-    return render_scalar(str(value), None)
+# Rendering: splice's block writer, checked by reading the text back.
 
 
 def render(policy: dict[str, Any], indent: int = 0) -> str:
     """A policy's YAML text (lines indented by `indent`), read back and compared first."""
-    text = "".join(" " * indent + line + "\n" for line in _lines(policy, 0))
+    text = "".join(" " * indent + line + "\n" for line in render_block(policy, 0, None))
     name = f"NetworkPolicy {policy['metadata']['name']}"
     try:
         read = _typed(raw_compose(text))

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from xpnet.clouds import ENDPOINTS
 from xpnet.config import ClusterNetwork
 from xpnet.records import NamedTuple
+from xpnet.versions import CROSSPLANE_HOST, CROSSPLANE_POD_IP, GRPC_GO_HOST, GRPC_GO_POD_IP
 
 
 class Entry(NamedTuple):
@@ -139,20 +140,20 @@ def compute(
                 for entry in (
                     (
                         ns,
-                        f"function endpoints: grpc-go >= 1.71 (Crossplane >= 1.20) matches the "
+                        f"function endpoints: {GRPC_GO_HOST} ({CROSSPLANE_HOST}) matches the "
                         f"host <function>.{ns}",
                     ),
                     (
                         f".{ns}",
-                        f"function endpoints: <function>.{ns} for grpc-go >= 1.71 "
-                        f"(Crossplane >= 1.20)",
+                        f"function endpoints: <function>.{ns} for {GRPC_GO_HOST} "
+                        f"({CROSSPLANE_HOST})",
                     ),
                 )
             ]
             + [
                 (
                     c,
-                    "function endpoints: grpc-go <= 1.70 (Crossplane < 1.20) matches the "
+                    f"function endpoints: {GRPC_GO_POD_IP} ({CROSSPLANE_POD_IP}) matches the "
                     "resolved pod IP",
                 )
                 for c in cluster.podCIDRs

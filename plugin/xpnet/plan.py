@@ -19,7 +19,6 @@ from xpnet.envvars import (
 )
 from xpnet.install import (
     EXTRA_NO_PROXY,
-    SKIP,
     CrossplaneInstall,
     EnvBlock,
     EnvVar,
@@ -29,8 +28,7 @@ from xpnet.install import (
 from xpnet.noproxy import NoProxySet
 from xpnet.records import NamedTuple
 from xpnet.rules import Rule
-from xpnet.trust import TRUST_VARS, ItemEdit
-from xpnet.yaml.splice import flow
+from xpnet.trust import ItemEdit
 
 SAMPLE_FUNCTION = "function-example"  # any name: the Service lives in Crossplane's namespace
 FUNCTION_PORT = "9443"  # docs/explanation/function-calls.md
@@ -257,12 +255,6 @@ def resource_findings(install: CrossplaneInstall, config: ClusterNetwork) -> lis
     return out
 
 
-def skipped_findings(install: CrossplaneInstall) -> list[Finding]:
-    """XPN023 for every runtime config annotated xpnet.dev/skip (check mode: fix just leaves
-    them alone)."""
-    return [finding(rules.XPN023, r, annotation=SKIP) for r in install.resources if r.skip]
-
-
 def config_findings(config: ClusterNetwork) -> list[Finding]:
     """Findings about the configuration itself, reported once a run."""
     out = []
@@ -281,8 +273,21 @@ def config_findings(config: ClusterNetwork) -> list[Finding]:
 
 def plan_fix(config: ClusterNetwork, install: CrossplaneInstall) -> Plan:
     """The edits that give every rewritten container the one consistent set."""
+    found = install_findings(install, config)
+    plan = plan_edits(config, install)
+    return plan._replace(findings=(*found, *plan.findings))
+
+
+def install_findings(install: CrossplaneInstall, config: ClusterNetwork) -> list[Finding]:
+    """What both modes report about the manifests as they are."""
+    return entry_findings(install, config) + resource_findings(install, config)
+
+
+def plan_edits(config: ClusterNetwork, install: CrossplaneInstall) -> Plan:
+    """The edits, with only the findings made while planning them (what fix cannot write, or
+    need not: valueFrom, a later owner, a lock, trust wiring)."""
     nps = noproxy.compute(config, install.namespaces, _existing(install, config))
-    findings = entry_findings(install, config) + resource_findings(install, config)
+    findings: list[Finding] = []
     install_values = variables(config, nps)
     edits: list[EnvEdit] = []
     locked: list[EnvEdit] = []
@@ -352,14 +357,9 @@ def value_from(resource: Resource, block: EnvBlock, env: EnvVar, want: str) -> l
         source = f" from {env.origin}" if env.origin else ""
         return [finding(rules.XPN010, resource, block, env.name, source=source)]
     if env.name in BYPASS_VARS:
-        have, wanted = noproxy.split(env.value), noproxy.split(want)
-        have_set, wanted_set = set(have), set(wanted)
-        if have_set == wanted_set:  # the order of the entries decides nothing
+        parts = entry_differences(env.value, want)
+        if not parts:  # the order of the entries decides nothing
             return []
-        missing = [e for e in wanted if e not in have_set]
-        extra = [e for e in have if e not in wanted_set]
-        parts = [f"lacks {_shown(missing)}"] if missing else []
-        parts += [f"has {_shown(extra)}, which existingEntries: replace drops"] if extra else []
         difference = "; ".join(parts)
     elif env.value == want:
         return []
@@ -390,50 +390,15 @@ def _shown(entries: list[str]) -> str:
     return ", ".join(entries[:6]) + (f" and {len(entries) - 6} more" if len(entries) > 6 else "")
 
 
-def _difference(edit: EnvEdit, name: str) -> str:
-    """What fix would change in one variable, in words (XPN016); credentials redacted."""
-    env = edit.block.get(name)
-    want = dict(edit.values).get(name)
-    if env is None and edit.block.unread_from:
-        return f"is not in env ({', '.join(edit.block.unread_from)} may set it through envFrom)"
-    if env is None or want is None:
-        return "is not set"
-    old = env.value or ""
-    if name in BYPASS_VARS:
-        have, wanted = noproxy.split(old), noproxy.split(want)
-        # Sets for membership: a list test per entry is quadratic in long NO_PROXY values.
-        have_set, wanted_set = set(have), set(wanted)
-        parts = []
-        if missing := [e for e in wanted if e not in have_set]:
-            parts.append(f"lacks {_shown(missing)}")
-        if extra := [e for e in have if e not in wanted_set]:
-            parts.append(f"has {_shown(extra)}, which existingEntries: replace drops")
-        if not parts:
-            parts.append("lists its entries in another order or spelling than the one set")
-        return "; ".join(parts)
-    return f"is {redact(old)!r}, not {redact(want)!r}"
-
-
-def differences(plan: Plan) -> list[Finding]:
-    """XPN016 for every variable fix would change: check fails wherever fix would change
-    something."""
-    out = []
-    for edit in (*plan.edits, *plan.locked):
-        for name in edit.changed:
-            difference = _difference(edit, name)
-            if name in TRUST_VARS:
-                what = f"{difference}; spec.trust wants {dict(edit.values)[name]!r}"
-                out.append(finding(rules.XPN026, edit.resource, edit.block, name, what=what))
-                continue
-            out.append(
-                finding(rules.XPN016, edit.resource, edit.block, name, difference=difference)
-            )
-    for item in plan.items:
-        out.append(finding(rules.XPN026, item.resource, what=_item_difference(item)))
-    return out
-
-
-def _item_difference(item: ItemEdit) -> str:
-    where = f"container {item.container}: " if item.container else ""
-    wanted = flow(item.item)
-    return f"{where}{item.key}: {item.what} is missing or differs; spec.trust wants {wanted}"
+def entry_differences(have: str, want: str) -> list[str]:
+    """How a NO_PROXY value's entries differ from the ones fix sets, in words: what it lacks,
+    what it has besides; empty when they are the same entries in any order."""
+    had, wanted = noproxy.split(have), noproxy.split(want)
+    # Sets for membership: a list test per entry is quadratic in long NO_PROXY values.
+    had_set, wanted_set = set(had), set(wanted)
+    parts = []
+    if missing := [e for e in wanted if e not in had_set]:
+        parts.append(f"lacks {_shown(missing)}")
+    if extra := [e for e in had if e not in wanted_set]:
+        parts.append(f"has {_shown(extra)}, which existingEntries: replace drops")
+    return parts

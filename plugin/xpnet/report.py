@@ -52,7 +52,7 @@ def finding_line(finding: Finding, with_file: bool = False) -> str:
     return f"{where}{finding.rule.severity.value}: {head}{finding.rule.id} {finding.message}"
 
 
-def line(text: str) -> str:
+def stderr_line(text: str) -> str:
     """A line for stderr: every one starts with the program's name, as compilers' do; proxy
     credentials never in it."""
     return f"xpnet: {scrub(text)}"
@@ -124,10 +124,10 @@ def krm_results(outcome: Outcome, source: str) -> tuple[list[dict[str, Any]], li
     results += [item_result(i) for i in outcome.items] if changed else []
     results += [{"message": added_line(a), "severity": "info"} for a in outcome.added]
     results += [finding_result(f) for f in outcome.findings]
-    stderr = [line(finding_line(f)) for f in outcome.findings]
+    stderr = [stderr_line(finding_line(f)) for f in outcome.findings]
     if not outcome.plans:
         results.append({"message": NOTHING_FOUND, "severity": "info"})
-        stderr.append(line(f"{source}: {NOTHING_FOUND}"))
+        stderr.append(stderr_line(f"{source}: {NOTHING_FOUND}"))
     return results, stderr
 
 

@@ -25,6 +25,7 @@ from xpnet.install import (
     Role,
 )
 from xpnet.records import NamedTuple
+from xpnet.system_roots import GO_CERT_DIRS, SYSTEM_TRUST_DIRS
 from xpnet.yaml.nodes import Node, SequenceNode, get, get_in, scalar, to_data, walk
 
 CORE_VOLUME = "ca-certs"  # the chart's names (registryCaBundleConfig)
@@ -51,8 +52,6 @@ TRUST_VARS = (
     "REQUESTS_CA_BUNDLE",
     "NODE_EXTRA_CA_CERTS",
 )
-# A mount at or above one of these hides the image's public roots.
-SYSTEM_TRUST_DIRS = ("/etc/ssl/certs", "/etc/pki/tls/certs", "/etc/pki/ca-trust")
 # Variables holding a colon-separated list of directories: Go splits SSL_CERT_DIR on ":" and
 # reads every directory of it, skipping those that do not exist
 # (https://github.com/golang/go/blob/master/src/crypto/x509/root_unix.go), as OpenSSL does. So
@@ -529,12 +528,19 @@ def clean_path(path: str) -> str:
     return posixpath.normpath(re.sub("/+", "/", path))
 
 
+# The first folder of each system trust directory: a document that names none has no mount
+# that hides one (what hiding_mounts looks for before it parses any mount).
+_TRUST_TOPS = tuple(sorted({"/" + d.split("/")[1] for d in SYSTEM_TRUST_DIRS}))
+
+
 def hiding_mounts(resource: Resource, block: EnvBlock) -> Iterator[tuple[str, str, str]]:
     """XPN029: (volume, mount path, hidden directory) for mounts at or above a system trust
     directory; the main container's only: the one that talks to registries and APIs."""
     segment = resource.doc.segment
-    if block.keyed or not block.main or segment.whole.find("/etc", segment.start, segment.end) < 0:
+    if block.keyed or not block.main:
         return
+    if all(segment.whole.find(top, segment.start, segment.end) < 0 for top in _TRUST_TOPS):
+        return  # no mount path here can reach a trust directory
     for mount in mounts(resource, block):
         path = mount.get("mountPath")
         if not isinstance(path, str) or not path.startswith("/"):
@@ -549,8 +555,7 @@ def hiding_mounts(resource: Resource, block: EnvBlock) -> Iterator[tuple[str, st
 GO_FILES = (
     "the first of Go's default bundle files that exists (/etc/ssl/certs/ca-certificates.crt, ...)"
 )
-GO_DIRS = "/etc/ssl/certs:/etc/pki/tls/certs"
-EXPLAINED = ("go", "crossplane-core", "python-ssl", "python-requests", "node")
+GO_DIRS = ":".join(GO_CERT_DIRS)
 
 
 def reads(runtime: str, env: dict[str, str]) -> list[str]:

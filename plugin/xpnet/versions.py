@@ -33,6 +33,24 @@ GRPC_GO_BY_CROSSPLANE: tuple[tuple[tuple[int, int], str, FunctionMatch], ...] = 
 )
 # Functions went beta in 1.14; before that there is nothing to call.
 FIRST_KNOWN = GRPC_GO_BY_CROSSPLANE[0][0]
+LAST_KNOWN = GRPC_GO_BY_CROSSPLANE[-1][0]
+
+# The first grpc-go release that checks the unresolved target (the PRs above), and the first
+# Crossplane release that ships one (the table): the boundary in words, for messages.
+GRPC_GO_HOST_SINCE = (1, 71)
+CROSSPLANE_HOST_SINCE = next(
+    first for first, _, how in GRPC_GO_BY_CROSSPLANE if how is FunctionMatch.HOST
+)
+
+
+def _dotted(version: tuple[int, int]) -> str:
+    return ".".join(map(str, version))
+
+
+GRPC_GO_HOST = f"grpc-go >= {_dotted(GRPC_GO_HOST_SINCE)}"
+GRPC_GO_POD_IP = f"grpc-go <= {GRPC_GO_HOST_SINCE[0]}.{GRPC_GO_HOST_SINCE[1] - 1}"
+CROSSPLANE_HOST = f"Crossplane >= {_dotted(CROSSPLANE_HOST_SINCE)}"
+CROSSPLANE_POD_IP = f"Crossplane < {_dotted(CROSSPLANE_HOST_SINCE)}"
 
 _TAG = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)(?:[-+][0-9A-Za-z.+-]*)?$")
 
@@ -71,7 +89,7 @@ def from_text(text: str, source: str) -> CrossplaneVersion:
     if (major, minor) < FIRST_KNOWN:
         return CrossplaneVersion(
             None,
-            f"{source}: {text!r} is older than 1.14 or a placeholder",
+            f"{source}: {text!r} is older than {_dotted(FIRST_KNOWN)} or a placeholder",
             None,
             FunctionMatch.UNKNOWN,
         )
@@ -79,8 +97,8 @@ def from_text(text: str, source: str) -> CrossplaneVersion:
     for first, go, how in GRPC_GO_BY_CROSSPLANE:
         if (major, minor) >= first:
             grpc_go, match = go, how
-    if match is FunctionMatch.HOST and (major, minor) > (1, 20):
-        grpc_go = ">= 1.71"
+    if (major, minor) > LAST_KNOWN:  # newer than the table: at least its last grpc-go
+        grpc_go = ">= " + ".".join(grpc_go.split(".")[:2])
     return CrossplaneVersion(f"{major}.{minor}.{patch}", source, grpc_go, match)
 
 

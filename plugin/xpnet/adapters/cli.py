@@ -328,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
         code: int = args.func(args)
         return code
     except XpnetError as error:
-        print(report.line(f"{error.render()}"), file=sys.stderr)
+        print(report.stderr_line(f"{error.render()}"), file=sys.stderr)
         return 1
 
 

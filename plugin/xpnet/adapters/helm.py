@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None, data: bytes | None = None) -> int:
     if code != 0:
         where = _log(lines)
         if where:
-            print(report.line(f"the reason is also in {where}"), file=sys.stderr)
+            print(report.stderr_line(f"the reason is also in {where}"), file=sys.stderr)
         return code
     sys.stdout.write(out)
     return 0

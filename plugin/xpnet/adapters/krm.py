@@ -87,12 +87,12 @@ def main(argv: Sequence[str] = (), data: bytes | None = None) -> int:
     try:
         resource_list.check_encoding(data)
     except XpnetError as error:
-        sys.stderr.write(report.line(f"{error.render()}\n"))
+        sys.stderr.write(report.stderr_line(f"{error.render()}\n"))
         return 1
     try:
         response = respond(data, os.getcwd())
     except XpnetError as error:
-        response = resource_list.refused(data, error, [report.line(error.render())])
+        response = resource_list.refused(data, error, [report.stderr_line(error.render())])
     sys.stdout.flush()
     response.write(sys.stdout.buffer)
     sys.stdout.buffer.flush()

@@ -41,7 +41,7 @@ def filter_stream(text: str, config_file: str | None) -> tuple[str, list[str], i
     plugin): the new stream ("" on failure), the lines for stderr, and the exit code."""
     config = read_config(find_config(config_file))
     result = run_streams(config, [Source("-", text)], streams.helm_label)
-    lines = [report.line(report.finding_line(f, True)) for f in result.outcome.findings]
+    lines = [report.stderr_line(report.finding_line(f, True)) for f in result.outcome.findings]
     if result.outcome.failed:
         return "", lines, report.exit_code(result.outcome.findings)
     return result.outputs["-"], lines, report.OK
@@ -54,7 +54,7 @@ def filter_bytes(data: bytes, config_file: str | None) -> tuple[str, list[str], 
         text, bom = streams.decode("stdin", data)
         out, lines, code = filter_stream(text, config_file)
     except XpnetError as error:
-        return "", [report.line(f"{error.render()}")], 1
+        return "", [report.stderr_line(f"{error.render()}")], 1
     if code != 0:
         return "", lines, code
     return (("\ufeff" if bom else "") + out if out.strip() else "---\n"), lines, 0

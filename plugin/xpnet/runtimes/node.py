@@ -8,8 +8,6 @@ from collections.abc import Mapping
 from xpnet.runtimes import Decision, Target
 from xpnet.runtimes.matching import bracket, to_ascii
 
-PORTS = {"http": 80, "https": 443}
-
 
 def _entries(no_proxy: str) -> list[tuple[str, int]]:
     out = []

@@ -19,6 +19,7 @@ import re
 from bisect import bisect_left, bisect_right
 
 from xpnet.records import NamedTuple
+from xpnet.yaml.scan import LINE_KEY, RESOURCE_LIST_KEYS, TAB_IN_INDENT, TARGET_KINDS
 
 # Every line that starts at column 0 ("\n" then not a space), and where that line opens an item
 # in kustomize's and Helm's shape, the item's root kind (a plain word): its dash line says
@@ -30,22 +31,10 @@ _LINE_0 = re.compile(
     rb"  metadata[ \t]*:[ \t]*\r?\n(?=    [^ \t\r\n#])(?:    [^\n]*\n)*?"
     rb"    name[ \t]*:(?=[ \t\r\n])|[^ \n])"
 )
-_KEY = re.compile(rb"([A-Za-z_][\w./-]*)[ \t]*:(?=[ \t\r\n]|\Z)")
-_INDENT_TAB = re.compile(rb"(?:\A|\n) *\t")
-_LIST_KEYS = frozenset({b"apiVersion", b"kind", b"items", b"functionConfig", b"results"})
-# scan.TARGET_KINDS
-_TARGETS = frozenset(
-    {
-        b"Deployment",
-        b"DeploymentRuntimeConfig",
-        b"ControllerConfig",
-        b"HelmRelease",
-        b"Application",
-        b"ApplicationSet",
-        b"List",
-        b"NetworkPolicy",
-    }
-)
+_KEY = re.compile(LINE_KEY.encode())
+_INDENT_TAB = re.compile(rb"(?:\A|\n)" + TAB_IN_INDENT.encode())
+_LIST_KEYS = frozenset(k.encode() for k in RESOURCE_LIST_KEYS)
+_TARGETS = frozenset(k.encode() for k in TARGET_KINDS)
 _DASH_END = (b" ", b"\r", b"\n", b"")
 
 

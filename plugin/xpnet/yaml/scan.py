@@ -27,15 +27,20 @@ def is_target(kind: str) -> bool:
 
 
 _ANY_TARGET = re.compile(r"\b(" + "|".join(sorted(TARGET_KINDS)) + r")\b")
+# A block mapping's key at the start of a line (group 1: its name), and indentation that holds
+# a tab; listscan matches the same over bytes.
+LINE_KEY = r"([A-Za-z_][\w./-]*)[ \t]*:(?=[ \t\r\n]|\Z)"
+TAB_IN_INDENT = r" *\t"
 # Patterns for line starts begin with a literal "\n" and run over "\n" + text: sre then scans
 # for the literal, ~10x faster than "^" with re.M on megabytes of kustomize output.
 # A match's start() in the padded text is the line's start offset in the original text.
-_TOP_KEY = re.compile(r"\n([A-Za-z_][\w./-]*)[ \t]*:(?=[ \t\r\n]|\Z)")
-_INDENT_TAB = re.compile(r"\n *\t")
+_TOP_KEY = re.compile(r"\n" + LINE_KEY)
+_INDENT_TAB = re.compile(r"\n" + TAB_IN_INDENT)
 _MARKER = re.compile(r"\n(---|\.\.\.)(?=[ \t\r\n]|\Z)")
 _FIRST_DASH = re.compile(r"^( *)-(?=[ \r\n]|$)", re.M)
 _ITEM: dict[int, re.Pattern[str]] = {}
-_RESOURCE_LIST_KEYS = frozenset({"apiVersion", "kind", "items", "functionConfig", "results"})
+# The top-level keys of a ResourceList (the KRM functions specification).
+RESOURCE_LIST_KEYS = frozenset({"apiVersion", "kind", "items", "functionConfig", "results"})
 
 
 class Segment(NamedTuple):
@@ -97,7 +102,7 @@ def resource_list_layout(text: str) -> ResourceListLayout | None:
         return None
     keys: dict[str, tuple[int, int]] = {}
     starts = [(m.group(1), at) for at, m in _line_starts(_TOP_KEY, text)]
-    if not starts or any(name not in _RESOURCE_LIST_KEYS for name, _ in starts):
+    if not starts or any(name not in RESOURCE_LIST_KEYS for name, _ in starts):
         return None
     if not all(_blank_or_comment(line) for line in text[: starts[0][1]].splitlines()):
         return None

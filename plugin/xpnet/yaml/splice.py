@@ -85,27 +85,23 @@ def double_quoted(value: str) -> str:
 
 
 def render_block(data: dict[str, Any], indent: int, value_style: str | None) -> list[str]:
-    """Block-style lines for new content (lists in the compact form kubectl and kyaml emit).
+    """Block-style lines for new content (lists in the compact form kubectl and kyaml emit),
+    each scalar written so that it reads back with its type.
 
     `value_style` quotes the scalars of `value` keys (env values) like their neighbours."""
     pad = " " * indent
     lines: list[str] = []
     for key, value in data.items():
+        name = render_scalar(str(key), None)
         if isinstance(value, dict) and value:
-            lines.append(f"{pad}{key}:")
+            lines.append(f"{pad}{name}:")
             lines.extend(render_block(value, indent + 2, value_style))
-        elif isinstance(value, dict):
-            lines.append(f"{pad}{key}: {{}}")
         elif isinstance(value, list) and value:
-            lines.append(f"{pad}{key}:")
+            lines.append(f"{pad}{name}:")
             lines.extend(render_items(value, indent, indent + 2, value_style))
-        elif isinstance(value, list):
-            lines.append(f"{pad}{key}: []")
-        elif isinstance(value, bool):  # a boolean (readOnly: true), not a string
-            lines.append(f"{pad}{key}: {str(value).lower()}")
         else:
             style = value_style if key == "value" else None
-            lines.append(f"{pad}{key}: {render_scalar(str(value), style)}")
+            lines.append(f"{pad}{name}: {_leaf(value, style)}")
     return lines
 
 
@@ -113,13 +109,31 @@ def render_items(items: list[Any], dash: int, content: int, style: str | None) -
     """Block sequence items with the dash at column `dash` and mapping keys at `content`."""
     lines: list[str] = []
     for item in items:
-        if isinstance(item, dict) and item:
-            body = render_block(item, content, style)
+        if isinstance(item, dict | list) and item:
+            body = (
+                render_block(item, content, style)
+                if isinstance(item, dict)
+                else render_items(item, content, content + 2, style)
+            )
             lines.append(" " * dash + "-" + " " * (content - dash - 1) + body[0][content:])
             lines.extend(body[1:])
         else:
-            lines.append(" " * dash + "- " + render_scalar(str(item), style))
+            lines.append(" " * dash + "- " + _leaf(item, style))
     return lines
+
+
+def _leaf(value: Any, style: str | None) -> str:
+    """A scalar or an empty collection: booleans and integers as YAML reads them back (a
+    readOnly: true, a port), anything else a string in `style`."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dict):
+        return "{}"
+    if isinstance(value, list):
+        return "[]"
+    return render_scalar(str(value), style)
 
 
 def _empty(node: Node) -> bool:

@@ -33,4 +33,4 @@ def empty_sources(sources: list[Source], outcome: Outcome) -> list[str]:
 def say_empty(sources: list[Source], empty: list[str]) -> None:
     if empty and len(empty) == len(sources):
         shown_ = ", ".join(empty[:5]) + (f" and {len(empty) - 5} more" if len(empty) > 5 else "")
-        print(report.line(f"{shown_}: {report.NOTHING_FOUND}"), file=sys.stderr)
+        print(report.stderr_line(f"{shown_}: {report.NOTHING_FOUND}"), file=sys.stderr)

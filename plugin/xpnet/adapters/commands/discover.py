@@ -18,7 +18,8 @@ def run(args: argparse.Namespace) -> int:
         objects = discovery.read.objects(name, source.text, number, len(saved))
         if not objects:
             print(
-                report.line(f"{name}: holds no object (empty, or only comments)"), file=sys.stderr
+                report.stderr_line(f"{name}: holds no object (empty, or only comments)"),
+                file=sys.stderr,
             )
         saved += objects
     credentials.remember([s.data for s in saved])  # proxy URLs of OpenShift's Proxy, env, ...
@@ -26,11 +27,11 @@ def run(args: argparse.Namespace) -> int:
         saved, args.proxy, args.name, args.format, args.credentials_secret
     )
     for note in found.notes:
-        print(report.line(note), file=sys.stderr)
+        print(report.stderr_line(note), file=sys.stderr)
     for problem in found.problems:
-        print(report.line(problem), file=sys.stderr)
+        print(report.stderr_line(problem), file=sys.stderr)
     if found.text is None:
-        print(report.line("no configuration was printed"), file=sys.stderr)
+        print(report.stderr_line("no configuration was printed"), file=sys.stderr)
         return 1
     sys.stdout.write(found.text)
     return 0

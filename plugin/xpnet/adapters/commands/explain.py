@@ -40,7 +40,9 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(report.explain_data(sections), indent=2))
         return 0
     if not sections:
-        print(report.line(f"{', '.join(args.files)}: {report.NOTHING_FOUND}"), file=sys.stderr)
+        print(
+            report.stderr_line(f"{', '.join(args.files)}: {report.NOTHING_FOUND}"), file=sys.stderr
+        )
     for line in report.explain_lines(sections):
         print(line)
     lines = [t for plan in plans for t in explain.trust(settings, plan)]

@@ -19,12 +19,12 @@ def run(args: argparse.Namespace) -> int:
     sources = manifests + values
     outcome = result.outcome
     for finding in outcome.findings:
-        print(report.line(report.finding_line(finding, with_file=True)), file=sys.stderr)
+        print(report.stderr_line(report.finding_line(finding, with_file=True)), file=sys.stderr)
     empty = empty_sources(sources, outcome)
     say_empty(sources, empty)
     if outcome.failed:
         summary = report.summary(outcome.findings, len(sources), len(empty))
-        print(report.line(f"{summary}; nothing was written"), file=sys.stderr)
+        print(report.stderr_line(f"{summary}; nothing was written"), file=sys.stderr)
         return report.exit_code(outcome.findings)
     changed, piped = [], 0
     for source in sources:
@@ -50,14 +50,18 @@ def run(args: argparse.Namespace) -> int:
         write_all([(source.name, new) for source, new in changed])
     verb = "would fix" if args.diff or args.dry_run else "fixed"
     for edit in outcome.edits:
-        print(report.line(f"{verb} {report.edit_line(edit, with_file=True)}"), file=sys.stderr)
+        print(
+            report.stderr_line(f"{verb} {report.edit_line(edit, with_file=True)}"), file=sys.stderr
+        )
     for item in outcome.items:
-        print(report.line(f"{verb} {report.item_line(item, with_file=True)}"), file=sys.stderr)
+        print(
+            report.stderr_line(f"{verb} {report.item_line(item, with_file=True)}"), file=sys.stderr
+        )
     for stream_index, doc in zip(outcome.added_to, outcome.added, strict=True):
         name = "<stdout>" if sources[stream_index].name == STDIN else sources[stream_index].name
-        print(report.line(f"{verb} {name}: {report.added_line(doc)}"), file=sys.stderr)
+        print(report.stderr_line(f"{verb} {name}: {report.added_line(doc)}"), file=sys.stderr)
     count = len(changed) + piped
     done = f"{verb} {len(outcome.edits)} env blocks in {count} {'file' if count == 1 else 'files'}"
     summary = report.summary(outcome.findings, len(sources), len(empty))
-    print(report.line(f"{done if count else 'nothing to fix'}; {summary}"), file=sys.stderr)
+    print(report.stderr_line(f"{done if count else 'nothing to fix'}; {summary}"), file=sys.stderr)
     return 0

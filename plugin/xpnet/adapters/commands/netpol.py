@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
     texts, found = netpol.for_installs(settings, installs, names)
     # What the manifests' NO_PROXY sends direct must pass these policies, as in check and fix.
     for finding in found:
-        print(report.line(report.finding_line(finding, True)), file=sys.stderr)
+        print(report.stderr_line(report.finding_line(finding, True)), file=sys.stderr)
     if report.exit_code(found) != report.OK:
         return report.FAILED
     sys.stdout.write("".join(f"---\n{t}" for t in texts))

@@ -26,9 +26,9 @@ def run(args: argparse.Namespace) -> int:
         what = f"the crossplane chart{version} with default values"
     outcome = run_streams(settings, sources).outcome
     for finding in outcome.findings:
-        print(report.line(report.finding_line(finding, with_file=True)), file=sys.stderr)
+        print(report.stderr_line(report.finding_line(finding, with_file=True)), file=sys.stderr)
     if outcome.failed:
-        print(report.line("no patches printed"), file=sys.stderr)
+        print(report.stderr_line("no patches printed"), file=sys.stderr)
         return report.exit_code(outcome.findings)
     if not any(p.install.core for p in outcome.plans):
         raise InputError(
