@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import sys
 import tempfile
+import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,6 +34,13 @@ os.environ["XPNET_CACHE_DIR"] = TEST_CACHE
 
 def pytest_sessionfinish() -> None:
     shutil.rmtree(TEST_CACHE, ignore_errors=True)
+
+
+@functools.cache
+def project() -> dict[str, Any]:
+    """pyproject.toml's [project] table, read when a test first needs it."""
+    table: dict[str, Any] = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return table
 
 
 def require(path: Path, what: str) -> Path:

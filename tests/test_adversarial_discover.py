@@ -7,6 +7,7 @@ reads it (sigs.k8s.io/yaml)."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import json
 import string
@@ -103,8 +104,10 @@ def test_every_hostile_file_is_described() -> None:
 # Shapes: every path of the saved objects discover reads, every shape --------------------------
 
 
+@functools.cache
 def _fixture_objects() -> list[tuple[str, Any]]:
-    """The fixtures' objects as plain data, with the suffix they are saved under."""
+    """The fixtures' objects as plain data, with the suffix they are saved under; read once,
+    when a test draws from them."""
     out = []
     for path in sorted(FIXTURES.iterdir()):
         text = path.read_text()
@@ -113,9 +116,6 @@ def _fixture_objects() -> list[tuple[str, Any]]:
         else:
             out += [(".yaml", d) for d in YAML(typ="safe").load_all(text) if d is not None]
     return out
-
-
-OBJECTS = _fixture_objects()
 
 
 def paths(data: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
@@ -153,7 +153,7 @@ SHAPES = st.one_of(
 
 @st.composite
 def mutated(draw: Any) -> tuple[str, Any]:
-    suffix, data = draw(st.sampled_from(OBJECTS))
+    suffix, data = draw(st.sampled_from(_fixture_objects()))
     every = list(paths(data))
     for _ in range(draw(st.integers(1, 3))):
         data = replaced(data, draw(st.sampled_from(every)), draw(SHAPES))

@@ -19,6 +19,7 @@ from tests.secret_leaks import ALLOWED_LINE, SLOTS, Output, config, manifests, r
 
 HERE = ROOT / "tests" / "adversarial" / "secrets"
 BIN = BIN_DIR
+# Read at collection: the tests are parametrized over the cases, named by their slot.
 CASES: list[dict[str, Any]] = YAML(typ="safe").load((HERE / "cases.yaml").read_text())
 FILES = sorted(p for p in HERE.glob("*.yaml") if p.name != "cases.yaml")
 

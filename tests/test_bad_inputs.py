@@ -30,6 +30,8 @@ def header(case: Path) -> dict[str, list[str]]:
 
 
 def params() -> list[tuple[Path, str]]:
+    """Each case with each entry point its `# only:` header names: read at collection, since
+    the tests are parametrized over it."""
     out = []
     for case in CASES:
         only = header(case).get("only", [" ".join(ENTRY_POINTS)])[0].split()

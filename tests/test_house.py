@@ -4,6 +4,7 @@ file outside it or an issue number that nobody can resolve from the code."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -25,9 +26,8 @@ SOURCES = sorted(
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(ROOT)))
-def test_no_reference_outside_the_repository(path: object) -> None:
-    assert hasattr(path, "read_text")
-    lines = path.read_text().splitlines()  # type: ignore[attr-defined]
+def test_no_reference_outside_the_repository(path: Path) -> None:
+    lines = path.read_text().splitlines()
     found = [f"{i}: {line.strip()}" for i, line in enumerate(lines, 1) if OUTSIDE.search(line)]
     assert not found, "\n".join(found)
 

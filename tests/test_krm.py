@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import subprocess
@@ -21,8 +22,19 @@ from xpnet.errors import InputError
 from xpnet.yaml import nodes
 
 FN = BIN_DIR / "xpnet-fn"
-CONFIG = (ROOT / "tests" / "cases" / "chart-indentation" / "config.yaml").read_text()
-INSTALL = (ROOT / "tests" / "cases" / "chart-indentation" / "input.yaml").read_text()
+CASE = ROOT / "tests" / "cases" / "chart-indentation"
+
+
+@functools.cache
+def config() -> str:
+    """The golden case's ClusterNetwork, read once, when a test needs it."""
+    return (CASE / "config.yaml").read_text()
+
+
+@functools.cache
+def install() -> str:
+    """The golden case's rendered chart."""
+    return (CASE / "input.yaml").read_text()
 
 
 def fn(stdin: bytes) -> subprocess.CompletedProcess[bytes]:
@@ -36,7 +48,7 @@ def load(text: str) -> dict:  # type: ignore[type-arg]
 
 
 def test_results_name_each_change_with_resource_and_field() -> None:
-    out = load(transform(wrap(INSTALL, CONFIG)).stdout)
+    out = load(transform(wrap(install(), config())).stdout)
     infos = [r for r in out["results"] if r["severity"] == "info"]
     assert {r["resourceRef"]["name"] for r in infos} == {"crossplane", "crossplane-rbac-manager"}
     core_init = next(r for r in infos if "crossplane-init" in r["field"]["path"])
@@ -62,7 +74,7 @@ def test_annotations_and_untouched_items_are_kept_byte_for_byte() -> None:
         "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n"
         + items
         + "functionConfig:\n"
-        + "".join("  " + line + "\n" for line in CONFIG.splitlines())
+        + "".join("  " + line + "\n" for line in config().splitlines())
     )
     response = transform(text)
     assert response.code == 0
@@ -72,13 +84,13 @@ def test_annotations_and_untouched_items_are_kept_byte_for_byte() -> None:
 
 
 def test_no_anchors_in_the_output() -> None:
-    out = transform(wrap(INSTALL, CONFIG)).stdout
+    out = transform(wrap(install(), config())).stdout
     assert "&" not in out.replace("&&", "") and "*" not in out
 
 
 def test_invalid_config_fails_with_field_path_and_no_change() -> None:
-    bad = CONFIG.replace("10.244.0.0/16", "10.244.0.0/33")
-    done = fn(wrap(INSTALL, bad).encode())
+    bad = config().replace("10.244.0.0/16", "10.244.0.0/33")
+    done = fn(wrap(install(), bad).encode())
     assert done.returncode == 1
     stderr = done.stderr.decode()
     assert "functionConfig corp: spec.cluster.podCIDRs[0]: '10.244.0.0/33' is not a valid" in stderr
@@ -95,9 +107,9 @@ def test_missing_function_config() -> None:
 
 
 def test_malformed_item_is_refused_with_line_and_column() -> None:
-    broken = INSTALL.replace("        - core\n", "        - [core\n", 1)
-    assert broken != INSTALL
-    text = wrap(broken, CONFIG)
+    broken = install().replace("        - core\n", "        - [core\n", 1)
+    assert broken != install()
+    text = wrap(broken, config())
     done = fn(text.encode())
     assert done.returncode == 1
     assert b"items[0]: line " in done.stderr and b"column" in done.stderr
@@ -105,12 +117,12 @@ def test_malformed_item_is_refused_with_line_and_column() -> None:
 
 
 def test_duplicate_env_names_are_refused() -> None:
-    dup = INSTALL.replace(
+    dup = install().replace(
         "          - name: HTTPS_PROXY\n",
         "          - name: HTTPS_PROXY\n            value: x\n          - name: HTTPS_PROXY\n",
         1,
     )
-    done = fn(wrap(dup, CONFIG).encode())
+    done = fn(wrap(dup, config()).encode())
     assert done.returncode == 1
     assert b"env variable HTTPS_PROXY is set twice" in done.stderr
 
@@ -122,7 +134,7 @@ def test_non_utf8_input() -> None:
 
 
 def test_json_resource_list_takes_the_sure_path() -> None:
-    data = load(wrap(INSTALL, CONFIG))
+    data = load(wrap(install(), config()))
     done = fn(json.dumps(data).encode())
     assert done.returncode == 0, done.stderr
     out = load(done.stdout.decode())
@@ -133,7 +145,7 @@ def test_json_resource_list_takes_the_sure_path() -> None:
 
 @pytest.mark.slow
 def test_module_entry_points(tmp_path: Path) -> None:
-    text = wrap(INSTALL, CONFIG).encode()
+    text = wrap(install(), config()).encode()
     via_module = subprocess.run(
         [str(BIN_DIR / "python"), "-m", "xpnet", "fn"],
         input=text,
@@ -157,7 +169,7 @@ def test_env_shared_through_an_anchor_is_refused_naming_it(
     )
     monkeypatch.setattr(nodes, "PURE", pure)
     with pytest.raises(InputError, match="is shared through the YAML anchor &common") as raised:
-        transform(wrap(shared, CONFIG))
+        transform(wrap(shared, config()))
     assert "write it out here instead of using the alias" in str(raised.value)
 
 
@@ -219,10 +231,10 @@ def test_without_arguments_it_reads_the_resource_list(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """What kustomize and kpt do (and `xpnet fn`, which calls main() as it is)."""
-    stdin = io.TextIOWrapper(io.BytesIO(wrap(INSTALL, CONFIG).encode()))
+    stdin = io.TextIOWrapper(io.BytesIO(wrap(install(), config()).encode()))
     monkeypatch.setattr(sys, "stdin", stdin)
     assert krm.main() == 0
-    assert capsys.readouterr().out == transform(wrap(INSTALL, CONFIG)).stdout
+    assert capsys.readouterr().out == transform(wrap(install(), config())).stdout
 
 
 STARTUP = """
@@ -238,7 +250,7 @@ def test_a_run_with_a_cached_configuration_loads_only_what_it_needs(tmp_path: Pa
     """Start-up is most of a chart-sized run: once the configuration is cached, the
     function imports neither the validator nor anything else that only some runs need."""
     env = {"XPNET_CACHE_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
-    text = wrap(INSTALL, CONFIG)
+    text = wrap(install(), config())
     loaded = [
         subprocess.run(
             [sys.executable, "-c", STARTUP],
@@ -257,7 +269,7 @@ def test_a_run_with_a_cached_configuration_loads_only_what_it_needs(tmp_path: Pa
 def test_the_console_script_answers_as_transform_and_answers_arguments() -> None:
     """xpnet-fn gives what transform gives; with arguments it reads
     nothing and answers as krm.entry does."""
-    text = wrap(INSTALL, CONFIG)
+    text = wrap(install(), config())
     assert fn(text.encode()).stdout.decode() == transform(text).stdout
     version = subprocess.run([str(FN), "--version"], capture_output=True, text=True, timeout=60)
     assert (version.returncode, version.stdout) == (0, f"xpnet-fn {__version__}\n")

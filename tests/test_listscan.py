@@ -4,6 +4,7 @@ shape of list and item, and the passes split over ranges must find what one rang
 
 from __future__ import annotations
 
+import functools
 import re
 import subprocess
 
@@ -19,7 +20,7 @@ from xpnet.yaml import listscan
 
 FN = BIN_DIR / "xpnet-fn"
 CASE = ROOT / "tests" / "cases" / "chart-indentation"
-CONFIG = (CASE / "config.yaml").read_text()
+# Read at collection: ITEMS, which the tests are parametrized over, holds its documents.
 INSTALL = (CASE / "input.yaml").read_text()
 HEAD = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n"
 
@@ -31,7 +32,14 @@ def item(doc: str, dash: str = "- ") -> str:
 
 
 CROSSPLANE = [item(d) for d in documents(INSTALL)]
-FUNCTION_CONFIG = "functionConfig:\n" + "".join("  " + ln for ln in CONFIG.splitlines(True))
+
+
+@functools.cache
+def function_config() -> str:
+    """The golden case's ClusterNetwork as a ResourceList's functionConfig, read once."""
+    config = (CASE / "config.yaml").read_text()
+    return "functionConfig:\n" + "".join("  " + ln for ln in config.splitlines(True))
+
 
 # Items in kustomize's shape and every way out of it the exact path reads differently.
 ITEMS = [
@@ -86,7 +94,7 @@ ITEMS = [
 
 
 def resource_list(items: list[str], crlf: bool = False, head: str = HEAD) -> bytes:
-    text = head + "items:\n" + "".join(items) + FUNCTION_CONFIG
+    text = head + "items:\n" + "".join(items) + function_config()
     return (text.replace("\n", "\r\n") if crlf else text).encode()
 
 
@@ -142,14 +150,14 @@ LISTS = {
 def test_lists_out_of_shape_answer_as_item_by_item(name: str) -> None:
     text = LISTS[name]
     if "functionConfig" not in text and name not in ("flow", "a list"):
-        text += FUNCTION_CONFIG
+        text += function_config()
     for data in (text.encode(), text.replace("\n", "\r\n").encode()):
         exact = answer(krm.transform_text, data.decode().removeprefix("\ufeff"))
         assert answer(krm.respond, data) == exact
 
 
 def test_the_list_without_a_newline_at_its_end() -> None:
-    text = HEAD + "functionConfig:\n" + "".join("  " + ln for ln in CONFIG.splitlines(True))
+    text = HEAD + function_config()
     same_as_item_by_item((text.rstrip("\n") + "\nitems:\n" + ITEMS[1]).rstrip("\n").encode())
     same_as_item_by_item(resource_list([ITEMS[1], *CROSSPLANE]).rstrip(b"\n"))
 

@@ -4,6 +4,7 @@ tests/integration/test_netpol_cyclonus.py."""
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import re
@@ -26,9 +27,15 @@ from xpnet.config import ClusterNetwork, load_config, with_mode
 from xpnet.errors import ConfigError
 from xpnet.yaml.stream import Source
 
-SCHEMA = json.loads(
-    (ROOT / "tests/fixtures/networkpolicy/networkpolicy-networking-v1.schema.json").read_text()
-)
+
+@functools.cache
+def schema() -> dict[str, Any]:
+    """The NetworkPolicy schema of the Kubernetes API, read once, when a test needs it."""
+    path = ROOT / "tests/fixtures/networkpolicy/networkpolicy-networking-v1.schema.json"
+    found: dict[str, Any] = json.loads(path.read_text())
+    return found
+
+
 CORE = """\
 apiVersion: apps/v1
 kind: Deployment
@@ -84,7 +91,7 @@ def test_the_policies_are_valid_networkpolicies_with_stable_names() -> None:
     policies = netpol.policies(config(), "crossplane-system", {"app": "crossplane"})
     assert [p["metadata"]["name"] for p in policies] == list(netpol.NAMES)
     for policy in policies:
-        jsonschema.validate(policy, SCHEMA)
+        jsonschema.validate(policy, schema())
         assert policy["metadata"]["labels"] == {"app.kubernetes.io/managed-by": "xpnet"}
         assert yaml.safe_load(netpol.render(policy)) == policy
 
@@ -93,7 +100,7 @@ def test_the_schema_refuses_a_misspelt_field() -> None:
     policy = netpol.policies(config(), "ns", {"app": "crossplane"})[0]
     policy["spec"]["podSelectr"] = policy["spec"].pop("podSelector")
     with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate(policy, SCHEMA)
+        jsonschema.validate(policy, schema())
 
 
 def test_the_core_is_chosen_by_its_deployments_selector() -> None:
@@ -181,7 +188,8 @@ def test_bad_network_policy_settings_are_refused_with_the_field_path(
 def test_disabled_is_the_default_and_validates_nothing_more() -> None:
     loaded = load_config(document(networkPolicy={}), "c")
     assert loaded.spec.networkPolicy.enabled is False
-    assert load_config(document(networkPolicy={"enabled": False}), "c")
+    explicit = load_config(document(networkPolicy={"enabled": False}), "c")
+    assert explicit.spec.networkPolicy == loaded.spec.networkPolicy
 
 
 def test_helm_post_renderer_appends_them_and_a_second_run_changes_nothing(

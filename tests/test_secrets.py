@@ -3,6 +3,7 @@ manifests either."""
 
 from __future__ import annotations
 
+import functools
 import subprocess
 from pathlib import Path
 
@@ -13,11 +14,15 @@ from tests.resource_lists import wrap
 
 PASSWORD = "s3cr3t-Pa55"
 BIN = BIN_DIR
-INSTALL = (
-    (ROOT / "tests" / "cases" / "credentials-secret" / "input.yaml")
-    .read_text()
-    .replace("hunter2", PASSWORD)
-)
+
+
+@functools.cache
+def install() -> str:
+    """The credentials-secret golden case's input with this module's password, read once."""
+    path = ROOT / "tests" / "cases" / "credentials-secret" / "input.yaml"
+    return path.read_text().replace("hunter2", PASSWORD)
+
+
 CONFIG = f"""\
 apiVersion: xpnet.dev/v1alpha1
 kind: ClusterNetwork
@@ -58,10 +63,10 @@ def xpnet(mode: str, config: Path, target: Path) -> subprocess.CompletedProcess[
 def diagnostics(tmp_path: Path, config: str) -> list[str]:
     """stderr, results and logs of every entry point, on success and on failure."""
     (tmp_path / "xpnet.yaml").write_text(config)
-    (tmp_path / "install.yaml").write_text(INSTALL)
+    (tmp_path / "install.yaml").write_text(install())
     c = str(tmp_path / "xpnet.yaml")
     out = []
-    stdout, stderr = run([str(BIN / "xpnet-fn")], wrap(INSTALL, config), tmp_path)
+    stdout, stderr = run([str(BIN / "xpnet-fn")], wrap(install(), config), tmp_path)
     out += [stderr, stdout.split("\nresults:\n")[-1]]
     for mode in ("fix", "check"):
         out.append(
@@ -76,7 +81,7 @@ def diagnostics(tmp_path: Path, config: str) -> list[str]:
             tmp_path,
         )[0]
     )
-    out.append(run([str(BIN / "xpnet-helm"), f"--config={c}"], INSTALL, tmp_path)[1])
+    out.append(run([str(BIN / "xpnet-helm"), f"--config={c}"], install(), tmp_path)[1])
     out.append(run([str(BIN / "xpnet"), "noproxy", "--explain", "-c", c], "", tmp_path)[0])
     return out
 
@@ -110,7 +115,7 @@ def test_secret_mode_keeps_the_password_out_of_the_manifests(tmp_path: Path) -> 
     )
     (tmp_path / "xpnet.yaml").write_text(config)
     target = tmp_path / "install.yaml"
-    target.write_text(INSTALL)
+    target.write_text(install())
     done = xpnet("fix", tmp_path / "xpnet.yaml", target)
     assert done.returncode == 0, done.stderr
     fixed = target.read_text()
@@ -123,7 +128,7 @@ def test_secret_mode_keeps_the_password_out_of_the_manifests(tmp_path: Path) -> 
 def test_inline_credentials_warn_but_fix_succeeds(tmp_path: Path) -> None:
     (tmp_path / "xpnet.yaml").write_text(CONFIG.replace("https://", "http://"))
     target = tmp_path / "install.yaml"
-    target.write_text(INSTALL)
+    target.write_text(install())
     done = xpnet("fix", tmp_path / "xpnet.yaml", target)
     assert done.returncode == 0
     assert "XPN015" in done.stderr and PASSWORD not in done.stderr

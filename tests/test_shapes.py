@@ -12,6 +12,7 @@ tests/adversarial/shapes/ and run in test_a_found_shape_is_answered_or_refused."
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import json
 import os
@@ -42,8 +43,10 @@ def _load_all(path: Path) -> list[Any]:
     ]
 
 
+@functools.cache
 def _corpus() -> list[tuple[list[Any], Any]]:
-    """(the documents of one input, its configuration) from the golden cases and examples."""
+    """(the documents of one input, its configuration) from the golden cases and examples;
+    read once, when a test draws from them."""
     out = []
     for case in sorted(CASES.iterdir()):
         if (case / "input.yaml").exists() and (case / "config.yaml").exists():
@@ -61,8 +64,6 @@ def _corpus() -> list[tuple[list[Any], Any]]:
                 out.append((_load_all(folder / name), config[0]))
     return out
 
-
-CORPUS = _corpus()
 
 # Paths the readers touch that real documents may not have: (kind, path); `*` is any item.
 POD = ("spec", "template", "spec")
@@ -193,7 +194,7 @@ def put(data: Any, path: tuple[Any, ...], value: Any) -> Any:
 
 @st.composite
 def inputs(draw: Any) -> tuple[list[Any], Any]:
-    docs, config = draw(st.sampled_from(CORPUS))
+    docs, config = draw(st.sampled_from(_corpus()))
     docs = list(docs)
     for _ in range(draw(st.integers(1, 3))):
         if draw(st.integers(0, 5)) == 0:  # the configuration, now and then
@@ -371,10 +372,10 @@ def test_a_found_shape_is_answered_or_refused(case: Path, tmp_path: Path) -> Non
 
 
 def test_the_corpus_covers_every_kind_the_reader_reads() -> None:
-    kinds = {d.get("kind") for docs, _ in CORPUS for d in docs}
+    kinds = {d.get("kind") for docs, _ in _corpus() for d in docs}
     assert {"Deployment", "DeploymentRuntimeConfig", "ControllerConfig"} <= kinds
     assert {"HelmRelease", "Application"} <= kinds
-    forms = {c.get("kind") for _, c in CORPUS}
+    forms = {c.get("kind") for _, c in _corpus()}
     assert {"ClusterNetwork", "ConfigMap"} <= forms
     with contextlib.suppress(FileNotFoundError):
         assert all(p.suffix == ".yaml" for p in FOUND.iterdir() if p.name != "README.md")

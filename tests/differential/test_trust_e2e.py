@@ -35,12 +35,14 @@ def runtime_config(name: str, runtime: str) -> str:
     )
 
 
-INPUT = (
-    CHART.read_text()
-    + runtime_config("provider-go", "go")
-    + runtime_config("function-python", "python")
-    + runtime_config("function-node", "node")
-)
+def manifests() -> str:
+    """The rendered chart and a runtime config of each runtime, read when a test runs."""
+    return (
+        CHART.read_text()
+        + runtime_config("provider-go", "go")
+        + runtime_config("function-python", "python")
+        + runtime_config("function-node", "node")
+    )
 
 
 def config(complete: bool = False) -> Any:
@@ -54,7 +56,7 @@ def config(complete: bool = False) -> Any:
 
 
 def fixed(complete: bool = False) -> list[dict[str, Any]]:
-    result = run_streams(config(complete), [Source("in.yaml", INPUT)])
+    result = run_streams(config(complete), [Source("in.yaml", manifests())])
     assert not result.outcome.failed, [f.message for f in result.outcome.findings]
     return [d for d in yaml.safe_load_all(result.outputs["in.yaml"]) if d]
 
@@ -97,7 +99,7 @@ CONTAINERS = {
 def unfixed() -> list[dict[str, Any]]:
     """The same input with the proxy wired but no trust: what the user had before."""
     result = run_streams(
-        config()._replace(spec=config().spec._replace(trust=None)), [Source("in.yaml", INPUT)]
+        config()._replace(spec=config().spec._replace(trust=None)), [Source("in.yaml", manifests())]
     )
     return [d for d in yaml.safe_load_all(result.outputs["in.yaml"]) if d]
 

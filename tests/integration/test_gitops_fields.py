@@ -29,7 +29,6 @@ from xpnet.install import Role
 from xpnet.releases import CORE_KEY, INIT_KEY, RBAC_KEY
 from xpnet.yaml.stream import ChartValues, Source
 
-CONFIG = yaml.safe_load((ROOT / "examples" / "chart-values" / "xpnet.yaml").read_text())
 NS = "crossplane-system"
 PROXY = "http://proxy.corp.example:3128"
 NOTICES = ("XPN040", "XPN041", "XPN042", "XPN020")
@@ -228,7 +227,8 @@ def verdict(
     """check's outcome on a text: failed, (role, container, rule, variable) of each finding
     that is about the proxy settings, and the notices (XPN040-XPN042) with their fields. A
     dependency's alias names the chart's containers in the render."""
-    config = with_mode(load_config(CONFIG, "xpnet.yaml"), "check")
+    example = yaml.safe_load((ROOT / "examples" / "chart-values" / "xpnet.yaml").read_text())
+    config = with_mode(load_config(example, "xpnet.yaml"), "check")
     source = Source("in.yaml", text)
     if values is not None:
         result = run_streams(config, [], values=[source], chart=values)

@@ -13,7 +13,6 @@ import os
 import re
 import shutil
 import subprocess
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ import image  # scripts/image.py: tests/conftest.py puts scripts/ on sys.path
 import pytest
 import yaml
 
-from tests.conftest import BIN_DIR, IN_CI, ROOT, tools
+from tests.conftest import BIN_DIR, IN_CI, ROOT, project, tools
 from tests.integration.test_argocd import REPO_SERVER, patched_repo_server, plugin_configmap
 from tests.resource_lists import wrap
 
@@ -32,7 +31,6 @@ EXAMPLES = sorted(
     if (p / "crossplane.yaml").exists() and (p / "xpnet.yaml").exists()
 )
 ARGOCD = ROOT / "examples" / "argocd"
-PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 MB = 1_000_000
 
 
@@ -157,9 +155,9 @@ def test_config_entrypoint_user_and_labels(built: dict[str, Any]) -> None:
         for key in ("title", "description", "version", "source", "licenses", "revision", "created")
     )
     assert labels[prefix + "title"] == "xpnet"
-    assert labels[prefix + "version"] == PROJECT["version"] == built["tag"]
-    assert labels[prefix + "licenses"] == PROJECT["license"]
-    assert labels[prefix + "description"].startswith(PROJECT["description"])
+    assert labels[prefix + "version"] == project()["version"] == built["tag"]
+    assert labels[prefix + "licenses"] == project()["license"]
+    assert labels[prefix + "description"].startswith(project()["description"])
     assert re.fullmatch(r"[0-9a-f]{40}(-dirty)?", labels[prefix + "revision"])
     assert labels[prefix + "created"] == config["created"]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", config["created"])
@@ -217,7 +215,7 @@ def test_xpnet_and_xpnet_helm_run_in_the_image(bundle: Path, tmp_path: Path) -> 
     for name in ("xpnet", "xpnet-helm", "xpnet-fn"):
         version = in_image(bundle, b"", args=[name, "--version"])
         assert version.returncode == 0, version.stderr
-        assert PROJECT["version"].encode() in version.stdout
+        assert project()["version"].encode() in version.stdout
     # xpnet-helm as Helm runs a post-renderer; xpnet render as the legacy plugin and CMP do.
     for args in (["xpnet-helm"], ["xpnet", "render"]):
         ran = in_image(bundle, stream, args=args, env={"XPNET_CONFIG": "/tmp/xpnet.yaml"})

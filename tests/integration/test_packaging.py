@@ -15,7 +15,6 @@ import sys
 import tarfile
 import tempfile
 import threading
-import tomllib
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import BIN_DIR, ROOT, require
+from tests.conftest import BIN_DIR, ROOT, project, require
 from tests.integration.test_helm import (
     CONFIG,
     assert_helm4_post_renders,
@@ -32,7 +31,12 @@ from tests.integration.test_helm import (
     template,
 )
 
-VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+
+def version() -> str:
+    """xpnet's version (pyproject.toml)."""
+    return str(project()["version"])
+
+
 EXAMPLE = ROOT / "examples" / "crossplane-1.19"
 SCRIPTS = ("xpnet", "xpnet-fn", "xpnet-helm")
 
@@ -97,11 +101,11 @@ def package_files(source: Path) -> list[str]:
 
 
 def sdist_of(dist: Path) -> Path:
-    return dist / f"xpnet-{VERSION}.tar.gz"
+    return dist / f"xpnet-{version()}.tar.gz"
 
 
 def wheel_of(dist: Path) -> Path:
-    return dist / f"xpnet-{VERSION}-py3-none-any.whl"
+    return dist / f"xpnet-{version()}-py3-none-any.whl"
 
 
 def pip_install(where: Path, *what: str | Path) -> Path:
@@ -128,7 +132,7 @@ def assert_scripts_work(bin_dir: Path, workdir: Path) -> None:
     env = clean_env(bin_dir)
     for script in SCRIPTS:
         done = ok([bin_dir / script, "--version"], cwd=workdir, env=env)
-        assert done.stdout == f"{script} {VERSION}\n"
+        assert done.stdout == f"{script} {version()}\n"
     config = EXAMPLE / "xpnet.yaml"
     passed = ok([bin_dir / "xpnet", "check", "-c", config, EXAMPLE / "expected.yaml"], env=env)
     assert "0 errors" in passed.stdout, passed.stdout
@@ -149,7 +153,7 @@ def test_wheel_holds_the_package_license_and_metadata_and_no_tests(
 ) -> None:
     with zipfile.ZipFile(wheel_of(dist)) as wheel:
         names = wheel.namelist()
-        info = f"xpnet-{VERSION}.dist-info"
+        info = f"xpnet-{version()}.dist-info"
         metadata = HeaderParser().parsestr(wheel.read(f"{info}/METADATA").decode())
         entry_points = wheel.read(f"{info}/entry_points.txt").decode()
         license_text = wheel.read(f"{info}/licenses/LICENSE").decode()
@@ -158,7 +162,7 @@ def test_wheel_holds_the_package_license_and_metadata_and_no_tests(
     assert "xpnet/py.typed" in package
     assert not [n for n in names if n.startswith("tests/") or "/tests/" in n]
     assert license_text == (ROOT / "LICENSE").read_text()
-    assert metadata["Name"] == "xpnet" and metadata["Version"] == VERSION
+    assert metadata["Name"] == "xpnet" and metadata["Version"] == version()
     assert metadata["License-Expression"] == "Apache-2.0"
     assert metadata["License-File"] == "LICENSE"
     assert metadata["Description-Content-Type"] == "text/markdown"
@@ -174,7 +178,7 @@ def test_wheel_holds_the_package_license_and_metadata_and_no_tests(
 
 def test_sdist_holds_the_sources_and_no_tests(source: Path, dist: Path) -> None:
     with tarfile.open(sdist_of(dist)) as sdist:
-        names = {n.removeprefix(f"xpnet-{VERSION}/") for n in sdist.getnames()}
+        names = {n.removeprefix(f"xpnet-{version()}/") for n in sdist.getnames()}
     for needed in ("pyproject.toml", "README.md", "LICENSE", "PKG-INFO"):
         assert needed in names
     assert {f"plugin/{f}" for f in package_files(source)} <= names
@@ -206,7 +210,7 @@ def test_pipx_installs_the_wheel(dist: Path, tmp_path: Path) -> None:
         "PIPX_MAN_DIR": str(tmp_path / "man"),
     }
     done = ok([BIN_DIR / "pipx", "install", wheel_of(dist)], env=env)
-    assert f"installed package xpnet {VERSION}" in done.stdout, done.stdout
+    assert f"installed package xpnet {version()}" in done.stdout, done.stdout
     for script in SCRIPTS:
         assert (tmp_path / "bin" / script).exists(), done.stdout
     assert_scripts_work(tmp_path / "bin", tmp_path)
@@ -220,7 +224,7 @@ def package_plugin(helm4: Path, destination: Path, *sign: str) -> Path:
     done = ok(
         [ROOT / "scripts" / "package-helm-plugin", "--destination", destination, *sign], env=env
     )
-    tarball = destination / f"xpnet-{VERSION}.tgz"
+    tarball = destination / f"xpnet-{version()}.tgz"
     assert f"{tarball} (" in done.stdout
     return tarball
 
@@ -261,13 +265,15 @@ def test_plugin_version_must_be_the_package_version(helm4: Path, tmp_path: Path)
         else:
             shutil.copy2(origin, target)
     plugin_yaml = copy / "helm-plugin" / "xpnet" / "plugin.yaml"
-    plugin_yaml.write_text(plugin_yaml.read_text().replace(f"version: {VERSION}", "version: 9.9.9"))
+    plugin_yaml.write_text(
+        plugin_yaml.read_text().replace(f"version: {version()}", "version: 9.9.9")
+    )
     done = run(
         [copy / "scripts" / "package-helm-plugin", "--destination", tmp_path / "out"],
         env={**os.environ, "HELM": str(helm4), "SOURCE_DATE_EPOCH": "0"},
     )
     assert done.returncode == 1
-    assert f"plugin.yaml has version 9.9.9, pyproject.toml {VERSION}" in done.stderr
+    assert f"plugin.yaml has version 9.9.9, pyproject.toml {version()}" in done.stderr
     assert not (tmp_path / "out").exists()
 
 
@@ -286,7 +292,7 @@ def test_packaged_helm_plugin_installs_and_post_renders(
     installed = ok([helm4, "plugin", "install", "--verify=false", tarball], env=env)
     assert "Installed plugin: xpnet" in installed.stdout
     listed = ok([helm4, "plugin", "list"], env=env).stdout.splitlines()
-    assert listed[1].split()[:5] == ["xpnet", VERSION, "postrenderer/v1", "v1", "unsigned"]
+    assert listed[1].split()[:5] == ["xpnet", version(), "postrenderer/v1", "v1", "unsigned"]
     plugin_dir = tmp_path / "data" / "plugins" / "xpnet"
     assert not plugin_dir.is_symlink() and (plugin_dir / "xpnet-post-renderer").is_file()
 
@@ -370,7 +376,7 @@ def test_signed_helm_plugin_package_verifies_and_installs(
     env = helm_env(tmp_path)
     ok([helm4, "plugin", "install", "--keyring", gnupg["pubring"], tarball], env=env)
     listed = ok([helm4, "plugin", "list"], env=env).stdout.splitlines()
-    assert listed[1].split()[:5] == ["xpnet", VERSION, "postrenderer/v1", "v1", "signed"]
+    assert listed[1].split()[:5] == ["xpnet", version(), "postrenderer/v1", "v1", "signed"]
 
     # From a release's download URL: Helm 4 fetches <url>.prov beside it and verifies.
     with serving(tarball.parent) as base:

@@ -7,12 +7,11 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import tomllib
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import BIN_DIR, ROOT
+from tests.conftest import BIN_DIR, ROOT, project
 
 CASE = ROOT / "tests" / "cases" / "chart-indentation"
 
@@ -101,7 +100,12 @@ def test_the_readme_snippet_works_as_written(tmp_path: Path) -> None:
 # From a tag, as a published release is used: pre-commit clones the repository at `rev` and
 # installs xpnet from it (language: python). A clone of HEAD tagged v<version> stands for it.
 
-TAG = "v" + tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+
+def tag() -> str:
+    """The tag of xpnet's version (pyproject.toml), as a release is tagged."""
+    return "v" + str(project()["version"])
+
+
 PUBLISHED = "https://github.com/<owner>/xpnet"
 
 
@@ -109,7 +113,7 @@ PUBLISHED = "https://github.com/<owner>/xpnet"
 def tagged_clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
     clone = tmp_path_factory.mktemp("release") / "xpnet"
     subprocess.run(["git", "clone", "-q", "--no-hardlinks", str(ROOT), str(clone)], check=True)
-    subprocess.run(["git", "-C", str(clone), "tag", TAG], check=True)
+    subprocess.run(["git", "-C", str(clone), "tag", tag()], check=True)
     return clone
 
 
@@ -129,7 +133,7 @@ def test_hooks_install_xpnet_from_a_tag(
     readme = (ROOT / "docs" / "how-to" / "install.md").read_text()
     head = "```yaml\n# .pre-commit-config.yaml: xpnet from a release tag\n"
     snippet = readme.split(head, 1)[1].split("```", 1)[0]
-    assert f"- repo: {PUBLISHED}" in snippet and f"rev: {TAG}" in snippet
+    assert f"- repo: {PUBLISHED}" in snippet and f"rev: {tag()}" in snippet
     repo = str(tagged_clone) if form == "path" else tagged_clone.as_uri()
     config = snippet.replace(PUBLISHED, repo).replace("# - id: xpnet-fix", "- id: xpnet-fix")
     readme_repo(tmp_path, config)
@@ -150,12 +154,12 @@ def test_hooks_install_xpnet_from_a_tag(
 
     with sqlite3.connect(store / "db.db") as db:
         cloned = db.execute("SELECT ref, path FROM repos WHERE repo = ?", (repo,)).fetchall()
-    assert len(cloned) == 1 and cloned[0][0] == TAG, cloned
+    assert len(cloned) == 1 and cloned[0][0] == tag(), cloned
     at_tag = subprocess.run(
         ["git", "-C", cloned[0][1], "rev-parse", "HEAD"], capture_output=True, text=True
     ).stdout
     tagged = subprocess.run(
-        ["git", "-C", str(tagged_clone), "rev-parse", f"{TAG}^{{commit}}"],
+        ["git", "-C", str(tagged_clone), "rev-parse", f"{tag()}^{{commit}}"],
         capture_output=True,
         text=True,
     ).stdout
