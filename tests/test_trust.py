@@ -810,3 +810,23 @@ def test_a_mount_elsewhere_under_usr_hides_nothing() -> None:
         "          volumes:\n          - {name: v, emptyDir: {}}\n"
     )
     assert "XPN029" not in check_rules(text)[1]
+
+
+@pytest.mark.parametrize("mode", ["check", "fix"])
+def test_a_bundle_volume_whose_source_is_not_a_mapping_is_judged_not_crashed_on(mode: str) -> None:
+    """`configMap: [corp-ca]` names no ConfigMap (the API server refuses the volume): check's
+    XPN027 says so instead of failing inside xpnet; fix wires the bundle's volume in its place
+    and judges that."""
+    from tests.test_rules import TRUST, WIRED, runtime_drc
+
+    text = WIRED + runtime_drc("python", {"SSL_CERT_FILE": "/etc/xpnet/ca/ca.crt"}).replace(
+        "            configMap:\n              name: corp-ca\n"
+        "              items: [{key: ca.crt, path: ca.crt}]\n",
+        "            configMap: [corp-ca]\n",
+    )
+    assert "configMap: [corp-ca]" in text
+    cfg = config(mode, trust=TRUST)
+    findings = run_streams(cfg, [Source("in.yaml", text)]).outcome.findings
+    said = [f.message for f in findings if f.rule.id == "XPN027"]
+    named = "ConfigMap corp-ca" if mode == "fix" else "a ConfigMap volume that names no ConfigMap"
+    assert said and named in said[0], said

@@ -440,11 +440,14 @@ def partial_bundles(
         volume = by_name.get(mount.get("name")) if mount else None
         if not path or volume is None or _kind(volume) not in ("configMap", "secret"):
             continue
-        source = volume[_kind(volume) or ""] or {}
-        ref = source.get("name") or source.get("secretName")
+        source = volume[_kind(volume) or ""]
+        # A source that is not a mapping (`configMap: [corp-ca]`) names no object (the API
+        # server refuses such a volume).
+        ref = (source.get("name") or source.get("secretName")) if isinstance(source, dict) else None
         if bundle is not None and bundle.complete and ref == bundle.ref.name:
             continue
-        yield name, path, f"{'ConfigMap' if _kind(volume) == 'configMap' else 'Secret'} {ref}"
+        what = "ConfigMap" if _kind(volume) == "configMap" else "Secret"
+        yield name, path, f"{what} {ref}" if ref else f"a {what} volume that names no {what}"
 
 
 def bundle_path_unmounted(
