@@ -123,3 +123,18 @@ def test_the_block_writer_writes_each_scalar_so_that_it_reads_back_with_its_type
     }
     text = "".join(line + "\n" for line in splice.render_block(data, 0, None))
     assert yaml.safe_load(text) == data
+
+
+def test_block_text_is_read_back_before_it_is_used() -> None:
+    """Every document xpnet writes from data (NetworkPolicies, `xpnet values`) goes through
+    block_text: what reads back as other data (here a float, which the writer never writes)
+    is refused, not printed."""
+    from xpnet.errors import InputError
+    from xpnet.yaml.splice import block_text
+
+    good = {"a": "1.5", "b": [1, True, {}], "c": {"d": "true"}}
+    assert block_text(good, "x", 2).startswith('  a: "1.5"\n')
+    with pytest.raises(InputError) as refused:
+        block_text({"a": 1.5}, "xpnet values")
+    assert refused.value.source == "xpnet values"
+    assert "does not read back as written" in refused.value.problems[0]

@@ -16,9 +16,6 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from ruamel.yaml.error import YAMLError
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-
 from xpnet import egress, noproxy, rules
 from xpnet.config import ClusterNetwork
 from xpnet.envvars import BYPASS_VARS
@@ -26,8 +23,8 @@ from xpnet.errors import InputError
 from xpnet.install import EXTRA_NO_PROXY, CrossplaneInstall, EnvBlock, Resource, Role
 from xpnet.plan import Finding, Plan, finding, targets
 from xpnet.records import NamedTuple
-from xpnet.yaml.nodes import get, get_in, raw_compose, scalar, to_data
-from xpnet.yaml.splice import render_block
+from xpnet.yaml.nodes import get, get_in, scalar, to_data, typed_data
+from xpnet.yaml.splice import block_text
 from xpnet.yaml.stream import Document
 
 API_VERSION = "networking.k8s.io/v1"
@@ -192,45 +189,7 @@ def unlabelled(core: Resource) -> str:
 
 def render(policy: dict[str, Any], indent: int = 0) -> str:
     """A policy's YAML text (lines indented by `indent`), read back and compared first."""
-    text = "".join(" " * indent + line + "\n" for line in render_block(policy, 0, None))
-    name = f"NetworkPolicy {policy['metadata']['name']}"
-    try:
-        read = _typed(raw_compose(text))
-    except YAMLError:
-        read = None
-    if read != policy:
-        raise InputError(name, ["the generated text does not read back as written; report this"])
-    return text
-
-
-class _Unwritten:
-    """A scalar of a type the writer never writes (a float, a date): equal to nothing."""
-
-    def __eq__(self, other: object) -> bool:
-        return False
-
-    def __hash__(self) -> int:
-        return id(self)
-
-
-def _typed(node: Node | None) -> Any:
-    """What a YAML parser makes of a node, for the types the writer writes (strings, integers,
-    booleans, mappings and lists): reading the tags libyaml resolved is ~3x faster than
-    constructing, and a scalar resolved to any other type (or a merge key) reads as unequal."""
-    if isinstance(node, ScalarNode):
-        tag = str(node.tag).rpartition(":")[2]
-        if tag == "str":
-            return node.value
-        if tag == "int" and re.fullmatch(r"-?[0-9]+", node.value):
-            return int(node.value)
-        if tag == "bool" and node.value in ("true", "false"):
-            return node.value == "true"
-        return _Unwritten()
-    if isinstance(node, SequenceNode):
-        return [_typed(c) for c in node.value]
-    if isinstance(node, MappingNode):
-        return {_typed(k): _typed(v) for k, v in node.value}
-    return _Unwritten()
+    return block_text(policy, f"NetworkPolicy {policy['metadata']['name']}", indent)
 
 
 # Against what the input already holds.
@@ -424,7 +383,7 @@ def plan(config: ClusterNetwork, plans: Sequence[Plan], docs: Sequence[Document]
                 added.append(render(policy))
                 streams.append(core.doc.stream)
                 continue
-            have = _typed(doc.root)  # as read: a value of another type differs from ours
+            have = typed_data(doc.root)  # as read: a value of another type differs from ours
             have = have if isinstance(have, dict) else {}
             ours = (
                 _mapping((have.get("metadata") or {}).get("labels"))

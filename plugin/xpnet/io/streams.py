@@ -13,7 +13,7 @@ from typing import Any
 from xpnet.errors import InputError
 from xpnet.records import NamedTuple
 from xpnet.yaml.scan import Segment
-from xpnet.yaml.splice import render_block
+from xpnet.yaml.splice import block_text
 from xpnet.yaml.stream import ChartValues, Document, Source, decode, load, load_values
 
 STDIN = "-"
@@ -113,9 +113,10 @@ def original(source: Source) -> str:
     return ("\ufeff" if source.bom else "") + source.text
 
 
-def yaml_text(data: dict[str, Any]) -> str:
-    """A mapping as a block-style YAML document, as xpnet writes them."""
-    return "".join(line + "\n" for line in render_block(data, 0, None))
+def yaml_text(data: dict[str, Any], what: str) -> str:
+    """A mapping as a block-style YAML document, as xpnet writes them, read back and compared
+    with `data` first (`what` names it in the refusal)."""
+    return block_text(data, what)
 
 
 def read(path: str) -> Source:

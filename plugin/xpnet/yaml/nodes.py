@@ -467,3 +467,33 @@ def to_data(node: Node | None, source: str = "input") -> Any:
 
 def is_flow(node: Node) -> bool:
     return isinstance(node, MappingNode | SequenceNode) and bool(node.flow_style)
+
+
+class _Unwritten:
+    """A scalar of a type the writer never writes (a float, a date): equal to nothing."""
+
+    def __eq__(self, other: object) -> bool:
+        return False
+
+    def __hash__(self) -> int:
+        return id(self)
+
+
+def typed_data(node: Node | None) -> Any:
+    """What a YAML parser makes of a node, for the types the writer writes (strings, integers,
+    booleans, mappings and lists): reading the tags libyaml resolved is ~3x faster than
+    constructing, and a scalar resolved to any other type (or a merge key) reads as unequal."""
+    if isinstance(node, ScalarNode):
+        tag = str(node.tag).rpartition(":")[2]
+        if tag == "str":
+            return node.value
+        if tag == "int" and re.fullmatch(r"-?[0-9]+", node.value):
+            return int(node.value)
+        if tag == "bool" and node.value in ("true", "false"):
+            return node.value == "true"
+        return _Unwritten()
+    if isinstance(node, SequenceNode):
+        return [typed_data(c) for c in node.value]
+    if isinstance(node, MappingNode):
+        return {typed_data(k): typed_data(v) for k, v in node.value}
+    return _Unwritten()

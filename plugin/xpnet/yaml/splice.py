@@ -6,8 +6,20 @@ import functools
 import re
 from typing import Any
 
+from ruamel.yaml.error import YAMLError
+
+from xpnet.errors import InputError
 from xpnet.records import NamedTuple
-from xpnet.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode, is_flow, is_null
+from xpnet.yaml.nodes import (
+    MappingNode,
+    Node,
+    ScalarNode,
+    SequenceNode,
+    is_flow,
+    is_null,
+    raw_compose,
+    typed_data,
+)
 
 
 class Splice(NamedTuple):
@@ -301,3 +313,17 @@ def set_value(
     pos = line_end(text, key.end_mark.index if _empty(value) else end)
     splices.append(_lines_at(text, pos, lines, newline_of(text)))
     return splices
+
+
+def block_text(data: dict[str, Any], what: str, indent: int = 0) -> str:
+    """New content as block-style YAML text (its lines indented by `indent`), read back and
+    compared with `data` before it is used: a document xpnet writes says what was intended or
+    is not written (`what` names it in the refusal)."""
+    text = "".join(" " * indent + line + "\n" for line in render_block(data, 0, None))
+    try:
+        read = typed_data(raw_compose(text))
+    except YAMLError:
+        read = None
+    if read != data:
+        raise InputError(what, ["the generated text does not read back as written; report this"])
+    return text

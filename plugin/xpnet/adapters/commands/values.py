@@ -21,5 +21,5 @@ def run(args: argparse.Namespace) -> int:
         "# DeploymentRuntimeConfigs for providers and functions are not chart values: run\n"
         "# `xpnet fix` on them."
     )
-    sys.stdout.write(yaml_text(values))
+    sys.stdout.write(yaml_text(values, "xpnet values"))
     return 0
