@@ -68,7 +68,7 @@ def test_the_schema_check_catches_a_broken_action(tmp_path: Path) -> None:
 def test_action_shape() -> None:
     action = load(ACTION)
     inputs = action["inputs"]
-    assert set(inputs) == {"files", "config", "output", "sarif-file", "python-version"}
+    assert set(inputs) == {"files", "config", "output", "sarif-file", "jobs", "python-version"}
     assert all(spec["description"] for spec in inputs.values())
     assert [name for name, spec in inputs.items() if spec.get("required")] == ["files"]
     assert action["outputs"]["sarif-file"]["value"] == "${{ steps.check.outputs.sarif-file }}"
@@ -271,6 +271,8 @@ def test_refused_input_leaves_no_sarif_and_no_output(tmp_path: Path) -> None:
         ({"files": " \n "}, "the files input names no file"),
         ({"files": "x.yaml", "output": "sarif", "sarif_file": ""}, "sarif-file is empty"),
         ({"files": "x.yaml", "output": "sarif", "sarif_file": "a\nb=c"}, "holds a line break"),
+        ({"files": "x.yaml", "jobs": "0"}, "jobs must be a number of processes, not 0"),
+        ({"files": "x.yaml", "jobs": "$(id)"}, "jobs must be a number of processes"),
     ],
 )
 def test_bad_inputs_are_usage_errors(tmp_path: Path, given: dict[str, str], message: str) -> None:
@@ -279,3 +281,16 @@ def test_bad_inputs_are_usage_errors(tmp_path: Path, given: dict[str, str], mess
     run = run_check_step(workspace, tmp_path / "runner", **given)
     assert (run.code, run.stdout, run.outputs) == (2, "", {}), "refused before xpnet runs"
     assert message in run.stderr
+
+
+def test_jobs_check_the_files_side_by_side_with_one_process_s_findings(tmp_path: Path) -> None:
+    workspace = tmp_path / "workspace"
+    copy(EXAMPLES / "check-incomplete" / "xpnet.yaml", workspace / ".xpnet.yaml")
+    for cluster in ("a", "b", "c"):
+        copy(EXAMPLES / "check-incomplete" / "crossplane.yaml", workspace / f"{cluster}.yaml")
+    runs = [
+        run_check_step(workspace, tmp_path / f"runner-{jobs}", files="*.yaml", jobs=jobs)
+        for jobs in ("1", "3")
+    ]
+    assert runs[0].code == runs[1].code == 1
+    assert runs[0].stdout == runs[1].stdout and "15 errors, 0 warnings in 3 files" in runs[0].stdout
