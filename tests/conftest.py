@@ -117,16 +117,17 @@ def goyaml() -> Path:
     return require(tools.goyaml_path(), "the sigs.k8s.io/yaml reader (tests/goyaml)")
 
 
-# Markers (registered in pyproject.toml; --strict-markers refuses any other). The fast unit
-# layer is `pytest -m "not integration and not differential and not slow"` (README).
+# The layers are folders, and each folder's tests carry its layer's marker (registered in
+# pyproject.toml; --strict-markers refuses any other): tests/unit/ (xpnet alone, in process or
+# through its console scripts), tests/integration/ (the real tools), tests/differential/ (real
+# clients in network namespaces). A unit test that takes long (a property over many examples,
+# a scaling run) is also marked slow on the test itself. The fast layer:
+# `pytest tests/unit -m "not slow"`.
 LAYERS = {
+    "unit": ROOT / "tests" / "unit",
     "integration": ROOT / "tests" / "integration",
     "differential": ROOT / "tests" / "differential",
 }
-
-# Unit tests kept out of the fast layer, by node id (a parametrized test: every case), so the
-# test files carry no marker. Measured on a 2-core machine; ~0.3 s of each xpnet subprocess is
-# Python start-up and imports. Without these the fast layer took ~42 s; with them, under 30 s.
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

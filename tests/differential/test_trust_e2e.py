@@ -16,7 +16,7 @@ import yaml
 
 from tests.conftest import ROOT
 from tests.differential.trust import PUBLIC_URL, REGISTRY_URL, run_trust, shared_mount_points
-from tests.test_trust import trust_config
+from tests.unit.test_trust import trust_config
 from xpnet.adapters.streams import run_streams
 from xpnet.config import load_config
 from xpnet.yaml.stream import Source

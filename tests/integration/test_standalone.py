@@ -10,6 +10,8 @@ from pathlib import Path
 
 from tests.conftest import ROOT
 
+NO_CACHE = ("-p", "no:cacheprovider")
+
 
 def test_a_clone_in_an_empty_folder_passes_the_unit_layer(tmp_path: Path) -> None:
     folder = tmp_path / "empty"
@@ -24,9 +26,8 @@ def test_a_clone_in_an_empty_folder_passes_the_unit_layer(tmp_path: Path) -> Non
     assert sorted(p.name for p in folder.iterdir()) == ["xpnet"]
     env = {k: v for k, v in os.environ.items() if k not in ("CI", "PYTHONPATH", "XPNET_CONFIG")}
     env["PYTHONPATH"] = str(clone / "plugin")  # the clone's package, before the installed one
-    unit = "not integration and not differential and not slow"
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "-m", unit],
+        [sys.executable, "-m", "pytest", "tests/unit", "-q", "-x", "-m", "not slow", *NO_CACHE],
         cwd=clone,
         env=env,
         capture_output=True,

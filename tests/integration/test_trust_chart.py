@@ -16,7 +16,7 @@ import yaml
 from tests.conftest import BIN_DIR, require, tools
 from tests.goyaml import go_load
 from tests.integration.test_chart_values import NAMESPACE, PROXY, VERSIONS, render
-from tests.test_trust import trust_config
+from tests.unit.test_trust import trust_config
 from xpnet import verify
 
 CONFIG = trust_config()  # the shared test ClusterNetwork (proxy PROXY) with spec.trust

@@ -14,7 +14,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.test_verified_writes import both_parsers, xpnet
+from tests.unit.test_verified_writes import both_parsers, xpnet
 from tests.unit_helpers import CONFIG_DATA, config, core
 from xpnet.adapters.streams import run_streams
 from xpnet.config import load_config, with_mode
@@ -817,7 +817,7 @@ def test_a_bundle_volume_whose_source_is_not_a_mapping_is_judged_not_crashed_on(
     """`configMap: [corp-ca]` names no ConfigMap (the API server refuses the volume): check's
     XPN027 says so instead of failing inside xpnet; fix wires the bundle's volume in its place
     and judges that."""
-    from tests.test_rules import TRUST, WIRED, runtime_drc
+    from tests.unit.test_rules import TRUST, WIRED, runtime_drc
 
     text = WIRED + runtime_drc("python", {"SSL_CERT_FILE": "/etc/xpnet/ca/ca.crt"}).replace(
         "            configMap:\n              name: corp-ca\n"

@@ -10,7 +10,7 @@ import yaml
 from xpnet.adapters.krm import transform
 from xpnet.errors import XpnetError
 
-CASES = sorted((Path(__file__).parent / "fuzz_regressions").glob("krm-*.yaml"))
+CASES = sorted((Path(__file__).parent.parent / "fuzz_regressions").glob("krm-*.yaml"))
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])

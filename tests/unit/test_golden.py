@@ -18,7 +18,7 @@ from xpnet.adapters.streams import run_streams
 from xpnet.io.config import read_config
 from xpnet.yaml import nodes, stream
 
-CASES = sorted(p for p in (Path(__file__).parent / "cases").iterdir() if p.is_dir())
+CASES = sorted(p for p in (Path(__file__).parent.parent / "cases").iterdir() if p.is_dir())
 
 
 def _run(stream: str, config: str) -> tuple[str, list[str], int, str]:

@@ -116,7 +116,7 @@ def test_a_refused_file_in_either_half_gives_one_runs_error(tmp_path: Path) -> N
 
 def test_refusals_keep_one_runs_order(tmp_path: Path) -> None:
     """XPN019 (what fix would refuse) comes after every install's findings in one run."""
-    from tests.test_rules import EXAMPLES
+    from tests.unit.test_rules import EXAMPLES
 
     shared = EXAMPLES["XPN019"][0]  # an env list shared through an anchor: fix would refuse
     files = renders(tmp_path, 12, {2: shared, 9: shared})

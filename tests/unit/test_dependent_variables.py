@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from tests.test_valuefrom import GOOD, SIX, configmap, core, found, ref, run, stream
+from tests.unit.test_valuefrom import GOOD, SIX, configmap, core, found, ref, run, stream
 from xpnet.valuefrom import expand
 
 

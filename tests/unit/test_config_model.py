@@ -1,4 +1,4 @@
-"""config_model.validate: the plain data it returns, and the refusals tests/test_config.py does
+"""config_model.validate: the plain data it returns, and the refusals tests/unit/test_config.py does
 not reach (network policy contradictions, trust paths and keys, extraEgress hosts, proxy URLs
 without a host or with ambiguous credentials, ConfigMap shapes)."""
 

@@ -12,7 +12,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.test_releases import GOOD, _install, findings_of, fix, flux, rule_ids, run, text_of
+from tests.unit.test_releases import GOOD, _install, findings_of, fix, flux, rule_ids, run, text_of
 from xpnet.postrender import go_match
 
 VALUES = {"extraEnvVarsCrossplane": GOOD}

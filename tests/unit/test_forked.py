@@ -1,6 +1,6 @@
 """adapters.forked: the work runs in a child and its bytes come back; a child that fails says
-so (None), and its caller does the work itself (tests/test_listscan.py, tests/test_parallel.py
-compare those answers with one process's)."""
+so (None), and its caller does the work itself (tests/unit/test_parallel.py compares those
+answers with one process's)."""
 
 from __future__ import annotations
 
