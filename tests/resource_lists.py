@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+from xpnet.adapters import krm
+from xpnet.io import resource_list
+from xpnet.io.resource_list import Response
 from xpnet.yaml.scan import resource_list_layout
 
 
@@ -43,3 +47,15 @@ def unwrap(resource_list: str) -> str:
         lines = item.text.splitlines(keepends=True)
         docs.append("".join(line[2:] if line.strip() else line for line in lines))
     return "---\n".join(docs)
+
+
+def transform(text: str, workdir: str | Path | None = None) -> Response:
+    """The KRM function on a ResourceList's text, as its console script runs it on the same
+    bytes."""
+    return krm.respond(text.encode(), workdir)
+
+
+def transform_text(text: str, workdir: str | Path | None = None) -> Response:
+    """The KRM function on a ResourceList read item by item (the path for what the bytes
+    reader leaves to it), to compare the two paths."""
+    return krm.answer(resource_list.read_text(text, workdir))

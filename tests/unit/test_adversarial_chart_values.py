@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT
-from tests.resource_lists import wrap
-from xpnet.adapters import cli, krm
+from tests.resource_lists import transform, wrap
+from xpnet.adapters import cli
 from xpnet.errors import XpnetError
 
 CASES = sorted((ROOT / "tests" / "adversarial" / "chart-values").glob("*.yaml"))
@@ -71,7 +71,7 @@ def test_the_case(case: dict[str, Any], ends: str, tmp_path: Path) -> None:
         assert target.read_bytes() == source.encode()
         if "values" not in case:
             with pytest.raises(XpnetError) as refusal:
-                krm.transform(wrap(case["input"], config_text))
+                transform(wrap(case["input"], config_text))
             assert PASSWORD not in refusal.value.render()
         return
     assert code == (0 if expect.get("passes") else 1), said
@@ -83,7 +83,7 @@ def test_the_case(case: dict[str, Any], ends: str, tmp_path: Path) -> None:
     assert all(rule in said for rule in expect.get("fix_rules", [])), said
     fixed = target.read_bytes().decode()
     if "values" not in case:
-        answer = krm.transform(wrap(case["input"], config_text))
+        answer = transform(wrap(case["input"], config_text))
         assert answer.code == code and PASSWORD not in "\n".join(answer.stderr)
     if fails:
         assert fixed == source  # nothing written

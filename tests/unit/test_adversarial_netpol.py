@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT
-from tests.resource_lists import wrap
-from xpnet.adapters import cli, krm
+from tests.resource_lists import transform, wrap
+from xpnet.adapters import cli
 from xpnet.adapters.streams import filter_bytes
 from xpnet.errors import XpnetError
 
@@ -79,7 +79,7 @@ def test_the_case_through_every_path(case: dict[str, Any], ends: str, tmp_path: 
         assert (helm_out, code) == ("", 1)
         clean("\n".join(lines))
         with pytest.raises(XpnetError) as refusal:  # krm.main prints it and exits 1
-            krm.transform(wrap(case["input"], config_text))
+            transform(wrap(case["input"], config_text))
         clean(refusal.value.render())
         assert all(text in refusal.value.render() for text in expect["refused"])
         return
@@ -99,7 +99,7 @@ def test_the_case_through_every_path(case: dict[str, Any], ends: str, tmp_path: 
     helm_out, lines, helm_code = filter_bytes(source.encode(), str(config))
     clean("\n".join(lines))
     assert helm_code == code
-    answer = krm.transform(wrap(case["input"], config_text))
+    answer = transform(wrap(case["input"], config_text))
     clean("\n".join(answer.stderr))
     assert answer.code == code
     netpol_code, printed, said = cli_run(["netpol", "-c", str(config), str(target)])
@@ -127,7 +127,7 @@ def test_the_case_through_every_path(case: dict[str, Any], ends: str, tmp_path: 
     assert again == helm_out
     out = answer.stdout
     items = yaml.safe_load(out)["items"]
-    twice = krm.transform(out)
+    twice = transform(out)
     assert yaml.safe_load(twice.stdout)["items"] == items
     kinds = [i["kind"] for i in items]
     assert kinds.count("NetworkPolicy") == fixed.count("kind: NetworkPolicy")
@@ -141,9 +141,9 @@ def test_a_resource_list_in_crlf_gets_its_policies_in_crlf(name: str) -> None:
     doc = {"apiVersion": "xpnet.dev/v1alpha1", "kind": "ClusterNetwork", "metadata": {"name": "c"}}
     config_text = json.dumps({**doc, "spec": case["config"]}) + "\n"
     resource_list = wrap(case["input"], config_text).replace("\n", "\r\n")
-    out = krm.transform(resource_list).stdout
+    out = transform(resource_list).stdout
     items = out[: out.index("results:")] if "results:" in out else out
     assert items.count("kind: NetworkPolicy") == 4
     assert re.search(r"[^\r]\n", items) is None
-    again = krm.transform(out).stdout  # a second run changes no item
+    again = transform(out).stdout  # a second run changes no item
     assert again[: again.index("functionConfig:")] == out[: out.index("functionConfig:")]

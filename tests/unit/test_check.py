@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.resource_lists import wrap
-from xpnet.adapters.krm import transform
+from tests.resource_lists import transform, wrap
 
 CONFIG = """\
 apiVersion: xpnet.dev/v1alpha1

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from xpnet.adapters.krm import transform
+from tests.resource_lists import transform
 from xpnet.errors import XpnetError
 
 CASES = sorted((Path(__file__).parent.parent / "fuzz_regressions").glob("krm-*.yaml"))

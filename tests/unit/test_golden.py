@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import UPDATE_GOLDEN
-from tests.resource_lists import unwrap, wrap
-from xpnet.adapters.krm import transform
+from tests.resource_lists import transform, unwrap, wrap
 from xpnet.adapters.streams import run_streams
 from xpnet.io.config import read_config
 from xpnet.yaml import nodes, stream

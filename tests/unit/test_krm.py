@@ -14,10 +14,9 @@ import pytest
 from ruamel.yaml import YAML
 
 from tests.conftest import BIN_DIR, ROOT
-from tests.resource_lists import wrap
+from tests.resource_lists import transform, wrap
 from xpnet import __version__
 from xpnet.adapters import console, krm
-from xpnet.adapters.krm import transform
 from xpnet.errors import InputError
 from xpnet.yaml import nodes
 
@@ -239,7 +238,7 @@ def test_without_arguments_it_reads_the_resource_list(
 
 STARTUP = """
 import sys
-from xpnet.adapters.krm import transform
+from tests.resource_lists import transform
 transform(sys.stdin.read())
 heavy = ("pydantic", "netaddr", "dataclasses", "inspect", "argparse", "hashlib", "tempfile")
 print(" ".join(m for m in heavy if m in sys.modules) or "none")

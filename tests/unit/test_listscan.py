@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import BIN_DIR, ROOT
-from tests.resource_lists import documents
+from tests.resource_lists import documents, transform_text
 from xpnet.adapters import krm
 from xpnet.errors import XpnetError
 from xpnet.yaml import listscan
@@ -108,7 +108,7 @@ def answer(run: object, *args: object) -> tuple[str, ...]:
 
 def same_as_item_by_item(data: bytes) -> None:
     """The function on the bytes answers as the item-by-item path on the text."""
-    exact = answer(krm.transform_text, data.decode())
+    exact = answer(transform_text, data.decode())
     assert answer(krm.respond, data) == exact
 
 
@@ -152,7 +152,7 @@ def test_lists_out_of_shape_answer_as_item_by_item(name: str) -> None:
     if "functionConfig" not in text and name not in ("flow", "a list"):
         text += function_config()
     for data in (text.encode(), text.replace("\n", "\r\n").encode()):
-        exact = answer(krm.transform_text, data.decode().removeprefix("\ufeff"))
+        exact = answer(transform_text, data.decode().removeprefix("\ufeff"))
         assert answer(krm.respond, data) == exact
 
 

@@ -20,8 +20,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import BIN_DIR, ROOT
+from tests.resource_lists import transform
 from xpnet import netpol
-from xpnet.adapters import cli, krm
+from xpnet.adapters import cli
 from xpnet.adapters.streams import filter_stream, run_streams
 from xpnet.config import ClusterNetwork, load_config, with_mode
 from xpnet.errors import ConfigError
@@ -277,14 +278,14 @@ def test_krm_function_adds_them_as_items_once() -> None:
     fn_config = json.dumps(document())
     text = f"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n{items}"
     text += f"functionConfig: {fn_config}\n"
-    once = krm.transform(text).stdout
+    once = transform(text).stdout
     listed = yaml.safe_load(once)["items"]
     assert [i["kind"] for i in listed] == ["Deployment"] + ["NetworkPolicy"] * 4
     said = [r["message"] for r in yaml.safe_load(once)["results"] if r["severity"] == "info"]
     assert [m for m in said if m.startswith("added")] == [
         f"added NetworkPolicy {p['metadata']['name']} (spec.networkPolicy)" for p in listed[1:]
     ]
-    twice = yaml.safe_load(krm.transform(once).stdout)
+    twice = yaml.safe_load(transform(once).stdout)
     assert twice["items"] == listed
     assert not any(r["message"].startswith("added") for r in twice.get("results") or [])
 

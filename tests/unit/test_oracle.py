@@ -1278,7 +1278,7 @@ def items_of(docs: list[Any] | str, reader: str, what: str) -> list[Any]:
 def krm_oracle(
     text: str, raw: dict[str, Any], goyaml: Path, reject: Callable[[str], None] = filtered
 ) -> str:
-    from xpnet.adapters.krm import transform
+    from tests.resource_lists import transform
 
     py_in = py_load(text)
     [go_in] = go_load([text], goyaml)

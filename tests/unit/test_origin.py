@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.resource_lists import wrap
-from xpnet.adapters.krm import transform
+from tests.resource_lists import transform, wrap
 from xpnet.errors import ConfigError
 from xpnet.io.origin import config_file
 

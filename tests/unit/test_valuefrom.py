@@ -14,10 +14,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.resource_lists import wrap
+from tests.resource_lists import transform, transform_text, wrap
 from tests.unit_helpers import CONFIG_DATA, PROXY, config
 from xpnet import credentials, valuefrom
-from xpnet.adapters.krm import transform, transform_text
 from xpnet.adapters.streams import run_streams
 from xpnet.errors import InputError
 from xpnet.install import find_installs

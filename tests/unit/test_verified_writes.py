@@ -15,10 +15,9 @@ import yaml
 
 from tests.conftest import BIN_DIR
 from tests.goyaml import go_load
-from tests.resource_lists import unwrap, wrap
+from tests.resource_lists import transform, unwrap, wrap
 from tests.unit_helpers import CONFIG_DATA, PROXY, config
 from xpnet import verify
-from xpnet.adapters.krm import transform
 from xpnet.adapters.streams import run_streams
 from xpnet.errors import InputError, XpnetError
 from xpnet.yaml.stream import Source

@@ -40,7 +40,8 @@ exit codes:
   2  usage: an argument other than --help or --version"""
 
 
-def _run(request: Request) -> Response:
+def answer(request: Request) -> Response:
+    """The function on a ResourceList as read: the engine's run, answered."""
     outcome = run(request.config, request.docs, request.segments)
     results, stderr = report.krm_results(outcome, SOURCE)
     code = report.exit_code(outcome.findings)
@@ -49,18 +50,7 @@ def _run(request: Request) -> Response:
 
 def respond(data: bytes, workdir: str | Path | None = None) -> Response:
     """The function on a ResourceList's bytes (UTF-8, checked by the caller)."""
-    return _run(resource_list.read(data, workdir))
-
-
-def transform_text(text: str, workdir: str | Path | None = None) -> Response:
-    """The function on a ResourceList's text, read item by item (the path for what the bytes
-    reader leaves to it)."""
-    return _run(resource_list.read_text(text, workdir))
-
-
-def transform(text: str, workdir: str | Path | None = None) -> Response:
-    """The function on a ResourceList's text (as main() runs it on the same bytes)."""
-    return respond(text.encode(), workdir)
+    return answer(resource_list.read(data, workdir))
 
 
 def _refuse_arguments(argv: Sequence[str]) -> None:
