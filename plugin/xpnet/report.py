@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from xpnet.credentials import redact, scrub
@@ -15,6 +15,7 @@ from xpnet.trust import ItemEdit
 if TYPE_CHECKING:  # explain is imported by the commands that explain, not by every run
     from xpnet.engine import Outcome
     from xpnet.explain import Verdict
+    from xpnet.yaml.stream import Document
 
 
 def _prefix(resource: Resource | None, block: EnvBlock | None, var: str | None) -> str:
@@ -38,17 +39,32 @@ def finding_position(finding: Finding) -> tuple[str | None, int | None]:
     doc = finding.resource.doc
     if finding.block is not None:
         return doc.source, finding.block.line_of(finding.var)
-    if doc.template is not None:  # a chart's template: where its first action is
-        return doc.source, doc.template
-    return doc.source, doc.segment.line + int(doc.root.start_mark.line)
+    return doc.source, resource_line(finding.resource)
 
 
-def finding_line(finding: Finding, with_file: bool = False) -> str:
-    """FILE:LINE: severity: Kind/namespace/name: container C: VAR: XPNnnn message."""
+def resource_line(resource: Resource) -> int:
+    """The one line check and fix name for a resource as a whole: the first line of its
+    content (not a `---` marker, a blank or a comment line before it); for a chart's template,
+    where its first action is."""
+    doc = resource.doc
+    if doc.template is not None:
+        return doc.template
+    return doc.segment.line + int(doc.root.start_mark.line)
+
+
+def finding_line(
+    finding: Finding,
+    with_file: bool = False,
+    position: Callable[[Document, int], str] | None = None,
+) -> str:
+    """FILE:LINE: severity: Kind/namespace/name: container C: VAR: XPNnnn message; `position`
+    says where a line of the input is when that is not its own file's line (Helm's stream)."""
     where = ""
     if with_file:
         file, line = finding_position(finding)
-        if file is not None:
+        if position is not None and finding.resource is not None and line:
+            where = f"{position(finding.resource.doc, line)}: "
+        elif file is not None:
             where = f"{file}:{line}: " if line else f"{file}: "
     head = _prefix(finding.resource, finding.block, finding.var)
     return f"{where}{finding.rule.severity.value}: {head}{finding.rule.id} {finding.message}"
@@ -104,8 +120,7 @@ def edit_line(edit: EnvEdit, with_file: bool = False) -> str:
 
 def item_line(item: ItemEdit, with_file: bool = False) -> str:
     """A volume, mount or values key fix wrote for spec.trust."""
-    line = item.resource.doc.segment.line
-    where = f"{item.resource.doc.source}:{line}: " if with_file else ""
+    where = f"{item.resource.doc.source}:{resource_line(item.resource)}: " if with_file else ""
     container = f"container {item.container}: " if item.container else ""
     field = f" ({item.key})" if item.key != item.what else ""
     return f"{where}{item.resource.ref}: {container}wired {item.what}{field}"

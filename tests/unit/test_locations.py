@@ -4,6 +4,7 @@ file, in text, JSON, SARIF and KRM results alike."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,10 @@ data:
 
 def _line_of(text: str, needle: str) -> int:
     return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def _line_is(text: str, line: str) -> int:
+    return next(i for i, x in enumerate(text.splitlines(), 1) if x.strip() == line)
 
 
 def _check(
@@ -128,3 +133,117 @@ def test_krm_results_give_the_line_in_a_file_kustomize_lists(tmp_path: Path) -> 
     stderr = transform(wrap("", CONFIG), tmp_path).stderr
     where = f"{tmp_path / 'proxy.yaml'}:{_line_of(CONFIG, 'httpsProxy:')}: warning: XPN006 "
     assert any(where in line for line in stderr)
+
+
+# Resources after comments, blank lines and `---` markers, one of them with Helm's comment.
+MARKED = """\
+# a leading comment
+---
+# Source: crossplane/templates/drc.yaml
+apiVersion: pkg.crossplane.io/v1beta1
+kind: DeploymentRuntimeConfig
+metadata:
+  name: default
+spec:
+  deploymentTemplate:
+    spec:
+      selector: {}
+      template:
+        spec:
+          containers:
+          - name: package-runtime
+---
+
+# another
+apiVersion: pkg.crossplane.io/v1beta1
+kind: DeploymentRuntimeConfig
+metadata:
+  name: bare
+"""
+TRUST = CASE.joinpath("config.yaml").read_text() + (
+    "  trust:\n    caBundle:\n      configMapRef: {name: corp-ca, key: ca.crt}\n"
+)
+_WHERE = re.compile(
+    r"^(?:xpnet: (?:would fix )?)?[^:]+:(\d+): (?:\w+: )?(DeploymentRuntimeConfig/\w+)"
+)
+
+
+def _lines_named(out: str) -> dict[str, set[int]]:
+    named: dict[str, set[int]] = {}
+    for found in map(_WHERE.match, out.splitlines()):
+        if found:
+            named.setdefault(found.group(2), set()).add(int(found.group(1)))
+    return named
+
+
+def test_check_and_fix_name_the_same_lines_for_the_same_resources(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "xpnet.yaml").write_text(TRUST)
+    target = tmp_path / "runtime.yaml"
+    target.write_text(MARKED)
+    config = str(tmp_path / "xpnet.yaml")
+    main(["check", "-c", config, str(target)])
+    checked = _lines_named(capsys.readouterr().out)
+    main(["fix", "-c", config, "--dry-run", str(target)])
+    fixed = _lines_named(capsys.readouterr().err)
+    content = _line_of(MARKED, "apiVersion")
+    container = _line_of(MARKED, "- name: package-runtime")
+    bare = _line_of(MARKED, "# another") + 1
+    assert (
+        checked
+        == fixed
+        == {
+            "DeploymentRuntimeConfig/default": {content, container},
+            "DeploymentRuntimeConfig/bare": {bare},
+        }
+    )
+    lines = MARKED.splitlines()
+    for line in {n for named in fixed.values() for n in named}:
+        assert lines[line - 1].strip() and not lines[line - 1].startswith(("---", "#"))
+
+
+def _rendered(stream: str, tmp_path: Path) -> list[str]:
+    """The Helm post-renderer's lines for stderr on a stream, in check mode."""
+    from xpnet.adapters.streams import filter_stream
+
+    (tmp_path / "xpnet.yaml").write_text(
+        CASE.joinpath("config.yaml").read_text() + "  policy:\n    mode: check\n"
+    )
+    return filter_stream(stream, str(tmp_path / "xpnet.yaml"))[1]
+
+
+def _where(lines: list[str], what: str) -> set[str]:
+    return {line.split(": ")[1] for line in lines if what in line}
+
+
+CORE = "Deployment/crossplane-system/crossplane: container crossplane: HTTP_PROXY:"
+
+
+def test_under_helm_3_a_finding_names_the_template_and_the_line_in_its_document(
+    tmp_path: Path,
+) -> None:
+    document = CASE.joinpath("input.yaml").read_text()  # starts with its `# Source:` comment
+    other = "---\n# Source: crossplane/templates/sa.yaml\napiVersion: v1\nkind: ServiceAccount\n"
+    other += "metadata:\n  name: crossplane\n"
+    line = _line_is(document, "- name: crossplane") - 1  # line 1 follows `# Source:`
+    lines = _rendered(other + "---\n" + document, tmp_path)
+    assert _where(lines, CORE) == {f"crossplane/templates/deployment.yaml:{line}"}
+
+
+def test_under_helm_4_the_line_is_counted_from_the_documents_marker(tmp_path: Path) -> None:
+    stream = (
+        ROOT / "tests/adversarial/templates/rendered/helm4-post-renderer-input.yaml"
+    ).read_text()
+    start = stream.index("postrender-filename: crossplane/templates/deployment.yaml")
+    first = stream.rindex("---\n", 0, start)  # the marker of that document
+    document = stream[first + 4 :]
+    line = _line_is(document, "- name: crossplane")
+    lines = _rendered(stream, tmp_path)
+    assert _where(lines, CORE) == {f"crossplane/templates/deployment.yaml:{line}"}
+
+
+def test_without_helms_marks_the_line_is_said_to_be_the_rendered_streams(tmp_path: Path) -> None:
+    stream = "---\n" + CASE.joinpath("input.yaml").read_text().split("\n", 1)[1]
+    line = _line_is(stream, "- name: crossplane")
+    assert _where(_rendered(stream, tmp_path), CORE) == {f"rendered line {line}"}
