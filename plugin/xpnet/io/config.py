@@ -97,8 +97,9 @@ def function_config(
     return config._replace(origin=_function_origin(config_doc, config_file(config_doc, workdir)))
 
 
-# docs/explanation/pipelines.md: kpt names the functionConfig's file, kustomize does not.
-UNKNOWN_FILE = "the function was not told its file (kustomize passes no path)"
+# kpt annotates the functionConfig with its path; kustomize passes none and the file is found
+# only when the kustomization lists it (io/origin.py; docs/explanation/pipelines.md).
+UNKNOWN_FILE = "its file is not known: the runner did not name it, as kustomize does not"
 
 
 def _function_origin(doc: object, file: str | None) -> ConfigOrigin:
