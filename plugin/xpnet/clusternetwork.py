@@ -137,11 +137,33 @@ class Metadata(NamedTuple):
     name: str
 
 
+class ConfigOrigin(NamedTuple):
+    """Where a configuration was read: its file (None where the reader cannot know it, with
+    `unknown` saying why) and the 1-based line of each field as written (`spec.proxy.httpProxy`,
+    `spec.proxy.noProxy[2]`; in the ConfigMap form `data.httpProxy`)."""
+
+    file: str | None
+    lines: dict[str, int]
+    unknown: str = ""
+
+    def line_of(self, *fields: str) -> int:
+        """The line of the first field written (a ClusterNetwork path, or the ConfigMap key the
+        same field has), else line 1: the configuration as a whole."""
+        for field in fields:
+            ours = field.removeprefix("spec.").split(".")
+            keys = [k for k, (path, _) in CONFIGMAP_PATHS.items() if list(path) == ours]
+            for written in (field, *(f"data.{k}" for k in keys)):
+                if written in self.lines:
+                    return self.lines[written]
+        return 1
+
+
 class ClusterNetwork(NamedTuple):
     apiVersion: str
     kind: str
     metadata: Metadata
     spec: Spec
+    origin: ConfigOrigin | None = None  # set by the reader (io.config), not by validation
 
     @property
     def https_proxy(self) -> str | None:

@@ -28,6 +28,7 @@ from xpnet.clusternetwork import CaBundle as CaBundle
 from xpnet.clusternetwork import Cloud as Cloud
 from xpnet.clusternetwork import Cluster as Cluster
 from xpnet.clusternetwork import ClusterNetwork as ClusterNetwork
+from xpnet.clusternetwork import ConfigOrigin as ConfigOrigin
 from xpnet.clusternetwork import CredentialsSecret as CredentialsSecret
 from xpnet.clusternetwork import Crossplane as Crossplane
 from xpnet.clusternetwork import ExtraEgress as ExtraEgress

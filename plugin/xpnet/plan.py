@@ -3,7 +3,7 @@ modes share (pure: config + install in, plan out). Check mode's rules are in lin
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
 from xpnet import noproxy, rules, trust
@@ -34,12 +34,23 @@ SAMPLE_FUNCTION = "function-example"  # any name: the Service lives in Crossplan
 FUNCTION_PORT = "9443"  # docs/explanation/function-calls.md
 
 
+class Place(NamedTuple):
+    """Where in the configuration a finding about it is: the file (None where the reader could
+    not know it: `unknown` says why), the 1-based line of the field, and the field."""
+
+    file: str | None
+    line: int
+    field: str
+    unknown: str = ""
+
+
 class Finding(NamedTuple):
     rule: Rule
     message: str
     resource: Resource | None = None
     block: EnvBlock | None = None
     var: str | None = None
+    place: Place | None = None  # a finding about the configuration: where it is written
 
 
 def finding(
@@ -255,19 +266,35 @@ def resource_findings(install: CrossplaneInstall, config: ClusterNetwork) -> lis
     return out
 
 
+_PROXY_FIELDS = ("httpProxy", "httpsProxy", "grpcProxy")
+
+
+def _place(config: ClusterNetwork, matches: Callable[[str], bool]) -> Place | None:
+    """Where the first proxy field whose value `matches` is written, where the reader said."""
+    origin = config.origin
+    if origin is None:
+        return None
+    proxy = config.spec.proxy
+    written = [f for f in _PROXY_FIELDS if (v := getattr(proxy, f)) and matches(v)]
+    field = f"spec.proxy.{written[0]}" if written else "spec.proxy"
+    return Place(origin.file, origin.line_of(field), field, origin.unknown)
+
+
 def config_findings(config: ClusterNetwork) -> list[Finding]:
-    """Findings about the configuration itself, reported once a run."""
+    """Findings about the configuration itself, reported once a run, each placed at the field
+    it is about."""
     out = []
     proxy = config.spec.proxy
     for url in dict.fromkeys((config.http_proxy, config.https_proxy, proxy.grpcProxy)):
         if url and urlsplit(url).scheme == "https":
-            out.append(finding(rules.XPN006, url=redact(url)))
+            found = finding(rules.XPN006, url=redact(url))
+            out.append(found._replace(place=_place(config, url.__eq__)))
     if any(u and inline(u) for u in (proxy.httpProxy, proxy.httpsProxy, proxy.grpcProxy)):
         what = (
             f"the proxy URL of ClusterNetwork {config.metadata.name} carries credentials, so "
             "the manifests will too"
         )
-        out.append(finding(rules.XPN015, what=what))
+        out.append(finding(rules.XPN015, what=what)._replace(place=_place(config, inline)))
     return out
 
 

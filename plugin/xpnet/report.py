@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from xpnet.credentials import redact, scrub
@@ -15,6 +15,7 @@ from xpnet.trust import ItemEdit
 if TYPE_CHECKING:  # explain is imported by the commands that explain, not by every run
     from xpnet.engine import Outcome
     from xpnet.explain import Verdict
+    from xpnet.yaml.stream import Document
 
 
 def _prefix(resource: Resource | None, block: EnvBlock | None, var: str | None) -> str:
@@ -29,24 +30,41 @@ def _prefix(resource: Resource | None, block: EnvBlock | None, var: str | None) 
 
 
 def finding_position(finding: Finding) -> tuple[str | None, int | None]:
-    """The file and 1-based line a finding is about (the variable's line where it is set),
-    where known."""
+    """The file and 1-based line a finding is about (the variable's line where it is set; for
+    the configuration, the field's), where known."""
+    if finding.place is not None:
+        return finding.place.file, finding.place.line
     if finding.resource is None:
         return None, None
     doc = finding.resource.doc
     if finding.block is not None:
         return doc.source, finding.block.line_of(finding.var)
-    if doc.template is not None:  # a chart's template: where its first action is
-        return doc.source, doc.template
-    return doc.source, doc.segment.line + int(doc.root.start_mark.line)
+    return doc.source, resource_line(finding.resource)
 
 
-def finding_line(finding: Finding, with_file: bool = False) -> str:
-    """FILE:LINE: severity: Kind/namespace/name: container C: VAR: XPNnnn message."""
+def resource_line(resource: Resource) -> int:
+    """The one line check and fix name for a resource as a whole: the first line of its
+    content (not a `---` marker, a blank or a comment line before it); for a chart's template,
+    where its first action is."""
+    doc = resource.doc
+    if doc.template is not None:
+        return doc.template
+    return doc.segment.line + int(doc.root.start_mark.line)
+
+
+def finding_line(
+    finding: Finding,
+    with_file: bool = False,
+    position: Callable[[Document, int], str] | None = None,
+) -> str:
+    """FILE:LINE: severity: Kind/namespace/name: container C: VAR: XPNnnn message; `position`
+    says where a line of the input is when that is not its own file's line (Helm's stream)."""
     where = ""
     if with_file:
         file, line = finding_position(finding)
-        if file is not None:
+        if position is not None and finding.resource is not None and line:
+            where = f"{position(finding.resource.doc, line)}: "
+        elif file is not None:
             where = f"{file}:{line}: " if line else f"{file}: "
     head = _prefix(finding.resource, finding.block, finding.var)
     return f"{where}{finding.rule.severity.value}: {head}{finding.rule.id} {finding.message}"
@@ -102,8 +120,7 @@ def edit_line(edit: EnvEdit, with_file: bool = False) -> str:
 
 def item_line(item: ItemEdit, with_file: bool = False) -> str:
     """A volume, mount or values key fix wrote for spec.trust."""
-    line = item.resource.doc.segment.line
-    where = f"{item.resource.doc.source}:{line}: " if with_file else ""
+    where = f"{item.resource.doc.source}:{resource_line(item.resource)}: " if with_file else ""
     container = f"container {item.container}: " if item.container else ""
     field = f" ({item.key})" if item.key != item.what else ""
     return f"{where}{item.resource.ref}: {container}wired {item.what}{field}"
@@ -124,7 +141,8 @@ def krm_results(outcome: Outcome, source: str) -> tuple[list[dict[str, Any]], li
     results += [item_result(i) for i in outcome.items] if changed else []
     results += [{"message": added_line(a), "severity": "info"} for a in outcome.added]
     results += [finding_result(f) for f in outcome.findings]
-    stderr = [stderr_line(finding_line(f)) for f in outcome.findings]
+    # An item's file is the runner's to name; the functionConfig's is named where it is known.
+    stderr = [stderr_line(finding_line(f, f.place is not None)) for f in outcome.findings]
     if not outcome.plans:
         results.append({"message": NOTHING_FOUND, "severity": "info"})
         stderr.append(stderr_line(f"{source}: {NOTHING_FOUND}"))
@@ -143,7 +161,7 @@ def finding_data(finding: Finding) -> dict[str, Any]:
         "resource": resource.ref if resource else None,
         "container": finding.block.container if finding.block else None,
         "variable": finding.var,
-        "field": _field(finding.block, finding.var),
+        "field": finding.place.field if finding.place else _field(finding.block, finding.var),
         "message": finding.message,
     }
 
@@ -175,6 +193,11 @@ def finding_result(finding: Finding) -> dict[str, Any]:
         result["resourceRef"] = _resource_ref(finding.resource)
     if (path := _field(finding.block, finding.var)) is not None:
         result["field"] = {"path": path}
+    if (place := finding.place) is not None:  # about the functionConfig, not an item
+        if place.file is not None:
+            result["file"] = {"path": place.file}
+        else:
+            result["message"] += f" ({place.field} of the functionConfig; {place.unknown})"
     result["tags"] = {"rule": finding.rule.id}
     return result
 
@@ -201,8 +224,24 @@ def item_result(item: ItemEdit) -> dict[str, Any]:
 _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
 
-def sarif_result(finding: Finding) -> dict[str, Any]:
-    """One finding as a SARIF result."""
+def sarif_uri(file: str, root: str | None = None) -> str:
+    """A file as code scanning reads an artifact's URI: relative to the checkout (`root`, the
+    working directory of the run) where it is under it, else an absolute file:// URI, and
+    percent-encoded (docs/reference/sarif.md)."""
+    import posixpath
+    from urllib.parse import quote
+
+    path = file.replace("\\", "/")
+    if posixpath.isabs(path):
+        base = (root or "/").replace("\\", "/").rstrip("/") + "/"
+        if not path.startswith(base):
+            return "file://" + quote(path)
+        path = path[len(base) :]
+    return quote(posixpath.normpath(path).removeprefix("./"))
+
+
+def sarif_result(finding: Finding, root: str | None = None) -> dict[str, Any]:
+    """One finding as a SARIF result; `root`: the folder relative paths are taken from."""
     import hashlib  # only SARIF needs it
 
     file, line = finding_position(finding)
@@ -219,9 +258,12 @@ def sarif_result(finding: Finding) -> dict[str, Any]:
         },
     }
     if file is not None:
-        location: dict[str, Any] = {"artifactLocation": {"uri": file}}
-        if line:
-            location["region"] = {"startLine": line}
+        # A whole line: code scanning wants a region (docs/reference/sarif.md); SARIF reads a
+        # region without an end as running to the end of its line.
+        location: dict[str, Any] = {
+            "artifactLocation": {"uri": sarif_uri(file, root)},
+            "region": {"startLine": line or 1, "startColumn": 1},
+        }
         result["locations"] = [{"physicalLocation": location}]
         if where:
             result["locations"][0]["logicalLocations"] = [

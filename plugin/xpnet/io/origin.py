@@ -110,6 +110,11 @@ def _holds(path: Path, config: Mapping[str, Any]) -> bool:
     return any(_same(doc, config) for doc in docs)
 
 
+def same_document(doc: Any, config: Any) -> bool:
+    """Whether a document is this configuration (same apiVersion, kind and name)."""
+    return isinstance(config, Mapping) and _same(doc, config)
+
+
 def _same(doc: Any, config: Mapping[str, Any]) -> bool:
     if not isinstance(doc, Mapping):
         return False

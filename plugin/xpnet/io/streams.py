@@ -36,6 +36,21 @@ def helm_label(_: Source, segment: Segment) -> str:
     return found.group(1) if found else "stdin"
 
 
+def helm_position(doc: Document, line: int) -> str:
+    """A line of the stream Helm rendered, said as a chart's user reads it: the template and
+    the line in the document Helm rendered from it (line 1 follows its `# Source:` comment, or
+    under Helm 4 its `---`), and the line of the whole stream only where neither names one."""
+    segment = doc.top.segment
+    whole, start, end = segment.whole, segment.start, segment.end
+    if found := _SOURCE.search(whole, start, end):
+        first = segment.line + whole.count("\n", start, found.start()) + 1
+    elif found := _HELM4_FILE.search(whole, start, end):
+        first = segment.line + (start > 0)  # a segment after a marker starts on its line
+    else:
+        return f"rendered line {line}"
+    return f"{found.group(1)}:{line - first + 1}"
+
+
 def read_stdin(name: str = STDIN) -> Source:
     text, bom = decode("<stdin>", sys.stdin.buffer.read())
     return Source(name, text, bom)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from xpnet import __version__, report, rules
@@ -26,10 +28,11 @@ def run(args: argparse.Namespace) -> int:
     settings = with_mode(config(args), "check")
     manifests, values, chart = inputs(args)
     sources = manifests + values
-    render: Callable[[Finding], Any] = {
+    renderers: dict[str, Callable[[Finding], Any]] = {
         "json": report.finding_data,
-        "sarif": report.sarif_result,
-    }.get(args.output, lambda f: report.finding_line(f, with_file=True))
+        "sarif": partial(report.sarif_result, root=os.getcwd()),
+    }
+    render = renderers.get(args.output, partial(report.finding_line, with_file=True))
 
     def check(part: list[Source]) -> tuple[Outcome, list[int]]:
         outcome = run_streams(settings, part, values=values, chart=chart).outcome
