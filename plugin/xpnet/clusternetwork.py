@@ -4,6 +4,7 @@ ConfigMap form, and the validated configuration as plain records. A leaf: the mo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 from xpnet.records import NamedTuple
@@ -163,7 +164,10 @@ class ClusterNetwork(NamedTuple):
     kind: str
     metadata: Metadata
     spec: Spec
-    origin: ConfigOrigin | None = None  # set by the reader (io.config), not by validation
+    # Set by the reader (io.config), not by validation: where it was read, or a function that
+    # finds that (called only when a finding needs it: a KRM functionConfig's file is found by
+    # reading the kustomization that lists it).
+    origin: ConfigOrigin | Callable[[], ConfigOrigin] | None = None
 
     @property
     def https_proxy(self) -> str | None:

@@ -271,7 +271,7 @@ _PROXY_FIELDS = ("httpProxy", "httpsProxy", "grpcProxy")
 
 def _place(config: ClusterNetwork, matches: Callable[[str], bool]) -> Place | None:
     """Where the first proxy field whose value `matches` is written, where the reader said."""
-    origin = config.origin
+    origin = config.origin() if callable(config.origin) else config.origin
     if origin is None:
         return None
     proxy = config.spec.proxy

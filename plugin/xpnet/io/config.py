@@ -94,7 +94,14 @@ def function_config(
         if file is None:
             raise
         raise ConfigError(f"{file}: {source}", error.problems) from None
-    return config._replace(origin=_function_origin(config_doc, config_file(config_doc, workdir)))
+    found: list[ConfigOrigin] = []
+
+    def origin() -> ConfigOrigin:  # found once, and only for a finding about the configuration
+        if not found:
+            found.append(_function_origin(config_doc, config_file(config_doc, workdir)))
+        return found[0]
+
+    return config._replace(origin=origin)
 
 
 # kpt annotates the functionConfig with its path; kustomize passes none and the file is found
