@@ -201,7 +201,7 @@ def _netpol(sub: Commands) -> None:
 def _values(sub: Commands) -> None:
     p = sub.add_parser("values", help="print the settings as Helm values for the Crossplane chart")
     _config_option(p)
-    _chart_options(p, "the chart version (before v2.0 the chart has no extraEnvVarsCrossplaneInit)")
+    _chart_options(p, "the chart version (the values are the same for every version)")
     p.set_defaults(func=_command("values"))
 
 
