@@ -386,3 +386,18 @@ def test_a_mounted_secret_and_chart_values_give_spec_trust(tmp_path: Path) -> No
 def test_an_install_without_ca_wiring_gives_no_spec_trust() -> None:
     chart = ROOT / "examples" / "corporate-ca" / "crossplane.yaml"
     assert config(run("kubeadm-config.yaml", str(chart))).spec.trust is None
+
+
+def test_a_no_proxy_entry_the_configuration_refuses_is_left_out_with_a_warning(
+    tmp_path: Path,
+) -> None:
+    core = CORPORATE_CA.read_text().split("\n---\n")[0]
+    assert "        - name: NO_PROXY\n          value: " in core
+    core = core.replace(
+        "        - name: NO_PROXY\n          value: ",
+        "        - name: NO_PROXY\n          value: 10.0.0.*,",
+    )
+    (tmp_path / "core.yaml").write_text(core)
+    found = run("kubeadm-config.yaml", str(tmp_path / "core.yaml"))
+    assert "10.0.0.*" not in (found.text or "")
+    assert any("'10.0.0.*' has a wildcard inside" in n for n in found.notes), found.notes

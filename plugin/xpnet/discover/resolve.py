@@ -9,7 +9,7 @@ import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from xpnet import noproxy
+from xpnet import entries, noproxy
 from xpnet.config import API_VERSION, KIND, load_config
 from xpnet.config_model import CredentialsSecret
 from xpnet.credentials import inline, redact
@@ -537,7 +537,14 @@ def cluster_network(
     api = _entries("apiServerAddresses", reading, computed)
     if api is not None:
         cluster["apiServerAddresses"] = api
-    extra = _entries("noProxy", reading, computed | set(api.items if api else ()))
+    # An entry the configuration would refuse (one check calls unusable) is left out, said so.
+    unusable = {}
+    for e in reading.of("noProxy"):
+        for item in e.items:
+            if item not in unusable and (why := entries.problem(item)) is not None:
+                unusable[item] = why
+                reading.notes.append(f"warning: {e.origin}: NO_PROXY entry left out: {why}")
+    extra = _entries("noProxy", reading, computed | set(api.items if api else ()) | set(unusable))
     if extra is not None:
         proxies["noProxy"] = Value(
             extra.items,
