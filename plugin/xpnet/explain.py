@@ -17,6 +17,10 @@ from xpnet.plan import FUNCTION_PORT, SAMPLE_FUNCTION, Plan, targets
 from xpnet.records import NamedTuple
 from xpnet.runtimes import GRPC_RUNTIMES, RUNTIMES, Decision, decide, parse_target
 from xpnet.trust import certificates, explained_runtimes, reads
+from xpnet.versions import FunctionMatch
+from xpnet.yaml.nodes import compose, to_data
+from xpnet.yaml.scan import outline
+from xpnet.yaml.stream import Source
 
 DEFAULT_REGISTRY = "xpkg.crossplane.io"
 
@@ -94,6 +98,41 @@ def destinations(
     return out
 
 
+def functions(sources: Sequence[Source]) -> list[str]:
+    """The Functions among the inputs (split into segments): the core dials each by the name
+    of its Service, which is the Function's (docs/explanation/function-calls.md)."""
+    out = []
+    for source in sources:
+        for segment in source.segments:
+            if outline(segment).kind != "Function":
+                continue
+            data = to_data(compose(segment.text, source.name), source.name)
+            api, name = _dig(data, "apiVersion"), _dig(data, "metadata", "name")
+            if isinstance(api, str) and api.startswith("pkg.crossplane.io/") and name:
+                out.append(str(name))
+    return list(dict.fromkeys(out))
+
+
+def _dig(data: object, *path: str) -> object:
+    for key in path:
+        data = data.get(key) if isinstance(data, dict) else None
+    return data
+
+
+def grpc_runtimes(runtimes: Sequence[str], install: CrossplaneInstall) -> list[str]:
+    """The runtimes that judge a function call: the gRPC ones asked for and, when `go` is, the
+    grpc-go the install's Crossplane ships (its function client is Go's grpc-go; both sides
+    of the change when the version is unknown)."""
+    chosen = [r for r in runtimes if r in GRPC_RUNTIMES]
+    if "go" in runtimes:
+        own = {
+            FunctionMatch.POD_IP: ("grpc-go-1.70",),
+            FunctionMatch.HOST: ("grpc-go-1.71",),
+        }.get(install.version.match, ("grpc-go-1.70", "grpc-go-1.71"))
+        chosen += [r for r in own if r not in chosen]
+    return chosen
+
+
 def explain(
     config: ClusterNetwork,
     plan: Plan,
@@ -101,6 +140,7 @@ def explain(
     runtimes: Sequence[str] = RUNTIMES,
 ) -> list[Verdict]:
     edits = {(id(e.resource), id(e.block)): e for e in plan.edits}
+    grpc_ones = grpc_runtimes(runtimes, plan.install)
     verdicts = []
     for resource, block, _ in targets(plan.install, config):
         before = block.values()
@@ -112,7 +152,8 @@ def explain(
         for when, env in (("before", before), ("after", after)):
             for destination in where:
                 grpc = destination.target.startswith("dns:///")
-                for runtime in (r for r in runtimes if (r in GRPC_RUNTIMES) == grpc):
+                judges = grpc_ones if grpc else [r for r in runtimes if r not in GRPC_RUNTIMES]
+                for runtime in judges:
                     decision, known = _decide(runtime, env, unread, destination)
                     verdicts.append(
                         Verdict(resource, block, when, destination, runtime, decision, known)
