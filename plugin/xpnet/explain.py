@@ -99,18 +99,27 @@ def destinations(
 
 
 def functions(sources: Sequence[Source]) -> list[str]:
-    """The Functions among the inputs (split into segments): the core dials each by the name
-    of its Service, which is the Function's (docs/explanation/function-calls.md)."""
-    out = []
+    """The Functions among the inputs (split into segments), each by the name of the Service
+    the core dials: the Function's, or its runtime config's serviceTemplate.metadata.name
+    (docs/explanation/function-calls.md)."""
+    found: list[tuple[str, object]] = []
+    services: dict[object, object] = {}
     for source in sources:
         for segment in source.segments:
-            if outline(segment).kind != "Function":
+            kind = outline(segment).kind
+            if kind not in ("Function", "DeploymentRuntimeConfig"):
                 continue
             data = to_data(compose(segment.text, source.name), source.name)
             api, name = _dig(data, "apiVersion"), _dig(data, "metadata", "name")
-            if isinstance(api, str) and api.startswith("pkg.crossplane.io/") and name:
-                out.append(str(name))
-    return list(dict.fromkeys(out))
+            if not (isinstance(api, str) and api.startswith("pkg.crossplane.io/") and name):
+                continue
+            if kind == "Function":
+                found.append((str(name), _dig(data, "spec", "runtimeConfigRef", "name")))
+            else:
+                services[name] = _dig(data, "spec", "serviceTemplate", "metadata", "name")
+    # Without runtimeConfigRef a package runs with the runtime config named default.
+    named = [services.get(config or "default") or name for name, config in found]
+    return list(dict.fromkeys(str(n) for n in named))
 
 
 def _dig(data: object, *path: str) -> object:

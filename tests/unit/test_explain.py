@@ -67,6 +67,13 @@ def test_the_functions_of_the_inputs_are_the_function_destinations() -> None:
 
     sources = [Source("a.yaml", core()), Source("b.yaml", FUNCTIONS)]
     assert functions(read(sources).sources) == ["function-go-templating", "function-kcl"]
+    renamed = (
+        "---\napiVersion: pkg.crossplane.io/v1beta1\nkind: DeploymentRuntimeConfig\n"
+        "metadata:\n  name: default\nspec:\n  serviceTemplate:\n    metadata:\n"
+        "      name: kcl\n"
+    )
+    sources = [Source("b.yaml", FUNCTIONS + renamed)]
+    assert functions(read(sources).sources) == ["kcl"], "the Service a runtime config names"
     assert functions(read([Source("a.yaml", core())]).sources) == []
 
 
