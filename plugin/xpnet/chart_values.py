@@ -1,6 +1,6 @@
 """The Crossplane chart's values that make the chart render what `xpnet fix` writes
-(`xpnet values`): the proxy variables as extraEnvVars*, the CA bundle as registryCaBundleConfig.
-The chart's keys: docs/how-to/helm-values.md."""
+(`xpnet values`): the core's proxy variables as extraEnvVarsCrossplane, the CA bundle as
+registryCaBundleConfig. The chart's keys: docs/how-to/helm-values.md."""
 
 from __future__ import annotations
 
@@ -8,17 +8,15 @@ from typing import Any
 
 from xpnet import noproxy, releases, trust
 from xpnet.config import ClusterNetwork
-from xpnet.envvars import BYPASS_VARS, GRPC, SIX
+from xpnet.envvars import GRPC, SIX
 from xpnet.errors import ConfigError
 from xpnet.install import DEFAULT_NAMESPACE
 from xpnet.plan import variables
 
 
-def chart_values(
-    config: ClusterNetwork, chart_version: str | None, namespace: str | None
-) -> dict[str, Any]:
-    """The values, for the chart version given (the init container's key only where the chart
-    has it); refused where chart values cannot say what fix writes."""
+def chart_values(config: ClusterNetwork, namespace: str | None) -> dict[str, Any]:
+    """The values, the same for every chart version; refused where chart values cannot say what
+    fix writes."""
     if config.spec.proxy.credentialsSecret is not None:
         raise ConfigError(
             f"ClusterNetwork {config.metadata.name}",
@@ -33,14 +31,10 @@ def chart_values(
     every = variables(config, noproxy.compute(config, namespace))
     names = SIX + (GRPC if config.spec.proxy.grpcProxy else ())
     values = {name: every[name] for name in names}
-    chart: dict[str, Any] = {
-        "extraEnvVarsCrossplane": values,
-        "extraEnvVarsCrossplaneInit": values,
-        "extraEnvVarsRBACManager": {k: v for k, v in values.items() if k in BYPASS_VARS},
-    }
-    major = releases.chart_major(releases.exact(chart_version))
-    if major is not None and major < releases.FIRST_INIT_CHART:
-        del chart[releases.INIT_KEY]
+    # The init container and the RBAC manager talk to the API server only, so fix gives them
+    # nothing unless they already set a proxy (docs/explanation/crossplane-install.md): neither
+    # do the values.
+    chart: dict[str, Any] = {releases.CORE_KEY: values}
     bundle = config.spec.trust.caBundle if config.spec.trust else None
     if bundle is not None and bundle.configMapRef is None:
         raise ConfigError(

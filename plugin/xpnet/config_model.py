@@ -300,9 +300,40 @@ class Cluster(_Strict):
     )
     nodeCIDRs: list[Cidr] = Field(
         default_factory=list,
-        description=f"Node networks (optional): {WHERE_TO_LOOK['nodeCIDRs']}.",
+        description=(
+            f"Node networks (optional): {WHERE_TO_LOOK['nodeCIDRs']}. They may hold the pod "
+            "networks (CNIs that give pods addresses of the nodes' subnets), never a service "
+            "network."
+        ),
         examples=[["192.168.10.0/24"]],
     )
+
+    @model_validator(mode="after")
+    def _separate_networks(self) -> Cluster:
+        # Kubernetes gives Services addresses from a range of their own, apart from pods and
+        # nodes, so an overlap means one of the CIDRs is wrong; a wrong pod CIDR is what
+        # breaks Functions before Crossplane 1.20, whose gRPC calls bypass the proxy only by
+        # pod IP (docs/explanation/function-calls.md). Pods inside a node network are kept:
+        # CNIs such as the AWS VPC CNI give pods addresses of the nodes' subnets.
+        services = [(f"serviceCIDRs[{i}]", c) for i, c in enumerate(self.serviceCIDRs)]
+        others = [(f"podCIDRs[{i}]", c) for i, c in enumerate(self.podCIDRs)]
+        others += [(f"nodeCIDRs[{i}]", c) for i, c in enumerate(self.nodeCIDRs)]
+        for where, cidr in others:
+            net = ipaddress.ip_network(cidr)
+            for there, service in services:
+                other = ipaddress.ip_network(service)
+                if net.version == other.version and net.overlaps(other):
+                    kind = "pod" if where.startswith("pod") else "node"
+                    raise ValueError(
+                        f"{where} {cidr} overlaps {there} {service}: Services get addresses "
+                        f"apart from {kind}s, so one of them is wrong, and a wrong pod CIDR "
+                        "sends Crossplane's calls to Functions to the proxy before Crossplane "
+                        f"1.20; look again: {kind} networks: "
+                        f"{WHERE_TO_LOOK[where.split('[')[0]]}; service networks: "
+                        f"{WHERE_TO_LOOK['serviceCIDRs']}"
+                    )
+        return self
+
     domain: Annotated[
         str,
         AfterValidator(_dns_name(DNS_NAME_PATTERN, "DNS domain", "cluster.local")),

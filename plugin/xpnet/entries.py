@@ -5,6 +5,7 @@ configuration's validator."""
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 
@@ -38,6 +39,50 @@ def problem(
         return f"{shown!r} {ascii_hint(value.strip())}"
     if not re.match(NO_PROXY_ENTRY_PATTERN, value):
         return f"{value!r}: {fix}"
+    # What check would call unusable in the manifests (XPN007, XPN008 in docs/rules.md) is
+    # refused before fix can write it.
+    if value.strip() == "*":
+        return (
+            "'*' sends every destination direct, package pulls included, so the proxy is never "
+            "used: remove it"
+        )
+    if (why := go_cannot_use(value.strip().lower())) is not None:
+        return f"{shown!r} {why}"
+    return None
+
+
+_BRACKETED_NO_PORT = re.compile(r"^\[[^\]]*\]$")
+_CIDR_WITH_PORT = re.compile(r"^[0-9a-f.:\[\]]+/\d+:\d+$")
+_URL = re.compile(r"^[a-z][a-z0-9+.-]*://")
+_SPACE = re.compile(r"\s")
+# Host names, domain suffixes and IPv4 addresses or CIDRs without a port: none of the cases below.
+_PLAIN = re.compile(r"[a-z0-9._-]+(?:/\d+)?")
+
+
+@functools.lru_cache(maxsize=4096)  # entries repeat in every env block of every render
+def go_cannot_use(entry: str) -> str | None:
+    """Why Go's httpproxy cannot use an entry, or None when it can
+    (docs/explanation/no-proxy-by-runtime.md)."""
+    if entry == "*" or _PLAIN.fullmatch(entry):
+        return None
+    if _SPACE.search(entry):
+        return "has inner white space; Go never matches it"
+    if _CIDR_WITH_PORT.match(entry):
+        return "is a CIDR with a port; Go never matches it: drop the port"
+    if _BRACKETED_NO_PORT.match(entry):
+        return (
+            f"is a bracketed IPv6 address without a port; Go never matches it: write {entry[1:-1]}"
+        )
+    if _URL.match(entry) or "@" in entry:
+        # The host follows the last '@': whatever precedes it may be a password.
+        host = re.split(r"[/?#]", _URL.sub("", entry).rpartition("@")[2], maxsplit=1)[0]
+        what = "has credentials (user:password@)" if "@" in entry else "is a URL"
+        return f"{what}; NO_PROXY takes host names, so no runtime matches it: write {host}"
+    if "*" in entry.removeprefix("*."):
+        return (
+            "has a wildcard inside; runtimes take * only alone or as a leading *. (Go), so none "
+            "matches it: write a CIDR (10.0.0.0/24) or a .domain suffix"
+        )
     return None
 
 

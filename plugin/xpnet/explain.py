@@ -17,6 +17,10 @@ from xpnet.plan import FUNCTION_PORT, SAMPLE_FUNCTION, Plan, targets
 from xpnet.records import NamedTuple
 from xpnet.runtimes import GRPC_RUNTIMES, RUNTIMES, Decision, decide, parse_target
 from xpnet.trust import certificates, explained_runtimes, reads
+from xpnet.versions import FunctionMatch
+from xpnet.yaml.nodes import compose, to_data
+from xpnet.yaml.scan import outline
+from xpnet.yaml.stream import Source
 
 DEFAULT_REGISTRY = "xpkg.crossplane.io"
 
@@ -94,6 +98,50 @@ def destinations(
     return out
 
 
+def functions(sources: Sequence[Source]) -> list[str]:
+    """The Functions among the inputs (split into segments), each by the name of the Service
+    the core dials: the Function's, or its runtime config's serviceTemplate.metadata.name
+    (docs/explanation/function-calls.md)."""
+    found: list[tuple[str, object]] = []
+    services: dict[object, object] = {}
+    for source in sources:
+        for segment in source.segments:
+            kind = outline(segment).kind
+            if kind not in ("Function", "DeploymentRuntimeConfig"):
+                continue
+            data = to_data(compose(segment.text, source.name), source.name)
+            api, name = _dig(data, "apiVersion"), _dig(data, "metadata", "name")
+            if not (isinstance(api, str) and api.startswith("pkg.crossplane.io/") and name):
+                continue
+            if kind == "Function":
+                found.append((str(name), _dig(data, "spec", "runtimeConfigRef", "name")))
+            else:
+                services[name] = _dig(data, "spec", "serviceTemplate", "metadata", "name")
+    # Without runtimeConfigRef a package runs with the runtime config named default.
+    named = [services.get(config or "default") or name for name, config in found]
+    return list(dict.fromkeys(str(n) for n in named))
+
+
+def _dig(data: object, *path: str) -> object:
+    for key in path:
+        data = data.get(key) if isinstance(data, dict) else None
+    return data
+
+
+def grpc_runtimes(runtimes: Sequence[str], install: CrossplaneInstall) -> list[str]:
+    """The runtimes that judge a function call: the gRPC ones asked for and, when `go` is, the
+    grpc-go the install's Crossplane ships (its function client is Go's grpc-go; both sides
+    of the change when the version is unknown)."""
+    chosen = [r for r in runtimes if r in GRPC_RUNTIMES]
+    if "go" in runtimes:
+        own = {
+            FunctionMatch.POD_IP: ("grpc-go-1.70",),
+            FunctionMatch.HOST: ("grpc-go-1.71",),
+        }.get(install.version.match, ("grpc-go-1.70", "grpc-go-1.71"))
+        chosen += [r for r in own if r not in chosen]
+    return chosen
+
+
 def explain(
     config: ClusterNetwork,
     plan: Plan,
@@ -101,6 +149,7 @@ def explain(
     runtimes: Sequence[str] = RUNTIMES,
 ) -> list[Verdict]:
     edits = {(id(e.resource), id(e.block)): e for e in plan.edits}
+    grpc_ones = grpc_runtimes(runtimes, plan.install)
     verdicts = []
     for resource, block, _ in targets(plan.install, config):
         before = block.values()
@@ -112,7 +161,8 @@ def explain(
         for when, env in (("before", before), ("after", after)):
             for destination in where:
                 grpc = destination.target.startswith("dns:///")
-                for runtime in (r for r in runtimes if (r in GRPC_RUNTIMES) == grpc):
+                judges = grpc_ones if grpc else [r for r in runtimes if r not in GRPC_RUNTIMES]
+                for runtime in judges:
                     decision, known = _decide(runtime, env, unread, destination)
                     verdicts.append(
                         Verdict(resource, block, when, destination, runtime, decision, known)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 import ipaddress
-import re
 from collections.abc import Iterable, Sequence
 
 from xpnet.clouds import ENDPOINTS
 from xpnet.config import ClusterNetwork
+from xpnet.entries import go_cannot_use as go_cannot_use  # its home; plan and netpol ask here
 from xpnet.records import NamedTuple
 from xpnet.versions import CROSSPLANE_HOST, CROSSPLANE_POD_IP, GRPC_GO_HOST, GRPC_GO_POD_IP
 
@@ -64,41 +63,6 @@ def first_ip(cidr: str) -> str:
     """The kubernetes Service IP of a service CIDR: its first host address
     (docs/explanation/no-proxy-by-runtime.md)."""
     return str(ipaddress.ip_network(cidr, strict=False).network_address + 1)
-
-
-_BRACKETED_NO_PORT = re.compile(r"^\[[^\]]*\]$")
-_CIDR_WITH_PORT = re.compile(r"^[0-9a-f.:\[\]]+/\d+:\d+$")
-_URL = re.compile(r"^[a-z][a-z0-9+.-]*://")
-_SPACE = re.compile(r"\s")
-# Host names, domain suffixes and IPv4 addresses or CIDRs without a port: none of the cases below.
-_PLAIN = re.compile(r"[a-z0-9._-]+(?:/\d+)?")
-
-
-@functools.lru_cache(maxsize=4096)  # entries repeat in every env block of every render
-def go_cannot_use(entry: str) -> str | None:
-    """Why Go's httpproxy cannot use an entry, or None when it can
-    (docs/explanation/no-proxy-by-runtime.md)."""
-    if entry == "*" or _PLAIN.fullmatch(entry):
-        return None
-    if _SPACE.search(entry):
-        return "has inner white space; Go never matches it"
-    if _CIDR_WITH_PORT.match(entry):
-        return "is a CIDR with a port; Go never matches it: drop the port"
-    if _BRACKETED_NO_PORT.match(entry):
-        return (
-            f"is a bracketed IPv6 address without a port; Go never matches it: write {entry[1:-1]}"
-        )
-    if _URL.match(entry) or "@" in entry:
-        # The host follows the last '@': whatever precedes it may be a password.
-        host = re.split(r"[/?#]", _URL.sub("", entry).rpartition("@")[2], maxsplit=1)[0]
-        what = "has credentials (user:password@)" if "@" in entry else "is a URL"
-        return f"{what}; NO_PROXY takes host names, so no runtime matches it: write {host}"
-    if "*" in entry.removeprefix("*."):
-        return (
-            "has a wildcard inside; runtimes take * only alone or as a leading *. (Go), so none "
-            "matches it: write a CIDR (10.0.0.0/24) or a .domain suffix"
-        )
-    return None
 
 
 def compute(

@@ -330,6 +330,35 @@ def explain_data(sections: Sequence[Section]) -> list[dict[str, Any]]:
     ]
 
 
+def _verdict(verdicts: Sequence[Verdict]) -> str:
+    words = {("DIRECT" if v.decision.direct else "PROXY") if v.known else "?" for v in verdicts}
+    return words.pop() if len(words) == 1 else "MIXED"
+
+
+def explain_summary(sections: Sequence[Section]) -> list[str]:
+    """`xpnet explain` without --long: per install, a line per destination class and runtime
+    with the verdict after the fix over every container (and the one before, where it differs)."""
+    lines = []
+    for install, verdicts in sections:
+        namespaces = ", ".join(install.namespaces)
+        lines.append(f"Crossplane {install.version.describe()}, namespace {namespaces}")
+        groups: dict[tuple[str, str], list[Verdict]] = {}
+        for v in verdicts:
+            label = v.destination.label
+            kind = "function calls" if label.startswith("function ") else label
+            groups.setdefault((kind, v.runtime), []).append(v)
+        for (kind, runtime), group in groups.items():
+            after = [v for v in group if v.when == "after"]
+            verdict = _verdict(after)
+            if verdict == "MIXED":
+                proxied = sorted({v.resource.ref for v in after if not v.decision.direct})
+                verdict += f" (PROXY in {', '.join(proxied[:2])}{', ...' if proxied[2:] else ''})"
+            before = _verdict([v for v in group if v.when == "before"])
+            was = f"  (before the fix: {before})" if before != verdict else ""
+            lines.append(f"  {kind:28} {runtime:20} {verdict}{was}")
+    return lines
+
+
 def explain_lines(sections: Sequence[Section]) -> list[str]:
     """`xpnet explain`: per install, per container before and after the fix, a line per
     destination and runtime."""

@@ -133,7 +133,7 @@ def test_hooks_install_xpnet_from_a_tag(
     readme = (ROOT / "docs" / "how-to" / "install.md").read_text()
     head = "```yaml\n# .pre-commit-config.yaml: xpnet from a release tag\n"
     snippet = readme.split(head, 1)[1].split("```", 1)[0]
-    assert f"- repo: {PUBLISHED}" in snippet and f"rev: {tag()}" in snippet
+    assert f"- repo: {PUBLISHED}\n" in snippet and f"rev: {tag()}\n" in snippet
     repo = str(tagged_clone) if form == "path" else tagged_clone.as_uri()
     config = snippet.replace(PUBLISHED, repo).replace("# - id: xpnet-fix", "- id: xpnet-fix")
     readme_repo(tmp_path, config)
@@ -164,3 +164,35 @@ def test_hooks_install_xpnet_from_a_tag(
         text=True,
     ).stdout
     assert at_tag == tagged
+
+
+def test_hooks_install_xpnet_from_a_clone_without_tags(tmp_path: Path, store: Path) -> None:
+    """The install page's form for a clone without tags: its path and the full commit SHA."""
+    clone = tmp_path / "xpnet"
+    subprocess.run(["git", "clone", "-q", "--no-hardlinks", str(ROOT), str(clone)], check=True)
+    tags = subprocess.run(["git", "-C", str(clone), "tag"], capture_output=True, text=True)
+    for name in tags.stdout.split():
+        subprocess.run(
+            ["git", "-C", str(clone), "tag", "-d", name], check=True, capture_output=True
+        )
+    readme = (ROOT / "docs" / "how-to" / "install.md").read_text()
+    head = "```yaml\n# .pre-commit-config.yaml: xpnet from a clone\n"
+    snippet = readme.split(head, 1)[1].split("```", 1)[0]
+    sha = subprocess.run(
+        ["git", "-C", str(clone), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    config = snippet.replace("/path/to/a/clone", str(clone)).replace("<full commit SHA>", sha)
+    work = tmp_path / "work"
+    readme_repo(work, config)
+    env = {
+        **os.environ,
+        "PRE_COMMIT_HOME": str(store),
+        "PATH": os.pathsep.join(
+            p for p in os.environ["PATH"].split(os.pathsep) if p != str(BIN_DIR)
+        ),
+    }
+    failed = run_all_files(work, env)
+    assert failed.returncode == 1 and "XPN016" in failed.stdout, failed.stdout + failed.stderr
+    shutil.copy(CASE / "expected.yaml", work / "install.yaml")
+    passed = run_all_files(work, env)
+    assert passed.returncode == 0, passed.stdout + passed.stderr

@@ -165,3 +165,17 @@ def test_https_proxy_url_and_inline_credentials_never_leak() -> None:
     assert "XPN006" in rules(stderr) and "XPN015" in rules(stderr)
     assert secret not in "\n".join(stderr)
     assert secret not in stdout.split("\nresults:\n")[1]
+
+
+@pytest.mark.parametrize(
+    "entry", ["*.corp.example", ".corp.example", "[fd00::1]:443", "fd00::1", "registry:5000"]
+)
+def test_an_entry_the_configuration_accepts_is_one_check_accepts_after_fix(entry: str) -> None:
+    """The other direction of the configuration's refusal of unusable entries: what fix
+    writes, check never calls unusable (XPN007, XPN008)."""
+    config = CONFIG.format(proxy=f"http://proxy:3128\n    noProxy: ['{entry}']")
+    fixed = transform(wrap(core("v2.1.0", {}), config.replace("mode: check", "mode: fix")))
+    assert fixed.code == 0, fixed.stderr
+    assert entry in fixed.stdout
+    checked = transform(fixed.stdout.replace("mode: fix", "mode: check"))
+    assert (checked.code, checked.stderr) == (0, [])

@@ -162,7 +162,9 @@ def test_values_for_the_chart(tmp_path: Path) -> None:
     core = values["extraEnvVarsCrossplane"]
     assert core["HTTPS_PROXY"] == core["https_proxy"] == "http://proxy.corp.example:3128"
     assert core["NO_PROXY"] == core["no_proxy"] and "10.244.0.0/16" in core["NO_PROXY"]
-    assert set(values["extraEnvVarsRBACManager"]) == {"NO_PROXY", "no_proxy"}
+    # The init container and the RBAC manager talk to the API server only: fix leaves them be.
+    assert set(values) == {"extraEnvVarsCrossplane"}
+    assert "fix sets no proxy on them" in done.stdout
 
 
 @pytest.mark.slow
@@ -278,9 +280,28 @@ def test_explain_tells_each_runtime_why_before_and_after(tmp_path: Path) -> None
         str(example / "crossplane.yaml"),
         "--runtime",
         "grpc-go-1.71",
+        "--long",
     )
     assert "(after the fix)" in text.stdout and "grpc-go-1.71" in text.stdout
     assert "Crossplane 1.19.2" in text.stdout.splitlines()[0]
+
+
+def test_explain_is_short_by_default_and_uses_the_inputs_functions(tmp_path: Path) -> None:
+    example = ROOT / "examples" / "crossplane-1.19"
+    (tmp_path / "functions.yaml").write_text(
+        "apiVersion: pkg.crossplane.io/v1\nkind: Function\nmetadata:\n  name: function-kcl\n"
+    )
+    args = ["explain", "-c", str(example / "xpnet.yaml"), str(example / "crossplane.yaml")]
+    short = run_in(tmp_path, *args, "functions.yaml")
+    assert short.returncode == 0, short.stderr
+    rows = short.stdout.split("\n\n")[0].splitlines()[1:]
+    assert "  function calls               grpc-go-1.70         DIRECT" in rows[0]
+    assert len(rows) == len({tuple(r.split()[:3]) for r in rows}), "a line a kind and runtime"
+    long = run_in(tmp_path, *args, "functions.yaml", "--long").stdout
+    assert "dns:///function-kcl.crossplane-system:9443" in long
+    assert "function-example" not in long and "(before the fix)" in long
+    go = run_in(tmp_path, *args, "--function", "function-x", "--runtime", "go", "--long").stdout
+    assert "dns:///function-x.crossplane-system:9443" in go and "grpc-go-1.70" in go
 
 
 def test_a_command_run_alone_parses_as_it_does_among_all() -> None:

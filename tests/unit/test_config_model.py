@@ -206,3 +206,48 @@ def test_contradictions_wait_for_the_policy_settings_to_be_right() -> None:
 )
 def test_a_configmap_kubernetes_would_refuse_is_refused(form: dict[str, Any], problem: str) -> None:
     assert problems(form, "cm.yaml") == [problem]
+
+
+@pytest.mark.parametrize(
+    "entry", ["10.0.0.*", "*", "[fd00::1]", "10.0.0.0/8:443", "http://registry.corp", "a*b.corp"]
+)
+def test_a_no_proxy_entry_check_calls_unusable_is_refused_with_checks_reason(entry: str) -> None:
+    """check warns about such an entry in the manifests (XPN007, XPN008); the configuration
+    refuses it, so fix never writes one."""
+    from xpnet import noproxy
+
+    (problem,) = problems(config(proxy={"noProxy": [entry]}))
+    assert problem.startswith(f"spec.proxy.noProxy[0]: {entry!r} ")
+    assert (noproxy.go_cannot_use(entry) or "package pulls included") in problem
+
+
+@pytest.mark.parametrize(
+    ("cluster", "clash"),
+    [
+        ({"podCIDRs": ["10.96.0.0/16"]}, "podCIDRs[0] 10.96.0.0/16 overlaps serviceCIDRs[0]"),
+        (
+            {"nodeCIDRs": ["10.0.0.0/8"]},
+            "nodeCIDRs[0] 10.0.0.0/8 overlaps serviceCIDRs[0] 10.96.0.0/12",
+        ),
+        (
+            {
+                "podCIDRs": ["10.244.0.0/16", "fd00:10:96::/112"],
+                "serviceCIDRs": ["fd00:10:96::/108"],
+            },
+            "podCIDRs[1] fd00:10:96::/112 overlaps serviceCIDRs[0] fd00:10:96::/108",
+        ),
+    ],
+)
+def test_a_pod_or_node_network_overlapping_a_service_network_is_refused_with_the_reason(
+    cluster: dict[str, Any], clash: str
+) -> None:
+    (problem,) = problems(config(cluster=cluster))
+    assert problem.startswith(f"spec.cluster: {clash}")
+    assert "before Crossplane 1.20" in problem and "--service-cluster-ip-range" in problem
+
+
+def test_pods_inside_the_node_network_are_kept() -> None:
+    """VPC CNIs give pods addresses of the nodes' subnets."""
+    data = config(cluster={"podCIDRs": ["10.0.0.0/16"], "nodeCIDRs": ["10.0.0.0/8"]})
+    data["spec"]["cluster"]["serviceCIDRs"] = ["172.20.0.0/16"]
+    assert config_model.validate(data, "c")["spec"]["cluster"]["nodeCIDRs"] == ["10.0.0.0/8"]

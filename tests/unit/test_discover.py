@@ -331,3 +331,73 @@ def test_a_name_the_api_server_would_refuse_is_a_usage_error(name: str, said: st
     done = xpnet("discover", "--proxy", PROXY, "--name", name, str(FIXTURES / "nodes.yaml"))
     assert done.returncode == 2 and said in done.stderr and done.stdout == "", done.stderr
     assert "Traceback" not in done.stderr
+
+
+# The CA bundle an install already trusts becomes spec.trust.
+
+CORPORATE_CA = ROOT / "examples" / "corporate-ca" / "expected.yaml"
+
+
+def test_the_cores_ca_bundle_wiring_becomes_spec_trust() -> None:
+    """The chart's registryCaBundleConfig wiring (volume ca-certs at /certs, CA_BUNDLE_PATH) as
+    fix writes it."""
+    found = run("kubeadm-config.yaml", str(CORPORATE_CA))
+    bundle = config(found).spec.trust
+    assert bundle is not None and bundle.caBundle.configMapRef is not None
+    assert (bundle.caBundle.configMapRef.name, bundle.caBundle.configMapRef.key) == (
+        "corp-ca",
+        "ca.crt",
+    )
+    assert found.text is not None and "container crossplane env CA_BUNDLE_PATH" in found.text
+    configmap = run("kubeadm-config.yaml", str(CORPORATE_CA), form="configmap")
+    assert configmap.text is not None
+    assert '  caBundleConfigMap: "corp-ca"\n  caBundleKey: "ca.crt"\n' in configmap.text
+    assert config(configmap).spec.trust == bundle
+
+
+def test_a_mounted_secret_and_chart_values_give_spec_trust(tmp_path: Path) -> None:
+    core = CORPORATE_CA.read_text().split("\n---\n")[0]
+    assert "kind: Deployment" in core
+    secret = core.replace(
+        "configMap:\n          items:\n          - key: ca.crt\n            path: ca.crt\n"
+        "          name: corp-ca",
+        "secret:\n          secretName: corp-ca-secret",
+    )
+    assert secret != core, "the example's volume changed shape"
+    (tmp_path / "core.yaml").write_text(secret)
+    bundle = config(run("kubeadm-config.yaml", str(tmp_path / "core.yaml"))).spec.trust
+    assert bundle is not None and bundle.caBundle.secretRef is not None
+    assert bundle.caBundle.secretRef.name == "corp-ca-secret"
+    assert bundle.caBundle.secretRef.key == "ca.crt"
+
+    release = ROOT / "examples" / "chart-values" / "helmrelease.yaml"
+    text = release.read_text()
+    assert "    extraEnvVarsCrossplane:\n" in text
+    text = text.replace(
+        "    extraEnvVarsCrossplane:\n",
+        "    registryCaBundleConfig: {name: corp-ca, key: ca.pem}\n    extraEnvVarsCrossplane:\n",
+    )
+    (tmp_path / "release.yaml").write_text(text)
+    bundle = config(run("kubeadm-config.yaml", str(tmp_path / "release.yaml"))).spec.trust
+    assert bundle is not None and bundle.caBundle.configMapRef is not None
+    assert bundle.caBundle.configMapRef.key == "ca.pem"
+
+
+def test_an_install_without_ca_wiring_gives_no_spec_trust() -> None:
+    chart = ROOT / "examples" / "corporate-ca" / "crossplane.yaml"
+    assert config(run("kubeadm-config.yaml", str(chart))).spec.trust is None
+
+
+def test_a_no_proxy_entry_the_configuration_refuses_is_left_out_with_a_warning(
+    tmp_path: Path,
+) -> None:
+    core = CORPORATE_CA.read_text().split("\n---\n")[0]
+    assert "        - name: NO_PROXY\n          value: " in core
+    core = core.replace(
+        "        - name: NO_PROXY\n          value: ",
+        "        - name: NO_PROXY\n          value: 10.0.0.*,",
+    )
+    (tmp_path / "core.yaml").write_text(core)
+    found = run("kubeadm-config.yaml", str(tmp_path / "core.yaml"))
+    assert "10.0.0.*" not in (found.text or "")
+    assert any("'10.0.0.*' has a wildcard inside" in n for n in found.notes), found.notes

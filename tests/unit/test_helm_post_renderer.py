@@ -67,6 +67,21 @@ def test_an_unknown_argument_is_a_usage_error(
     assert err.endswith("xpnet-helm: error: unrecognized arguments: --bogus\n")
 
 
+@pytest.mark.parametrize("arg", ["--config xpnet.yaml", "-c xpnet.yaml", " --config  xpnet.yaml"])
+def test_config_and_its_file_as_one_argument_gets_the_form_helm_needs(
+    arg: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    """Helm's `--post-renderer-args "--config xpnet.yaml"` arrives as one argument."""
+    monkeypatch.setenv("XPNET_LOG_FILE", f"{tmp_path}/xpnet.log")
+    code, out, err = run([arg], monkeypatch, capsys)
+    assert (code, out) == (2, "")
+    assert err.endswith("write --post-renderer-args=--config=xpnet.yaml\n")
+    assert "--post-renderer-args=--config=xpnet.yaml" in (tmp_path / "xpnet.log").read_text()
+
+
 def test_the_packaged_plugin_says_when_xpnet_helm_is_missing(tmp_path: Path) -> None:
     """Installed from a package (no checkout beside it) and without xpnet-helm on PATH, the
     plugin's wrapper says why, on stderr and in the log Helm 4 users are pointed to."""

@@ -20,7 +20,10 @@ SOURCES = sorted(
             if p.name != "test_house.py"
         ),
         ROOT / "README.md",
+        ROOT / "action.yml",
         *(ROOT / "docs").rglob("*.md"),
+        # The published schema's descriptions are what editors show a user.
+        *(ROOT / "schemas").rglob("*.json"),
     ]
 )
 

@@ -31,7 +31,7 @@ metadata:
 spec:
   proxy:
     httpsProxy: https://bob:{PASSWORD}@proxy.corp.example:3128
-    noProxy: ["[fd00::1]"]
+    noProxy: ["[fd00::1]:443"]
   cluster:
     podCIDRs: [10.244.0.0/16]
     serviceCIDRs: [10.96.0.0/12]

@@ -279,7 +279,9 @@ def test_explain_shows_the_roots_each_runtime_reads_and_checks_a_local_bundle(
     text = STYLES["block, nothing yet"] + "---\n" + STYLES["the core"]
     (tmp_path / "in.yaml").write_text(text)
     (tmp_path / "ca.pem").write_text(PEM)
-    done = xpnet(tmp_path, "explain", "-c", "xpnet.yaml", "--ca-bundle", "ca.pem", "in.yaml")
+    done = xpnet(
+        tmp_path, "explain", "--long", "-c", "xpnet.yaml", "--ca-bundle", "ca.pem", "in.yaml"
+    )
     assert done.returncode == 0, done.stderr
     assert "ca.pem: 1 certificate (PEM)" in done.stdout
     assert (

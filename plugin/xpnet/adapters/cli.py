@@ -131,7 +131,8 @@ def _explain(sub: Commands) -> None:
         "--function",
         action="append",
         metavar="NAME",
-        help="a function name to check (repeatable; default function-example)",
+        help="a function name to check (repeatable; default: the Functions among the FILEs, "
+        "else function-example)",
     )
     p.add_argument(
         "--registry",
@@ -152,6 +153,12 @@ def _explain(sub: Commands) -> None:
         metavar="PEM",
         help="a local copy of the CA bundle (spec.trust.caBundle): checked to be PEM, and "
         "its certificates counted (xpnet never reads the cluster)",
+    )
+    p.add_argument(
+        "--long",
+        action="store_true",
+        help="every container before and after the fix, with the entry that decided, and the "
+        "trusted roots (default: a line per destination and runtime)",
     )
     p.add_argument("-o", "--output", choices=("text", "json"), default="text")
     p.add_argument("files", nargs="+", metavar="FILE")
@@ -201,7 +208,7 @@ def _netpol(sub: Commands) -> None:
 def _values(sub: Commands) -> None:
     p = sub.add_parser("values", help="print the settings as Helm values for the Crossplane chart")
     _config_option(p)
-    _chart_options(p, "the chart version (before v2.0 the chart has no extraEnvVarsCrossplaneInit)")
+    _chart_options(p, "the chart version (the values are the same for every version)")
     p.set_defaults(func=_command("values"))
 
 

@@ -94,6 +94,19 @@ def _parse(argv: list[str]) -> str | None:
         "in this folder or the nearest parent",
     )
     parser.add_argument("--version", action="version", version=f"xpnet-helm {__version__}")
+    for arg in argv:
+        flag, space, rest = arg.strip().partition(" ")
+        if space and flag in ("-c", "--config"):
+            # Helm hands each --post-renderer-args value over as one argument, spaces included
+            # (https://helm.sh/docs/topics/advanced/#post-rendering), so "--config FILE" arrives
+            # as one word; Helm 4 drops stderr, hence the log too.
+            hint = (
+                f"{arg!r} reached xpnet-helm as one argument: Helm passes each "
+                f"--post-renderer-args value as written; write "
+                f"--post-renderer-args=--config={rest.strip()}"
+            )
+            _log([hint])
+            parser.error(hint)
     config: str | None = parser.parse_args(argv).config
     return config
 

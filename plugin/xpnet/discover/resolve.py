@@ -7,9 +7,9 @@ from __future__ import annotations
 import bisect
 import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from xpnet import noproxy
+from xpnet import entries, noproxy
 from xpnet.config import API_VERSION, KIND, load_config
 from xpnet.config_model import CredentialsSecret
 from xpnet.credentials import inline, redact
@@ -457,6 +457,7 @@ class Spec:
     proxy: dict[str, Value]
     cluster: dict[str, Value]
     crossplane: dict[str, Value]
+    trust: dict[str, Value] = field(default_factory=dict)  # caBundle: (kind, name, key)
 
 
 # The ClusterNetwork ------------------------------------------------------------------------------
@@ -527,6 +528,7 @@ def cluster_network(
             "no proxy URL: give --proxy URL, or the Crossplane install whose env sets "
             f"HTTPS_PROXY (`{SAVE['crossplane']}`)"
         )
+    trust = _trust(reading)
     if reading.problems:
         return None
 
@@ -535,13 +537,36 @@ def cluster_network(
     api = _entries("apiServerAddresses", reading, computed)
     if api is not None:
         cluster["apiServerAddresses"] = api
-    extra = _entries("noProxy", reading, computed | set(api.items if api else ()))
+    # An entry the configuration would refuse (one check calls unusable) is left out, said so.
+    unusable = {}
+    for e in reading.of("noProxy"):
+        for item in e.items:
+            if item not in unusable and (why := entries.problem(item)) is not None:
+                unusable[item] = why
+                reading.notes.append(f"warning: {e.origin}: NO_PROXY entry left out: {why}")
+    extra = _entries("noProxy", reading, computed | set(api.items if api else ()) | set(unusable))
     if extra is not None:
         proxies["noProxy"] = Value(
             extra.items,
             ("entries already in use that xpnet does not compute itself:", *extra.reasons),
         )
-    return Spec(proxies, cluster, crossplane)
+    return Spec(proxies, cluster, crossplane, trust)
+
+
+def _trust(reading: Reading) -> dict[str, Value]:
+    """spec.trust: the CA bundle the install's core already trusts, which fix keeps on the core
+    and gives every runtime config too (docs/explanation/trust.md)."""
+    found = reading.of("caBundle")
+    chosen = _agree("caBundle", found, reading)
+    if not chosen:
+        return {}
+    return {"caBundle": Value(chosen, (*_from(found[:1]), _TRUST_REASON))}
+
+
+_TRUST_REASON = (
+    "the core's CA bundle wiring: xpnet keeps it and mounts the same bundle into every runtime "
+    "config; remove spec.trust if providers and functions must not trust it"
+)
 
 
 def _computed(

@@ -18,7 +18,8 @@ from xpnet import noproxy
 from xpnet.credentials import inline, redact, remember, span
 from xpnet.envvars import PASSWORD_VAR, USERNAME_VAR
 from xpnet.errors import InputError
-from xpnet.install import CrossplaneInstall, EnvBlock, Resource
+from xpnet.install import CrossplaneInstall, EnvBlock, Resource, Role
+from xpnet.trust import CHART_VALUES_KEY, CORE_VAR
 from xpnet.yaml.nodes import (
     MAX_DEPTH,
     MappingNode,
@@ -731,10 +732,70 @@ def _secret_ref(resource: Resource, block: EnvBlock, name: str) -> tuple[str, st
     return None
 
 
+def _ca_bundle(resource: Resource, block: EnvBlock) -> tuple[str, str, str] | None:
+    """The CA bundle the core already trusts, as (configMap or secret, name, key): the chart's
+    registryCaBundleConfig, or CA_BUNDLE_PATH in a volume mounted into the core container
+    (docs/explanation/trust.md)."""
+    holder = to_data(walk(resource.doc.root, block.holder_path), resource.doc.source)
+    if block.keyed:
+        ref_ = _dig(holder, CHART_VALUES_KEY)
+        name, key = _dig(ref_, "name"), _dig(ref_, "key")
+        return ("configMap", name, key) if isinstance(name, str) and isinstance(key, str) else None
+    container = (
+        next(
+            (c for c in holder if isinstance(c, Mapping) and c.get("name") == block.container),
+            None,
+        )
+        if isinstance(holder, list)
+        else None
+    )
+    path = next((v.value for v in block.env if v.name == CORE_VAR and v.value), None)
+    if container is None or path is None:
+        return None
+    podspec = to_data(walk(resource.doc.root, block.holder_path[:-1]), resource.doc.source)
+    volumes = _dig(podspec, "volumes")
+    mounts = container.get("volumeMounts")
+    for mount in mounts if isinstance(mounts, list) else ():
+        where, name = _dig(mount, "mountPath"), _dig(mount, "name")
+        if not isinstance(where, str) or not isinstance(name, str):
+            continue
+        sub = _dig(mount, "subPath")
+        if isinstance(sub, str) and sub and where == path:
+            file = sub
+        elif path.startswith(where.rstrip("/") + "/") and not sub:
+            file = path[len(where.rstrip("/")) + 1 :]
+        else:
+            continue
+        volume = (
+            next((v for v in volumes if isinstance(v, Mapping) and v.get("name") == name), None)
+            if isinstance(volumes, list)
+            else None
+        )
+        for kind, name_key in (("configMap", "name"), ("secret", "secretName")):
+            source = _dig(volume, kind)
+            if not isinstance(source, Mapping) or not isinstance(source.get(name_key), str):
+                continue
+            items = source.get("items")
+            mapped = [
+                i.get("key")
+                for i in (items if isinstance(items, list) else ())
+                if isinstance(i, Mapping) and i.get("path") == file
+            ]
+            key = mapped[0] if mapped and isinstance(mapped[0], str) else file
+            return kind, source[name_key], key
+    return None
+
+
 def read_install(install: CrossplaneInstall, reading: Reading) -> None:
     """The proxy variables of every container of the install, each with where it is set; the
-    Secret that xpnet's credentialsSecret form takes the credentials from."""
+    Secret that xpnet's credentialsSecret form takes the credentials from; the CA bundle the
+    core already trusts."""
     for resource in install.resources:
+        for block in resource.blocks if resource.role is Role.CORE else ():
+            if block.main and (bundle := _ca_bundle(resource, block)) is not None:
+                field_ = CHART_VALUES_KEY if block.keyed else f"{block.label} env {CORE_VAR}"
+                where = f"{resource.doc.source}: {resource.ref} {field_}"
+                reading.evidence.append(Evidence("caBundle", bundle, where))
         for block in resource.blocks:
             for var in block.env:
                 where = f"{resource.doc.source}: {resource.ref} "

@@ -39,8 +39,8 @@ SOURCES = (
     ("control-plane", "service and pod CIDRs (kube-apiserver, kube-controller-manager flags)"),
     (
         "crossplane",
-        "Crossplane's namespace and version, the proxy URLs and NO_PROXY entries (or give the "
-        "rendered chart, a HelmRelease or an Application)",
+        "Crossplane's namespace and version, the proxy URLs, NO_PROXY entries and CA bundle (or "
+        "give the rendered chart, a HelmRelease or an Application)",
     ),
     ("openshift", "OpenShift: pod and service networks, proxy URLs, status.noProxy"),
     ("k3s", "k3s/RKE2 (/etc/rancher/rke2/config.yaml): cluster-cidr, service-cidr, cluster-domain"),

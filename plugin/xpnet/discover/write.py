@@ -10,7 +10,7 @@ import textwrap
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
-from xpnet.config import API_VERSION, CONFIGMAP_KEYS, KIND, load_config
+from xpnet.config import API_VERSION, CONFIGMAP_KEYS, KIND, ClusterNetwork, load_config
 from xpnet.credentials import scrub
 from xpnet.discover.resolve import LISTS, Spec
 from xpnet.errors import ConfigError, InputError
@@ -76,6 +76,15 @@ def _clusternetwork(spec: Spec, name: str, header: Sequence[str]) -> str:
                 ]
             else:
                 out.append(f"    {key}: {_scalar(value.items[0])}")
+    if "caBundle" in spec.trust:
+        value = spec.trust["caBundle"]
+        kind, bundle, key = value.items
+        out += ["  trust:", *_comment(value.reasons, "    "), "    caBundle:"]
+        out += [
+            f"      {kind}Ref:",
+            f"        name: {_scalar(bundle)}",
+            f"        key: {_scalar(key)}",
+        ]
     return "\n".join(out) + "\n"
 
 
@@ -91,6 +100,12 @@ def _configmap_form(spec: Spec, name: str, header: Sequence[str]) -> str:
                 out += [f"  {k}: {json.dumps(v)}" for k, v in pairs]
             else:
                 out.append(f"  {key}: {json.dumps(','.join(value.items))}")
+    if "caBundle" in spec.trust:
+        value = spec.trust["caBundle"]
+        kind, bundle, key = value.items
+        out += _comment(value.reasons, "  ")
+        name_key = "caBundleConfigMap" if kind == "configMap" else "caBundleSecret"
+        out += [f"  {name_key}: {json.dumps(bundle)}", f"  caBundleKey: {json.dumps(key)}"]
     return "\n".join(out) + "\n"
 
 
@@ -119,6 +134,7 @@ _PATHS = {
     "apiServerAddresses": "spec.cluster.apiServerAddresses",
     "namespace": "spec.crossplane.namespace",
     "version": "spec.crossplane.version",
+    "caBundle": "spec.trust.caBundle",
 }
 
 
@@ -129,7 +145,7 @@ def verify(text: str, spec: Spec) -> list[str]:
     try:
         config = load_config(to_data(compose(text, source), source), source)
     except (ConfigError, InputError) as error:
-        every = {**spec.proxy, **spec.cluster, **spec.crossplane}
+        every = {**spec.proxy, **spec.cluster, **spec.crossplane, **spec.trust}
         problems = []
         for problem in error.problems:
             keys = [k for k in every if re.search(rf"\b{k}\b", problem)]
@@ -152,9 +168,10 @@ def verify(text: str, spec: Spec) -> list[str]:
         "apiServerAddresses": config.spec.cluster.apiServerAddresses,
         "namespace": config.spec.crossplane.namespace,
         "version": config.spec.crossplane.version,
+        "caBundle": _bundle_read_back(config),
     }
     problems = []
-    for key, value in {**spec.proxy, **spec.cluster, **spec.crossplane}.items():
+    for key, value in {**spec.proxy, **spec.cluster, **spec.crossplane, **spec.trust}.items():
         read_back = found[key]
         got = list(read_back) if isinstance(read_back, list | tuple) else [read_back]
         if got != list(value.items):
@@ -163,3 +180,13 @@ def verify(text: str, spec: Spec) -> list[str]:
                 f"{', '.join(map(str, got))}; this is a bug in xpnet discover: please report it"
             )
     return problems
+
+
+def _bundle_read_back(config: ClusterNetwork) -> tuple[str, ...]:
+    bundle = config.spec.trust.caBundle if config.spec.trust else None
+    if bundle is None:
+        return ()
+    if bundle.configMapRef is not None:
+        return ("configMap", bundle.configMapRef.name, bundle.configMapRef.key)
+    assert bundle.secretRef is not None  # the model takes exactly one
+    return ("secret", bundle.secretRef.name, bundle.secretRef.key)

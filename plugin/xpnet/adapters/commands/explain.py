@@ -30,11 +30,11 @@ def run(args: argparse.Namespace) -> int:
     # Variables read from ConfigMaps of the same input are explained with their values.
     installs = engine.find(settings, inputs.docs, inputs.segments)
     plans = [plan_fix(settings, install) for install in installs]
+    # The Functions of the inputs, unless named; a stand-in when there are none.
+    functions = args.function or explain.functions(inputs.sources) or [SAMPLE_FUNCTION]
     sections = []
     for plan in plans:
-        where = explain.destinations(
-            settings, plan.install, args.function or [SAMPLE_FUNCTION], registry, hosts
-        )
+        where = explain.destinations(settings, plan.install, functions, registry, hosts)
         sections.append((plan.install, explain.explain(settings, plan, where, runtimes)))
     if args.output == "json":
         print(json.dumps(report.explain_data(sections), indent=2))
@@ -43,6 +43,13 @@ def run(args: argparse.Namespace) -> int:
         print(
             report.stderr_line(f"{', '.join(args.files)}: {report.NOTHING_FOUND}"), file=sys.stderr
         )
+    if not args.long:
+        for line in report.explain_summary(sections):
+            print(line)
+        if sections:
+            print("\n(after the fix, over every container; --long: each container before and after")
+            print("the fix, with the entry that decided, and the trusted roots)")
+        return 0
     for line in report.explain_lines(sections):
         print(line)
     lines = [t for plan in plans for t in explain.trust(settings, plan)]
