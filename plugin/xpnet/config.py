@@ -72,7 +72,13 @@ def _from_data(data: dict[str, Any]) -> ClusterNetwork:
                 cloud=cluster["cloud"],
             ),
             crossplane=Crossplane(**spec["crossplane"]),
-            policy=Policy(**spec["policy"]),
+            policy=Policy(
+                mode=spec["policy"]["mode"],
+                existingEntries=spec["policy"]["existingEntries"],
+                select=tuple(spec["policy"]["select"]),
+                ignore=tuple(spec["policy"]["ignore"]),
+                severity=spec["policy"]["severity"],
+            ),
             networkPolicy=NetworkPolicy(
                 enabled=netpol["enabled"],
                 proxyCIDRs=tuple(netpol["proxyCIDRs"]),

@@ -40,6 +40,7 @@ class Finding(NamedTuple):
     resource: Resource | None = None
     block: EnvBlock | None = None
     var: str | None = None
+    suppressed: str | None = None  # why: the resource's ignore-check.xpnet.dev annotation
 
 
 def finding(
