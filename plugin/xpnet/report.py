@@ -108,10 +108,7 @@ NOTHING_FOUND = (
 )
 
 
-WITHHELD = (
-    "not reported (spec.policy, the command line or an ignore-check annotation), but fix "
-    "writes nothing past an error"
-)
+WITHHELD = "left out by the selection or suppressed, but fix writes nothing past an error"
 
 
 def withheld_line(finding: Finding, with_file: bool = False) -> str:

@@ -54,7 +54,7 @@ def suppressions(resource: Resource) -> tuple[dict[str, str], list[Finding]]:
         why = None
         if rule_id not in rules.RULES:
             guess = selectors.closest(rule_id)
-            why = f"{rule_id or 'nothing'} is not a rule; did you mean {guess}?"
+            why = f"{rule_id or 'nothing'} is not a rule (the closest is {guess})"
             if rule_id.upper() in rules.RULES:
                 why = f"{rule_id} is written {rule_id.upper()}"
         elif not reason or not isinstance(value_node, ScalarNode):

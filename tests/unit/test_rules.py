@@ -326,7 +326,6 @@ EXAMPLES["XPN045"] = (
 )
 
 
-
 def annotated(key: str, value: str) -> str:
     """The install with one annotation on its core Deployment."""
     return install(SIX).replace(

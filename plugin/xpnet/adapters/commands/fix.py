@@ -26,6 +26,8 @@ def run(args: argparse.Namespace) -> int:
     say_empty(sources, empty)
     if outcome.failed:
         summary = report.summary(outcome.findings, len(sources), len(empty))
+        if withheld := len(outcome.withheld):
+            summary += f" (and {withheld} left out or suppressed)"
         print(report.stderr_line(f"{summary}; nothing was written"), file=sys.stderr)
         return report.FAILED
     changed, piped = [], 0
