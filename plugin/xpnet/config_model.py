@@ -406,7 +406,7 @@ class Policy(_Strict):
         description=(
             "Rules not to report, as ids or prefixes; the more specific of select and ignore "
             "wins, ignore when both name the same. xpnet check --ignore replaces it. An error "
-            "that is not reported still stops fix from writing (docs/reference/usage.md)."
+            "that is not reported still stops fix from writing (docs/how-to/filter-findings.md)."
         ),
         examples=[["XPN009", "XPN02"]],
     )

@@ -37,7 +37,7 @@ class Outcome(NamedTuple):
     added_to: tuple[int, ...] = ()  # for each: the input stream of its install's core
     # Fix mode: errors that spec.policy leaves out or a resource suppresses. They still stop fix
     # from writing: an error in fix mode is a change fix cannot make or would make wrong
-    # (docs/reference/usage.md#what-an-ignored-error-does-in-fix-mode).
+    # (docs/how-to/filter-findings.md#what-an-ignored-error-does-in-fix-mode).
     withheld: tuple[Finding, ...] = ()
 
     @property

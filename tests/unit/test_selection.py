@@ -319,3 +319,15 @@ def test_the_configmap_form_takes_the_selection_as_lists() -> None:
         ("XPN016",),
         "warning",
     )
+
+
+def test_the_published_schema_takes_the_same_selectors() -> None:
+    schema = json.loads((ROOT / "schemas" / "clusternetwork.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    good = config_with({"select": ["XPN", "XPN01"], "ignore": ["XPN016"], "severity": "error"})
+    validator.validate(good)
+    load_config(good, "c.yaml")
+    for bad in ({"select": ["xpn016"]}, {"ignore": ["E501"]}, {"severity": "warn"}):
+        assert not validator.is_valid(config_with(bad)), bad
+        with pytest.raises(ConfigError):
+            load_config(config_with(bad), "c.yaml")
