@@ -331,3 +331,15 @@ def test_the_published_schema_takes_the_same_selectors() -> None:
         assert not validator.is_valid(config_with(bad)), bad
         with pytest.raises(ConfigError):
             load_config(config_with(bad), "c.yaml")
+
+
+def test_fix_reports_only_the_selection_and_quiet_drops_the_rest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inline = CONFIG.replace("http://proxy.corp.example", "http://user:pw@proxy.corp.example")
+    code, _, err = run(tmp_path, capsys, config=inline, command="fix")
+    assert code == 0 and "XPN015" in err and "xpnet: fixed " in err
+    code, _, err = run(tmp_path, capsys, "--quiet", config=inline, command="fix")
+    assert code == 0 and ids(err) == {"XPN015"} and len(err.splitlines()) == 1
+    code, _, err = run(tmp_path, capsys, "--ignore", "XPN015", config=inline, command="fix")
+    assert code == 0 and "XPN015" not in err and "0 errors, 0 warnings" in err
