@@ -29,6 +29,9 @@ CONFIGMAP_PATHS: dict[str, tuple[tuple[str, ...], bool]] = {
     "version": (("crossplane", "version"), False),
     "mode": (("policy", "mode"), False),
     "existingEntries": (("policy", "existingEntries"), False),
+    "select": (("policy", "select"), True),
+    "ignore": (("policy", "ignore"), True),
+    "severity": (("policy", "severity"), False),
     "credentialsSecret": (("proxy", "credentialsSecret", "name"), False),
     "credentialsUsernameKey": (("proxy", "credentialsSecret", "usernameKey"), False),
     "credentialsPasswordKey": (("proxy", "credentialsSecret", "passwordKey"), False),
@@ -44,6 +47,7 @@ CONFIGMAP_PATHS: dict[str, tuple[tuple[str, ...], bool]] = {
 CONFIGMAP_KEYS = tuple(CONFIGMAP_PATHS)
 
 Mode = Literal["fix", "check"]
+Threshold = Literal["info", "warning", "error"]
 Cloud = Literal["aws", "azure", "gcp"]  # clouds.ENDPOINTS has an entry for each
 
 
@@ -82,6 +86,9 @@ class Crossplane(NamedTuple):
 class Policy(NamedTuple):
     mode: Mode
     existingEntries: Literal["merge", "replace"]
+    select: tuple[str, ...] = ()  # rule ids and prefixes (selectors.py); none: every rule
+    ignore: tuple[str, ...] = ()
+    severity: Threshold = "info"  # the lowest severity reported
 
 
 class ExtraEgress(NamedTuple):

@@ -73,7 +73,13 @@ def _from_data(data: dict[str, Any]) -> ClusterNetwork:
                 cloud=cluster["cloud"],
             ),
             crossplane=Crossplane(**spec["crossplane"]),
-            policy=Policy(**spec["policy"]),
+            policy=Policy(
+                mode=spec["policy"]["mode"],
+                existingEntries=spec["policy"]["existingEntries"],
+                select=tuple(spec["policy"]["select"]),
+                ignore=tuple(spec["policy"]["ignore"]),
+                severity=spec["policy"]["severity"],
+            ),
             networkPolicy=NetworkPolicy(
                 enabled=netpol["enabled"],
                 proxyCIDRs=tuple(netpol["proxyCIDRs"]),
@@ -191,7 +197,8 @@ def _stamp(path: str) -> tuple[int, int] | None:
 def _validation_stamp() -> tuple[Any, ...]:
     """What a validation result depends on besides the document: the model's source (with its
     messages, the ConfigMap keys, the entry check it shares with the manifests' annotations,
-    and what the NetworkPolicies allow, which load_config judges noProxy by) and the pydantic
+    what the NetworkPolicies allow, which load_config judges noProxy by, and the rule ids
+    spec.policy may name) and the pydantic
     installed (its version file; pydantic pins pydantic-core exactly)."""
     here = os.path.dirname(__file__)
     pydantic = next(
@@ -207,6 +214,7 @@ def _validation_stamp() -> tuple[Any, ...]:
         "egress.py",
         "clouds.py",
         "rules.py",
+        "selectors.py",
     )
     model = tuple(_stamp(os.path.join(here, name)) for name in sources)
     return __version__, sys.version, model, pydantic

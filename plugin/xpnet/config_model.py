@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from xpnet import credentials
+from xpnet import credentials, selectors
 from xpnet.clusternetwork import API_VERSION, CONFIGMAP_KEYS, CONFIGMAP_PATHS, KIND
 from xpnet.config_messages import WHERE_TO_LOOK, as_written, closest, explain, got
 from xpnet.entries import NO_PROXY_ENTRY_PATTERN, ascii_hint, network
@@ -174,6 +174,21 @@ def _version(value: str) -> str:
         )
     return value
 
+
+def _rule_selector(value: str) -> str:
+    """A rule id or a prefix of ids, as `xpnet check --select` takes them."""
+    if why := selectors.problem(value):
+        raise ValueError(why)
+    if value != value.strip().upper():
+        raise ValueError(f"{value!r}: write it as {value.strip().upper()}")
+    return value
+
+
+RuleSelector = Annotated[
+    str,
+    AfterValidator(_rule_selector),
+    Field(json_schema_extra={"pattern": selectors.SELECTOR_PATTERN}),
+]
 
 Cidr = Annotated[str, AfterValidator(_cidr), Field(json_schema_extra={"pattern": CIDR_PATTERN})]
 ProxyUrl = Annotated[
@@ -407,6 +422,30 @@ class Policy(_Strict):
         default="merge",
         description=(
             "merge keeps NO_PROXY entries already present in the manifests; replace drops them."
+        ),
+    )
+    select: list[RuleSelector] = Field(
+        default_factory=list,
+        description=(
+            "The rules to report, as rule ids or prefixes of ids (XPN01 is XPN010 to XPN019); "
+            "empty: every rule. xpnet check --select replaces it."
+        ),
+        examples=[["XPN0"]],
+    )
+    ignore: list[RuleSelector] = Field(
+        default_factory=list,
+        description=(
+            "Rules not to report, as ids or prefixes; the more specific of select and ignore "
+            "wins, ignore when both name the same. xpnet check --ignore replaces it. An error "
+            "that is not reported still stops fix from writing (docs/how-to/filter-findings.md)."
+        ),
+        examples=[["XPN009", "XPN02"]],
+    )
+    severity: Literal["info", "warning", "error"] = Field(
+        default="info",
+        description=(
+            "Report findings of this severity and above: info (every finding), warning, or "
+            "error. xpnet check --severity replaces it."
         ),
     )
 

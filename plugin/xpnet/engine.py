@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 
-from xpnet import rules
+from xpnet import rules, selection
 from xpnet.apply import rewrite
 from xpnet.config import ClusterNetwork
 from xpnet.errors import InputError
@@ -35,11 +35,20 @@ class Outcome(NamedTuple):
     texts: dict[int, str]  # Document.index → the document's new text, for changed ones only
     added: tuple[str, ...] = ()  # new documents to append: NetworkPolicies
     added_to: tuple[int, ...] = ()  # for each: the input stream of its install's core
+    # Fix mode: errors that spec.policy leaves out or a resource suppresses. They still stop fix
+    # from writing: an error in fix mode is a change fix cannot make or would make wrong
+    # (docs/how-to/filter-findings.md#what-an-ignored-error-does-in-fix-mode).
+    withheld: tuple[Finding, ...] = ()
+
+    @property
+    def reported(self) -> tuple[Finding, ...]:
+        """The findings a run shows: those it found, less the suppressed ones."""
+        return tuple(f for f in self.findings if not f.suppressed)
 
     @property
     def failed(self) -> bool:
         """Whether an error was found: then nothing is written (report.exit_code says 1)."""
-        return any(f.rule.severity is Severity.ERROR for f in self.findings)
+        return bool(self.withheld) or any(f.rule.severity is Severity.ERROR for f in self.reported)
 
     @property
     def edits(self) -> tuple[EnvEdit, ...]:
@@ -162,7 +171,10 @@ def run(
         plans = tuple(plan_check(config, i) for i in installs)
     else:
         plans = tuple(plan_fix(config, i) for i in installs)
-    findings = config_findings(config) + [f for p in plans for f in p.findings]
+    seen: set[tuple[int, str]] = set()
+    findings = config_findings(config) + [
+        f for p in plans for f in (*p.findings, *selection.notes(p.install.resources, seen))
+    ]
     edits: list[Edit] = [*(e for p in plans for e in p.edits), *(i for p in plans for i in p.items)]
     replace: dict[int, str] = {}
     added: tuple[str, ...] = ()
@@ -173,9 +185,16 @@ def run(
         policies = netpol.plan(config, plans, docs)
         findings += policies.findings
         replace, added, streams = policies.replace, policies.added, policies.streams
+    policy = config.spec.policy
     if check:
-        return Outcome(plans, tuple(findings + _refusals(edits)), {})
-    outcome = Outcome(plans, tuple(findings), {})
+        return Outcome(plans, selection.select(policy, findings + _refusals(edits)).findings, {})
+    chosen = selection.select(policy, findings)
+    withheld = tuple(
+        f
+        for f in (*chosen.hidden, *(f for f in chosen.findings if f.suppressed))
+        if f.rule.severity is Severity.ERROR
+    )
+    outcome = Outcome(plans, chosen.findings, {}, withheld=withheld)
     if outcome.failed:  # an error in fix mode: nothing is written
         return outcome
-    return Outcome(plans, tuple(findings), apply(edits) | replace, added, streams)
+    return Outcome(plans, chosen.findings, apply(edits) | replace, added, streams)

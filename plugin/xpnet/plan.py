@@ -51,6 +51,7 @@ class Finding(NamedTuple):
     block: EnvBlock | None = None
     var: str | None = None
     place: Place | None = None  # a finding about the configuration: where it is written
+    suppressed: str | None = None  # why: the resource's ignore-check.xpnet.dev annotation
 
 
 def finding(

@@ -10,6 +10,7 @@ from xpnet.credentials import redact, scrub
 from xpnet.install import CrossplaneInstall, EnvBlock, Resource
 from xpnet.plan import EnvEdit, Finding
 from xpnet.rules import CATALOGUE, Rule, Severity, help_uri
+from xpnet.selection import IGNORE_CHECK
 from xpnet.trust import ItemEdit
 
 if TYPE_CHECKING:  # explain is imported by the commands that explain, not by every run
@@ -81,15 +82,23 @@ OK, FAILED = 0, 1
 
 
 class Judged(Protocol):
-    """A finding, or what is left of one once rendered: its rule."""
+    """A finding, or what is left of one once rendered: its rule and whether a resource
+    suppresses it (with the reason)."""
 
     @property
     def rule(self) -> Rule: ...
 
+    @property
+    def suppressed(self) -> str | None: ...
+
 
 def exit_code(findings: Sequence[Judged]) -> int:
-    """The exit code of a run: only error findings fail it."""
-    return FAILED if any(f.rule.severity is Severity.ERROR for f in findings) else OK
+    """The exit code of a run: only error findings fail it, suppressed ones never."""
+    return FAILED if any(f.rule.severity is Severity.ERROR for f in _shown(findings)) else OK
+
+
+def _shown(findings: Sequence[Judged]) -> list[Judged]:
+    return [f for f in findings if not f.suppressed]
 
 
 def _count(n: int, word: str) -> str:
@@ -97,10 +106,15 @@ def _count(n: int, word: str) -> str:
 
 
 def summary(findings: Sequence[Judged], files: int, empty: int = 0) -> str:
-    """The line that closes a run: `2 errors, 1 warning in 3 files`."""
-    errors = sum(f.rule.severity is Severity.ERROR for f in findings)
-    warnings = sum(f.rule.severity is Severity.WARNING for f in findings)
-    line = f"{_count(errors, 'error')}, {_count(warnings, 'warning')} in {_count(files, 'file')}"
+    """The line that closes a run: `2 errors, 1 warning in 3 files`, and how many findings
+    resources suppress (`, 1 suppressed`) when they do."""
+    shown = _shown(findings)
+    errors = sum(f.rule.severity is Severity.ERROR for f in shown)
+    warnings = sum(f.rule.severity is Severity.WARNING for f in shown)
+    line = f"{_count(errors, 'error')}, {_count(warnings, 'warning')}"
+    if suppressed := len(findings) - len(shown):
+        line += f", {suppressed} suppressed"
+    line += f" in {_count(files, 'file')}"
     if empty:
         line += f" ({empty} without Crossplane resources)"
     return line
@@ -110,6 +124,19 @@ NOTHING_FOUND = (
     "no Crossplane resources found (a core or RBAC manager Deployment, a "
     "DeploymentRuntimeConfig or a ControllerConfig); nothing to do"
 )
+
+
+WITHHELD = "left out by the selection or suppressed, but fix writes nothing past an error"
+
+
+def withheld_line(
+    finding: Finding,
+    with_file: bool = False,
+    position: Callable[[Document, int], str] | None = None,
+) -> str:
+    """An error fix mode does not report but stops at: said, or nothing says why it wrote
+    nothing."""
+    return f"{finding_line(finding, with_file, position)} ({WITHHELD})"
 
 
 def edit_line(edit: EnvEdit, with_file: bool = False) -> str:
@@ -141,8 +168,10 @@ def krm_results(outcome: Outcome, source: str) -> tuple[list[dict[str, Any]], li
     results += [item_result(i) for i in outcome.items] if changed else []
     results += [{"message": added_line(a), "severity": "info"} for a in outcome.added]
     results += [finding_result(f) for f in outcome.findings]
+    results += [finding_result(f, WITHHELD) for f in outcome.withheld]
     # An item's file is the runner's to name; the functionConfig's is named where it is known.
-    stderr = [stderr_line(finding_line(f, f.place is not None)) for f in outcome.findings]
+    stderr = [stderr_line(finding_line(f, f.place is not None)) for f in outcome.reported]
+    stderr += [stderr_line(withheld_line(f, f.place is not None)) for f in outcome.withheld]
     if not outcome.plans:
         results.append({"message": NOTHING_FOUND, "severity": "info"})
         stderr.append(stderr_line(f"{source}: {NOTHING_FOUND}"))
@@ -163,7 +192,15 @@ def finding_data(finding: Finding) -> dict[str, Any]:
         "variable": finding.var,
         "field": finding.place.field if finding.place else _field(finding.block, finding.var),
         "message": finding.message,
-    }
+    } | _suppressed(finding)
+
+
+def _suppressed(finding: Finding) -> dict[str, Any]:
+    """JSON's `suppressed` of a finding a resource suppresses: the reason and the annotation."""
+    if not finding.suppressed:
+        return {}
+    annotation = f"{IGNORE_CHECK}{finding.rule.id}"
+    return {"suppressed": {"reason": finding.suppressed, "annotation": annotation}}
 
 
 def _field(block: EnvBlock | None, var: str | None) -> str | None:
@@ -182,13 +219,17 @@ def _resource_ref(resource: Resource) -> dict[str, str]:
     return ref
 
 
-def finding_result(finding: Finding) -> dict[str, Any]:
-    """A KRM functions-spec result for a finding."""
+def finding_result(finding: Finding, note: str | None = None) -> dict[str, Any]:
+    """A KRM functions-spec result for a finding; one a resource suppresses is info, tagged
+    with the reason (the spec has no suppression of its own)."""
     result: dict[str, Any] = {
         "message": f"{_prefix(None, finding.block, finding.var)}{finding.rule.id} "
-        f"{finding.message}",
+        f"{finding.message}" + (f" ({note})" if note else ""),
         "severity": finding.rule.severity.value,
     }
+    if finding.suppressed:
+        result["message"] = f"suppressed: {result['message']}"
+        result["severity"] = "info"
     if finding.resource is not None:
         result["resourceRef"] = _resource_ref(finding.resource)
     if (path := _field(finding.block, finding.var)) is not None:
@@ -199,6 +240,8 @@ def finding_result(finding: Finding) -> dict[str, Any]:
         else:
             result["message"] += f" ({place.field} of the functionConfig; {place.unknown})"
     result["tags"] = {"rule": finding.rule.id}
+    if finding.suppressed:
+        result["tags"]["suppressed"] = finding.suppressed
     return result
 
 
@@ -257,6 +300,8 @@ def sarif_result(finding: Finding, root: str | None = None) -> dict[str, Any]:
             ]
         },
     }
+    if finding.suppressed:  # SARIF 2.1.0 §3.27.23, §3.35
+        result["suppressions"] = [{"kind": "inSource", "justification": finding.suppressed}]
     if file is not None:
         # A whole line: code scanning wants a region (docs/reference/sarif.md); SARIF reads a
         # region without an end as running to the end of its line.

@@ -323,6 +323,15 @@ XPN030 = Rule(
     "{problem}",
 )
 
+XPN044 = Rule(
+    "XPN044",
+    _W,
+    "an ignore-check.xpnet.dev annotation that suppresses nothing",
+    "name one rule of docs/rules.md after ignore-check.xpnet.dev/ and give the reason as its "
+    'value, e.g. ignore-check.xpnet.dev/XPN009: "moved to a DeploymentRuntimeConfig in Q3"',
+    "annotation {key}: {why}; the findings it means to suppress are reported",
+)
+
 XPN045 = Rule(
     "XPN045",
     _E,
@@ -496,6 +505,7 @@ CATALOGUE: tuple[Rule, ...] = (
     XPN041,
     XPN042,
     XPN043,
+    XPN044,
     XPN045,
     XPN046,
     XPN047,

@@ -59,7 +59,13 @@ def test_validate_returns_plain_data_with_every_default_filled_in() -> None:
     }
     assert got["spec"]["cluster"]["domain"] == "cluster.local"
     assert got["spec"]["crossplane"] == {"namespace": None, "version": "auto"}
-    assert got["spec"]["policy"] == {"mode": "fix", "existingEntries": "merge"}
+    assert got["spec"]["policy"] == {
+        "mode": "fix",
+        "existingEntries": "merge",
+        "select": [],
+        "ignore": [],
+        "severity": "info",
+    }
     assert got["spec"]["networkPolicy"]["enabled"] is False
     assert got["spec"]["trust"] is None
     assert isinstance(got["spec"]["cluster"]["podCIDRs"], list)  # plain data, not a model

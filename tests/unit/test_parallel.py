@@ -192,3 +192,31 @@ def test_jobs_must_be_a_number_of_processes(tmp_path: Path) -> None:
             timeout=60,
         )
         assert done.returncode == 2 and "number of processes" in done.stderr, wrong
+
+
+def test_a_selection_and_suppressions_give_one_runs_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """spec.policy leaves out a configuration finding (XPN015) and a rule; some files suppress
+    another rule on their core: the parts still add up to one run's findings."""
+    from xpnet.adapters.cli import main
+
+    suppress = "ignore-check.xpnet.dev/XPN016: 'rolled out next week'"
+    head = "kind: Deployment\nmetadata:\n  name: crossplane\n"
+    text = CHART.read_text()
+    assert head in text
+    change = {i: text.replace(head, f"{head}  annotations:\n    {suppress}\n", 1) for i in (1, 4)}
+    files = renders(tmp_path, 6, change)
+    data = {**CONFIG_DATA, "spec": {**CONFIG_DATA["spec"]}}
+    data["spec"]["proxy"] = {"httpsProxy": "http://user:secret@proxy:3128"}  # XPN015
+    data["spec"]["policy"] = {"ignore": ["XPN015", "XPN012"]}
+    (tmp_path / "xpnet.yaml").write_text(yaml.safe_dump(data))
+
+    def run(output: str, *jobs: str) -> tuple[int, str]:
+        code = main(["check", "-c", str(tmp_path / "xpnet.yaml"), "-o", output, *jobs, *files])
+        return code, capsys.readouterr().out
+
+    for output in ("text", "json", "sarif"):
+        assert run(output, "--jobs", "3") == run(output), output
+    out = run("text", "--jobs", "3")[1]
+    assert "XPN015" not in out and "XPN012" not in out and " suppressed in 6 files" in out

@@ -325,6 +325,19 @@ EXAMPLES["XPN045"] = (
     {"trust": TRUST},
 )
 
+
+def annotated(key: str, value: str) -> str:
+    """The install with one annotation on its core Deployment."""
+    return install(SIX).replace(
+        "  name: crossplane\n", f"  name: crossplane\n  annotations:\n    {key}: {value}\n", 1
+    )
+
+
+EXAMPLES["XPN044"] = (
+    annotated("ignore-check.xpnet.dev/XPN099", "'kept on purpose'"),
+    annotated("ignore-check.xpnet.dev/XPN009", "'ControllerConfigs go in Q3'"),
+    {},
+)
 EXAMPLES["XPN065"] = (install({**SIX, "HTTPS_PROXY": "{{ .Values.proxy }}"}), install(SIX), {})
 
 

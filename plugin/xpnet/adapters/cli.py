@@ -76,6 +76,49 @@ def _inputs_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _selection_options(p: argparse.ArgumentParser) -> None:
+    """Which findings to report, as ruff spells it; each replaces its spec.policy field."""
+    p.add_argument(
+        "--select",
+        type=_rule_selectors,
+        metavar="RULES",
+        help="report only these rules: ids or prefixes, comma-separated (XPN016,XPN02); "
+        "default: spec.policy.select, else every rule",
+    )
+    p.add_argument(
+        "--ignore",
+        type=_rule_selectors,
+        metavar="RULES",
+        help="do not report these rules (ids or prefixes, comma-separated); the more specific "
+        "of --select and --ignore wins; default: spec.policy.ignore",
+    )
+    p.add_argument(
+        "--severity",
+        choices=("info", "warning", "error"),
+        help="report findings of this severity and above (default: spec.policy.severity, "
+        "else info: all)",
+    )
+    p.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print the findings only: no summary line, nothing when there are none",
+    )
+
+
+def _rule_selectors(value: str) -> tuple[str, ...]:
+    """Comma-separated rule ids or prefixes, each naming a rule, else a usage error."""
+    from xpnet import selectors
+
+    parsed = selectors.parse(value)
+    if not parsed:
+        raise argparse.ArgumentTypeError("give rule ids or prefixes, e.g. XPN016,XPN02")
+    problems = [p for s in parsed if (p := selectors.problem(s))]
+    if problems:
+        raise argparse.ArgumentTypeError("; ".join(problems))
+    return parsed
+
+
 EXIT_CODES = "exit codes: 0 ok, 1 error findings or refused input (nothing written), 2 usage error"
 
 
@@ -84,6 +127,7 @@ def _fix(sub: Commands) -> None:
     _config_option(p)
     p.add_argument("--diff", action="store_true", help="print a unified diff, write nothing")
     p.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
+    _selection_options(p)
     _inputs_options(p)
     p.set_defaults(func=_command("fix"))
 
@@ -108,6 +152,7 @@ def _check(sub: Commands) -> None:
         "output is one process's, which checks again alone where files depend on each other "
         "(default: 1)",
     )
+    _selection_options(p)
     _inputs_options(p)
     p.set_defaults(func=_command("check"))
 

@@ -24,6 +24,7 @@ from xpnet.install import Role
 from xpnet.io.streams import Source
 from xpnet.plan import Finding, config_findings
 from xpnet.records import NamedTuple
+from xpnet.selection import select
 from xpnet.valuefrom import reads
 
 
@@ -65,7 +66,7 @@ def _part(
     outcome: Outcome, config: ClusterNetwork, render: Callable[[Finding], Any], empty: list[int]
 ) -> Part:
     findings = list(outcome.findings)
-    n = len(config_findings(config))
+    n = len(select(config.spec.policy, config_findings(config)).findings)
     rest = findings[n:]
     cut = len(rest)
     while cut and rest[cut - 1].rule.id == "XPN019":

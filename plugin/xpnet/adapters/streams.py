@@ -41,12 +41,17 @@ def filter_stream(text: str, config_file: str | None) -> tuple[str, list[str], i
     plugin): the new stream ("" on failure), the lines for stderr, and the exit code."""
     config = read_config(find_config(config_file))
     result = run_streams(config, [Source("-", text)], streams.helm_label)
+    outcome = result.outcome
     lines = [
         report.stderr_line(report.finding_line(f, True, streams.helm_position))
-        for f in result.outcome.findings
+        for f in outcome.reported
     ]
-    if result.outcome.failed:
-        return "", lines, report.exit_code(result.outcome.findings)
+    lines += [
+        report.stderr_line(report.withheld_line(f, True, streams.helm_position))
+        for f in outcome.withheld
+    ]
+    if outcome.failed:
+        return "", lines, report.FAILED
     return result.outputs["-"], lines, report.OK
 
 

@@ -18,6 +18,21 @@ def config(args: argparse.Namespace) -> ClusterNetwork:
     return read_config(find_config(args.config))
 
 
+def with_selection(settings: ClusterNetwork, args: argparse.Namespace) -> ClusterNetwork:
+    """The configuration with the command line's --select, --ignore and --severity in place of
+    spec.policy's (each given one replaces its field, as ruff's options replace its
+    configuration's)."""
+    given = {
+        name: value
+        for name in ("select", "ignore", "severity")
+        if (value := getattr(args, name, None)) is not None
+    }
+    if not given:
+        return settings
+    policy = settings.spec.policy._replace(**given)
+    return settings._replace(spec=settings.spec._replace(policy=policy))
+
+
 def inputs(args: argparse.Namespace) -> tuple[list[Source], list[Source], ChartValues]:
     """The manifests and the chart values files (`--values`) of a command line."""
     chart = ChartValues(args.chart_version, args.namespace)

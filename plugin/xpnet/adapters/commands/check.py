@@ -10,7 +10,7 @@ from functools import partial
 from typing import Any
 
 from xpnet import __version__, report, rules
-from xpnet.adapters.commands import config, inputs, say_empty
+from xpnet.adapters.commands import config, inputs, say_empty, with_selection
 from xpnet.adapters.streams import run_streams
 from xpnet.config import with_mode
 from xpnet.engine import Outcome
@@ -21,18 +21,22 @@ from xpnet.records import NamedTuple
 
 class _Rendered(NamedTuple):
     rule: rules.Rule
+    suppressed: str | None  # the reason a resource gives
     out: Any  # a line, a JSON record or a SARIF result
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = with_mode(config(args), "check")
+    settings = with_selection(with_mode(config(args), "check"), args)
     manifests, values, chart = inputs(args)
     sources = manifests + values
-    renderers: dict[str, Callable[[Finding], Any]] = {
+    shapes: dict[str, Callable[[Finding], Any]] = {
         "json": report.finding_data,
         "sarif": partial(report.sarif_result, root=os.getcwd()),
     }
-    render = renderers.get(args.output, partial(report.finding_line, with_file=True))
+    shape = shapes.get(args.output, partial(report.finding_line, with_file=True))
+
+    def render(finding: Finding) -> tuple[str | None, Any]:
+        return finding.suppressed, shape(finding)
 
     def check(part: list[Source]) -> tuple[Outcome, list[int]]:
         outcome = run_streams(settings, part, values=values, chart=chart).outcome
@@ -49,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     if both is None:
         outcome, missing = check(manifests)
         both = ([(f.rule.id, render(f)) for f in outcome.findings], missing)
-    findings = [_Rendered(rules.RULES[rule], out) for rule, out in both[0]]
+    findings = [_Rendered(rules.RULES[rule], *out) for rule, out in both[0]]
     empty = [shown(sources[i]) for i in both[1]]
     say_empty(sources, empty)
     if args.output == "json":
@@ -58,6 +62,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(report.sarif_log([f.out for f in findings], __version__), indent=2))
     else:
         for finding in findings:
-            print(finding.out)
-        print(report.summary(findings, len(sources), len(empty)))
+            if not finding.suppressed:  # counted in the summary, shown in JSON and SARIF
+                print(finding.out)
+        if not args.quiet:
+            print(report.summary(findings, len(sources), len(empty)))
     return report.exit_code(findings)

@@ -6,26 +6,30 @@ import argparse
 import sys
 
 from xpnet import report
-from xpnet.adapters.commands import config, empty_sources, inputs, say_empty
+from xpnet.adapters.commands import config, empty_sources, inputs, say_empty, with_selection
 from xpnet.adapters.streams import run_streams
 from xpnet.config import with_mode
 from xpnet.io.streams import STDIN, original, write_all
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = with_mode(config(args), "fix")
+    settings = with_selection(with_mode(config(args), "fix"), args)
     manifests, values, chart = inputs(args)
     result = run_streams(settings, manifests, values=values, chart=chart)
     sources = manifests + values
     outcome = result.outcome
-    for finding in outcome.findings:
+    for finding in outcome.reported:
         print(report.stderr_line(report.finding_line(finding, with_file=True)), file=sys.stderr)
+    for finding in outcome.withheld:
+        print(report.stderr_line(report.withheld_line(finding, with_file=True)), file=sys.stderr)
     empty = empty_sources(sources, outcome)
     say_empty(sources, empty)
     if outcome.failed:
         summary = report.summary(outcome.findings, len(sources), len(empty))
+        if withheld := len(outcome.withheld):
+            summary += f" (and {withheld} left out or suppressed)"
         print(report.stderr_line(f"{summary}; nothing was written"), file=sys.stderr)
-        return report.exit_code(outcome.findings)
+        return report.FAILED
     changed, piped = [], 0
     for source in sources:
         new = result.outputs[source.name]
@@ -48,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
             )
     elif not args.dry_run:
         write_all([(source.name, new) for source, new in changed])
+    if args.quiet:  # the findings only
+        return 0
     verb = "would fix" if args.diff or args.dry_run else "fixed"
     for edit in outcome.edits:
         print(
