@@ -102,8 +102,8 @@ def functions(sources: Sequence[Source]) -> list[str]:
     """The Functions among the inputs (split into segments), each by the name of the Service
     the core dials: the Function's, or its runtime config's serviceTemplate.metadata.name
     (docs/explanation/function-calls.md)."""
-    found: list[tuple[str, object]] = []
-    services: dict[object, object] = {}
+    found: list[tuple[str, str | None]] = []
+    services: dict[str, str | None] = {}
     for source in sources:
         for segment in source.segments:
             kind = outline(segment).kind
@@ -111,15 +111,23 @@ def functions(sources: Sequence[Source]) -> list[str]:
                 continue
             data = to_data(compose(segment.text, source.name), source.name)
             api, name = _dig(data, "apiVersion"), _dig(data, "metadata", "name")
-            if not (isinstance(api, str) and api.startswith("pkg.crossplane.io/") and name):
+            if not (isinstance(api, str) and api.startswith("pkg.crossplane.io/")):
                 continue
+            if not (isinstance(name, str) and name):
+                continue  # a name that is not a string names nothing the core could dial
             if kind == "Function":
-                found.append((str(name), _dig(data, "spec", "runtimeConfigRef", "name")))
+                found.append((name, _text(data, "spec", "runtimeConfigRef", "name")))
             else:
-                services[name] = _dig(data, "spec", "serviceTemplate", "metadata", "name")
+                services[name] = _text(data, "spec", "serviceTemplate", "metadata", "name")
     # Without runtimeConfigRef a package runs with the runtime config named default.
     named = [services.get(config or "default") or name for name, config in found]
-    return list(dict.fromkeys(str(n) for n in named))
+    return list(dict.fromkeys(named))
+
+
+def _text(data: object, *path: str) -> str | None:
+    """A string at `path`, else None (any other value names nothing)."""
+    found = _dig(data, *path)
+    return found if isinstance(found, str) and found else None
 
 
 def _dig(data: object, *path: str) -> object:
