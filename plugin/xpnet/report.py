@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # explain is imported by the commands that explain, not by ev
 
 
 def _prefix(resource: Resource | None, block: EnvBlock | None, var: str | None) -> str:
+    """`Kind/namespace/name: container C: VAR: `; `var` may list several, comma-separated."""
     parts = []
     if resource is not None:
         parts.append(resource.ref)
@@ -29,13 +30,13 @@ def _prefix(resource: Resource | None, block: EnvBlock | None, var: str | None) 
 
 
 def finding_position(finding: Finding) -> tuple[str | None, int | None]:
-    """The file and 1-based line a finding is about (the variable's line where it is set),
-    where known."""
+    """The file and 1-based line a finding is about (the variable's line where it is set; of
+    several, the first one set), where known."""
     if finding.resource is None:
         return None, None
     doc = finding.resource.doc
-    if finding.block is not None:
-        return doc.source, finding.block.line_of(finding.var)
+    if (block := finding.block) is not None:
+        return doc.source, block.line_of(next((n for n in finding.names if block.get(n)), None))
     if doc.template is not None:  # a chart's template: where its first action is
         return doc.source, doc.template
     return doc.source, doc.segment.line + int(doc.root.start_mark.line)
@@ -48,8 +49,27 @@ def finding_line(finding: Finding, with_file: bool = False) -> str:
         file, line = finding_position(finding)
         if file is not None:
             where = f"{file}:{line}: " if line else f"{file}: "
-    head = _prefix(finding.resource, finding.block, finding.var)
+    head = _prefix(finding.resource, finding.block, _variables(finding))
     return f"{where}{finding.rule.severity.value}: {head}{finding.rule.id} {finding.message}"
+
+
+def _variables(finding: Finding) -> str | None:
+    return ", ".join(finding.names) or None
+
+
+Order = tuple[str, int, str]
+
+
+def order(finding: Finding) -> Order:
+    """Where a finding sorts: by file, line and rule, the configuration's (no file) first."""
+    file, line = finding_position(finding)
+    return file or "", line or 0, finding.rule.id
+
+
+def arranged(findings: Sequence[Finding]) -> list[Finding]:
+    """Findings in the order every output gives them: by file, line and rule (sorted stably, so
+    one line keeps the order the rules found things in)."""
+    return sorted(findings, key=order)
 
 
 def stderr_line(text: str) -> str:
@@ -123,8 +143,9 @@ def krm_results(outcome: Outcome, source: str) -> tuple[list[dict[str, Any]], li
     results = [edit_result(e) for e in outcome.edits] if changed else []
     results += [item_result(i) for i in outcome.items] if changed else []
     results += [{"message": added_line(a), "severity": "info"} for a in outcome.added]
-    results += [finding_result(f) for f in outcome.findings]
-    stderr = [stderr_line(finding_line(f)) for f in outcome.findings]
+    findings = arranged(outcome.findings)
+    results += [finding_result(f) for f in findings]
+    stderr = [stderr_line(finding_line(f)) for f in findings]
     if not outcome.plans:
         results.append({"message": NOTHING_FOUND, "severity": "info"})
         stderr.append(stderr_line(f"{source}: {NOTHING_FOUND}"))
@@ -143,6 +164,7 @@ def finding_data(finding: Finding) -> dict[str, Any]:
         "resource": resource.ref if resource else None,
         "container": finding.block.container if finding.block else None,
         "variable": finding.var,
+        "variables": list(finding.names),
         "field": _field(finding.block, finding.var),
         "message": finding.message,
     }
@@ -167,7 +189,7 @@ def _resource_ref(resource: Resource) -> dict[str, str]:
 def finding_result(finding: Finding) -> dict[str, Any]:
     """A KRM functions-spec result for a finding."""
     result: dict[str, Any] = {
-        "message": f"{_prefix(None, finding.block, finding.var)}{finding.rule.id} "
+        "message": f"{_prefix(None, finding.block, _variables(finding))}{finding.rule.id} "
         f"{finding.message}",
         "severity": finding.rule.severity.value,
     }
@@ -206,7 +228,7 @@ def sarif_result(finding: Finding) -> dict[str, Any]:
     import hashlib  # only SARIF needs it
 
     file, line = finding_position(finding)
-    where = _prefix(finding.resource, finding.block, finding.var).removesuffix(": ")
+    where = _prefix(finding.resource, finding.block, _variables(finding)).removesuffix(": ")
     result: dict[str, Any] = {
         "ruleId": finding.rule.id,
         "ruleIndex": _RULE_INDEX[finding.rule.id],
@@ -218,6 +240,8 @@ def sarif_result(finding: Finding) -> dict[str, Any]:
             ]
         },
     }
+    if finding.names:
+        result["properties"] = {"variables": list(finding.names)}
     if file is not None:
         location: dict[str, Any] = {"artifactLocation": {"uri": file}}
         if line:

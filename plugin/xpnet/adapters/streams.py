@@ -41,7 +41,10 @@ def filter_stream(text: str, config_file: str | None) -> tuple[str, list[str], i
     plugin): the new stream ("" on failure), the lines for stderr, and the exit code."""
     config = read_config(find_config(config_file))
     result = run_streams(config, [Source("-", text)], streams.helm_label)
-    lines = [report.stderr_line(report.finding_line(f, True)) for f in result.outcome.findings]
+    lines = [
+        report.stderr_line(report.finding_line(f, True))
+        for f in report.arranged(result.outcome.findings)
+    ]
     if result.outcome.failed:
         return "", lines, report.exit_code(result.outcome.findings)
     return result.outputs["-"], lines, report.OK

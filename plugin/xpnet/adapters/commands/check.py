@@ -26,10 +26,13 @@ def run(args: argparse.Namespace) -> int:
     settings = with_mode(config(args), "check")
     manifests, values, chart = inputs(args)
     sources = manifests + values
-    render: Callable[[Finding], Any] = {
+    shape: Callable[[Finding], Any] = {
         "json": report.finding_data,
         "sarif": report.sarif_result,
     }.get(args.output, lambda f: report.finding_line(f, with_file=True))
+
+    def render(finding: Finding) -> tuple[report.Order, Any]:
+        return report.order(finding), shape(finding)
 
     def check(part: list[Source]) -> tuple[Outcome, list[int]]:
         outcome = run_streams(settings, part, values=values, chart=chart).outcome
@@ -46,7 +49,14 @@ def run(args: argparse.Namespace) -> int:
     if both is None:
         outcome, missing = check(manifests)
         both = ([(f.rule.id, render(f)) for f in outcome.findings], missing)
-    findings = [_Rendered(rules.RULES[rule], out) for rule, out in both[0]]
+    # Sorted by file, line and rule as one run would (several runs each sort their own), and
+    # a finding said twice (a configuration finding of every run) said once.
+    seen: set[str] = set()
+    findings = []
+    for rule, (_, out) in sorted(both[0], key=lambda found: found[1][0]):
+        if (key := json.dumps(out, sort_keys=True)) not in seen:
+            seen.add(key)
+            findings.append(_Rendered(rules.RULES[rule], out))
     empty = [shown(sources[i]) for i in both[1]]
     say_empty(sources, empty)
     if args.output == "json":

@@ -18,7 +18,7 @@ def run(args: argparse.Namespace) -> int:
     result = run_streams(settings, manifests, values=values, chart=chart)
     sources = manifests + values
     outcome = result.outcome
-    for finding in outcome.findings:
+    for finding in report.arranged(outcome.findings):
         print(report.stderr_line(report.finding_line(finding, with_file=True)), file=sys.stderr)
     empty = empty_sources(sources, outcome)
     say_empty(sources, empty)
