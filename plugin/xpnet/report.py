@@ -112,6 +112,17 @@ NOTHING_FOUND = (
     "no Crossplane resources found (a core or RBAC manager Deployment, a "
     "DeploymentRuntimeConfig or a ControllerConfig); nothing to do"
 )
+NOTHING_CHECKED = NOTHING_FOUND.removesuffix("nothing to do") + (
+    "nothing was checked (--allow-empty accepts inputs without any)"
+)
+
+
+def values_as_manifest(keys: Sequence[str], name: str) -> str:
+    """What is said of a manifest that is the crossplane chart's values."""
+    return (
+        f"holds values of the crossplane Helm chart ({', '.join(keys[:3])}), not manifests: "
+        f"pass it as --values {name}"
+    )
 
 
 def edit_line(edit: EnvEdit, with_file: bool = False) -> str:

@@ -367,7 +367,10 @@ def test_nothing_found_severity_summary_and_lines(tmp_path: Path) -> None:
         )
     )
     none = xpnet(tmp_path, "check", "-c", "xpnet.yaml", "none.yaml")
-    assert none.returncode == 0 and "none.yaml: no Crossplane resources found" in none.stderr
+    assert none.returncode == 1 and "none.yaml: no Crossplane resources found" in none.stderr
+    assert "nothing was checked" in none.stderr
+    none = xpnet(tmp_path, "check", "-c", "xpnet.yaml", "--allow-empty", "none.yaml")
+    assert none.returncode == 0 and "nothing to do" in none.stderr
     done = xpnet(tmp_path, "check", "-c", "xpnet.yaml", "in.yaml", "none.yaml")
     lines = done.stdout.splitlines()
     assert any(  # one finding for the container, at the first of its variables that is set

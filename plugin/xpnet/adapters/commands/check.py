@@ -12,7 +12,7 @@ from xpnet.adapters.commands import config, inputs, say_empty
 from xpnet.adapters.streams import run_streams
 from xpnet.config import with_mode
 from xpnet.engine import Outcome
-from xpnet.io.streams import Source, shown
+from xpnet.io.streams import Source
 from xpnet.plan import Finding
 from xpnet.records import NamedTuple
 
@@ -57,8 +57,8 @@ def run(args: argparse.Namespace) -> int:
         if (key := json.dumps(out, sort_keys=True)) not in seen:
             seen.add(key)
             findings.append(_Rendered(rules.RULES[rule], out))
-    empty = [shown(sources[i]) for i in both[1]]
-    say_empty(sources, empty)
+    empty = both[1]
+    unchecked = say_empty(sources, empty, len(manifests), args.allow_empty)
     if args.output == "json":
         print(json.dumps([f.out for f in findings], indent=2))
     elif args.output == "sarif":
@@ -67,4 +67,4 @@ def run(args: argparse.Namespace) -> int:
         for finding in findings:
             print(finding.out)
         print(report.summary(findings, len(sources), len(empty)))
-    return report.exit_code(findings)
+    return report.FAILED if unchecked else report.exit_code(findings)

@@ -21,7 +21,7 @@ def run(args: argparse.Namespace) -> int:
     for finding in report.arranged(outcome.findings):
         print(report.stderr_line(report.finding_line(finding, with_file=True)), file=sys.stderr)
     empty = empty_sources(sources, outcome)
-    say_empty(sources, empty)
+    unchecked = say_empty(sources, empty, len(manifests), args.allow_empty)
     if outcome.failed:
         summary = report.summary(outcome.findings, len(sources), len(empty))
         print(report.stderr_line(f"{summary}; nothing was written"), file=sys.stderr)
@@ -64,4 +64,4 @@ def run(args: argparse.Namespace) -> int:
     done = f"{verb} {len(outcome.edits)} env blocks in {count} {'file' if count == 1 else 'files'}"
     summary = report.summary(outcome.findings, len(sources), len(empty))
     print(report.stderr_line(f"{done if count else 'nothing to fix'}; {summary}"), file=sys.stderr)
-    return 0
+    return report.FAILED if unchecked else report.OK
