@@ -17,7 +17,7 @@ from xpnet.install import (
     note_credentials,
     template,
 )
-from xpnet.plan import EnvEdit, Finding, Plan, config_findings, finding, plan_fix
+from xpnet.plan import EnvEdit, Finding, Plan, collapse, config_findings, finding, plan_fix
 from xpnet.records import NamedTuple
 from xpnet.releases import resources
 from xpnet.rules import Severity
@@ -185,6 +185,7 @@ def run(
         policies = netpol.plan(config, plans, docs)
         findings += policies.findings
         replace, added, streams = policies.replace, policies.added, policies.streams
+    findings = collapse(findings)
     policy = config.spec.policy
     if check:
         return Outcome(plans, selection.select(policy, findings + _refusals(edits)).findings, {})

@@ -116,9 +116,12 @@ def xpn011_core_without_https(c: Container) -> Iterator[Finding]:
 
 def xpn015_inline_password(c: Container) -> Iterator[Finding]:
     """Every variable a client reads a proxy URL from (grpc_proxy and all_proxy too), in
-    either case; $(VAR) references to a Secret are not inline."""
+    either case; $(VAR) references to a Secret are not inline. The configuration's own URL
+    with credentials is one problem, said once about the configuration (plan.config_findings)."""
+    urls = (c.config.http_proxy, c.config.https_proxy, c.config.spec.proxy.grpcProxy)
+    own = {u for u in urls if u and inline(u)}
     for var, value in c.env.items():
-        if var.upper() in PROXY_URL_NAMES and inline(value):
+        if var.upper() in PROXY_URL_NAMES and inline(value) and value not in own:
             yield c.finding(rules.XPN015, var, what="carries credentials inline")
 
 
@@ -282,7 +285,8 @@ def plan_check(config: ClusterNetwork, install: CrossplaneInstall) -> Plan:
         (id(f.resource), id(f.block), f.var) for f in findings if f.rule.severity is Severity.ERROR
     }
     # One error a variable is enough; XPN043 is what stands for XPN016 where fix cannot write.
-    later = differences(fix) + [f for f in fix.findings if f.rule is rules.XPN043]
+    findings += differences(fix, frozenset(errors))
+    later = [f for f in fix.findings if f.rule is rules.XPN043]
     findings += [f for f in later if (id(f.resource), id(f.block), f.var) not in errors]
     return Plan(install, fix.no_proxy, fix.edits, tuple(findings))
 
@@ -310,23 +314,68 @@ def _difference(edit: EnvEdit, name: str) -> str:
     return f"is {redact(old)!r}, not {redact(want)!r}"
 
 
-def differences(plan: Plan) -> list[Finding]:
-    """XPN016 for every variable fix would change: check fails wherever fix would change
-    something."""
+Covered = frozenset[tuple[int, int, str | None]]
+
+
+def differences(plan: Plan, covered: Covered = frozenset()) -> list[Finding]:
+    """What fix would change, one finding per container (XPN016: every variable it would set)
+    and one per resource for spec.trust's wiring (XPN026): check fails wherever fix would
+    change something. `covered`: (resource, block, variable) another error already names."""
     out = []
+    trust_parts: dict[int, tuple[Resource, EnvBlock | None, list[str], list[str]]] = {}
     for edit in (*plan.edits, *plan.locked):
-        for name in edit.changed:
-            difference = _difference(edit, name)
-            if name in TRUST_VARS:
-                what = f"{difference}; spec.trust wants {dict(edit.values)[name]!r}"
-                out.append(finding(rules.XPN026, edit.resource, edit.block, name, what=what))
-                continue
-            out.append(
-                finding(rules.XPN016, edit.resource, edit.block, name, difference=difference)
-            )
+        names = [n for n in edit.changed if (id(edit.resource), id(edit.block), n) not in covered]
+        proxy = [(n, _difference(edit, n)) for n in names if n not in TRUST_VARS]
+        if proxy:
+            out.append(_proxy_difference(edit, proxy))
+        for name in (n for n in names if n in TRUST_VARS):
+            what = f"{_difference(edit, name)}; spec.trust wants {dict(edit.values)[name]!r}"
+            part = trust_parts.setdefault(id(edit.resource), (edit.resource, edit.block, [], []))
+            part[2].append(name)
+            part[3].append(what)
     for item in plan.items:
-        out.append(finding(rules.XPN026, item.resource, what=_item_difference(item)))
+        if (id(item.resource), id(None), None) in covered:
+            continue
+        part = trust_parts.setdefault(id(item.resource), (item.resource, None, [], []))
+        part[3].append(_item_difference(item))
+    for resource, block, names, parts in trust_parts.values():
+        if len(parts) == 1:
+            var = names[0] if names else None
+            out.append(finding(rules.XPN026, resource, block if var else None, var, what=parts[0]))
+            continue
+        named = [f"{n} {p}" for n, p in zip(names, parts, strict=False)] + parts[len(names) :]
+        what = "; ".join(named)
+        about = finding(rules.XPN026, resource, block, None, what=what)
+        out.append(about._replace(variables=tuple(names)))
     return out
+
+
+def _proxy_difference(edit: EnvEdit, proxy: list[tuple[str, str]]) -> Finding:
+    """XPN016 for one container: its variables grouped by what fix would change in them."""
+    by_difference: dict[str, list[str]] = {}
+    for name, difference in proxy:
+        by_difference.setdefault(difference, []).append(name)
+    names = tuple(n for n, _ in proxy)
+    if len(by_difference) == 1:
+        difference = proxy[0][1]
+    else:
+        difference = "; ".join(f"{', '.join(n)} {_plural(d, n)}" for d, n in by_difference.items())
+    if len(names) == 1:
+        return finding(rules.XPN016, edit.resource, edit.block, names[0], difference=difference)
+    about = finding(rules.XPN016, edit.resource, edit.block, None, difference=difference)
+    return about._replace(variables=names)
+
+
+# The verbs _difference and plan.entry_differences start their words with, for several variables.
+_PLURALS = (("is ", "are "), ("lacks ", "lack "), ("has ", "have "), ("lists its ", "list their "))
+
+
+def _plural(difference: str, names: list[str]) -> str:
+    if len(names) > 1:
+        for one, several in _PLURALS:
+            if difference.startswith(one):
+                return several + difference.removeprefix(one)
+    return difference
 
 
 def _item_difference(item: ItemEdit) -> str:

@@ -52,6 +52,12 @@ class Finding(NamedTuple):
     var: str | None = None
     place: Place | None = None  # a finding about the configuration: where it is written
     suppressed: str | None = None  # why: the resource's ignore-check.xpnet.dev annotation
+    variables: tuple[str, ...] = ()  # the variables of one finding about several (var is None)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every variable the finding is about."""
+        return (self.var,) if self.var is not None else self.variables
 
 
 def finding(
@@ -63,6 +69,27 @@ def finding(
 ) -> Finding:
     """A finding with the rule's own message, filled in."""
     return Finding(rule, rule.say(**fields), resource, block, var)
+
+
+def collapse(findings: list[Finding]) -> list[Finding]:
+    """One finding per problem: findings of one rule about one container (or resource) that
+    say the same thing of several variables become one listing them; repeats go. The first
+    one's place in the order is kept."""
+    groups: dict[tuple[object, ...], list[Finding]] = {}
+    for found in findings:
+        # The configuration's findings (no resource) are never merged: their variable is kept.
+        var = found.var if found.resource is None else None
+        key = (found.rule.id, id(found.resource), id(found.block), found.message, var)
+        groups.setdefault(key, []).append(found)
+    out = []
+    for group in groups.values():
+        names = tuple(dict.fromkeys(n for f in group for n in f.names))
+        first = group[0]
+        if len(names) > 1:
+            out.append(first._replace(var=None, variables=names))
+        else:
+            out.append(first)
+    return out
 
 
 class SecretRef(NamedTuple):

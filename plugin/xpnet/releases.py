@@ -51,6 +51,25 @@ SIDECARS = "sidecarsCrossplane"  # containers beside the core's, rendered as wri
 EXTRA_OBJECTS = "extraObjects"  # manifests rendered with the chart
 FIRST_INIT_CHART = 2
 FIRST_SIDECARS_CHART = (2, 2)  # sidecarsCrossplane: crossplane/crossplane#7007, chart v2.2
+# Top-level keys of the crossplane chart's values (its values.yaml, e.g.
+# tests/fixtures/crossplane/charts/crossplane-2.1.8/values.yaml; docs/how-to/helm-values.md):
+# a file holding them and no `kind` is chart values, not a manifest.
+VALUES_KEYS = (
+    *ENV_KEYS,
+    SIDECARS,
+    "image",
+    "args",
+    "registryCaBundleConfig",
+    "rbacManager",
+    "packageCache",
+    "functionCache",
+    "resourcesCrossplane",
+    "securityContextCrossplane",
+    "podSecurityContextCrossplane",
+    "extraVolumesCrossplane",
+    "extraVolumeMountsCrossplane",
+)
+_TOP_KEY = re.compile(r"(?m)^([A-Za-z][A-Za-z0-9]*)[ \t]*:")
 # image.repository's default: the Upbound registry before chart 1.20.
 REPOSITORY = "xpkg.crossplane.io/crossplane/crossplane"
 OLD_REPOSITORY = "xpkg.upbound.io/crossplane/crossplane"
@@ -1300,3 +1319,12 @@ def resources(doc: Document) -> tuple[Resource, ...]:
     if _is_list(doc.root):
         return _list(doc, doc.root, ())
     return _item(doc, doc.root, ())
+
+
+def values_keys(text: str) -> list[str]:
+    """The crossplane chart's values keys a YAML text holds at its top level, when it is no
+    Kubernetes object (no top-level `kind`): then it is chart values, which go with --values."""
+    keys = _TOP_KEY.findall(text)
+    if "kind" in keys:
+        return []
+    return [k for k in dict.fromkeys(keys) if k in VALUES_KEYS]

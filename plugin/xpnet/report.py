@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # explain is imported by the commands that explain, not by ev
 
 
 def _prefix(resource: Resource | None, block: EnvBlock | None, var: str | None) -> str:
+    """`Kind/namespace/name: container C: VAR: `; `var` may list several, comma-separated."""
     parts = []
     if resource is not None:
         parts.append(resource.ref)
@@ -31,15 +32,15 @@ def _prefix(resource: Resource | None, block: EnvBlock | None, var: str | None) 
 
 
 def finding_position(finding: Finding) -> tuple[str | None, int | None]:
-    """The file and 1-based line a finding is about (the variable's line where it is set; for
-    the configuration, the field's), where known."""
+    """The file and 1-based line a finding is about (the variable's line where it is set; of
+    several, the first one set; for the configuration, the field's), where known."""
     if finding.place is not None:
         return finding.place.file, finding.place.line
     if finding.resource is None:
         return None, None
     doc = finding.resource.doc
-    if finding.block is not None:
-        return doc.source, finding.block.line_of(finding.var)
+    if (block := finding.block) is not None:
+        return doc.source, block.line_of(next((n for n in finding.names if block.get(n)), None))
     return doc.source, resource_line(finding.resource)
 
 
@@ -67,8 +68,27 @@ def finding_line(
             where = f"{position(finding.resource.doc, line)}: "
         elif file is not None:
             where = f"{file}:{line}: " if line else f"{file}: "
-    head = _prefix(finding.resource, finding.block, finding.var)
+    head = _prefix(finding.resource, finding.block, _variables(finding))
     return f"{where}{finding.rule.severity.value}: {head}{finding.rule.id} {finding.message}"
+
+
+def _variables(finding: Finding) -> str | None:
+    return ", ".join(finding.names) or None
+
+
+Order = tuple[str, int, str]
+
+
+def order(finding: Finding) -> Order:
+    """Where a finding sorts: by file, line and rule, the configuration's (no file) first."""
+    file, line = finding_position(finding)
+    return file or "", line or 0, finding.rule.id
+
+
+def arranged(findings: Sequence[Finding]) -> list[Finding]:
+    """Findings in the order every output gives them: by file, line and rule (sorted stably, so
+    one line keeps the order the rules found things in)."""
+    return sorted(findings, key=order)
 
 
 def stderr_line(text: str) -> str:
@@ -124,6 +144,17 @@ NOTHING_FOUND = (
     "no Crossplane resources found (a core or RBAC manager Deployment, a "
     "DeploymentRuntimeConfig or a ControllerConfig); nothing to do"
 )
+NOTHING_CHECKED = NOTHING_FOUND.removesuffix("nothing to do") + (
+    "nothing was checked (--allow-empty accepts inputs without any)"
+)
+
+
+def values_as_manifest(keys: Sequence[str], name: str) -> str:
+    """What is said of a manifest that is the crossplane chart's values."""
+    return (
+        f"holds values of the crossplane Helm chart ({', '.join(keys[:3])}), not manifests: "
+        f"pass it as --values {name}"
+    )
 
 
 WITHHELD = "left out by the selection or suppressed, but fix writes nothing past an error"
@@ -167,11 +198,12 @@ def krm_results(outcome: Outcome, source: str) -> tuple[list[dict[str, Any]], li
     results = [edit_result(e) for e in outcome.edits] if changed else []
     results += [item_result(i) for i in outcome.items] if changed else []
     results += [{"message": added_line(a), "severity": "info"} for a in outcome.added]
-    results += [finding_result(f) for f in outcome.findings]
-    results += [finding_result(f, WITHHELD) for f in outcome.withheld]
+    results += [finding_result(f) for f in arranged(outcome.findings)]
+    results += [finding_result(f, WITHHELD) for f in arranged(outcome.withheld)]
     # An item's file is the runner's to name; the functionConfig's is named where it is known.
-    stderr = [stderr_line(finding_line(f, f.place is not None)) for f in outcome.reported]
-    stderr += [stderr_line(withheld_line(f, f.place is not None)) for f in outcome.withheld]
+    reported, withheld = arranged(outcome.reported), arranged(outcome.withheld)
+    stderr = [stderr_line(finding_line(f, f.place is not None)) for f in reported]
+    stderr += [stderr_line(withheld_line(f, f.place is not None)) for f in withheld]
     if not outcome.plans:
         results.append({"message": NOTHING_FOUND, "severity": "info"})
         stderr.append(stderr_line(f"{source}: {NOTHING_FOUND}"))
@@ -190,6 +222,7 @@ def finding_data(finding: Finding) -> dict[str, Any]:
         "resource": resource.ref if resource else None,
         "container": finding.block.container if finding.block else None,
         "variable": finding.var,
+        "variables": list(finding.names),
         "field": finding.place.field if finding.place else _field(finding.block, finding.var),
         "message": finding.message,
     } | _suppressed(finding)
@@ -223,7 +256,7 @@ def finding_result(finding: Finding, note: str | None = None) -> dict[str, Any]:
     """A KRM functions-spec result for a finding; one a resource suppresses is info, tagged
     with the reason (the spec has no suppression of its own)."""
     result: dict[str, Any] = {
-        "message": f"{_prefix(None, finding.block, finding.var)}{finding.rule.id} "
+        "message": f"{_prefix(None, finding.block, _variables(finding))}{finding.rule.id} "
         f"{finding.message}" + (f" ({note})" if note else ""),
         "severity": finding.rule.severity.value,
     }
@@ -288,7 +321,7 @@ def sarif_result(finding: Finding, root: str | None = None) -> dict[str, Any]:
     import hashlib  # only SARIF needs it
 
     file, line = finding_position(finding)
-    where = _prefix(finding.resource, finding.block, finding.var).removesuffix(": ")
+    where = _prefix(finding.resource, finding.block, _variables(finding)).removesuffix(": ")
     result: dict[str, Any] = {
         "ruleId": finding.rule.id,
         "ruleIndex": _RULE_INDEX[finding.rule.id],
@@ -302,6 +335,8 @@ def sarif_result(finding: Finding, root: str | None = None) -> dict[str, Any]:
     }
     if finding.suppressed:  # SARIF 2.1.0 §3.27.23, §3.35
         result["suppressions"] = [{"kind": "inSource", "justification": finding.suppressed}]
+    if finding.names:
+        result["properties"] = {"variables": list(finding.names)}
     if file is not None:
         # A whole line: code scanning wants a region (docs/reference/sarif.md); SARIF reads a
         # region without an end as running to the end of its line.

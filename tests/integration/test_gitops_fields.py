@@ -255,7 +255,7 @@ def verdict(
         # A value set after the chart values that fix cannot change: XPN043 says why, where
         # the render (which has no values left to edit) says XPN016.
         rule = "XPN016" if f.rule.id == "XPN043" else f.rule.id
-        keys.add((str(role), container, rule, f.var))
+        keys.update((str(role), container, rule, var) for var in f.names or (None,))
     return result.outcome.failed, keys, notices
 
 

@@ -119,11 +119,11 @@ def test_check_text_and_json(tmp_path: Path) -> None:
     work = workdir(tmp_path)
     text = run_in(work, "check", "install.yaml")
     assert text.returncode == 1
-    assert text.stdout.splitlines()[0].startswith(
-        "install.yaml:13: warning: Deployment/crossplane-system/crossplane: "
-        "container crossplane-init: "
+    assert text.stdout.splitlines()[0].startswith(  # by file, line and rule
+        "install.yaml:13: error: Deployment/crossplane-system/crossplane: "
+        "container crossplane-init: NO_PROXY: XPN003 "
     )
-    assert text.stdout.splitlines()[-1] == "14 errors, 3 warnings in 1 file"
+    assert text.stdout.splitlines()[-1] == "5 errors, 3 warnings in 1 file"
     data = json.loads(run_in(work, "check", "-o", "json", "install.yaml").stdout)
     api = next(f for f in data if f["rule"] == "XPN003")
     assert api["file"] == "install.yaml" and api["line"] == 13
@@ -179,17 +179,64 @@ def test_render_refuses_an_empty_stream_and_never_prints_empty_output(tmp_path: 
     assert done.stdout == (CASE / "expected.yaml").read_text()
 
 
-def test_non_manifest_files_pass_quietly(tmp_path: Path) -> None:
+def test_non_manifest_files_pass_quietly_with_allow_empty(tmp_path: Path) -> None:
     work = workdir(tmp_path)
     (work / "chart.yaml").write_text("kind: {{ .Values.kind }}\nname: {{ x }}\n")
     (work / "data.yaml").write_text("- a\n- b: [1\n")
-    done = run_in(work, "check", "chart.yaml", "data.yaml", ".xpnet.yaml")
+    files = ("chart.yaml", "data.yaml", ".xpnet.yaml")
+    done = run_in(work, "check", "--allow-empty", *files)
     assert done.returncode == 0
     assert done.stdout == "0 errors, 0 warnings in 3 files (3 without Crossplane resources)\n"
     assert done.stderr == (
         "xpnet: chart.yaml, data.yaml, .xpnet.yaml: no Crossplane resources found (a core or "
         "RBAC manager Deployment, a DeploymentRuntimeConfig or a ControllerConfig); nothing to do\n"
     )
+    # Without it nothing was checked, and a CI job with a wrong file list must not pass.
+    for command in ("check", "fix"):
+        done = run_in(work, command, *files)
+        assert done.returncode == 1, command
+        assert "nothing was checked (--allow-empty accepts inputs without any)" in done.stderr
+
+
+def test_a_values_file_given_as_a_manifest_is_named(tmp_path: Path) -> None:
+    work = workdir(tmp_path)
+    (work / "values.yaml").write_text(
+        "image:\n  tag: v2.1.8\nargs: [--debug]\nextraEnvVarsCrossplane:\n  A: b\n"
+    )
+    done = run_in(work, "check", "values.yaml")
+    assert done.returncode == 1
+    assert (
+        "xpnet: values.yaml: holds values of the crossplane Helm chart (image, args, "
+        "extraEnvVarsCrossplane), not manifests: pass it as --values values.yaml\n"
+    ) in done.stderr
+    # A Kubernetes object is never taken for values, whatever keys it has.
+    (work / "cm.yaml").write_text("kind: ConfigMap\nimage: x\n")
+    assert "Helm chart" not in run_in(work, "check", "--allow-empty", "cm.yaml").stderr
+
+
+def test_a_folder_is_walked_for_its_yaml_files(tmp_path: Path) -> None:
+    """Outside a git work tree every YAML file not under a hidden folder; inside one, what git
+    lists (.gitignore respected); a folder without any is refused."""
+    work = workdir(tmp_path)
+    manifests = work / "manifests"
+    (manifests / "nested").mkdir(parents=True)
+    (manifests / ".hidden").mkdir()
+    (manifests / "ignored").mkdir()
+    (manifests / "nested" / "install.yml").write_text((CASE / "input.yaml").read_text())
+    for other in (manifests / ".hidden" / "x.yaml", manifests / "ignored" / "y.yaml"):
+        other.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
+    (manifests / "notes.txt").write_text("not: [yaml\n")  # read, it would be refused
+    done = run_in(work, "check", "manifests")
+    assert "manifests/nested/install.yml:" in done.stdout
+    assert done.stdout.splitlines()[-1].endswith(" in 2 files (1 without Crossplane resources)")
+    subprocess.run(["git", "init", "-q"], cwd=work, check=True)
+    (work / ".gitignore").write_text("ignored/\n")
+    done = run_in(work, "check", "manifests")
+    assert done.stdout.splitlines()[-1].endswith(" in 1 file"), "git ignores ignored/"
+    (work / "empty").mkdir()
+    refused = run_in(work, "check", "empty")
+    assert refused.returncode == 1
+    assert "xpnet: empty: is a folder without YAML files (*.yaml, *.yml) to read" in refused.stderr
 
 
 @pytest.mark.slow

@@ -32,3 +32,23 @@ def test_redact_hides_credentials_even_in_malformed_urls() -> None:
     # Everything up to the last '@' may be what the user meant as credentials (a raw '/' in a
     # password ends the host for Go and Python): hidden too.
     assert redact("http://proxy:1/a@b") == "http://***@b"
+
+
+def test_collapse_makes_one_finding_of_one_problem_about_several_variables() -> None:
+    from xpnet import rules
+    from xpnet.plan import Finding, collapse
+
+    install = installs(core())[0]
+    resource = install.resources[0]
+    block = resource.blocks[0]
+    same = [
+        Finding(rules.XPN015, "carries credentials inline", resource, block, var)
+        for var in ("HTTPS_PROXY", "https_proxy", "HTTPS_PROXY")  # the last one said twice
+    ]
+    other = Finding(rules.XPN001, "differs", resource, block, "NO_PROXY")
+    config_level = [Finding(rules.XPN006, "https", None, None, v) for v in ("A", "B")]
+    out = collapse([*config_level, same[0], other, *same[1:]])
+    assert out[:2] == config_level, "the configuration's findings are kept as they are"
+    assert out[2] == same[0]._replace(var=None, variables=("HTTPS_PROXY", "https_proxy"))
+    assert out[2].names == ("HTTPS_PROXY", "https_proxy")
+    assert out[3:] == [other]

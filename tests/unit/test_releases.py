@@ -355,9 +355,11 @@ def text_of(doc: Any) -> str:
 
 
 def findings_of(doc: Any, mode: str = "check") -> list[tuple[str, str | None, str]]:
-    """(rule, variable, message) of each finding of a run on the document."""
+    """(rule, variable, message) of each finding of a run on the document, for each variable a
+    finding names."""
     text = doc if isinstance(doc, str) else text_of(doc)
-    return [(f.rule.id, f.var, f.message) for f in run(text, mode=mode).outcome.findings]
+    findings = run(text, mode=mode).outcome.findings
+    return [(f.rule.id, var, f.message) for f in findings for var in f.names or (None,)]
 
 
 def rule_ids(doc: Any, mode: str = "check") -> set[str]:

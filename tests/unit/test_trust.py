@@ -202,7 +202,7 @@ def test_each_runtime_gets_its_variable(runtime: str, variables: dict[str, str])
         "  name: default\n", f"  name: default\n  annotations:\n    xpnet.dev/runtime: {runtime}\n"
     )
     result = run(text)
-    warned = {f.var for f in result.outcome.findings if f.rule.id == "XPN027"}
+    warned = {v for f in result.outcome.findings if f.rule.id == "XPN027" for v in f.names}
     assert warned == ({"SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"} if runtime == "python" else set())
     out = str(result.outputs["in.yaml"])
     for name, value in variables.items():

@@ -64,9 +64,9 @@ def run(text: str, mode: str = "fix", **spec: Any) -> Any:
 
 
 def found(text: str, mode: str = "check", **spec: Any) -> dict[tuple[str, str | None], str]:
-    """(rule, variable) → message of every finding of a run."""
+    """(rule, variable) → message of every finding of a run, for each variable it names."""
     outcome = run(text, mode, **spec).outcome
-    return {(f.rule.id, f.var): f.message for f in outcome.findings}
+    return {(f.rule.id, v): f.message for f in outcome.findings for v in f.names or (None,)}
 
 
 SIX = {

@@ -69,10 +69,17 @@ def _inputs_options(p: argparse.ArgumentParser) -> None:
         "without image.tag, the Crossplane version)",
     )
     p.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="exit 0 when no input holds a Crossplane resource (pre-commit passes every YAML "
+        "file); without it that run fails, as a wrong file list would",
+    )
+    p.add_argument(
         "files",
         nargs="*",
         metavar="FILE",
-        help="manifests, Flux HelmReleases, Argo CD Applications",
+        help="manifests, Flux HelmReleases, Argo CD Applications; a folder: the YAML files under "
+        "it (in a git work tree those git lists, .gitignore respected; hidden folders skipped)",
     )
 
 

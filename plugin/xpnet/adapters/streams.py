@@ -44,11 +44,11 @@ def filter_stream(text: str, config_file: str | None) -> tuple[str, list[str], i
     outcome = result.outcome
     lines = [
         report.stderr_line(report.finding_line(f, True, streams.helm_position))
-        for f in outcome.reported
+        for f in report.arranged(outcome.reported)
     ]
     lines += [
         report.stderr_line(report.withheld_line(f, True, streams.helm_position))
-        for f in outcome.withheld
+        for f in report.arranged(outcome.withheld)
     ]
     if outcome.failed:
         return "", lines, report.FAILED

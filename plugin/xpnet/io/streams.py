@@ -57,8 +57,58 @@ def read_stdin(name: str = STDIN) -> Source:
 
 
 def read_sources(files: Sequence[str]) -> list[Source]:
-    """Each FILE as a source; `-` is stdin."""
-    return [read_stdin() if name == STDIN else read(name) for name in files]
+    """Each FILE as a source; `-` is stdin; a folder, the YAML files under it."""
+    out = []
+    for name in files:
+        if name == STDIN:
+            out.append(read_stdin())
+        elif os.path.isdir(name):
+            out += [read(path) for path in yaml_files(name)]
+        else:
+            out.append(read(name))
+    return out
+
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def yaml_files(folder: str) -> list[str]:
+    """The YAML files under a folder, sorted: inside a git work tree the ones git lists (tracked
+    or not, .gitignore respected), elsewhere every one; under hidden folders (.git, .github)
+    none. A folder without any is refused: a wrong path must not pass as nothing to check."""
+    listed = _git_files(folder)
+    if listed is None:
+        listed = []
+        for root, dirs, names in os.walk(folder):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            listed += [os.path.join(root, n) for n in names]
+    found = sorted(
+        path
+        for path in listed
+        if path.endswith(YAML_SUFFIXES)
+        and not any(part.startswith(".") for part in os.path.relpath(path, folder).split(os.sep))
+        and os.path.isfile(path)
+    )
+    if not found:
+        raise InputError(folder, ["is a folder without YAML files (*.yaml, *.yml) to read"])
+    return found
+
+
+def _git_files(folder: str) -> list[str] | None:
+    """What `git ls-files` lists under a folder (tracked, and untracked but not ignored); None
+    outside a git work tree or without git."""
+    import subprocess  # only a folder argument needs it
+
+    command = ["git", "-C", folder, "ls-files", "-z", "--cached", "--others", "--exclude-standard"]
+    try:
+        done = subprocess.run(command, capture_output=True, check=False)
+    except OSError:
+        return None
+    if done.returncode != 0:
+        return None
+    return [
+        os.path.join(folder, p) for p in done.stdout.decode("utf-8", "replace").split("\0") if p
+    ]
 
 
 class Inputs(NamedTuple):

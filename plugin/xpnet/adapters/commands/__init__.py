@@ -39,13 +39,30 @@ def inputs(args: argparse.Namespace) -> tuple[list[Source], list[Source], ChartV
     return read_sources(args.files), read_sources(args.values or []), chart
 
 
-def empty_sources(sources: list[Source], outcome: Outcome) -> list[str]:
-    """The inputs in which no Crossplane resource was found."""
+def empty_sources(sources: list[Source], outcome: Outcome) -> list[int]:
+    """The indexes of the inputs in which no Crossplane resource was found."""
     found = {r.doc.stream for p in outcome.plans for r in p.install.resources}
-    return [shown(s) for i, s in enumerate(sources) if i not in found]
+    return [i for i in range(len(sources)) if i not in found]
 
 
-def say_empty(sources: list[Source], empty: list[str]) -> None:
-    if empty and len(empty) == len(sources):
-        shown_ = ", ".join(empty[:5]) + (f" and {len(empty) - 5} more" if len(empty) > 5 else "")
-        print(report.stderr_line(f"{shown_}: {report.NOTHING_FOUND}"), file=sys.stderr)
+def say_empty(sources: list[Source], empty: list[int], manifests: int, allow_empty: bool) -> bool:
+    """Say which inputs held nothing to check: a manifest that is the crossplane chart's values
+    (those go with --values), and every input when none held a Crossplane resource; whether the
+    run fails for it (none did, and --allow-empty was not given: a CI job with a wrong file list
+    must not pass)."""
+    from xpnet.releases import values_keys
+
+    for index in empty:
+        if index < manifests and (keys := values_keys(sources[index].text)):
+            name = shown(sources[index])
+            print(
+                report.stderr_line(f"{name}: {report.values_as_manifest(keys, name)}"),
+                file=sys.stderr,
+            )
+    if not empty or len(empty) != len(sources):
+        return False
+    names = [shown(sources[i]) for i in empty]
+    listed = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    said = report.NOTHING_FOUND if allow_empty else report.NOTHING_CHECKED
+    print(report.stderr_line(f"{listed}: {said}"), file=sys.stderr)
+    return not allow_empty

@@ -14,7 +14,7 @@ from xpnet.adapters.commands import config, inputs, say_empty, with_selection
 from xpnet.adapters.streams import run_streams
 from xpnet.config import with_mode
 from xpnet.engine import Outcome
-from xpnet.io.streams import Source, shown
+from xpnet.io.streams import Source
 from xpnet.plan import Finding
 from xpnet.records import NamedTuple
 
@@ -35,8 +35,8 @@ def run(args: argparse.Namespace) -> int:
     }
     shape = shapes.get(args.output, partial(report.finding_line, with_file=True))
 
-    def render(finding: Finding) -> tuple[str | None, Any]:
-        return finding.suppressed, shape(finding)
+    def render(finding: Finding) -> tuple[report.Order, str | None, Any]:
+        return report.order(finding), finding.suppressed, shape(finding)
 
     def check(part: list[Source]) -> tuple[Outcome, list[int]]:
         outcome = run_streams(settings, part, values=values, chart=chart).outcome
@@ -53,9 +53,16 @@ def run(args: argparse.Namespace) -> int:
     if both is None:
         outcome, missing = check(manifests)
         both = ([(f.rule.id, render(f)) for f in outcome.findings], missing)
-    findings = [_Rendered(rules.RULES[rule], *out) for rule, out in both[0]]
-    empty = [shown(sources[i]) for i in both[1]]
-    say_empty(sources, empty)
+    # Sorted by file, line and rule as one run would (several runs each sort their own), and
+    # a finding said twice (a configuration finding of every run) said once.
+    seen: set[str] = set()
+    findings = []
+    for rule, (_, suppressed, out) in sorted(both[0], key=lambda found: found[1][0]):
+        if (key := json.dumps(out, sort_keys=True)) not in seen:
+            seen.add(key)
+            findings.append(_Rendered(rules.RULES[rule], suppressed, out))
+    empty = both[1]
+    unchecked = say_empty(sources, empty, len(manifests), args.allow_empty)
     if args.output == "json":
         print(json.dumps([f.out for f in findings], indent=2))
     elif args.output == "sarif":
@@ -66,4 +73,4 @@ def run(args: argparse.Namespace) -> int:
                 print(finding.out)
         if not args.quiet:
             print(report.summary(findings, len(sources), len(empty)))
-    return report.exit_code(findings)
+    return report.FAILED if unchecked else report.exit_code(findings)

@@ -18,12 +18,12 @@ def run(args: argparse.Namespace) -> int:
     result = run_streams(settings, manifests, values=values, chart=chart)
     sources = manifests + values
     outcome = result.outcome
-    for finding in outcome.reported:
+    for finding in report.arranged(outcome.reported):
         print(report.stderr_line(report.finding_line(finding, with_file=True)), file=sys.stderr)
-    for finding in outcome.withheld:
+    for finding in report.arranged(outcome.withheld):
         print(report.stderr_line(report.withheld_line(finding, with_file=True)), file=sys.stderr)
     empty = empty_sources(sources, outcome)
-    say_empty(sources, empty)
+    unchecked = say_empty(sources, empty, len(manifests), args.allow_empty)
     if outcome.failed:
         summary = report.summary(outcome.findings, len(sources), len(empty))
         if withheld := len(outcome.withheld):
@@ -70,4 +70,4 @@ def run(args: argparse.Namespace) -> int:
     done = f"{verb} {len(outcome.edits)} env blocks in {count} {'file' if count == 1 else 'files'}"
     summary = report.summary(outcome.findings, len(sources), len(empty))
     print(report.stderr_line(f"{done if count else 'nothing to fix'}; {summary}"), file=sys.stderr)
-    return 0
+    return report.FAILED if unchecked else report.OK

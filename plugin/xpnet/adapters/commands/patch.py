@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
         version = f" {args.chart_version}" if args.chart_version else " (version unknown)"
         what = f"the crossplane chart{version} with default values"
     outcome = run_streams(settings, sources).outcome
-    for finding in outcome.findings:
+    for finding in report.arranged(outcome.findings):
         print(report.stderr_line(report.finding_line(finding, with_file=True)), file=sys.stderr)
     if outcome.failed:
         print(report.stderr_line("no patches printed"), file=sys.stderr)
