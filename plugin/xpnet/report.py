@@ -76,13 +76,14 @@ def _variables(finding: Finding) -> str | None:
     return ", ".join(finding.names) or None
 
 
-Order = tuple[str, int, str]
+Order = tuple[bool, str, int, str]
 
 
 def order(finding: Finding) -> Order:
-    """Where a finding sorts: by file, line and rule, the configuration's (no file) first."""
+    """Where a finding sorts: the configuration's first (they are about every resource), then
+    by file, line and rule."""
     file, line = finding_position(finding)
-    return file or "", line or 0, finding.rule.id
+    return finding.resource is not None, file or "", line or 0, finding.rule.id
 
 
 def arranged(findings: Sequence[Finding]) -> list[Finding]:

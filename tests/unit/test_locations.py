@@ -190,14 +190,14 @@ def test_check_and_fix_name_the_same_lines_for_the_same_resources(
     content = _line_of(MARKED, "apiVersion")
     container = _line_of(MARKED, "- name: package-runtime")
     bare = _line_of(MARKED, "# another") + 1
-    assert (
-        checked
-        == fixed
-        == {
-            "DeploymentRuntimeConfig/default": {content, container},
-            "DeploymentRuntimeConfig/bare": {bare},
-        }
-    )
+    # fix names the resource (the volume it wires) and the container (the variables); check
+    # says the missing wiring once, at the container, so it names a line fix names too.
+    assert fixed == {
+        "DeploymentRuntimeConfig/default": {content, container},
+        "DeploymentRuntimeConfig/bare": {bare},
+    }
+    assert checked.keys() == fixed.keys()
+    assert all(checked[name] and checked[name] <= fixed[name] for name in fixed), checked
     lines = MARKED.splitlines()
     for line in {n for named in fixed.values() for n in named}:
         assert lines[line - 1].strip() and not lines[line - 1].startswith(("---", "#"))
@@ -217,7 +217,7 @@ def _where(lines: list[str], what: str) -> set[str]:
     return {line.split(": ")[1] for line in lines if what in line}
 
 
-CORE = "Deployment/crossplane-system/crossplane: container crossplane: HTTP_PROXY:"
+CORE = "Deployment/crossplane-system/crossplane: container crossplane: HTTPS_PROXY: XPN011"
 
 
 def test_under_helm_3_a_finding_names_the_template_and_the_line_in_its_document(

@@ -45,8 +45,8 @@ def test_one_finding_per_container_per_problem(
     assert all(f["variable"] is None and len(f["variables"]) >= 5 for f in missing)
     # The inline credentials are the configuration's problem: said once, about it.
     assert [f["resource"] for f in findings if f["rule"] == "XPN015"] == [None]
-    places = [(f["file"] or "", f["line"] or 0, f["rule"]) for f in findings]
-    assert places == sorted(places), "sorted by file, line and rule"
+    places = [(bool(f["resource"]), f["file"] or "", f["line"] or 0, f["rule"]) for f in findings]
+    assert places == sorted(places), "the configuration first, then by file, line and rule"
 
 
 def test_fix_and_check_count_the_same_findings(
