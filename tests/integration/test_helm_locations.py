@@ -51,9 +51,10 @@ def core_container_line(stream: str) -> tuple[int, int]:
 
 
 def named(lines: str, variable: str) -> set[str]:
-    """Where the findings about the core's crossplane container's `variable` point."""
-    about = f"Deployment/crossplane-system/crossplane: container crossplane: {variable}"
-    pattern = rf"^ *xpnet: (.*?): error: {about}: "  # Helm 4's log indents the lines
+    """Where the findings about the core's crossplane container's `variable` point (XPN011:
+    HTTPS_PROXY is not set, said at the container)."""
+    about = f"Deployment/crossplane-system/crossplane: container crossplane: {variable}: XPN011 "
+    pattern = rf"^ *xpnet: (.*?): error: {re.escape(about)}"  # Helm 4's log indents the lines
     return {m.group(1) for m in re.finditer(pattern, lines, re.M)}
 
 
@@ -74,7 +75,7 @@ def test_helm3_findings_name_the_template_and_its_rendered_line(
         f"--post-renderer-args=--config={config}",
     )
     assert done.returncode != 0
-    assert named(done.stderr, "HTTP_PROXY") == {f"{TEMPLATE}:{in_template}"}
+    assert named(done.stderr, "HTTPS_PROXY") == {f"{TEMPLATE}:{in_template}"}
     # The same stream through `xpnet render`, as a pipe
     piped = subprocess.run(
         [str(BIN_DIR / "xpnet"), "render", "-c", str(config)],
@@ -83,7 +84,7 @@ def test_helm3_findings_name_the_template_and_its_rendered_line(
         text=True,
         timeout=120,
     )
-    assert named(piped.stderr, "HTTP_PROXY") == {f"{TEMPLATE}:{in_template}"}
+    assert named(piped.stderr, "HTTPS_PROXY") == {f"{TEMPLATE}:{in_template}"}
     # Without `# Source:` comments the stream's own line is all there is, and said so
     bare = re.sub(r"(?m)^# Source: .*\n", "", stream)
     above = stream.splitlines()[:in_stream]
@@ -95,7 +96,7 @@ def test_helm3_findings_name_the_template_and_its_rendered_line(
         text=True,
         timeout=120,
     )
-    assert named(piped.stderr, "HTTP_PROXY") == {f"rendered line {in_bare}"}
+    assert named(piped.stderr, "HTTPS_PROXY") == {f"rendered line {in_bare}"}
 
 
 def test_helm4_findings_name_the_template_and_its_rendered_line(
@@ -111,7 +112,7 @@ def test_helm4_findings_name_the_template_and_its_rendered_line(
     done = render(helm4, env, "--post-renderer", "xpnet", f"--post-renderer-args=--config={config}")
     assert done.returncode != 0
     log = (tmp_path / "xpnet.log").read_text()
-    (where,) = named(log, "HTTP_PROXY")
+    (where,) = named(log, "HTTPS_PROXY")
     file, line = where.rsplit(":", 1)
     assert file == TEMPLATE
     # Helm 4's document is Helm 3's with the annotation added under metadata: its lines
