@@ -58,7 +58,7 @@ spec:
 
 
 def _pod_range(i: int) -> str:
-    return f"10.{64 + (i >> 8) % 64}.{i & 255}.0/24"
+    return f"100.{64 + (i >> 8) % 64}.{i & 255}.0/24"  # apart from the service ranges
 
 
 def node(i: int) -> dict[str, object]:
@@ -106,7 +106,7 @@ def yaml_nodes(n: int) -> str:
     return "\n".join(out) + "\n"
 
 
-def kubeadm(pods: str = "10.64.0.0/10,fd00:10::/48") -> str:
+def kubeadm(pods: str = "100.64.0.0/10,fd00:10::/48") -> str:
     return KUBEADM.replace("PODS", pods).replace("SERVICES", KUBEADM_SERVICES)
 
 
