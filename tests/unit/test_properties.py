@@ -7,6 +7,7 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import re
+from ipaddress import ip_network
 from typing import Any
 
 import pytest
@@ -42,7 +43,8 @@ def configs(draw: Any) -> dict[str, Any]:
     pods = [draw(cidr4())]
     if draw(st.booleans()):
         pods.append("fd00:10:244::/56")
-    services = [draw(cidr4())]
+    # A service range apart from the pods' (the configuration refuses overlapping ones).
+    services = [draw(cidr4().filter(lambda c: not ip_network(c).overlaps(ip_network(pods[0]))))]
     return {
         "apiVersion": "xpnet.dev/v1alpha1",
         "kind": "ClusterNetwork",
