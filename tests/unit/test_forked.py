@@ -1,4 +1,4 @@
-"""adapters.forked: the work runs in a child and its bytes come back; a child that fails says
+"""io.forked: the work runs in a child and its bytes come back; a child that fails says
 so (None), and its caller does the work itself (tests/unit/test_parallel.py compares those
 answers with one process's)."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 
-from xpnet.adapters import forked
+from xpnet.io import forked
 
 
 def test_the_child_s_bytes_come_back_from_another_process() -> None:

@@ -265,8 +265,8 @@ def test_a_run_with_a_cached_configuration_loads_only_what_it_needs(tmp_path: Pa
     assert loaded[1] == ["none"]
 
 
-def test_the_console_script_answers_as_transform_and_answers_arguments() -> None:
-    """xpnet-fn gives what transform gives; with arguments it reads
+def test_the_console_script_reads_stdin_while_it_loads_and_answers_arguments_alike() -> None:
+    """xpnet-fn reads stdin on a thread while it imports (adapters.scripts); with arguments it reads
     nothing and answers as krm.entry does."""
     text = wrap(install(), config())
     assert fn(text.encode()).stdout.decode() == transform(text).stdout

@@ -5,6 +5,7 @@ shape of list and item, and the passes split over ranges must find what one rang
 from __future__ import annotations
 
 import functools
+import os
 import re
 import subprocess
 
@@ -16,6 +17,7 @@ from tests.conftest import BIN_DIR, ROOT
 from tests.resource_lists import documents, transform_text
 from xpnet.adapters import krm
 from xpnet.errors import XpnetError
+from xpnet.io.resource_list import FORK_MIN
 from xpnet.yaml import listscan
 
 FN = BIN_DIR / "xpnet-fn"
@@ -162,6 +164,15 @@ def test_the_list_without_a_newline_at_its_end() -> None:
     same_as_item_by_item(resource_list([ITEMS[1], *CROSSPLANE]).rstrip(b"\n"))
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(range(len(ITEMS))), min_size=1, max_size=30), st.integers(2, 5))
+def test_passes_split_over_ranges_find_what_one_range_finds(picks: list[int], parts: int) -> None:
+    data = resource_list([ITEMS[i] for i in picks])
+    ranges = listscan.split(data, parts)
+    assert ranges[0][0] == 0 and ranges[-1][1] == len(data)
+    assert listscan.join([listscan.hits(data, a, b) for a, b in ranges]) == listscan.hits(data)
+
+
 def test_kustomize_shaped_items_are_read_without_a_look_unless_xpnet_may_change_them() -> None:
     data = resource_list([ITEMS[0]] * 50 + CROSSPLANE + [ITEMS[0]] * 50)
     scanned = listscan.scan(data)
@@ -171,6 +182,20 @@ def test_kustomize_shaped_items_are_read_without_a_look_unless_xpnet_may_change_
     assert sorted(looked) == sorted(k for k in kinds if k == "Deployment")
     assert scanned.look[-1] == len(scanned.starts) - 1  # the last item, always
     assert len(scanned.look) == len(looked) + 1
+
+
+def test_a_large_list_read_by_two_processes_answers_as_one() -> None:
+    """Above FORK_MIN the passes run in two forked processes; the answer is the same bytes as
+    one process gives (which the tests above compare with the item-by-item path)."""
+    data = resource_list(CROSSPLANE + ITEMS[:2] * (FORK_MIN // 140))
+    assert len(data) > FORK_MIN
+    forked = subprocess.run([str(FN)], input=data, capture_output=True, timeout=120)
+    env = {**os.environ, "XPNET_JOBS": "1"}
+    alone = subprocess.run([str(FN)], input=data, capture_output=True, timeout=120, env=env)
+    assert forked.returncode == alone.returncode == 0
+    assert (forked.stdout, forked.stderr) == (alone.stdout, alone.stderr)
+    config_maps = b"\n- apiVersion: v1\n  kind: ConfigMap\n"
+    assert forked.stdout.count(config_maps) == data.count(config_maps) > 200_000
 
 
 def test_a_refused_list_answers_alike_with_a_byte_order_mark() -> None:

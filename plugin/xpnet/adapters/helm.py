@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from xpnet import __version__
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the pipeline is imported while stdin is read (adapters.scripts)
     from pathlib import Path
 
 DESCRIPTION = """\

@@ -12,13 +12,12 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from xpnet import __version__, credentials, report
-from xpnet.engine import run
+from xpnet import __version__, credentials
 from xpnet.errors import XpnetError
 from xpnet.io import resource_list
 from xpnet.io.resource_list import SOURCE, Request, Response
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported where used: what comes before the fork is on every run's path
     from pathlib import Path
 
 DESCRIPTION = """\
@@ -42,15 +41,21 @@ exit codes:
 
 def answer(request: Request) -> Response:
     """The function on a ResourceList as read: the engine's run, answered."""
+    from xpnet import report
+    from xpnet.engine import run
+
     outcome = run(request.config, request.docs, request.segments)
     results, stderr = report.krm_results(outcome, SOURCE)
     code = report.FAILED if outcome.failed else report.OK
     return resource_list.answer(request, outcome.texts, outcome.added, results, stderr, code)
 
 
-def respond(data: bytes, workdir: str | Path | None = None) -> Response:
-    """The function on a ResourceList's bytes (UTF-8, checked by the caller)."""
-    return answer(resource_list.read(data, workdir))
+def respond(
+    data: bytes, workdir: str | Path | None = None, found: resource_list.Hits | None = None
+) -> Response:
+    """The function on a ResourceList's bytes (UTF-8, checked by the caller); `found`: the
+    passes' hits, when they ran elsewhere."""
+    return answer(resource_list.read(data, workdir, found))
 
 
 def _refuse_arguments(argv: Sequence[str]) -> None:
@@ -69,7 +74,7 @@ def _refuse_arguments(argv: Sequence[str]) -> None:
 
 def main(argv: Sequence[str] = (), data: bytes | None = None) -> int:
     """Run the function; `argv` are the command's arguments (kustomize and kpt pass none),
-    `data` stdin's bytes (read here when not given)."""
+    `data` stdin's bytes when read already (adapters.scripts)."""
     if argv:
         _refuse_arguments(argv)
     credentials.forget()  # a run knows only its own inputs' secrets
@@ -77,11 +82,18 @@ def main(argv: Sequence[str] = (), data: bytes | None = None) -> int:
     try:
         resource_list.check_encoding(data)
     except XpnetError as error:
+        from xpnet import report
+
         sys.stderr.write(report.stderr_line(f"{error.render()}\n"))
         return 1
+    found = resource_list.passes(data)
     try:
-        response = respond(data, os.getcwd())
+        from xpnet import engine  # noqa: F401  # the pipeline, imported while the passes run
+
+        response = respond(data, os.getcwd(), found())
     except XpnetError as error:
+        from xpnet import report
+
         response = resource_list.refused(data, error, [report.stderr_line(error.render())])
     sys.stdout.flush()
     response.write(sys.stdout.buffer)

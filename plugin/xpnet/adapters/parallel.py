@@ -16,11 +16,11 @@ import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from xpnet.adapters import forked
 from xpnet.config import ClusterNetwork
 from xpnet.engine import Outcome
 from xpnet.errors import XpnetError
 from xpnet.install import Role
+from xpnet.io import forked
 from xpnet.io.streams import Source
 from xpnet.plan import Finding, config_findings
 from xpnet.records import NamedTuple

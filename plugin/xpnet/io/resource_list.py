@@ -8,6 +8,8 @@ is read item by item, with the same answers. Items are passed through as the inp
 
 from __future__ import annotations
 
+import marshal
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -23,6 +25,7 @@ if TYPE_CHECKING:  # imported where used: the item-by-item path is not every run
     from xpnet.yaml.stream import Document
 
 SOURCE = "ResourceList"
+Hits = listscan.Hits  # what the passes over a list found, for the adapters that run them
 Pieces = list[str | tuple[int, int]]
 
 
@@ -126,6 +129,44 @@ def check_encoding(data: bytes) -> None:
         decode(SOURCE, data)
 
 
+# Below this a ResourceList is read in this process; above it, two forked processes run the
+# passes over it while this one imports the pipeline: on 2 cores that carries the 20,000-item
+# target (benchmarks/RESULTS.md), and below it a fork costs more than it saves.
+FORK_MIN = 16 << 20
+JOBS = "XPNET_JOBS"  # XPNET_JOBS=1: one process
+
+
+def _passes(data: bytes, start: int, end: int) -> bytes:
+    return marshal.dumps(tuple(listscan.hits(data, start, end)))
+
+
+def passes(data: bytes) -> Callable[[], listscan.Hits]:
+    """listscan's passes over a large input in two forked processes, while this one goes on
+    (the caller imports the pipeline); the answer when asked for. A child that fails leaves
+    its range to this process."""
+    if len(data) < FORK_MIN or not hasattr(os, "fork") or os.environ.get(JOBS) == "1":
+        return lambda: listscan.hits(data)
+    from functools import partial
+
+    from xpnet.io import forked
+
+    ranges = listscan.split(data, 2)
+    answers = [forked.start(partial(_passes, data, start, end)) for start, end in ranges]
+
+    def join() -> listscan.Hits:
+        parts = []
+        for answer, (start, end) in zip(answers, ranges, strict=True):
+            payload = answer()
+            parts.append(
+                listscan.Hits(*marshal.loads(payload))
+                if payload is not None
+                else listscan.hits(data, start, end)  # the child failed: its range here
+            )
+        return listscan.join(parts)
+
+    return join
+
+
 class Request(NamedTuple):
     """A ResourceList as read: its configuration, the documents the engine reads, and where
     each of them (and the list's last item) is in the input."""
@@ -176,10 +217,12 @@ def read_text(text: str, workdir: str | Path | None = None) -> Request:
     return Request(config, docs, lambda: layout.items, items, last, ends, text)
 
 
-def read(data: bytes, workdir: str | Path | None = None) -> Request:
-    """A ResourceList's bytes (UTF-8, checked by the caller): read by listscan where it can,
-    else item by item."""
-    scanned = listscan.scan(data)
+def read(
+    data: bytes, workdir: str | Path | None = None, found: listscan.Hits | None = None
+) -> Request:
+    """A ResourceList's bytes (UTF-8, checked by the caller): read by listscan where it can
+    (`found`: its passes' hits, when they ran elsewhere), else item by item."""
+    scanned = listscan.scan(data, found)
     if scanned is None or "results" in scanned.keys:
         from xpnet.yaml.stream import decode
 

@@ -11,7 +11,9 @@ other item, every item whose kind xpnet may rewrite, and the last are left to th
 per-item path (`Scan.look`). Where the list itself is not in the shape (a marker, tabs in
 indentation, items not at column 0, an unknown key, a previous function's results), `scan`
 answers None and the caller takes scan.resource_list_layout's path, which gives the same
-answers."""
+answers.
+
+The passes take ranges, so that they can run in two processes (adapters.krm)."""
 
 from __future__ import annotations
 
@@ -39,26 +41,27 @@ _DASH_END = (b" ", b"\r", b"\n", b"")
 
 
 class Hits(NamedTuple):
-    """What the passes found (offsets in the input)."""
+    """What the passes found in a range (offsets in the whole input)."""
 
     dashes: list[int]  # each dash at column 0 that opens a list item
     others: list[int]  # the "\n" before every other line at column 0 (-1: the first line)
     look: list[int]  # the dashes whose items are to be read one by one (see `hits`)
 
 
-def hits(data: bytes) -> Hits:
-    """The passes over the input. Items to read one by one: those not in kustomize's shape,
-    and those whose kind xpnet may rewrite (a Deployment only when it says "crossplane", as
-    scan.may_need_change asks). An item here runs to the next dash or to the input's end: the
-    caller reads the last item of the list (which runs to the list's next key) one by one
-    whatever this says."""
-    stop = len(data)
+def hits(data: bytes, start: int = 0, end: int | None = None) -> Hits:
+    """The passes over data[start:end]. A range starts at a "\\n" (or 0) and ends one byte
+    after one (or at the end), so that ranges cut by `split` find together what one range
+    finds. Items to read one by one: those not in kustomize's shape, and those whose kind
+    xpnet may rewrite (a Deployment only when it says "crossplane", as scan.may_need_change
+    asks). An item here runs to the next dash or to the range's end: the caller reads the
+    last item of the list (which runs to the list's next key) one by one whatever this says."""
+    stop = len(data) if end is None else end
     dashes: list[int] = []
-    others: list[int] = [-1] if data[:1] not in (b"", b" ", b"\n") else []
+    others: list[int] = [-1] if start == 0 and data[:1] not in (b"", b" ", b"\n") else []
     look: list[int] = []
     targets: list[tuple[int, bytes]] = []
     dash = dashes.append  # 20,000 items: every lookup in this loop counts
-    for m in _LINE_0.finditer(data):
+    for m in _LINE_0.finditer(data, start, stop):
         kind = m[1]
         if kind is not None:
             p = m.start() + 1
@@ -91,6 +94,26 @@ def _saying(data: bytes, dashes: list[int], stop: int, word: bytes) -> set[int]:
     return said
 
 
+def split(data: bytes, parts: int) -> list[tuple[int, int]]:
+    """Ranges for `hits`, cut before an item's dash line (no pattern spans one)."""
+    cuts = [0]
+    for k in range(1, parts):
+        at = data.find(b"\n- ", len(data) * k // parts)
+        if at < 0 or at <= cuts[-1]:
+            break
+        cuts.append(at)
+    ends = [c + 1 for c in cuts[1:]] + [len(data)]
+    return list(zip(cuts, ends, strict=True))
+
+
+def join(parts: list[Hits]) -> Hits:
+    out = Hits([], [], [])
+    for part in parts:
+        for mine, theirs in zip(out, part, strict=True):
+            mine.extend(theirs)
+    return out
+
+
 class Scan(NamedTuple):
     keys: dict[str, tuple[int, int]]  # the list's keys → (start, end) of their lines
     starts: list[int]  # each item's dash
@@ -110,12 +133,13 @@ def _blank_or_comment(data: bytes, start: int, end: int) -> bool | None:
     return all(not s.strip() or s.strip().startswith("#") for s in chunk.decode().splitlines())
 
 
-def scan(data: bytes) -> Scan | None:
+def scan(data: bytes, found: Hits | None = None) -> Scan | None:
     """The list's keys and items as scan.resource_list_layout finds them, and the items to read
     one by one: those not proven in kustomize's shape, those whose kind xpnet may rewrite (a
     Deployment only when it says "crossplane") and the last. None where the exact path must
-    decide (the caller then takes it), never a different answer."""
-    found = hits(data)
+    decide (the caller then takes it), never a different answer. `found`: the passes' hits,
+    when they ran elsewhere."""
+    found = hits(data) if found is None else found
     size = len(data)
     if not data or data[:1] in b" \t\r\n#" or data.startswith(b"\xef\xbb\xbf"):
         return None  # a first line the exact path reads (indentation, a comment, a BOM)
