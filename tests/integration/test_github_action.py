@@ -195,7 +195,7 @@ def test_failing_install_exits_1_and_still_writes_sarif(
 
     assert run.code == 1
     assert "crossplane.yaml:28: error: Deployment/crossplane-system/crossplane" in run.stdout
-    assert "5 errors, 0 warnings in 1 file" in run.stdout, "the findings are in the log too"
+    assert "3 errors, 0 warnings in 1 file" in run.stdout, "the findings are in the log too"
     assert run.outputs == {"sarif-file": "reports/xpnet.sarif"}
     results = sarif_results(workspace / "reports" / "xpnet.sarif", sarif_schema)
     assert sorted({r["ruleId"] for r in results}) == ["XPN003", "XPN004", "XPN016"]
@@ -212,7 +212,7 @@ def test_text_output_keeps_the_exit_code_and_writes_no_sarif(tmp_path: Path) -> 
     run = run_check_step(workspace, tmp_path / "runner", files="crossplane.yaml")
 
     assert run.code == 1
-    assert "5 errors, 0 warnings in 1 file" in run.stdout
+    assert "3 errors, 0 warnings in 1 file" in run.stdout
     assert run.outputs == {}
     assert not (workspace / "xpnet.sarif").exists()
 
@@ -293,4 +293,4 @@ def test_jobs_check_the_files_side_by_side_with_one_process_s_findings(tmp_path:
         for jobs in ("1", "3")
     ]
     assert runs[0].code == runs[1].code == 1
-    assert runs[0].stdout == runs[1].stdout and "15 errors, 0 warnings in 3 files" in runs[0].stdout
+    assert runs[0].stdout == runs[1].stdout and "9 errors, 0 warnings in 3 files" in runs[0].stdout
